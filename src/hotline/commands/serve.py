@@ -1,0 +1,38 @@
+"""``hotline serve``: run the call center with a configuration file or the demo one."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from hotline.config import Config, ConfigError, demo_config, load_config
+
+log = logging.getLogger("hotline")
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve", help="run the call center", description="Run the Hotline server."
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
+    source.add_argument("--demo", action="store_true", help="use the built-in demo configuration")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config: Config = demo_config() if args.demo else load_config(args.config)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    from hotline.app import serve
+
+    return serve(config)
