@@ -1,0 +1,1 @@
+"""asyncio side of the media engine."""
