@@ -1,0 +1,195 @@
+"""Handlers for the agent side: login, pause, calls, wrap-up, other calls.
+
+An agent's state is derived from its activity (ringing, on a queue call, wrap-up, busy on
+another call) and its presence (logged in to which queues, paused or not); handlers change
+one of the two and ``Core.refresh`` keeps the per-queue available indexes in step.
+"""
+
+from __future__ import annotations
+
+from hotline.acd.callers import leave
+from hotline.acd.core import Core, Timer, TimerKind
+from hotline.acd.events import (
+    AgentBusyElsewhere,
+    AgentFreeAgain,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPaused,
+    AgentUnpaused,
+    CallEnded,
+    WrapUpEnded,
+)
+from hotline.acd.model import AcdError, AgentId, LeaveReason, QueueId
+from hotline.acd.records import Verb
+from hotline.acd.state import Activity, AgentRuntime, QueueRuntime
+
+__all__ = [
+    "busy_elsewhere",
+    "call_ended",
+    "free_again",
+    "logged_in",
+    "logged_out",
+    "paused",
+    "unpaused",
+    "wrap_up_ended",
+    "wrap_up_timed_out",
+]
+
+
+def _agent(core: Core, agent_id: AgentId) -> AgentRuntime:
+    agent = core.agents.get(agent_id)
+    if agent is None:
+        raise AcdError(f"unknown agent {agent_id}")
+    return agent
+
+
+def _member_queues(
+    agent: AgentRuntime, queue_ids: tuple[QueueId, ...] | None
+) -> list[QueueRuntime]:
+    if queue_ids is None:
+        return list(agent.member_of.values())
+    missing = [q for q in queue_ids if q not in agent.member_of]
+    if missing:
+        raise AcdError(f"agent {agent.agent_id} is not a member of {', '.join(missing)}")
+    return [agent.member_of[q] for q in queue_ids]
+
+
+def logged_in(core: Core, event: AgentLoggedIn, now: float) -> None:
+    agent = _agent(core, event.agent)
+    queues = _member_queues(agent, event.queues)
+    if not agent.logged_in and agent.activity is Activity.IDLE:
+        agent.idle_since = now  # idle time counts from login for longest_waiting
+    for queue in queues:
+        if queue.queue_id in agent.logged_in:
+            continue
+        agent.logged_in[queue.queue_id] = queue
+        queue.logged_in[agent.agent_id] = agent
+        core.record(now, Verb.ADDMEMBER, queue=queue.queue_id, agent=agent.agent_id)
+    core.sync_availability(agent)
+    core.refresh(agent, now)
+
+
+def logged_out(core: Core, event: AgentLoggedOut, now: float) -> None:
+    agent = _agent(core, event.agent)
+    queues = _member_queues(agent, event.queues)
+    ringing = agent.ringing_for
+    if ringing is not None and ringing.queue in queues:
+        core.withdraw_agent(agent, now)
+    for queue in queues:
+        if queue.queue_id not in agent.logged_in:
+            continue
+        del agent.logged_in[queue.queue_id]
+        del queue.logged_in[agent.agent_id]
+        core.record(now, Verb.REMOVEMEMBER, queue=queue.queue_id, agent=agent.agent_id)
+    if not agent.logged_in:
+        agent.pause_reason = None
+        agent.consecutive_misses = 0
+    core.sync_availability(agent)
+    core.refresh(agent, now)
+    for queue in queues:
+        if not queue.logged_in and queue.config.leave_when_empty:
+            _empty_queue(core, queue, now)
+
+
+def _empty_queue(core: Core, queue: QueueRuntime, now: float) -> None:
+    """The last member logged out: callers on the line leave (callbacks keep waiting)."""
+    for entry in [e for e in queue.line if e.callback_number is None]:
+        leave(core, entry, LeaveReason.LEAVE_EMPTY, now)
+
+
+def paused(core: Core, event: AgentPaused, now: float) -> None:
+    agent = _agent(core, event.agent)
+    if not agent.logged_in:
+        raise AcdError(f"agent {agent.agent_id} is logged out and cannot pause")
+    if agent.ringing_for is not None:
+        core.withdraw_agent(agent, now)
+    agent.pause_reason = event.reason
+    core.record(now, Verb.PAUSE, agent=agent.agent_id, reason=event.reason)
+    core.refresh(agent, now)
+
+
+def unpaused(core: Core, event: AgentUnpaused, now: float) -> None:
+    agent = _agent(core, event.agent)
+    if agent.pause_reason is None:
+        raise AcdError(f"agent {agent.agent_id} is not paused")
+    agent.pause_reason = None
+    agent.consecutive_misses = 0
+    core.record(now, Verb.UNPAUSE, agent=agent.agent_id)
+    core.refresh(agent, now)
+
+
+def call_ended(core: Core, event: CallEnded, now: float) -> None:
+    agent = _agent(core, event.agent)
+    queue = agent.call_queue
+    if agent.activity is not Activity.ON_CALL or queue is None:
+        raise AcdError(f"agent {agent.agent_id} is not on a queue call")
+    talk = now - agent.call_start
+    agent.talk_seconds += talk
+    queue.counters.talk_total += talk
+    queue.counters.talk_count += 1
+    verb = Verb.COMPLETEAGENT if event.by_agent else Verb.COMPLETECALLER
+    core.record(
+        now, verb, caller=agent.call_caller, queue=queue.queue_id, agent=agent.agent_id,
+        talk=talk,
+    )  # fmt: skip
+    agent.call_caller = None
+    wrap_up = queue.config.wrap_up_seconds
+    if wrap_up > 0:
+        agent.activity = Activity.WRAP_UP
+        agent.wrap_token += 1
+        agent.wrap_start = now
+        core.add_timer(now + wrap_up, Timer(TimerKind.WRAP_UP, agent=agent, token=agent.wrap_token))
+        core.refresh(agent, now)
+    else:
+        _free(core, agent, now)
+
+
+def _free(core: Core, agent: AgentRuntime, now: float) -> None:
+    """The queue call and its wrap-up are over: record the handle time, agent is idle."""
+    queue = agent.call_queue
+    if queue is not None:
+        handle = now - agent.call_start
+        queue.counters.handle_total += handle
+        queue.counters.handle_count += 1
+        queue.handle_times.append(handle)
+    agent.call_queue = None
+    agent.activity = Activity.IDLE
+    agent.idle_since = now
+    core.refresh(agent, now)
+
+
+def wrap_up_ended(core: Core, event: WrapUpEnded, now: float) -> None:
+    agent = _agent(core, event.agent)
+    if agent.activity is not Activity.WRAP_UP:
+        raise AcdError(f"agent {agent.agent_id} is not in wrap-up")
+    core.record(now, Verb.WRAPUPEND, agent=agent.agent_id, reason="agent")
+    _free(core, agent, now)
+
+
+def wrap_up_timed_out(core: Core, timer: Timer, now: float) -> None:
+    agent = timer.agent
+    assert agent is not None
+    core.record(now, Verb.WRAPUPEND, agent=agent.agent_id, reason="timeout")
+    _free(core, agent, now)
+
+
+def busy_elsewhere(core: Core, event: AgentBusyElsewhere, now: float) -> None:
+    agent = _agent(core, event.agent)
+    if agent.activity in (Activity.ON_CALL, Activity.BUSY_ELSEWHERE):
+        raise AcdError(f"agent {agent.agent_id} is already {agent.activity.value}")
+    if agent.ringing_for is not None:
+        core.withdraw_agent(agent, now)
+    if agent.activity is Activity.WRAP_UP:
+        _free(core, agent, now)
+    agent.activity = Activity.BUSY_ELSEWHERE
+    core.record(now, Verb.BUSYELSEWHERE, agent=agent.agent_id)
+    core.refresh(agent, now)
+
+
+def free_again(core: Core, event: AgentFreeAgain, now: float) -> None:
+    agent = _agent(core, event.agent)
+    if agent.activity is not Activity.BUSY_ELSEWHERE:
+        raise AcdError(f"agent {agent.agent_id} is not busy on another call")
+    agent.activity = Activity.IDLE
+    core.record(now, Verb.FREEAGAIN, agent=agent.agent_id)
+    core.refresh(agent, now)

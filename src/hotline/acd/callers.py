@@ -1,0 +1,311 @@
+"""Handlers for the caller side: joining, leaving, answers, rejections and caller timers.
+
+Each handler checks its event against the current state before changing anything, so an
+AcdError leaves the engine as it was.
+"""
+
+from __future__ import annotations
+
+from hotline.acd.commands import CancelOffer, Connect, Leave, OfferCallback, PlayAnnouncement
+from hotline.acd.core import Core, Timer, TimerKind
+from hotline.acd.events import (
+    CallbackFailed,
+    CallbackRequested,
+    CallerAbandoned,
+    CallerJoined,
+    OfferAnswered,
+    OfferRejected,
+)
+from hotline.acd.model import AcdError, CallerId, LeaveReason
+from hotline.acd.records import Verb
+from hotline.acd.state import Activity, CallerEntry, QueueRuntime
+
+__all__ = [
+    "abandoned",
+    "announce",
+    "answered",
+    "callback_failed",
+    "callback_requested",
+    "joined",
+    "leave",
+    "max_wait_reached",
+    "offer_callback",
+    "progressive_step",
+    "rejected",
+    "relax",
+    "ring_timed_out",
+]
+
+_LEAVE_VERB = {
+    LeaveReason.ABANDON: Verb.ABANDON,
+    LeaveReason.TIMEOUT: Verb.EXITWITHTIMEOUT,
+    LeaveReason.LEAVE_EMPTY: Verb.EXITEMPTY,
+    LeaveReason.CALLBACK_FAILED: Verb.CALLBACKFAILED,
+    LeaveReason.FULL: Verb.FULL,
+    LeaveReason.JOIN_EMPTY: Verb.JOINEMPTY,
+}
+
+
+def _entry(core: Core, caller: CallerId) -> CallerEntry:
+    entry = core.callers.get(caller)
+    if entry is None:
+        raise AcdError(f"caller {caller} is not waiting in any queue")
+    return entry
+
+
+def joined(core: Core, event: CallerJoined, now: float) -> None:
+    queue = core.queues.get(event.queue)
+    if queue is None:
+        raise AcdError(f"unknown queue {event.queue}")
+    if event.caller in core.callers:
+        raise AcdError(f"caller {event.caller} is already waiting")
+    config = queue.config
+    refusal = None
+    if not queue.logged_in and not config.join_empty:
+        refusal = LeaveReason.JOIN_EMPTY
+    elif config.max_callers and len(queue.line) >= config.max_callers:
+        refusal = LeaveReason.FULL
+    if refusal is not None:
+        _refuse(core, event, queue, refusal, now)
+        return
+    core.caller_seq += 1
+    order_key = now + (config.sla_seconds if core.options.order_by_sla else 0.0)
+    entry = CallerEntry(
+        caller=event.caller, queue=queue, priority=event.priority, number=event.number,
+        skills=dict(event.skills), join_time=now, seq=core.caller_seq, order_key=order_key,
+    )  # fmt: skip
+    entry.random_start = core.rng.random()
+    queue.line.add(entry)
+    queue.idle.add(entry)
+    core.callers[event.caller] = entry
+    entry.original_position = queue.line.position(entry)
+    entry.estimate = core.estimate(queue, entry.original_position)
+    queue.counters.offered += 1
+    core.record(
+        now, Verb.ENTERQUEUE, caller=event.caller, queue=queue.queue_id,
+        position=entry.original_position, detail=event.number,
+    )  # fmt: skip
+    _start_timers(core, entry, now)
+    core.mark_dirty(queue)
+
+
+def _refuse(
+    core: Core, event: CallerJoined, queue: QueueRuntime, reason: LeaveReason, now: float
+) -> None:
+    queue.counters.refused += 1
+    position = len(queue.line) + 1
+    core.out.append(
+        Leave(
+            caller=event.caller, queue=queue.queue_id, reason=reason,
+            destination=queue.config.failover, position=position, wait_seconds=0.0,
+        )
+    )  # fmt: skip
+    core.record(
+        now, _LEAVE_VERB[reason], caller=event.caller, queue=queue.queue_id,
+        position=position, reason=reason.value,
+    )  # fmt: skip
+
+
+def _start_timers(core: Core, entry: CallerEntry, now: float) -> None:
+    config = entry.queue.config
+    if config.max_wait_seconds is not None:
+        core.add_timer(now + config.max_wait_seconds, Timer(TimerKind.MAX_WAIT, entry=entry))
+    if config.announcements is not None:
+        first = now + config.announcements.first_after_seconds
+        core.add_timer(first, Timer(TimerKind.ANNOUNCE, entry=entry))
+    if config.callback is not None:
+        at = now + config.callback.after_seconds
+        core.add_timer(at, Timer(TimerKind.CALLBACK_OFFER, entry=entry))
+    step = config.skill_relax_seconds
+    if step and entry.skills:
+        for k in range(1, max(entry.skills.values()) + 1):
+            core.add_timer(now + k * step, Timer(TimerKind.RELAX, entry=entry))
+
+
+def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> None:
+    """Take the caller out of its line unanswered: stop its ringing, count it, tell."""
+    queue = entry.queue
+    position = queue.line.position(entry)
+    wait = now - entry.join_time
+    ringing = list(entry.ringing)
+    for agent_id in ringing:
+        agent = core.agents[agent_id]
+        agent.activity = Activity.IDLE
+        agent.ringing_for = None
+        core.refresh(agent, now)
+    entry.ringing.clear()
+    if ringing:
+        core.out.append(CancelOffer(caller=entry.caller, agents=tuple(ringing)))
+        core.record(now, Verb.RINGCANCELED, caller=entry.caller, queue=queue.queue_id)
+    queue.line.remove(entry)
+    queue.idle.discard(entry)
+    del core.callers[entry.caller]
+    _count_exit(queue, reason, wait)
+    core.out.append(
+        Leave(
+            caller=entry.caller, queue=queue.queue_id, reason=reason,
+            destination=None if reason is LeaveReason.ABANDON else queue.config.failover,
+            position=position, wait_seconds=wait,
+        )
+    )  # fmt: skip
+    core.record(
+        now, _LEAVE_VERB[reason], caller=entry.caller, queue=queue.queue_id, position=position,
+        original_position=entry.original_position, wait=wait, reason=reason.value,
+    )  # fmt: skip
+
+
+def _count_exit(queue: QueueRuntime, reason: LeaveReason, wait: float) -> None:
+    counters, config = queue.counters, queue.config
+    if reason is LeaveReason.ABANDON:
+        counters.abandoned += 1
+        counters.abandoned_within_sla += wait <= config.sla_seconds
+        counters.short_abandoned += wait < config.short_abandon_seconds
+    elif reason is LeaveReason.TIMEOUT:
+        counters.timed_out += 1
+    elif reason is LeaveReason.LEAVE_EMPTY:
+        counters.left_empty += 1
+    elif reason is LeaveReason.CALLBACK_FAILED:
+        counters.callback_failed += 1
+
+
+def abandoned(core: Core, event: CallerAbandoned, now: float) -> None:
+    leave(core, _entry(core, event.caller), LeaveReason.ABANDON, now)
+
+
+def answered(core: Core, event: OfferAnswered, now: float) -> None:
+    agent = core.agents.get(event.agent)
+    if agent is None:
+        raise AcdError(f"unknown agent {event.agent}")
+    entry = core.callers.get(event.caller)
+    if entry is None or event.agent not in entry.ringing:
+        # The offer was withdrawn before the answer arrived: hang up that agent leg.
+        core.out.append(CancelOffer(caller=event.caller, agents=(event.agent,)))
+        return
+    queue = entry.queue
+    started = entry.ringing.pop(event.agent)
+    others = list(entry.ringing)
+    core.release_ringing(entry, others, now)
+    queue.line.remove(entry)
+    queue.idle.discard(entry)
+    del core.callers[entry.caller]
+    agent.activity = Activity.ON_CALL
+    agent.ringing_for = None
+    agent.call_caller = entry.caller
+    agent.call_queue = queue
+    agent.call_start = now
+    agent.answered += 1
+    agent.consecutive_misses = 0
+    core.refresh(agent, now)
+    queue.last_answered = agent.agent_id
+    if entry.number is not None and queue.config.sticky_days is not None:
+        core.sticky[entry.number] = (agent.agent_id, now)
+    wait = now - entry.join_time
+    _count_answer(queue, entry, wait)
+    core.out.append(
+        Connect(caller=entry.caller, queue=queue.queue_id, agent=agent.agent_id, wait_seconds=wait)
+    )
+    core.record(
+        now, Verb.CONNECT, caller=entry.caller, queue=queue.queue_id, agent=agent.agent_id,
+        original_position=entry.original_position, wait=wait, ring=now - started,
+    )  # fmt: skip
+
+
+def _count_answer(queue: QueueRuntime, entry: CallerEntry, wait: float) -> None:
+    counters = queue.counters
+    counters.answered += 1
+    counters.answered_within_sla += wait <= queue.config.sla_seconds
+    counters.wait_answered += wait
+    if entry.estimate is not None:
+        error = wait - entry.estimate
+        counters.estimate_count += 1
+        counters.estimate_error += error
+        counters.estimate_abs_error += abs(error)
+
+
+def rejected(core: Core, event: OfferRejected, now: float) -> None:
+    agent = core.agents.get(event.agent)
+    if agent is None:
+        raise AcdError(f"unknown agent {event.agent}")
+    entry = core.callers.get(event.caller)
+    if entry is None or event.agent not in entry.ringing:
+        return  # the offer had already been withdrawn: nothing left to decline
+    core.miss(entry, agent, now, "rejected")
+
+
+def callback_requested(core: Core, event: CallbackRequested, now: float) -> None:
+    entry = _entry(core, event.caller)
+    if entry.callback_number is not None:
+        raise AcdError(f"caller {event.caller} already waits for a callback")
+    core.release_ringing(entry, list(entry.ringing), now)
+    # The place is kept: same key, same line; only the way of reaching the caller changes.
+    entry.callback_number = event.number
+    entry.queue.counters.callbacks_requested += 1
+    core.record(
+        now, Verb.CALLBACKREQUEST, caller=entry.caller, queue=entry.queue.queue_id,
+        position=entry.queue.line.position(entry), detail=event.number,
+    )  # fmt: skip
+    core.mark_dirty(entry.queue)
+
+
+def callback_failed(core: Core, event: CallbackFailed, now: float) -> None:
+    entry = _entry(core, event.caller)
+    if entry.callback_number is None or event.agent not in entry.ringing:
+        raise AcdError(f"no callback to {event.caller} is being dialled for {event.agent}")
+    leave(core, entry, LeaveReason.CALLBACK_FAILED, now)
+
+
+def ring_timed_out(core: Core, timer: Timer, now: float) -> None:
+    assert timer.entry is not None and timer.agent is not None
+    core.miss(timer.entry, timer.agent, now, "no_answer")
+
+
+def progressive_step(core: Core, timer: Timer, now: float) -> None:
+    """Add the next candidate to a caller still ringing (ring_progressively)."""
+    entry = timer.entry
+    assert entry is not None
+    candidates, _ = core.candidates(entry, now)
+    if candidates:
+        queue = entry.queue
+        chosen = queue.strategy.choose(candidates, queue=queue, caller=entry, rng=core.rng)[:1]
+        rank = len(entry.ringing)
+        reasons = [core.reason(entry, chosen[0], rank, False, now)]
+        core.ring(entry, chosen, reasons, now)
+    step = entry.queue.config.progressive_step_seconds
+    core.add_timer(now + step, Timer(TimerKind.PROGRESSIVE, entry=entry, token=entry.attempt))
+
+
+def max_wait_reached(core: Core, timer: Timer, now: float) -> None:
+    assert timer.entry is not None
+    leave(core, timer.entry, LeaveReason.TIMEOUT, now)
+
+
+def announce(core: Core, timer: Timer, now: float) -> None:
+    entry = timer.entry
+    assert entry is not None
+    queue = entry.queue
+    settings = queue.config.announcements
+    assert settings is not None
+    position = queue.line.position(entry)
+    estimate = core.estimate(queue, position) if settings.estimated_wait else None
+    core.out.append(
+        PlayAnnouncement(
+            caller=entry.caller,
+            position=position if settings.position else None,
+            estimated_wait_seconds=estimate,
+        )
+    )
+    core.add_timer(now + settings.every_seconds, Timer(TimerKind.ANNOUNCE, entry=entry))
+
+
+def offer_callback(core: Core, timer: Timer, now: float) -> None:
+    entry = timer.entry
+    assert entry is not None
+    settings = entry.queue.config.callback
+    assert settings is not None
+    core.out.append(OfferCallback(caller=entry.caller, key=settings.key))
+
+
+def relax(core: Core, timer: Timer, now: float) -> None:
+    """A caller's skill needs just dropped a level: its queue may have a match now."""
+    assert timer.entry is not None
+    core.mark_dirty(timer.entry.queue)

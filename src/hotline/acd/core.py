@@ -1,0 +1,388 @@
+"""The engine's machinery: timers, agent presence, the dispatch loop, offers and exits.
+
+Theory of operation. Every waiting caller is in its queue's ``line`` (for positions) and, while
+nobody rings for it, in its queue's ``idle`` line. Every available agent is in the
+``available`` index of each queue it is logged in to. After the engine has finished an event,
+no idle caller has a candidate agent: an event can only create a match in the queues it
+touched, so those are marked dirty, and ``_dispatch`` serves them, the best caller across the
+dirty queues first (queue priority, caller priority, then join time or SLA deadline), until
+no dirty queue has both an idle caller and a candidate.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+import math
+from random import Random
+
+from hotline.acd.commands import (
+    CancelOffer,
+    Command,
+    DialCallback,
+    Offer,
+    OfferReason,
+    PauseAgent,
+)
+from hotline.acd.model import AcdError, AgentId, AgentState, CallerId, EngineOptions, QueueId
+from hotline.acd.records import Record, Verb
+from hotline.acd.state import Activity, AgentRuntime, CallerEntry, QueueRuntime
+
+__all__ = ["Core", "TimerKind"]
+
+Candidates = list[AgentRuntime]
+
+
+class TimerKind(enum.Enum):
+    RING = "ring"
+    PROGRESSIVE = "progressive"
+    MAX_WAIT = "max_wait"
+    ANNOUNCE = "announce"
+    CALLBACK_OFFER = "callback_offer"
+    RELAX = "relax"
+    WRAP_UP = "wrap_up"
+
+
+class Timer:
+    """A pending timer; stale ones are skipped when they come due (lazy deletion)."""
+
+    __slots__ = ("agent", "entry", "kind", "token")
+
+    def __init__(
+        self,
+        kind: TimerKind,
+        *,
+        entry: CallerEntry | None = None,
+        agent: AgentRuntime | None = None,
+        token: float = 0.0,
+    ) -> None:
+        self.kind = kind
+        self.entry = entry
+        self.agent = agent
+        self.token = token
+
+
+class Core:
+    """State and shared operations; ``Engine`` adds the event handlers and the views."""
+
+    def __init__(self, options: EngineOptions, seed: int) -> None:
+        self.options = options
+        self.rng = Random(seed)
+        self.queues: dict[QueueId, QueueRuntime] = {}
+        self.agents: dict[AgentId, AgentRuntime] = {}
+        self.callers: dict[CallerId, CallerEntry] = {}
+        self.sticky: dict[str, tuple[AgentId, float]] = {}
+        self.out: list[Command] = []
+        self.records: list[Record] = []
+        self._timers: list[tuple[float, int, Timer]] = []
+        self._timer_seq = 0
+        self._dirty: dict[QueueId, QueueRuntime] = {}
+        self.caller_seq = 0
+
+    # -- records and timers -------------------------------------------------------------
+
+    def record(self, now: float, verb: Verb, **fields: object) -> None:
+        if self.options.keep_records:
+            self.records.append(Record(time=now, verb=verb, **fields))  # type: ignore[arg-type]
+
+    def add_timer(self, at: float, timer: Timer) -> None:
+        self._timer_seq += 1
+        heapq.heappush(self._timers, (at, self._timer_seq, timer))
+
+    def next_timer(self) -> float | None:
+        """Time of the earliest live timer, dropping stale ones from the top of the heap."""
+        timers = self._timers
+        while timers and not self.timer_live(timers[0][2]):
+            heapq.heappop(timers)
+        return timers[0][0] if timers else None
+
+    def pop_due(self, now: float) -> tuple[float, Timer] | None:
+        if self.next_timer() is None or self._timers[0][0] > now:
+            return None
+        at, _, timer = heapq.heappop(self._timers)
+        return at, timer
+
+    def entry_live(self, entry: CallerEntry | None) -> bool:
+        return entry is not None and self.callers.get(entry.caller) is entry
+
+    def timer_live(self, timer: Timer) -> bool:
+        kind, entry = timer.kind, timer.entry
+        if kind is TimerKind.WRAP_UP:
+            agent = timer.agent
+            assert agent is not None
+            return agent.activity is Activity.WRAP_UP and agent.wrap_token == timer.token
+        if entry is None or not self.entry_live(entry):
+            return False
+        if kind is TimerKind.RING:
+            assert timer.agent is not None
+            return entry.ringing.get(timer.agent.agent_id) == timer.token
+        if kind is TimerKind.PROGRESSIVE:
+            return entry.attempt == timer.token and bool(entry.ringing)
+        if kind is TimerKind.RELAX:
+            return True
+        return entry.callback_number is None
+
+    # -- agent presence -----------------------------------------------------------------
+
+    def refresh(self, agent: AgentRuntime, now: float) -> None:
+        """Recompute the agent's state and keep the per-queue available indexes in step."""
+        state = agent.derived_state()
+        if state is agent.state:
+            return
+        agent.state = state
+        agent.state_since = now
+        self.sync_availability(agent)
+
+    def sync_availability(self, agent: AgentRuntime) -> None:
+        free = agent.state is AgentState.AVAILABLE
+        agent_id = agent.agent_id
+        for queue_id, queue in agent.member_of.items():
+            wanted = free and queue_id in agent.logged_in
+            if wanted and agent_id not in queue.available:
+                queue.available[agent_id] = agent
+                self._dirty[queue_id] = queue
+            elif not wanted and agent_id in queue.available:
+                del queue.available[agent_id]
+
+    def mark_dirty(self, queue: QueueRuntime) -> None:
+        self._dirty[queue.queue_id] = queue
+
+    # -- ringing ------------------------------------------------------------------------
+
+    def release_ringing(self, entry: CallerEntry, agent_ids: list[AgentId], now: float) -> None:
+        """Stop ringing ``agent_ids`` for ``entry`` (not a miss) and tell call control."""
+        if not agent_ids:
+            return
+        for agent_id in agent_ids:
+            del entry.ringing[agent_id]
+            agent = self.agents[agent_id]
+            agent.activity = Activity.IDLE
+            agent.ringing_for = None
+            self.refresh(agent, now)
+        self.out.append(CancelOffer(caller=entry.caller, agents=tuple(agent_ids)))
+        if not entry.ringing:
+            entry.queue.idle.add(entry)
+            self.mark_dirty(entry.queue)
+
+    def withdraw_agent(self, agent: AgentRuntime, now: float) -> None:
+        """The agent can no longer take the caller ringing it (paused, busy, logged out)."""
+        entry = agent.ringing_for
+        if entry is not None:
+            if entry.callback_number is not None:
+                raise AcdError(f"agent {agent.agent_id} is reserved for a callback")
+            self.record(now, Verb.RINGCANCELED, caller=entry.caller, agent=agent.agent_id)
+            self.release_ringing(entry, [agent.agent_id], now)
+
+    def miss(self, entry: CallerEntry, agent: AgentRuntime, now: float, reason: str) -> None:
+        """The agent let the offer ring out or rejected it: count it, maybe auto-pause."""
+        agent_id = agent.agent_id
+        started = entry.ringing.pop(agent_id)
+        agent.activity = Activity.IDLE
+        agent.ringing_for = None
+        agent.missed += 1
+        agent.consecutive_misses += 1
+        entry.tried.add(agent_id)
+        queue = entry.queue
+        if reason == "no_answer":
+            self.out.append(CancelOffer(caller=entry.caller, agents=(agent_id,)))
+        self.record(
+            now, Verb.RINGNOANSWER, caller=entry.caller, queue=queue.queue_id, agent=agent_id,
+            ring=now - started, reason=reason,
+        )  # fmt: skip
+        limit = queue.config.auto_pause_after
+        if limit is not None and agent.consecutive_misses >= limit and agent.pause_reason is None:
+            agent.pause_reason = queue.config.auto_pause_reason
+            self.out.append(PauseAgent(agent=agent_id, reason=agent.pause_reason))
+            self.record(now, Verb.PAUSE, agent=agent_id, reason=agent.pause_reason)
+        self.refresh(agent, now)
+        if not entry.ringing:
+            queue.idle.add(entry)
+            self.mark_dirty(queue)
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    def dispatch(self, now: float) -> None:
+        """Serve dirty queues until no idle caller in them has a candidate agent."""
+        dirty = self._dirty
+        while dirty:
+            best: tuple[tuple[int, int, float, int], CallerEntry, Candidates, bool] | None = None
+            for queue_id, queue in list(dirty.items()):
+                found = self._first_servable(queue, now) if queue.available else None
+                if found is None:
+                    del dirty[queue_id]
+                    continue
+                key = queue.global_key(found[0])
+                if best is None or key < best[0]:
+                    best = (key, *found)
+            if best is None:
+                return
+            self.offer(best[1], best[2], best[3], now)
+
+    def _first_servable(
+        self, queue: QueueRuntime, now: float
+    ) -> tuple[CallerEntry, Candidates, bool] | None:
+        for entry in queue.idle:
+            candidates, new_round = self.candidates(entry, now)
+            if candidates:
+                return entry, candidates, new_round
+            if not entry.skills:
+                # Without skill needs every caller of this queue has the same candidates.
+                return None
+        return None
+
+    def candidates(self, entry: CallerEntry, now: float) -> tuple[Candidates, bool]:
+        """Agents that may be offered ``entry`` now, and whether a new hunting round starts.
+
+        An agent who missed or rejected this caller is skipped while any other candidate is
+        free; once all free candidates have had their turn a new round starts, still skipping
+        the agents of the very last attempt if someone else is free.
+        """
+        available = list(entry.queue.available.values())
+        if entry.skills and available:
+            needs = self.needs(entry, now)
+            available = [a for a in available if _meets(a, needs)]
+        if not available or not entry.tried:
+            return available, False
+        tried = entry.tried
+        fresh = [a for a in available if a.agent_id not in tried]
+        if fresh:
+            return fresh, False
+        recent = entry.last_attempt
+        others = [a for a in available if a.agent_id not in recent]
+        return others or available, True
+
+    def needs(self, entry: CallerEntry, now: float) -> dict[str, int]:
+        """The caller's skill requirements, each lowered one level per relaxation interval."""
+        step = entry.queue.config.skill_relax_seconds
+        drop = int((now - entry.join_time) // step) if step else 0
+        return {skill: level - drop for skill, level in entry.skills.items() if level > drop}
+
+    def offer(
+        self, entry: CallerEntry, candidates: Candidates, new_round: bool, now: float
+    ) -> None:
+        """Ring the agents the strategy chooses (or reserve one for a callback)."""
+        queue = entry.queue
+        if new_round:
+            entry.tried.clear()
+        chosen, sticky = self._sticky_choice(entry, candidates, now)
+        if not sticky:
+            chosen = queue.strategy.choose(candidates, queue=queue, caller=entry, rng=self.rng)
+            limit = 1 if queue.strategy.progressive else queue.strategy.ring_at_once
+            if entry.callback_number is not None:
+                limit = 1
+            if limit is not None:
+                chosen = chosen[:limit]
+        queue.idle.remove(entry)
+        entry.attempt += 1
+        entry.last_attempt = tuple(agent.agent_id for agent in chosen)
+        if entry.first_offer is None:
+            entry.first_offer = now
+            if now > entry.join_time:
+                queue.counters.waited += 1
+        reasons = [self.reason(entry, a, rank, sticky, now) for rank, a in enumerate(chosen)]
+        self.ring(entry, chosen, reasons, now)
+        if queue.strategy.progressive and entry.callback_number is None:
+            step = queue.config.progressive_step_seconds
+            timer = Timer(TimerKind.PROGRESSIVE, entry=entry, token=entry.attempt)
+            self.add_timer(now + step, timer)
+
+    def _sticky_choice(
+        self, entry: CallerEntry, candidates: Candidates, now: float
+    ) -> tuple[Candidates, bool]:
+        days = entry.queue.config.sticky_days
+        if days is None or entry.number is None or entry.first_offer is not None:
+            return candidates, False
+        last = self.sticky.get(entry.number)
+        if last is None or now - last[1] > days * 86400.0:
+            return candidates, False
+        for agent in candidates:
+            if agent.agent_id == last[0]:
+                return [agent], True
+        return candidates, False
+
+    def ring(
+        self, entry: CallerEntry, chosen: Candidates, reasons: list[OfferReason], now: float
+    ) -> None:
+        """Put the chosen agents in RINGING for ``entry`` and emit the offer (or the dial)."""
+        queue = entry.queue
+        for agent in chosen:
+            agent.activity = Activity.RINGING
+            agent.ringing_for = entry
+            entry.ringing[agent.agent_id] = now
+            self.refresh(agent, now)
+        ids = tuple(agent.agent_id for agent in chosen)
+        detail = explain(reasons) if self.options.keep_records else None
+        if entry.callback_number is not None:
+            self.out.append(
+                DialCallback(
+                    caller=entry.caller, queue=queue.queue_id, agent=ids[0],
+                    number=entry.callback_number, reason=reasons[0],
+                )
+            )  # fmt: skip
+            self.record(
+                now, Verb.CALLBACKDIAL, caller=entry.caller, queue=queue.queue_id,
+                agent=ids[0], detail=detail,
+            )  # fmt: skip
+            return
+        ring_seconds = queue.config.ring_seconds
+        for agent in chosen:
+            timer = Timer(TimerKind.RING, entry=entry, agent=agent, token=now)
+            self.add_timer(now + ring_seconds, timer)
+        self.out.append(
+            Offer(
+                caller=entry.caller, queue=queue.queue_id, agents=ids,
+                ring_seconds=ring_seconds, reasons=tuple(reasons),
+            )
+        )  # fmt: skip
+        for agent_id in ids:
+            self.record(
+                now, Verb.OFFER, caller=entry.caller, queue=queue.queue_id, agent=agent_id,
+                position=queue.line.position(entry), detail=detail,
+            )  # fmt: skip
+
+    def reason(
+        self, entry: CallerEntry, agent: AgentRuntime, rank: int, sticky: bool, now: float
+    ) -> OfferReason:
+        queue = entry.queue
+        return OfferReason(
+            strategy=queue.strategy.name,
+            rank=rank,
+            member_priority=queue.position_of[agent.agent_id],
+            caller_priority=entry.priority,
+            idle_seconds=now - agent.idle_since,
+            talk_seconds=agent.talk_seconds,
+            answered=agent.answered,
+            skills=tuple((skill, agent.skills.get(skill, 0)) for skill in entry.skills),
+            tie_break="sticky agent" if sticky else queue.strategy.tie_break,
+            sticky=sticky,
+        )
+
+    def estimate(self, queue: QueueRuntime, position: int) -> float | None:
+        """Expected wait at ``position``: callers beyond the free agents, each served at the
+        rate of the queue's unpaused logged-in agents at the recent mean handle time."""
+        serving = sum(1 for a in queue.logged_in.values() if a.pause_reason is None)
+        beyond = position - len(queue.available)
+        if beyond <= 0:
+            return 0.0
+        if serving == 0:
+            return None
+        times = queue.handle_times
+        mean = math.fsum(times) / len(times) if times else queue.config.expected_handle_seconds
+        return beyond * mean / serving
+
+
+def _meets(agent: AgentRuntime, needs: dict[str, int]) -> bool:
+    skills = agent.skills
+    return all(skills.get(skill, 0) >= level for skill, level in needs.items())
+
+
+def explain(reasons: list[OfferReason]) -> str:
+    """One line per decision for the record: who, and the figures the strategy looked at."""
+    parts = [
+        f"{r.rank}:{r.strategy} member#{r.member_priority} idle={r.idle_seconds:.0f}s "
+        f"talk={r.talk_seconds:.0f}s answered={r.answered}"
+        + (f" skills={dict(r.skills)}" if r.skills else "")
+        for r in reasons
+    ]
+    tie_break = reasons[0].tie_break if reasons else ""
+    return "; ".join(parts) + f" (order: {tie_break})"

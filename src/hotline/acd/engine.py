@@ -1,0 +1,216 @@
+"""The ACD engine: ``handle(event, now) -> list[Command]``, sans-IO and deterministic per seed.
+
+Call control feeds events in and carries out the commands; it also calls
+``handle(TimerFired(), at)`` when a ``WakeAt`` comes due (``next_wakeup()`` says when).
+Event records for the queue log are drained with ``take_records()``; live figures come from
+``queue_stats`` and ``agent_stats``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from hotline.acd import agents as _agents
+from hotline.acd import callers as _callers
+from hotline.acd.commands import Command, WakeAt
+from hotline.acd.core import Core, Timer, TimerKind
+from hotline.acd.events import (
+    AgentBusyElsewhere,
+    AgentFreeAgain,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPaused,
+    AgentUnpaused,
+    CallbackFailed,
+    CallbackRequested,
+    CallEnded,
+    CallerAbandoned,
+    CallerJoined,
+    Event,
+    OfferAnswered,
+    OfferRejected,
+    TimerFired,
+    WrapUpEnded,
+)
+from hotline.acd.model import (
+    AcdError,
+    AgentConfig,
+    AgentId,
+    CallerId,
+    EngineOptions,
+    QueueConfig,
+    QueueId,
+)
+from hotline.acd.records import Record
+from hotline.acd.state import AgentRuntime, CallerEntry, QueueRuntime
+from hotline.acd.stats import AgentStats, QueueStats
+from hotline.acd.views import WaitingCaller, agent_stats, queue_stats, waiting_callers
+
+__all__ = ["Engine"]
+
+Handler = Callable[[Core, Any, float], None]
+
+_HANDLERS: dict[type[Any], Handler] = {
+    CallerJoined: _callers.joined,
+    CallerAbandoned: _callers.abandoned,
+    CallbackRequested: _callers.callback_requested,
+    CallbackFailed: _callers.callback_failed,
+    OfferAnswered: _callers.answered,
+    OfferRejected: _callers.rejected,
+    AgentLoggedIn: _agents.logged_in,
+    AgentLoggedOut: _agents.logged_out,
+    AgentPaused: _agents.paused,
+    AgentUnpaused: _agents.unpaused,
+    CallEnded: _agents.call_ended,
+    WrapUpEnded: _agents.wrap_up_ended,
+    AgentBusyElsewhere: _agents.busy_elsewhere,
+    AgentFreeAgain: _agents.free_again,
+}
+
+_TIMER_HANDLERS: dict[TimerKind, Callable[[Core, Timer, float], None]] = {
+    TimerKind.RING: _callers.ring_timed_out,
+    TimerKind.PROGRESSIVE: _callers.progressive_step,
+    TimerKind.MAX_WAIT: _callers.max_wait_reached,
+    TimerKind.ANNOUNCE: _callers.announce,
+    TimerKind.CALLBACK_OFFER: _callers.offer_callback,
+    TimerKind.RELAX: _callers.relax,
+    TimerKind.WRAP_UP: _agents.wrap_up_timed_out,
+}
+
+
+class Engine:
+    """The automatic call distributor for a set of queues and agents.
+
+    Queues list their member agents; an agent may be a member of several queues. ``seed``
+    fixes every random draw (random strategies, random start), so a run replays exactly.
+    """
+
+    def __init__(
+        self,
+        queues: Sequence[QueueConfig],
+        agents: Sequence[AgentConfig],
+        *,
+        options: EngineOptions | None = None,
+        seed: int = 0,
+    ) -> None:
+        self._core = Core(options or EngineOptions(), seed)
+        self._pending: list[Command] = []
+        self._last_wake: float | None = None
+        self._now = float("-inf")
+        core = self._core
+        for config in agents:
+            if config.agent_id in core.agents:
+                raise AcdError(f"agent {config.agent_id} configured twice")
+            core.agents[config.agent_id] = AgentRuntime(config)
+        for queue_config in queues:
+            self._add_queue(queue_config)
+
+    def _add_queue(self, config: QueueConfig) -> None:
+        core = self._core
+        if config.queue_id in core.queues:
+            raise AcdError(f"queue {config.queue_id} configured twice")
+        queue = QueueRuntime(config, core.options.handle_time_window)
+        for member in config.members:
+            agent = core.agents.get(member.agent)
+            if agent is None:
+                raise AcdError(f"queue {config.queue_id}: unknown member agent {member.agent}")
+            agent.member_of[config.queue_id] = queue
+        if len(queue.position_of) != len(config.members):
+            raise AcdError(f"queue {config.queue_id} lists a member twice")
+        core.queues[config.queue_id] = queue
+
+    # -- the sans-IO interface ----------------------------------------------------------
+
+    def handle(self, event: Event, now: float) -> list[Command]:
+        """Process the timers due by ``now``, then ``event``; return the commands to carry out.
+
+        Raises AcdError (state unchanged by the event) for an event that cannot happen now;
+        commands produced by timers before the error are returned by the next call.
+        """
+        if now < self._now:
+            raise AcdError(f"time went backwards: {now} after {self._now}")
+        self._now = now
+        core = self._core
+        core.out = self._pending
+        self._pending = []
+        self._run_timers(now)
+        handler = _HANDLERS.get(type(event))
+        if handler is None and not isinstance(event, TimerFired):
+            raise AcdError(f"unknown event {event!r}")
+        try:
+            if handler is not None:
+                handler(core, event, now)
+        except AcdError:
+            core.dispatch(now)
+            self._pending = core.out
+            raise
+        core.dispatch(now)
+        out = core.out
+        wake = core.next_timer()
+        if wake is not None and wake != self._last_wake:
+            out.append(WakeAt(at=wake))
+        self._last_wake = wake
+        core.out = []
+        return out
+
+    def _run_timers(self, now: float) -> None:
+        core = self._core
+        while (due := core.pop_due(now)) is not None:
+            at, timer = due
+            _TIMER_HANDLERS[timer.kind](core, timer, at)
+            core.dispatch(at)
+
+    def next_wakeup(self) -> float | None:
+        """When the next timer falls due (None: no timer pending)."""
+        return self._core.next_timer()
+
+    def take_records(self) -> list[Record]:
+        """The event records made since the last call, oldest first."""
+        records = self._core.records
+        self._core.records = []
+        return records
+
+    # -- read-only views ----------------------------------------------------------------
+
+    def queue_stats(self, queue_id: QueueId, now: float) -> QueueStats:
+        return queue_stats(self._core, self._queue(queue_id), now)
+
+    def agent_stats(self, agent_id: AgentId, now: float) -> AgentStats:
+        agent = self._core.agents.get(agent_id)
+        if agent is None:
+            raise AcdError(f"unknown agent {agent_id}")
+        return agent_stats(agent, now)
+
+    def waiting(self, queue_id: QueueId, now: float) -> list[WaitingCaller]:
+        """The callers of a queue in serving order, for the supervisor page."""
+        return waiting_callers(self._queue(queue_id), now)
+
+    def position(self, caller: CallerId) -> int | None:
+        """The caller's place in its queue (1 = next), None if not waiting."""
+        entry: CallerEntry | None = self._core.callers.get(caller)
+        return None if entry is None else entry.queue.line.position(entry)
+
+    @property
+    def queue_ids(self) -> tuple[QueueId, ...]:
+        return tuple(self._core.queues)
+
+    @property
+    def agent_ids(self) -> tuple[AgentId, ...]:
+        return tuple(self._core.agents)
+
+    def reset_statistics(self, agent_ids: Iterable[AgentId] | None = None) -> None:
+        """Start a new statistics period ("today"): zero the counters of queues and agents."""
+        core = self._core
+        for queue in core.queues.values():
+            queue.counters.reset()
+        for agent_id in agent_ids if agent_ids is not None else core.agents:
+            agent = core.agents[agent_id]
+            agent.answered = agent.missed = 0
+            agent.talk_seconds = 0.0
+
+    def _queue(self, queue_id: QueueId) -> QueueRuntime:
+        queue = self._core.queues.get(queue_id)
+        if queue is None:
+            raise AcdError(f"unknown queue {queue_id}")
+        return queue

@@ -1,0 +1,161 @@
+"""Events call control feeds into the engine (past tense: things that happened).
+
+Each goes through ``Engine.handle(event, now)``; timers that fall due at or before ``now`` are
+processed first, so ``TimerFired`` only carries time forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hotline.acd.model import AgentId, CallerId, QueueId, Skills
+
+__all__ = [
+    "AgentBusyElsewhere",
+    "AgentFreeAgain",
+    "AgentLoggedIn",
+    "AgentLoggedOut",
+    "AgentPaused",
+    "AgentUnpaused",
+    "CallEnded",
+    "CallbackFailed",
+    "CallbackRequested",
+    "CallerAbandoned",
+    "CallerJoined",
+    "Event",
+    "OfferAnswered",
+    "OfferRejected",
+    "TimerFired",
+    "WrapUpEnded",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallerJoined:
+    """A caller entered a queue. ``priority`` above 0 is a VIP caller; ``skills`` are the
+    minimum levels the caller needs; ``number`` enables the sticky-agent option."""
+
+    caller: CallerId
+    queue: QueueId
+    priority: int = 0
+    number: str | None = None
+    skills: Skills = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallerAbandoned:
+    """The caller hung up while waiting (or cancelled a pending callback)."""
+
+    caller: CallerId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRequested:
+    """The caller asked to be called back on ``number`` and hung up; the place is kept."""
+
+    caller: CallerId
+    number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackFailed:
+    """The callback dialled for ``agent`` could not reach the caller."""
+
+    caller: CallerId
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentLoggedIn:
+    """The agent logged in to ``queues`` (None: every queue listing it as a member)."""
+
+    agent: AgentId
+    queues: tuple[QueueId, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentLoggedOut:
+    """The agent logged out of ``queues`` (None: all of them)."""
+
+    agent: AgentId
+    queues: tuple[QueueId, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentPaused:
+    """The agent paused (break, lunch...); effective after a call and wrap-up in progress."""
+
+    agent: AgentId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentUnpaused:
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferAnswered:
+    """The agent answered the offered caller (or the callback dialled reached the caller)."""
+
+    caller: CallerId
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferRejected:
+    """The agent declined the offer (busy here, do not disturb, pressed reject)."""
+
+    caller: CallerId
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnded:
+    """The queue call between the agent and its caller ended; ``by_agent`` says who hung up."""
+
+    agent: AgentId
+    by_agent: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WrapUpEnded:
+    """The agent ended wrap-up before its time ran out."""
+
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentBusyElsewhere:
+    """The agent is on a call that is not a queue call (direct, outbound)."""
+
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentFreeAgain:
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimerFired:
+    """Time passed; the engine processes the timers due at ``now``."""
+
+
+Event = (
+    CallerJoined
+    | CallerAbandoned
+    | CallbackRequested
+    | CallbackFailed
+    | AgentLoggedIn
+    | AgentLoggedOut
+    | AgentPaused
+    | AgentUnpaused
+    | OfferAnswered
+    | OfferRejected
+    | CallEnded
+    | WrapUpEnded
+    | AgentBusyElsewhere
+    | AgentFreeAgain
+    | TimerFired
+)

@@ -1,0 +1,235 @@
+"""The engine's mutable runtime: agents, waiting callers and queues, with their indexes.
+
+Indexes are what keep a decision cheap with thousands of callers: each queue keeps its
+available agents (insertion-ordered dicts, so iteration is deterministic) and its waiting
+callers in sorted lines, so the next caller is the first element and a position is a bisection.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from collections.abc import Iterator, Mapping
+
+from sortedcontainers import SortedKeyList  # type: ignore[import-untyped]
+
+from hotline.acd.model import AgentConfig, AgentId, AgentState, CallerId, QueueConfig, QueueId
+from hotline.acd.stats import QueueCounters
+from hotline.acd.strategies import Strategy, strategy_for
+
+__all__ = ["Activity", "AgentRuntime", "CallerEntry", "QueueRuntime", "WaitingLine"]
+
+LineKey = tuple[int, float, int]
+
+
+class Activity(enum.Enum):
+    """What occupies an agent, independent of presence (login, pause)."""
+
+    IDLE = "idle"
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+    BUSY_ELSEWHERE = "busy_elsewhere"
+
+
+_ACTIVITY_STATE = {
+    Activity.RINGING: AgentState.RINGING,
+    Activity.ON_CALL: AgentState.ON_CALL,
+    Activity.WRAP_UP: AgentState.WRAP_UP,
+    Activity.BUSY_ELSEWHERE: AgentState.BUSY_ELSEWHERE,
+}
+
+
+class AgentRuntime:
+    """One agent as the engine sees it; ``state`` is derived from activity and presence."""
+
+    __slots__ = (
+        "activity",
+        "agent_id",
+        "answered",
+        "call_caller",
+        "call_queue",
+        "call_start",
+        "config",
+        "consecutive_misses",
+        "idle_since",
+        "logged_in",
+        "member_of",
+        "missed",
+        "pause_reason",
+        "ringing_for",
+        "skills",
+        "state",
+        "state_since",
+        "talk_seconds",
+        "wrap_start",
+        "wrap_token",
+    )
+
+    def __init__(self, config: AgentConfig) -> None:
+        self.config = config
+        self.agent_id = config.agent_id
+        self.skills: Mapping[str, int] = config.skills
+        self.activity = Activity.IDLE
+        self.pause_reason: str | None = None
+        self.logged_in: dict[QueueId, QueueRuntime] = {}
+        self.member_of: dict[QueueId, QueueRuntime] = {}
+        self.state = AgentState.LOGGED_OUT
+        self.state_since = 0.0
+        self.idle_since = 0.0
+        self.answered = 0
+        self.missed = 0
+        self.talk_seconds = 0.0
+        self.consecutive_misses = 0
+        self.ringing_for: CallerEntry | None = None
+        self.call_caller: CallerId | None = None
+        self.call_queue: QueueRuntime | None = None
+        self.call_start = 0.0
+        self.wrap_start = 0.0
+        self.wrap_token = 0
+
+    def derived_state(self) -> AgentState:
+        if self.activity is not Activity.IDLE:
+            return _ACTIVITY_STATE[self.activity]
+        if not self.logged_in:
+            return AgentState.LOGGED_OUT
+        return AgentState.PAUSED if self.pause_reason is not None else AgentState.AVAILABLE
+
+
+class CallerEntry:
+    """A caller in a waiting line (on the line, or a callback keeping its place)."""
+
+    __slots__ = (
+        "attempt",
+        "callback_number",
+        "caller",
+        "estimate",
+        "first_offer",
+        "join_time",
+        "key",
+        "last_attempt",
+        "number",
+        "original_position",
+        "priority",
+        "queue",
+        "random_start",
+        "ringing",
+        "seq",
+        "skills",
+        "tried",
+    )
+
+    def __init__(
+        self,
+        *,
+        caller: CallerId,
+        queue: QueueRuntime,
+        priority: int,
+        number: str | None,
+        skills: Mapping[str, int],
+        join_time: float,
+        seq: int,
+        order_key: float,
+    ) -> None:
+        self.caller = caller
+        self.queue = queue
+        self.priority = priority
+        self.number = number
+        self.skills = skills
+        self.join_time = join_time
+        self.seq = seq
+        # Higher caller priority first, then the order key (join time, or SLA deadline).
+        self.key: LineKey = (-priority, order_key, seq)
+        self.original_position = 0
+        self.ringing: dict[AgentId, float] = {}
+        self.tried: set[AgentId] = set()
+        self.last_attempt: tuple[AgentId, ...] = ()
+        self.random_start = 0.0
+        self.callback_number: str | None = None
+        self.first_offer: float | None = None
+        self.estimate: float | None = None
+        self.attempt = 0
+
+
+def _entry_key(entry: CallerEntry) -> LineKey:
+    return entry.key
+
+
+class WaitingLine:
+    """Callers of one queue in serving order; typed front for a sorted list."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items = SortedKeyList(key=_entry_key)
+
+    def add(self, entry: CallerEntry) -> None:
+        self._items.add(entry)
+
+    def remove(self, entry: CallerEntry) -> None:
+        self._items.remove(entry)
+
+    def discard(self, entry: CallerEntry) -> None:
+        self._items.discard(entry)
+
+    def first(self) -> CallerEntry | None:
+        if not self._items:
+            return None
+        head: CallerEntry = self._items[0]
+        return head
+
+    def position(self, entry: CallerEntry) -> int:
+        """1-based place of ``entry`` (which must be in the line)."""
+        index: int = self._items.bisect_key_left(entry.key)
+        return index + 1
+
+    def __len__(self) -> int:
+        length: int = len(self._items)
+        return length
+
+    def __iter__(self) -> Iterator[CallerEntry]:
+        return iter(self._items)
+
+    def __contains__(self, entry: CallerEntry) -> bool:
+        found: bool = entry in self._items
+        return found
+
+
+class QueueRuntime:
+    """One queue: configuration, members, available agents, waiting lines and counters."""
+
+    __slots__ = (
+        "available",
+        "config",
+        "counters",
+        "handle_times",
+        "idle",
+        "last_answered",
+        "line",
+        "logged_in",
+        "position_of",
+        "priority",
+        "queue_id",
+        "strategy",
+        "weight_of",
+    )
+
+    def __init__(self, config: QueueConfig, handle_time_window: int) -> None:
+        self.config = config
+        self.queue_id = config.queue_id
+        self.priority = config.priority
+        self.strategy: Strategy = strategy_for(config.strategy)
+        self.position_of = {member.agent: i for i, member in enumerate(config.members)}
+        self.weight_of = {member.agent: member.weight for member in config.members}
+        self.logged_in: dict[AgentId, AgentRuntime] = {}
+        self.available: dict[AgentId, AgentRuntime] = {}
+        self.line = WaitingLine()
+        # Callers not ringing anyone: the ones a newly available agent may be offered.
+        self.idle = WaitingLine()
+        self.last_answered: AgentId | None = None
+        self.counters = QueueCounters()
+        self.handle_times: deque[float] = deque(maxlen=handle_time_window)
+
+    def global_key(self, entry: CallerEntry) -> tuple[int, int, float, int]:
+        """Order of callers across queues: queue priority, caller priority, order key, seq."""
+        return (-self.priority, *entry.key)
