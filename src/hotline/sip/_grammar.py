@@ -1,0 +1,132 @@
+"""Pieces of the RFC 3261 §25.1 grammar shared by the URI, header and message parsers.
+
+Private: the public names live in ``uri``, ``headers`` and ``message``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote
+
+from hotline.sip.errors import SipParseError
+
+Parameters = tuple[tuple[str, str | None], ...]
+
+TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"
+TOKEN = re.compile(f"[{TOKEN_CHARS}]+")
+# word (§25.1): token characters plus the separators Call-ID values may carry.
+WORD = re.compile(r"[A-Za-z0-9\-.!%*_+`'~()<>:\\\"/\[\]?{}]+")
+QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+# A generic-param value: token, host (IPv6 reference included) or quoted-string (§25.1).
+GEN_VALUE = re.compile(f'[{TOKEN_CHARS}]+|\\[[0-9A-Fa-f:.]+\\]|"(?:[^"\\\\]|\\\\.)*"', re.S)
+
+# Characters left unescaped when serializing URI components (§19.1.2 and §25.1).
+USER_SAFE = "-_.!~*'()&=+$,;?/"
+PASSWORD_SAFE = "-_.!~*'()&=+$,"
+PARAM_SAFE = "-_.!~*'()[]/:&+$"
+HEADER_SAFE = "-_.!~*'()[]/?:+$"
+
+
+def unescape(text: str) -> str:
+    """Undo %HH escapes (§19.1.2). Octets are read as UTF-8; others survive as surrogates."""
+    if "%" not in text:
+        return text
+    return unquote(text, encoding="utf-8", errors="surrogateescape")
+
+
+def escape(text: str, safe: str) -> str:
+    """Escape every character of ``text`` that is neither alphanumeric nor in ``safe``."""
+    return quote(text, safe=safe, encoding="utf-8", errors="surrogateescape")
+
+
+def unquote_string(text: str) -> str:
+    """The content of a quoted-string, its quoted-pairs resolved (§25.1)."""
+    inner = text[1:-1]
+    if "\\" not in inner:
+        return inner
+    return re.sub(r"\\(.)", r"\1", inner, flags=re.S)
+
+
+def quote_string(text: str) -> str:
+    """``text`` as a quoted-string, with backslash and double quote escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def split_top_level(text: str, separator: str) -> list[str]:
+    """Split on ``separator`` outside quoted strings and angle brackets (§7.3.1)."""
+    if '"' not in text and "<" not in text:
+        return text.split(separator)
+    parts: list[str] = []
+    start = 0
+    depth = 0
+    quoted = False
+    index = 0
+    length = len(text)
+    while index < length:
+        char = text[index]
+        if quoted:
+            if char == "\\":
+                index += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == "<":
+            depth += 1
+        elif char == ">":
+            depth = max(depth - 1, 0)
+        elif char == separator and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+        index += 1
+    parts.append(text[start:])
+    return parts
+
+
+def parse_generic_params(text: str, what: str) -> Parameters:
+    """``*( SEMI generic-param )`` with LWS around ``;`` and ``=`` (§25.1).
+
+    ``text`` starts at the first ``;`` (or is empty). Names are lower-cased; values are kept as
+    written, quotes included, so they serialize unchanged.
+    """
+    text = text.strip(" \t")
+    if not text:
+        return ()
+    if text[0] != ";":
+        raise SipParseError(f"Bad {what}: unexpected {text[:20]!r}")
+    pairs: list[tuple[str, str | None]] = []
+    pieces = split_top_level(text[1:], ";") if '"' in text else text[1:].split(";")
+    for piece in pieces:
+        name, equals, value = piece.partition("=")
+        name = name.strip(" \t")
+        if not TOKEN.fullmatch(name):
+            raise SipParseError(f"Bad {what}: bad parameter {piece.strip()[:30]!r}")
+        if equals:
+            value = value.strip(" \t")
+            if not GEN_VALUE.fullmatch(value):
+                raise SipParseError(f"Bad {what}: bad value for parameter {name}")
+            pairs.append((name.lower(), value))
+        else:
+            pairs.append((name.lower(), None))
+    return tuple(pairs)
+
+
+def format_params(parameters: Parameters) -> str:
+    """``;name=value`` pairs as written (generic-param values are already in wire form)."""
+    return "".join(f";{n}" if v is None else f";{n}={v}" for n, v in parameters)
+
+
+def find_param(parameters: Parameters, name: str) -> str | None:
+    """The value of parameter ``name`` ("" when it has none), None when absent."""
+    name = name.lower()
+    for key, value in parameters:
+        if key == name:
+            return "" if value is None else value
+    return None
+
+
+def set_params(parameters: Parameters, changes: dict[str, str | None]) -> Parameters:
+    """Replace or append parameters; a None value writes the parameter without a value."""
+    lowered = {name.lower(): value for name, value in changes.items()}
+    kept = [(n, lowered.pop(n) if n in lowered else v) for n, v in parameters]
+    return (*kept, *lowered.items())

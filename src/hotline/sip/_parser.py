@@ -1,0 +1,197 @@
+"""Reading messages off the wire: start line, header lines, body framing (RFC 3261 §7, §18.3).
+
+Private to the message layer; ``hotline.sip.message`` re-exports ``parse_message`` and
+``StreamFramer``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hotline.sip._validate import MANDATORY, MAX_MESSAGE_SIZE, check_headers
+from hotline.sip.errors import SipParseError
+from hotline.sip.headers import Headers, is_token
+from hotline.sip.message import Request, Response
+from hotline.sip.uri import SipUri
+
+_FOLD = re.compile(r"[ \t]*\r\n[ \t]+")
+_REQUEST_LINE = re.compile(r"([A-Za-z0-9\-.!%*_+`'~]+) ([^ ]+) (SIP/[0-9]+\.[0-9]+)")
+_STATUS_LINE = re.compile(r"SIP/2\.0 ([1-6][0-9][0-9]) (.*)", re.S)
+_VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+")
+_CONTENT_LENGTH = re.compile(r"[ \t]*[0-9]{1,10}[ \t]*")
+# Where a partial request has no readable Request-URI (only ever used to answer it).
+_UNKNOWN_URI = SipUri(scheme="sip", host="invalid")
+
+
+def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> Request | Response:
+    """Parse and validate one message: a whole UDP datagram or one framed stream message.
+
+    Octets past Content-Length are discarded (§18.3); without Content-Length the body runs to
+    the end of ``data`` (RFC 2543 style, RFC 4475 §3.4.1). Raises SipParseError.
+    """
+    if len(data) > max_size:
+        raise SipParseError(f"Message larger than {max_size} bytes", 513)
+    start = 0
+    while data.startswith(b"\r\n", start):
+        start += 2
+    end = data.find(b"\r\n\r\n", start)
+    if end < 0:
+        raise SipParseError("No empty line after the header fields", None)
+    head = data[start:end].decode("utf-8", "surrogateescape")
+    if "\r\n " in head or "\r\n\t" in head:
+        head = _FOLD.sub(" ", head)
+    lines = head.split("\r\n")
+    headers, header_error = _read_headers(lines)
+    body = data[end + 4 :]
+    if lines[0].startswith("SIP/"):
+        return _response(lines[0], headers, header_error, body)
+    return _request(lines[0], headers, header_error, body)
+
+
+def _read_headers(lines: list[str]) -> tuple[Headers, str | None]:
+    """The header lines, and the first problem met (kept to report after the start line)."""
+    fields: list[tuple[str, str]] = []
+    error = None
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        name = name.rstrip(" \t")
+        if not colon or not is_token(name):
+            error = error or f"Bad header line {line[:30]!r}"
+            continue
+        fields.append((name, value.strip(" \t")))
+    return Headers(fields), error
+
+
+def _response(line: str, headers: Headers, header_error: str | None, body: bytes) -> Response:
+    match = _STATUS_LINE.fullmatch(line)
+    if match is None:
+        raise SipParseError(f"Bad Status-Line {line[:40]!r}", None)
+    try:
+        if header_error:
+            raise SipParseError(header_error)
+        body = _frame_body(headers, body)
+        check_headers(headers, None)
+    except SipParseError as error:
+        raise SipParseError(error.reason, None) from None
+    return Response(status=int(match[1]), reason=match[2], headers=headers, body=body)
+
+
+def _request(line: str, headers: Headers, header_error: str | None, body: bytes) -> Request:
+    match = _REQUEST_LINE.fullmatch(line)
+    if match is None:
+        raise _bad_request_line(line, headers)
+    method, uri_text, version = match.groups()
+    if version != "SIP/2.0":
+        raise _error(f"SIP version {version[4:]} not supported", 505, method, headers)
+    try:
+        uri = SipUri.parse(uri_text)
+    except SipParseError as error:
+        status = error.status_hint if error.status_hint == 416 else 400
+        raise _error(f"Bad Request-URI: {error.reason}", status, method, headers) from None
+    if uri.headers:
+        raise _error("Bad Request-URI: it must not carry headers", 400, method, headers, uri)
+    try:
+        if header_error:
+            raise SipParseError(header_error)
+        body = _frame_body(headers, body)
+        check_headers(headers, method)
+    except SipParseError as error:
+        raise _error(error.reason, error.status_hint, method, headers, uri) from None
+    return Request(method=method, uri=uri, headers=headers, body=body)
+
+
+def _bad_request_line(line: str, headers: Headers) -> SipParseError:
+    """A request line with stray spaces or a bad URI is answered when it is still clearly a
+    request (RFC 4475 §3.1.2.8 to 3.1.2.10); anything else is dropped."""
+    words = line.split()
+    if len(words) >= 3 and is_token(words[0]) and _VERSION.fullmatch(words[-1]):
+        reason = "Bad Request-Line: " + (
+            "extra spaces" if len(words) == 3 else "spaces in the Request-URI"
+        )
+        return _error(reason, 400, words[0], headers)
+    return SipParseError(f"Bad start line {line[:40]!r}", None)
+
+
+def _error(
+    reason: str, status: int | None, method: str, headers: Headers, uri: SipUri = _UNKNOWN_URI
+) -> SipParseError:
+    """The error for a request; ``partial`` is set when a response can be formed (§8.2.6)."""
+    answerable = all(name in headers for name in MANDATORY)
+    partial = Request(method=method, uri=uri, headers=headers) if answerable else None
+    return SipParseError(reason, status, partial)
+
+
+def _frame_body(headers: Headers, body: bytes) -> bytes:
+    values = [value for name, value in headers if name == "Content-Length"]
+    if not values:
+        return body
+    if len(values) > 1:
+        raise SipParseError("More than one Content-Length header")
+    if not _CONTENT_LENGTH.fullmatch(values[0]):
+        raise SipParseError(f"Bad Content-Length {values[0][:20]!r}")
+    length = int(values[0])
+    if length > len(body):
+        raise SipParseError(f"Content-Length {length} is larger than the body ({len(body)} bytes)")
+    return body[:length]
+
+
+class StreamFramer:
+    """Cuts a byte stream (TCP) into messages by Content-Length (RFC 3261 §18.3).
+
+    ``feed`` returns every complete message; CRLF keep-alives between messages are skipped
+    (RFC 5626 §3.5.1). A stream whose framing is lost (no or bad Content-Length, or a message
+    over the size limit) raises SipParseError: the caller closes the connection.
+    """
+
+    def __init__(self, max_size: int = MAX_MESSAGE_SIZE) -> None:
+        self.max_size = max_size
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self._buffer += data
+        messages: list[bytes] = []
+        while True:
+            message = self._next()
+            if message is None:
+                return messages
+            messages.append(message)
+
+    def _next(self) -> bytes | None:
+        buffer = self._buffer
+        start = 0
+        while buffer.startswith(b"\r\n", start):
+            start += 2
+        if start:
+            del buffer[:start]
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buffer) > self.max_size:
+                raise SipParseError(f"Header section longer than {self.max_size} bytes", 513)
+            return None
+        length = _stream_content_length(bytes(buffer[:end]))
+        total = end + 4 + length
+        if total > self.max_size:
+            raise SipParseError(f"Message larger than {self.max_size} bytes", 513)
+        if len(buffer) < total:
+            return None
+        message = bytes(buffer[:total])
+        del buffer[:total]
+        return message
+
+
+def _stream_content_length(head: bytes) -> int:
+    """Content-Length is mandatory on a stream (§18.3, §20.14)."""
+    values = [
+        value
+        for line in head.split(b"\r\n")[1:]
+        for name, _, value in [line.partition(b":")]
+        if name.strip().lower() in (b"content-length", b"l")
+    ]
+    if not values:
+        raise SipParseError("Missing Content-Length header (required on TCP)")
+    if len(values) > 1:
+        raise SipParseError("More than one Content-Length header")
+    text = values[0].strip()
+    if not text.isdigit() or len(text) > 10:
+        raise SipParseError(f"Bad Content-Length {text[:20]!r}")
+    return int(text)

@@ -1,0 +1,146 @@
+"""Typed readers for the headers every message carries, and the checks of RFC 3261 §8.2.
+
+Each reader takes the Headers and returns the parsed value or raises SipParseError whose
+reason names the header, so a 400 says what was wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hotline.sip._grammar import WORD
+from hotline.sip.errors import SipParseError
+from hotline.sip.headers import CSeq, Headers, Via
+from hotline.sip.uri import NameAddress
+
+MAX_MESSAGE_SIZE = 65535
+MANDATORY = ("Via", "From", "To", "Call-ID", "CSeq")
+# Headers that may appear once (§20: their grammar is not a list).
+SINGLE = (
+    "From",
+    "To",
+    "Call-ID",
+    "CSeq",
+    "Max-Forwards",
+    "Content-Length",
+    "Content-Type",
+    "Expires",
+)
+MAX_EXPIRES = 2**32 - 1
+_DATE = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r" [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"
+)
+_MEDIA_TYPE = re.compile(
+    r"[A-Za-z0-9\-.!%*_+`'~]+[ \t]*/[ \t]*[A-Za-z0-9\-.!%*_+`'~]+[ \t]*(;.*)?", re.S
+)
+
+
+def required(headers: Headers, name: str) -> str:
+    value = headers.get(name)
+    if value is None:
+        raise SipParseError(f"Missing {name} header")
+    return value
+
+
+def parse_vias(headers: Headers) -> list[Via]:
+    try:
+        return [Via.parse(value) for value in headers.get_all("Via")]
+    except SipParseError as error:
+        raise SipParseError(f"Bad Via header: {error.reason}") from None
+
+
+def parse_name_address(headers: Headers, name: str) -> NameAddress:
+    try:
+        return NameAddress.parse(required(headers, name))
+    except SipParseError as error:
+        if error.reason.startswith("Missing"):
+            raise
+        raise SipParseError(f"Bad {name} header: {error.reason}") from None
+
+
+def parse_contacts(headers: Headers) -> list[NameAddress]:
+    values = headers.get_all("Contact")
+    if values == ["*"]:
+        return []
+    try:
+        return [NameAddress.parse(value) for value in values]
+    except SipParseError as error:
+        raise SipParseError(f"Bad Contact header: {error.reason}") from None
+
+
+def parse_routes(headers: Headers, name: str) -> list[NameAddress]:
+    try:
+        return [NameAddress.parse(value) for value in headers.get_all(name)]
+    except SipParseError as error:
+        raise SipParseError(f"Bad {name} header: {error.reason}") from None
+
+
+def parse_expires(headers: Headers) -> int | None:
+    """delta-seconds (§20.19); a value past 2**32 - 1 reads as 2**32 - 1 (§25.1 note)."""
+    value = headers.get("Expires")
+    if value is None:
+        return None
+    value = value.strip(" \t")
+    if not value.isdigit() or not value.isascii():
+        raise SipParseError(f"Bad Expires header {value[:20]!r}")
+    return min(int(value[:11]), MAX_EXPIRES)
+
+
+def parse_max_forwards(headers: Headers) -> int | None:
+    value = headers.get("Max-Forwards")
+    if value is None:
+        return None
+    value = value.strip(" \t")
+    if not value.isdigit() or not value.isascii() or len(value) > 5 or int(value) > 255:
+        raise SipParseError(f"Bad Max-Forwards header {value[:20]!r}: 0 to 255")
+    return int(value)
+
+
+def check_headers(headers: Headers, method: str | None) -> None:
+    """The checks of a request (``method`` given) or a response (§8.2, §8.1.3.3)."""
+    missing = [name for name in MANDATORY if name not in headers]
+    if missing:
+        raise SipParseError(
+            f"Missing {', '.join(missing)} header" + ("s" if len(missing) > 1 else "")
+        )
+    for name in SINGLE:
+        if headers.count(name) > 1:
+            raise SipParseError(f"More than one {name} header")
+    vias = headers.parsed("Via", parse_vias)
+    if method is not None and vias[0].branch == "z9hG4bK":
+        raise SipParseError("Bad Via header: branch z9hG4bK has no transaction identifier")
+    for name in ("From", "To"):
+        headers.parsed(name, lambda h, n=name: parse_name_address(h, n))  # type: ignore[misc]
+    call_id = required(headers, "Call-ID").strip(" \t")
+    if not _is_call_id(call_id):
+        raise SipParseError(f"Bad Call-ID header {call_id[:30]!r}")
+    try:
+        cseq = headers.parsed("CSeq", lambda h: CSeq.parse(required(h, "CSeq")))
+    except SipParseError as error:
+        raise SipParseError(f"Bad CSeq header: {error.reason.removeprefix('Bad CSeq: ')}") from None
+    if method is not None and cseq.method != method:
+        raise SipParseError(f"CSeq method {cseq.method} does not match request method {method}")
+    if method is not None:
+        _check_request_headers(headers)
+
+
+def _check_request_headers(headers: Headers) -> None:
+    headers.parsed("Max-Forwards", parse_max_forwards)
+    headers.parsed("Contact", parse_contacts)
+    headers.parsed("Expires", parse_expires)
+    for name in ("Route", "Record-Route"):
+        if name in headers:
+            parse_routes(headers, name)
+    date = headers.get("Date")
+    if date is not None and not _DATE.fullmatch(date.strip(" \t")):
+        raise SipParseError("Bad Date header: RFC 1123 date in GMT expected")
+    content_type = headers.get("Content-Type")
+    if content_type is not None and not _MEDIA_TYPE.fullmatch(content_type.strip(" \t")):
+        raise SipParseError(f"Bad Content-Type header {content_type[:30]!r}")
+
+
+def _is_call_id(value: str) -> bool:
+    """callid = word [ "@" word ] (§25.1)."""
+    local, at, host = value.partition("@")
+    return WORD.fullmatch(local) is not None and (not at or WORD.fullmatch(host) is not None)

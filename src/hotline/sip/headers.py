@@ -1,0 +1,254 @@
+"""Header fields: the ordered header list of a message, and the Via and CSeq values.
+
+RFC 3261 §7.3: names are case-insensitive and have compact forms; a header whose grammar is a
+comma-separated list may be written as one line or several, and both mean the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from hotline.sip._grammar import (
+    TOKEN,
+    Parameters,
+    find_param,
+    format_params,
+    parse_generic_params,
+    set_params,
+    split_top_level,
+)
+from hotline.sip.errors import SipParseError
+
+__all__ = ["CSeq", "Headers", "Via", "canonical_name"]
+
+T = TypeVar("T")
+
+_KNOWN = (
+    "Accept", "Accept-Contact", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow",
+    "Allow-Events", "Authentication-Info", "Authorization", "Call-ID", "Call-Info", "Contact",
+    "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Length",
+    "Content-Type", "CSeq", "Date", "Error-Info", "Event", "Expires", "From", "Identity",
+    "Identity-Info", "In-Reply-To", "Max-Forwards", "Min-Expires", "MIME-Version",
+    "Organization", "Path", "Priority", "Proxy-Authenticate", "Proxy-Authorization",
+    "Proxy-Require", "RAck", "Reason", "Record-Route", "Refer-To", "Referred-By",
+    "Reject-Contact", "Reply-To", "Request-Disposition", "Require", "Retry-After", "Route",
+    "RSeq", "Server", "Service-Route", "Session-Expires", "Subject", "Subscription-State",
+    "Supported", "Timestamp", "To", "Unsupported", "User-Agent", "Via", "Warning",
+    "WWW-Authenticate",
+)  # fmt: skip
+# Compact forms (RFC 3261 §7.3.3 and the extensions that defined them).
+_COMPACT = {
+    "a": "Accept-Contact", "b": "Referred-By", "c": "Content-Type", "d": "Request-Disposition",
+    "e": "Content-Encoding", "f": "From", "i": "Call-ID", "j": "Reject-Contact", "k": "Supported",
+    "l": "Content-Length", "m": "Contact", "n": "Identity-Info", "o": "Event", "r": "Refer-To",
+    "s": "Subject", "t": "To", "u": "Allow-Events", "v": "Via", "x": "Session-Expires",
+    "y": "Identity",
+}  # fmt: skip
+_CANONICAL: dict[str, str] = {name.lower(): name for name in _KNOWN} | _COMPACT
+# Headers whose grammar is a comma-separated list (§7.3.1); the others (Authorization,
+# WWW-Authenticate, Date...) hold commas that do not separate values.
+_LIST_NAMES = (
+    "accept", "accept-contact", "accept-encoding", "accept-language", "alert-info", "allow",
+    "allow-events", "call-info", "contact", "content-encoding", "content-language", "error-info",
+    "in-reply-to", "path", "proxy-require", "record-route", "reject-contact", "require", "route",
+    "service-route", "supported", "unsupported", "via", "warning",
+)  # fmt: skip
+_LIST_HEADERS = frozenset(_LIST_NAMES)
+
+
+def canonical_name(name: str) -> str:
+    """The usual spelling of a header name; compact forms expanded (§7.3.3)."""
+    return _CANONICAL.get(name.lower(), name)
+
+
+class Headers:
+    """Ordered, case-insensitive header fields of one message (RFC 3261 §7.3).
+
+    Values are kept as received (after unfolding) and parsed on demand; parsed values are
+    cached until the headers change.
+    """
+
+    __slots__ = ("_cache", "_fields")
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._fields: list[tuple[str, str, str]] = []
+        self._cache: dict[str, object] = {}
+        for name, value in items:
+            canonical = _CANONICAL.get(name.lower(), name)
+            self._fields.append((canonical.lower(), canonical, value))
+
+    def get(self, name: str) -> str | None:
+        """The first line of header ``name``, None when absent."""
+        key = _key(name)
+        for field_key, _, value in self._fields:
+            if field_key == key:
+                return value
+        return None
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of ``name``; list headers are split on top-level commas (§7.3.1)."""
+        key = _key(name)
+        values = [value for field_key, _, value in self._fields if field_key == key]
+        if key not in _LIST_HEADERS:
+            return values
+        split: list[str] = []
+        for value in values:
+            split.extend(part.strip(" \t") for part in split_top_level(value, ","))
+        return split
+
+    def count(self, name: str) -> int:
+        """How many lines of ``name`` the message has (a list header may hold several values)."""
+        key = _key(name)
+        return sum(1 for field_key, _, _ in self._fields if field_key == key)
+
+    def add(self, name: str, value: str) -> None:
+        canonical = canonical_name(name)
+        self._fields.append((canonical.lower(), canonical, str(value)))
+        self._cache.clear()
+
+    def set(self, name: str, value: str) -> None:
+        """Replace every line of ``name`` by one, in place of the first (or at the end)."""
+        canonical = canonical_name(name)
+        key = canonical.lower()
+        line = (key, canonical, str(value))
+        index = next((i for i, f in enumerate(self._fields) if f[0] == key), None)
+        self._fields = [f for f in self._fields if f[0] != key]
+        self._fields.insert(len(self._fields) if index is None else index, line)
+        self._cache.clear()
+
+    def remove(self, name: str) -> None:
+        key = _key(name)
+        self._fields = [f for f in self._fields if f[0] != key]
+        self._cache.clear()
+
+    def copy(self) -> Headers:
+        clone = Headers()
+        clone._fields = list(self._fields)
+        return clone
+
+    def parsed(self, name: str, parse: Callable[[Headers], T]) -> T:
+        """``parse(self)``, cached under ``name`` until the headers change."""
+        try:
+            return self._cache[name]  # type: ignore[return-value]
+        except KeyError:
+            value = self._cache[name] = parse(self)
+            return value
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        key = _key(name)
+        return any(f[0] == key for f in self._fields)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((name, value) for _, name, value in self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and self._fields == other._fields
+
+    def __repr__(self) -> str:
+        return f"Headers({[(n, v) for _, n, v in self._fields]!r})"
+
+
+def _key(name: str) -> str:
+    return _CANONICAL.get(name.lower(), name).lower()
+
+
+_VIA = re.compile(
+    r"([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*/[ \t]*"
+    r"([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9\-.]+))"
+    r"(?:[ \t]*:[ \t]*([0-9]{1,5}))?"
+)
+_IP_ADDRESS = re.compile(r"[0-9.]+|[0-9A-Fa-f:.]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Via:
+    """One Via value: ``SIP/2.0/<transport> host[:port];params`` (RFC 3261 §20.42, RFC 3581)."""
+
+    transport: str
+    host: str
+    port: int | None = None
+    parameters: Parameters = ()
+
+    @classmethod
+    def parse(cls, text: str) -> Via:
+        match = _VIA.match(text.strip(" \t"))
+        if match is None:
+            raise SipParseError(f"Bad Via {text.strip()[:40]!r}")
+        protocol, _version, transport, ipv6, host, port_text = match.groups()
+        if protocol.upper() != "SIP":
+            raise SipParseError(f"Bad Via: protocol {protocol[:10]} is not SIP")
+        port = int(port_text) if port_text else None
+        if port is not None and port > 65535:
+            raise SipParseError(f"Bad Via port {port}")
+        params = parse_generic_params(text.strip(" \t")[match.end() :], "Via")
+        for name, value in params:
+            if name == "branch" and not value:
+                raise SipParseError("Bad Via: empty branch")
+            if name == "received" and not (value and _IP_ADDRESS.fullmatch(value)):
+                raise SipParseError("Bad Via: received must be an IP address")
+            if name == "rport" and value is not None and not value.isdigit():
+                raise SipParseError("Bad Via: rport must be a port number")
+        return cls(transport.upper(), ipv6 or host, port, params)
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = "" if self.port is None else f":{self.port}"
+        return f"SIP/2.0/{self.transport} {host}{port}{format_params(self.parameters)}"
+
+    @property
+    def branch(self) -> str | None:
+        return find_param(self.parameters, "branch") or None
+
+    @property
+    def received(self) -> str | None:
+        return find_param(self.parameters, "received") or None
+
+    @property
+    def rport(self) -> str | None:
+        """None when absent, "" when asked for (RFC 3581 §3), else the port filled in."""
+        return find_param(self.parameters, "rport")
+
+    def param(self, name: str) -> str | None:
+        return find_param(self.parameters, name)
+
+    def with_params(
+        self, changes: dict[str, str | None] | None = None, /, **more: str | None
+    ) -> Via:
+        return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
+
+
+_CSEQ = re.compile(r"[ \t]*([0-9]+)[ \t]+([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*")
+MAX_CSEQ = 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class CSeq:
+    """``CSeq: <number> <method>`` (RFC 3261 §20.16); the number is below 2**31."""
+
+    number: int
+    method: str
+
+    @classmethod
+    def parse(cls, text: str) -> CSeq:
+        match = _CSEQ.fullmatch(text)
+        if match is None:
+            raise SipParseError(f"Bad CSeq {text.strip()[:40]!r}")
+        digits, method = match.groups()
+        if len(digits) > 10 or int(digits) > MAX_CSEQ:
+            raise SipParseError(f"Bad CSeq: number {digits[:24]} is larger than 2**31 - 1")
+        return cls(int(digits), method)
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.method}"
+
+
+def is_token(text: str) -> bool:
+    return TOKEN.fullmatch(text) is not None

@@ -1,0 +1,204 @@
+"""SIP requests and responses: the data model, the parser and the serializer (sans-IO).
+
+RFC 3261 §7 (messages), §8.2.6 (building responses), §18.3 (framing) and §20 (headers).
+``parse_message`` takes one datagram or one framed stream message and returns a validated
+``Request`` or ``Response``, or raises ``SipParseError`` with the status to answer with and,
+when a response can be formed, the partly read request (``partial``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from hotline.sip._validate import (
+    MAX_MESSAGE_SIZE,
+    parse_contacts,
+    parse_expires,
+    parse_max_forwards,
+    parse_name_address,
+    parse_vias,
+    required,
+)
+from hotline.sip.errors import SipParseError
+from hotline.sip.headers import CSeq, Headers, Via
+from hotline.sip.uri import NameAddress, SipUri
+
+__all__ = [
+    "MAX_MESSAGE_SIZE",
+    "REASON_PHRASES",
+    "Message",
+    "Request",
+    "Response",
+    "StreamFramer",
+    "make_response",
+    "new_branch",
+    "new_call_id",
+    "new_tag",
+    "parse_message",
+]
+
+REASON_PHRASES: dict[int, str] = {
+    100: "Trying", 180: "Ringing", 181: "Call Is Being Forwarded", 182: "Queued",
+    183: "Session Progress", 200: "OK", 202: "Accepted", 300: "Multiple Choices",
+    301: "Moved Permanently", 302: "Moved Temporarily", 305: "Use Proxy",
+    380: "Alternative Service", 400: "Bad Request", 401: "Unauthorized",
+    402: "Payment Required", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    406: "Not Acceptable", 407: "Proxy Authentication Required", 408: "Request Timeout",
+    410: "Gone", 413: "Request Entity Too Large", 414: "Request-URI Too Long",
+    415: "Unsupported Media Type", 416: "Unsupported URI Scheme", 420: "Bad Extension",
+    421: "Extension Required", 423: "Interval Too Brief", 480: "Temporarily Unavailable",
+    481: "Call/Transaction Does Not Exist", 482: "Loop Detected", 483: "Too Many Hops",
+    484: "Address Incomplete", 485: "Ambiguous", 486: "Busy Here", 487: "Request Terminated",
+    488: "Not Acceptable Here", 489: "Bad Event", 491: "Request Pending", 493: "Undecipherable",
+    500: "Server Internal Error", 501: "Not Implemented", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Server Time-out", 505: "Version Not Supported",
+    513: "Message Too Large", 600: "Busy Everywhere", 603: "Decline",
+    604: "Does Not Exist Anywhere", 606: "Not Acceptable",
+}  # fmt: skip
+
+
+class Message:
+    """What requests and responses share: the headers every SIP message carries (§8.1.1).
+
+    The typed properties parse on first use and raise SipParseError (400) when the header is
+    missing or malformed; a message from ``parse_message`` has already passed those checks.
+    """
+
+    __slots__ = ()
+    headers: Headers
+    body: bytes
+
+    @property
+    def call_id(self) -> str:
+        return required(self.headers, "Call-ID")
+
+    @property
+    def cseq(self) -> CSeq:
+        return self.headers.parsed("CSeq", lambda h: CSeq.parse(required(h, "CSeq")))
+
+    @property
+    def vias(self) -> list[Via]:
+        return self.headers.parsed("Via", parse_vias)
+
+    @property
+    def top_via(self) -> Via:
+        vias = self.vias
+        if not vias:
+            raise SipParseError("Missing Via header")
+        return vias[0]
+
+    @property
+    def from_address(self) -> NameAddress:
+        return self.headers.parsed("From", lambda h: parse_name_address(h, "From"))
+
+    @property
+    def to_address(self) -> NameAddress:
+        return self.headers.parsed("To", lambda h: parse_name_address(h, "To"))
+
+    @property
+    def contacts(self) -> list[NameAddress]:
+        """The Contact values; empty for ``Contact: *`` (see ``is_wildcard_contact``)."""
+        return self.headers.parsed("Contact", parse_contacts)
+
+    @property
+    def is_wildcard_contact(self) -> bool:
+        """``Contact: *``, which in a REGISTER removes every binding (§10.2.2)."""
+        values = self.headers.get_all("Contact")
+        return len(values) == 1 and values[0] == "*"
+
+    @property
+    def expires(self) -> int | None:
+        return self.headers.parsed("Expires", parse_expires)
+
+    @property
+    def max_forwards(self) -> int | None:
+        return self.headers.parsed("Max-Forwards", parse_max_forwards)
+
+    @property
+    def content_type(self) -> str | None:
+        """The media type, lower-cased, without parameters (``application/sdp``)."""
+        value = self.headers.get("Content-Type")
+        return None if value is None else value.partition(";")[0].strip(" \t").lower()
+
+    def to_bytes(self) -> bytes:
+        """The message on the wire, with a Content-Length that matches the body (§20.14)."""
+        if isinstance(self, Request):
+            lines = [f"{self.method} {self.uri} {self.version}"]
+        else:
+            assert isinstance(self, Response)
+            lines = [f"{self.version} {self.status} {self.reason}"]
+        lines.extend(f"{name}: {value}" for name, value in self.headers if name != "Content-Length")
+        lines.append(f"Content-Length: {len(self.body)}\r\n\r\n")
+        return "\r\n".join(lines).encode("utf-8", "surrogateescape") + self.body
+
+    def __bytes__(self) -> bytes:
+        return self.to_bytes()
+
+
+@dataclass(slots=True, eq=False)
+class Request(Message):
+    """A SIP request (RFC 3261 §7.1)."""
+
+    method: str
+    uri: SipUri
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    version: str = "SIP/2.0"
+
+
+@dataclass(slots=True, eq=False)
+class Response(Message):
+    """A SIP response (RFC 3261 §7.2)."""
+
+    status: int
+    reason: str
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    version: str = "SIP/2.0"
+
+
+def make_response(
+    request: Request, status: int, reason: str | None = None, *, to_tag: str | None = None
+) -> Response:
+    """A response to ``request`` as RFC 3261 §8.2.6 builds it: every Via, From, Call-ID, CSeq
+    and To copied, with ``to_tag`` added to To when given and To has none.
+
+    Works on the ``partial`` request of a SipParseError too: values are copied as received,
+    so a response can be formed even when some of them could not be parsed.
+    """
+    headers = Headers()
+    for name in ("Via", "From", "To", "Call-ID", "CSeq"):
+        values = request.headers.get_all("Via") if name == "Via" else [request.headers.get(name)]
+        for value in values:
+            if value is not None:
+                headers.add(name, value)
+    if to_tag is not None and request.headers.get("To") is not None:
+        try:
+            to_address = request.to_address
+        except SipParseError:
+            to_address = None
+        if to_address is not None and to_address.tag is None:
+            headers.set("To", str(to_address.with_tag(to_tag)))
+    return Response(
+        status=status, reason=reason or REASON_PHRASES.get(status, "Unknown"), headers=headers
+    )
+
+
+def new_branch() -> str:
+    """A branch with the RFC 3261 magic cookie, unique in space and time (§8.1.1.7)."""
+    return "z9hG4bK" + secrets.token_hex(10)
+
+
+def new_tag() -> str:
+    """A From or To tag with enough randomness to be globally unique (§19.3)."""
+    return secrets.token_hex(8)
+
+
+def new_call_id() -> str:
+    """A Call-ID from random bits, not from a clock or an address (§8.1.1.4)."""
+    return secrets.token_hex(16)
+
+
+# The parser needs the classes above; it lives in its own module to keep this one readable.
+from hotline.sip._parser import StreamFramer, parse_message  # noqa: E402

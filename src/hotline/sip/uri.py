@@ -1,0 +1,288 @@
+"""SIP, SIPS and tel URIs (RFC 3261 §19.1, RFC 3966) and name-addr values (RFC 3261 §20.10).
+
+URIs are immutable values. Components are stored unescaped (``sip:%75ser@h`` has the user
+``user``) and escaped again when serialized, so equal URIs compare equal whatever escaping the
+peer chose (§19.1.4).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from hotline.sip._grammar import (
+    HEADER_SAFE,
+    PARAM_SAFE,
+    PASSWORD_SAFE,
+    QUOTED_STRING,
+    TOKEN,
+    USER_SAFE,
+    Parameters,
+    escape,
+    find_param,
+    format_params,
+    parse_generic_params,
+    quote_string,
+    set_params,
+    unescape,
+    unquote_string,
+)
+from hotline.sip.errors import SipParseError
+
+__all__ = ["NameAddress", "SipUri", "uri_equal"]
+
+_ESCAPED = r"%[0-9A-Fa-f]{2}"
+_USER = re.compile(rf"(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|{_ESCAPED})+")
+_PASSWORD = re.compile(rf"(?:[A-Za-z0-9\-_.!~*'()&=+$,]|{_ESCAPED})*")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+_HOSTPORT = re.compile(
+    rf"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>(?:{_LABEL}\.)*{_LABEL}\.?))(?::(?P<port>[0-9]{{1,5}}))?"
+)
+_PARAM_PART = re.compile(rf"(?:[A-Za-z0-9\-_.!~*'()\[\]/:&+$]|{_ESCAPED})+")
+_HEADER_PART = re.compile(rf"(?:[A-Za-z0-9\-_.!~*'()\[\]/?:+$]|{_ESCAPED})*")
+_TEL_NUMBER = re.compile(r"\+?[0-9A-Fa-f*#().\-]*[0-9A-Fa-f*#][0-9A-Fa-f*#().\-]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*")
+_VISUAL_SEPARATORS = str.maketrans("", "", "-.()")
+# §19.1.4: these parameters must match when present in either URI.
+_STRICT_PARAMS = ("user", "ttl", "method", "maddr", "transport")
+
+
+@dataclass(frozen=True, slots=True)
+class SipUri:
+    """A ``sip:``, ``sips:`` or ``tel:`` URI. A tel URI keeps its number in ``user``.
+
+    ``host`` holds an IPv6 address without brackets; ``parameters`` keeps the order of the
+    URI, with lower-cased names and ``None`` for a parameter without a value.
+    """
+
+    scheme: str
+    user: str | None = None
+    password: str | None = None
+    host: str = ""
+    port: int | None = None
+    parameters: Parameters = ()
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> SipUri:
+        """Parse a URI (RFC 3261 §25.1 SIP-URI/SIPS-URI, RFC 3966 telephone-uri).
+
+        Raises SipParseError: 400 for a malformed URI, 416 for a scheme we do not serve.
+        """
+        scheme, colon, rest = text.partition(":")
+        lowered = scheme.lower()
+        if lowered in ("sip", "sips"):
+            return _parse_sip(lowered, rest)
+        if lowered == "tel":
+            return _parse_tel(rest)
+        if colon and _SCHEME.fullmatch(scheme):
+            raise SipParseError(f"Unsupported URI scheme {scheme[:20]}", 416)
+        raise SipParseError(f"Bad URI {text[:40]!r}")
+
+    def __str__(self) -> str:
+        if self.scheme == "tel":
+            return f"tel:{self.user or ''}{_format_uri_params(self.parameters)}"
+        userinfo = ""
+        if self.user is not None:
+            userinfo = escape(self.user, USER_SAFE)
+            if self.password is not None:
+                userinfo += ":" + escape(self.password, PASSWORD_SAFE)
+            userinfo += "@"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = "" if self.port is None else f":{self.port}"
+        text = f"{self.scheme}:{userinfo}{host}{port}{_format_uri_params(self.parameters)}"
+        if self.headers:
+            text += "?" + "&".join(
+                f"{escape(n, HEADER_SAFE)}={escape(v, HEADER_SAFE)}" for n, v in self.headers
+            )
+        return text
+
+    def param(self, name: str) -> str | None:
+        """The value of URI parameter ``name``: "" when it has no value, None when absent."""
+        return find_param(self.parameters, name)
+
+    def has_param(self, name: str) -> bool:
+        return find_param(self.parameters, name) is not None
+
+    def with_params(
+        self, changes: dict[str, str | None] | None = None, /, **more: str | None
+    ) -> SipUri:
+        """A copy with parameters set (None: present without a value)."""
+        return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
+
+    def without_params(self, *names: str) -> SipUri:
+        drop = {name.lower() for name in names}
+        return replace(self, parameters=tuple(p for p in self.parameters if p[0] not in drop))
+
+
+def _format_uri_params(parameters: Parameters) -> str:
+    text = ""
+    for name, value in parameters:
+        text += ";" + escape(name, PARAM_SAFE)
+        if value is not None:
+            text += "=" + escape(value, PARAM_SAFE)
+    return text
+
+
+def _parse_sip(scheme: str, rest: str) -> SipUri:
+    user = password = None
+    at = rest.find("@")
+    if at >= 0:
+        userinfo, rest = rest[:at], rest[at + 1 :]
+        user_text, colon, password_text = userinfo.partition(":")
+        if not _USER.fullmatch(user_text) or not _PASSWORD.fullmatch(password_text):
+            raise SipParseError(f"Bad URI user part {userinfo[:40]!r}")
+        user = unescape(user_text)
+        password = unescape(password_text) if colon else None
+    match = _HOSTPORT.match(rest)
+    if match is None:
+        raise SipParseError(f"Bad URI host in {rest[:40]!r}")
+    port_text = match["port"]
+    port = int(port_text) if port_text else None
+    if port is not None and port > 65535:
+        raise SipParseError(f"Bad URI port {port}")
+    rest = rest[match.end() :]
+    head, question, header_text = rest.partition("?")
+    if head and head[0] != ";":
+        raise SipParseError(f"Bad URI: unexpected {head[:20]!r} after the host")
+    return SipUri(
+        scheme=scheme,
+        user=user,
+        password=password,
+        host=match["ipv6"] or match["host"],
+        port=port,
+        parameters=_parse_uri_params(head[1:]) if head else (),
+        headers=_parse_uri_headers(header_text) if question else (),
+    )
+
+
+def _parse_uri_params(text: str) -> Parameters:
+    pairs: list[tuple[str, str | None]] = []
+    for piece in text.split(";"):
+        name, equals, value = piece.partition("=")
+        if not _PARAM_PART.fullmatch(name) or (equals and not _PARAM_PART.fullmatch(value)):
+            raise SipParseError(f"Bad URI parameter {piece[:30]!r}")
+        pairs.append((unescape(name).lower(), unescape(value) if equals else None))
+    return tuple(pairs)
+
+
+def _parse_uri_headers(text: str) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for piece in text.split("&"):
+        name, equals, value = piece.partition("=")
+        if not name or not equals or not _HEADER_PART.fullmatch(name + value):
+            raise SipParseError(f"Bad URI header {piece[:30]!r}")
+        pairs.append((unescape(name), unescape(value)))
+    return tuple(pairs)
+
+
+def _parse_tel(rest: str) -> SipUri:
+    number, _, params = rest.partition(";")
+    if not _TEL_NUMBER.fullmatch(number):
+        raise SipParseError(f"Bad tel URI number {number[:30]!r}")
+    return SipUri(scheme="tel", user=number, parameters=_parse_uri_params(params) if params else ())
+
+
+def uri_equal(a: SipUri, b: SipUri) -> bool:
+    """URI equality of RFC 3261 §19.1.4 (and RFC 3966 §4 for tel URIs)."""
+    if a.scheme != b.scheme:
+        return False
+    if a.scheme == "tel":
+        same_number = (a.user or "").translate(_VISUAL_SEPARATORS).lower() == (
+            b.user or ""
+        ).translate(_VISUAL_SEPARATORS).lower()
+        return same_number and _lower_params(a) == _lower_params(b)
+    if (a.user, a.password, a.port) != (b.user, b.password, b.port):
+        return False
+    if a.host.lower() != b.host.lower():
+        return False
+    params_a, params_b = dict(_lower_params(a)), dict(_lower_params(b))
+    for name in set(params_a) | set(params_b):
+        in_both = name in params_a and name in params_b
+        if (in_both or name in _STRICT_PARAMS) and params_a.get(name) != params_b.get(name):
+            return False
+    headers_a = sorted((n.lower(), v) for n, v in a.headers)
+    return headers_a == sorted((n.lower(), v) for n, v in b.headers)
+
+
+def _lower_params(uri: SipUri) -> list[tuple[str, str | None]]:
+    return sorted((n, None if v is None else v.lower()) for n, v in uri.parameters)
+
+
+@dataclass(frozen=True, slots=True)
+class NameAddress:
+    """A name-addr or addr-spec with header parameters: From, To, Contact, Route (§20.10).
+
+    ``parameters`` are the header's (``tag``, ``expires``, ``q``...), names lower-cased and
+    values as written (a quoted value keeps its quotes).
+    """
+
+    uri: SipUri
+    display_name: str | None = None
+    parameters: Parameters = ()
+
+    @classmethod
+    def parse(cls, text: str) -> NameAddress:
+        """Parse ``( name-addr / addr-spec ) *( SEMI generic-param )`` (§20.10, §25.1).
+
+        In the addr-spec form the parameters belong to the header, and a URI holding ``?``,
+        ``,`` or ``;`` must have been enclosed in ``<>`` (§20).
+        """
+        text = text.strip(" \t")
+        display_name: str | None = None
+        if text.startswith('"'):
+            match = QUOTED_STRING.match(text)
+            if match is None:
+                raise SipParseError("Bad display name: unterminated quoted string")
+            display_name = unquote_string(match.group())
+            text = text[match.end() :].lstrip(" \t")
+            if not text.startswith("<"):
+                raise SipParseError("Bad name-addr: a quoted display name must precede <URI>")
+        opening = text.find("<")
+        if opening < 0:
+            uri_text, semicolon, params = text.partition(";")
+            uri_text = uri_text.rstrip(" \t")
+            if "?" in uri_text or "," in uri_text or " " in uri_text:
+                raise SipParseError("Bad addr-spec: a URI with '?', ',' or spaces needs <>")
+            header_params = parse_generic_params(semicolon + params, "parameters")
+            return cls(SipUri.parse(uri_text), None, header_params)
+        if display_name is None and opening > 0:
+            display_name = _token_display_name(text[:opening])
+        closing = text.find(">", opening)
+        if closing < 0:
+            raise SipParseError("Bad name-addr: '<' without '>'")
+        uri_text = text[opening + 1 : closing]
+        if uri_text != uri_text.strip(" \t"):
+            raise SipParseError("Bad name-addr: spaces inside <>")
+        parameters = parse_generic_params(text[closing + 1 :], "parameters")
+        return cls(SipUri.parse(uri_text), display_name, parameters)
+
+    def __str__(self) -> str:
+        name = "" if self.display_name is None else quote_string(self.display_name) + " "
+        return f"{name}<{self.uri}>{format_params(self.parameters)}"
+
+    @property
+    def tag(self) -> str | None:
+        return find_param(self.parameters, "tag") or None
+
+    def param(self, name: str) -> str | None:
+        """The value of header parameter ``name``: "" when it has none, None when absent."""
+        return find_param(self.parameters, name)
+
+    def with_tag(self, tag: str) -> NameAddress:
+        return replace(self, parameters=set_params(self.parameters, {"tag": tag}))
+
+    def with_params(
+        self, changes: dict[str, str | None] | None = None, /, **more: str | None
+    ) -> NameAddress:
+        return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
+
+
+def _token_display_name(text: str) -> str | None:
+    """``*(token LWS)`` before ``<`` (§25.1); None when empty."""
+    words = text.split()
+    if not words:
+        return None
+    if not all(TOKEN.fullmatch(word) for word in words):
+        raise SipParseError(f"Bad display name {text.strip()[:30]!r}: quote it")
+    return " ".join(words)
