@@ -140,6 +140,8 @@ def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> No
     queue.line.remove(entry)
     queue.idle.discard(entry)
     del core.callers[entry.caller]
+    if entry.first_offer is None:
+        queue.counters.waited += 1
     _count_exit(queue, reason, wait)
     core.out.append(
         Leave(
@@ -251,6 +253,12 @@ def callback_failed(core: Core, event: CallbackFailed, now: float) -> None:
     entry = _entry(core, event.caller)
     if entry.callback_number is None or event.agent not in entry.ringing:
         raise AcdError(f"no callback to {event.caller} is being dialled for {event.agent}")
+    # Call control ended that dial itself: free the agent without a CancelOffer.
+    del entry.ringing[event.agent]
+    agent = core.agents[event.agent]
+    agent.activity = Activity.IDLE
+    agent.ringing_for = None
+    core.refresh(agent, now)
     leave(core, entry, LeaveReason.CALLBACK_FAILED, now)
 
 
