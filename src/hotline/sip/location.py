@@ -1,0 +1,133 @@
+"""The location service: which contacts an address of record is reachable at (RFC 3261 §10).
+
+The registrar writes bindings; later issues (routing an INVITE to an extension) read them with
+``contacts_for``. ``LocationService`` is the seam: this module holds the in-memory version and a
+database version can replace it behind the same Protocol. Times are seconds since the epoch, so
+a persisted ``expires_at`` still means something after a restart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import unquote
+
+from hotline.sip.address import Peer
+from hotline.sip.uri import NameAddress, SipUri, uri_equal
+
+__all__ = ["Binding", "InMemoryLocationService", "LocationService", "canonical_aor"]
+
+
+def canonical_aor(uri: SipUri) -> str:
+    """The index of an address of record (RFC 3261 §10.3 step 5).
+
+    Parameters, headers and port are dropped, escapes are undone and the host lower-cased.
+    ``sips:`` maps to the same record as ``sip:``: an extension is one record whichever way
+    the phone reaches us.
+    """
+    user = unquote(uri.user) if uri.user else ""
+    host = uri.host.lower()
+    return f"sip:{user}@{host}" if user else f"sip:{host}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Binding:
+    """One contact of an address of record, as set by the last REGISTER that touched it.
+
+    ``call_id`` and ``cseq`` order updates (RFC 3261 §10.3 step 7); ``source`` is where that
+    REGISTER came from, so requests can go back over the same connection or NAT binding.
+    ``registered_at`` is the time of that REGISTER.
+    """
+
+    aor: str
+    contact: NameAddress
+    expires_at: float
+    call_id: str
+    cseq: int
+    q: float
+    source: Peer
+    registered_at: float
+
+    def remaining(self, now: float) -> int:
+        """Whole seconds left, rounded up so a live binding never shows ``expires=0``."""
+        return max(0, math.ceil(self.expires_at - now))
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at
+
+
+def _preference(binding: Binding) -> tuple[float, float]:
+    # Highest q first (RFC 3261 §20.10), then the most recently registered.
+    return (-binding.q, -binding.registered_at)
+
+
+class LocationService(Protocol):
+    """Where bindings live. The registrar checks first, then applies atomically per AOR."""
+
+    def bindings(self, aor: str, now: float) -> list[Binding]:
+        """Unexpired bindings of ``aor``, highest q first, then most recent."""
+        ...
+
+    def apply(self, aor: str, *, upserts: Sequence[Binding], removals: Sequence[SipUri]) -> None:
+        """Add or replace (by contact URI, §19.1.4) ``upserts`` and drop ``removals``, together."""
+        ...
+
+    def remove_all(self, aor: str) -> None:
+        """Drop every binding of ``aor`` (``Contact: *``, §10.2.2)."""
+        ...
+
+    def purge_expired(self, now: float) -> int:
+        """Drop expired bindings everywhere; returns how many went."""
+        ...
+
+    def contacts_for(self, number: str, now: float) -> list[Binding]:
+        """Unexpired bindings of the extension ``number`` in our domain, best first."""
+        ...
+
+
+class InMemoryLocationService:
+    """LocationService kept in a dict; lost on restart (a later issue persists it)."""
+
+    def __init__(self, *, domain: str) -> None:
+        self.domain = domain.lower()
+        self._by_aor: dict[str, list[Binding]] = {}
+
+    def bindings(self, aor: str, now: float) -> list[Binding]:
+        current = [b for b in self._by_aor.get(aor, ()) if not b.expired(now)]
+        return sorted(current, key=_preference)
+
+    def apply(self, aor: str, *, upserts: Sequence[Binding], removals: Sequence[SipUri]) -> None:
+        kept = [
+            binding
+            for binding in self._by_aor.get(aor, ())
+            if not any(uri_equal(binding.contact.uri, uri) for uri in removals)
+            and not any(uri_equal(binding.contact.uri, new.contact.uri) for new in upserts)
+        ]
+        kept.extend(upserts)
+        if kept:
+            self._by_aor[aor] = kept
+        else:
+            self._by_aor.pop(aor, None)
+
+    def remove_all(self, aor: str) -> None:
+        self._by_aor.pop(aor, None)
+
+    def purge_expired(self, now: float) -> int:
+        removed = 0
+        for aor in list(self._by_aor):
+            current = [b for b in self._by_aor[aor] if not b.expired(now)]
+            removed += len(self._by_aor[aor]) - len(current)
+            if current:
+                self._by_aor[aor] = current
+            else:
+                del self._by_aor[aor]
+        return removed
+
+    def contacts_for(self, number: str, now: float) -> list[Binding]:
+        return self.bindings(f"sip:{number}@{self.domain}", now)
+
+    def __len__(self) -> int:
+        """Bindings held, expired or not (purge_expired drops the expired)."""
+        return sum(len(bindings) for bindings in self._by_aor.values())

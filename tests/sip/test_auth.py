@@ -1,0 +1,270 @@
+"""Digest authentication: RFC 7616 vectors, nonces, replay, and the client helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from hotline.sip.auth import (
+    AuthStatus,
+    DigestAlgorithm,
+    DigestAuthenticator,
+    answer_challenge,
+    digest_response,
+    parse_auth_params,
+)
+from hotline.sip.errors import LocalProtocolError
+from hotline.sip.message import Request, parse_message
+
+REALM = "hotline.local"
+PASSWORDS = {"101": "s3cret-101", "102": "s3cret-102"}
+URI = "sip:hotline.local"
+
+# RFC 7616 §3.9.1: the request and challenge the examples answer.
+RFC_NONCE = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"
+RFC_OPAQUE = "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"
+RFC_CNONCE = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"
+RFC_MD5 = "8ca523f5e9506fed4657c9700eebdbec"
+RFC_SHA256 = "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"
+
+
+def make_authenticator(*, nonce_lifetime: float = 300.0) -> DigestAuthenticator:
+    return DigestAuthenticator(
+        REALM, PASSWORDS.get, secret=b"test secret", nonce_lifetime=nonce_lifetime
+    )
+
+
+def register(*authorizations: str, uri: str = URI, header: str = "Authorization") -> Request:
+    lines = [
+        f"REGISTER {uri} SIP/2.0",
+        "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-auth-1",
+        "Max-Forwards: 70",
+        "From: <sip:101@hotline.local>;tag=a1",
+        "To: <sip:101@hotline.local>",
+        "Call-ID: auth-test-1",
+        "CSeq: 2 REGISTER",
+        "Contact: <sip:101@192.0.2.10:5060>",
+        *(f"{header}: {value}" for value in authorizations),
+        "Content-Length: 0",
+    ]
+    message = parse_message(("\r\n".join(lines) + "\r\n\r\n").encode())
+    assert isinstance(message, Request)
+    return message
+
+
+def answer(
+    challenge: str, *, username: str = "101", password: str = "s3cret-101", nc: int = 1,
+    uri: str = URI,
+) -> str:  # fmt: skip
+    return answer_challenge(
+        challenge, method="REGISTER", uri=uri, username=username, password=password,
+        cnonce="c-nonce-1", nc=nc,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "expected"),
+    [(DigestAlgorithm.MD5, RFC_MD5), (DigestAlgorithm.SHA256, RFC_SHA256)],
+)
+def test_rfc7616_example_responses(algorithm: DigestAlgorithm, expected: str) -> None:
+    response = digest_response(
+        algorithm=algorithm, username="Mufasa", realm="http-auth@example.org",
+        password="Circle of Life", method="GET", uri="/dir/index.html", nonce=RFC_NONCE,
+        qop="auth", nc="00000001", cnonce=RFC_CNONCE,
+    )  # fmt: skip
+    assert response == expected
+
+
+@pytest.mark.parametrize(("algorithm", "expected"), [("MD5", RFC_MD5), ("SHA-256", RFC_SHA256)])
+def test_client_answers_the_rfc7616_example_challenge(algorithm: str, expected: str) -> None:
+    challenge = (
+        f'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm={algorithm}, '
+        f'nonce="{RFC_NONCE}", opaque="{RFC_OPAQUE}"'
+    )
+    value = answer_challenge(
+        challenge, method="GET", uri="/dir/index.html", username="Mufasa",
+        password="Circle of Life", cnonce=RFC_CNONCE,
+    )  # fmt: skip
+    scheme, params = parse_auth_params(value)
+    assert scheme == "Digest"
+    assert params["response"] == expected
+    assert params["opaque"] == RFC_OPAQUE
+    assert (params["qop"], params["nc"], params["algorithm"]) == ("auth", "00000001", algorithm)
+
+
+def test_parse_auth_params_handles_quotes_escapes_and_commas() -> None:
+    scheme, params = parse_auth_params(
+        'Digest realm="a, \\"b\\"",NONCE=xyz ,  qop="auth,auth-int", stale=TRUE'
+    )
+    assert scheme == "Digest"
+    assert params == {"realm": 'a, "b"', "nonce": "xyz", "qop": "auth,auth-int", "stale": "TRUE"}
+
+
+@pytest.mark.parametrize(
+    "value", ['Digest realm="a", realm="b"', 'Digest realm="a" nonce="b"', 'Digest realm="open']
+)
+def test_parse_auth_params_rejects_malformed_values(value: str) -> None:
+    with pytest.raises(ValueError):
+        parse_auth_params(value)
+
+
+def test_challenge_offers_sha256_then_md5_with_one_nonce() -> None:
+    values = make_authenticator().challenge(0.0)
+    parsed = [parse_auth_params(value)[1] for value in values]
+    assert [p["algorithm"] for p in parsed] == ["SHA-256", "MD5"]
+    assert all(p["realm"] == REALM and p["qop"] == "auth" for p in parsed)
+    assert parsed[0]["nonce"] == parsed[1]["nonce"]
+    assert all("stale" not in p for p in parsed)
+    assert all(
+        parse_auth_params(v)[1]["stale"] == "true"
+        for v in make_authenticator().challenge(0.0, stale=True)
+    )
+
+
+def test_each_challenge_has_a_fresh_nonce() -> None:
+    authenticator = make_authenticator()
+    nonces = {parse_auth_params(authenticator.challenge(0.0)[0])[1]["nonce"] for _ in range(50)}
+    assert len(nonces) == 50
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["SHA-256", "MD5"])
+def test_right_password_is_accepted(index: int) -> None:
+    authenticator = make_authenticator()
+    challenge = authenticator.challenge(10.0)[index]
+    outcome = authenticator.verify(register(answer(challenge)), 11.0)
+    assert outcome.status is AuthStatus.OK
+    assert outcome.username == "101"
+
+
+def test_no_credentials_or_another_realm_is_missing() -> None:
+    authenticator = make_authenticator()
+    assert authenticator.verify(register(), 0.0).status is AuthStatus.MISSING
+    foreign = answer('Digest realm="elsewhere", nonce="abc", qop="auth"')
+    assert authenticator.verify(register(foreign), 0.0).status is AuthStatus.MISSING
+    basic = register("Basic MTAxOnMzY3JldA==")
+    assert authenticator.verify(basic, 0.0).status is AuthStatus.MISSING
+
+
+def test_wrong_password_and_unknown_user_both_fail() -> None:
+    authenticator = make_authenticator()
+    challenge = authenticator.challenge(0.0)[0]
+    wrong = authenticator.verify(register(answer(challenge, password="guess")), 1.0)
+    unknown = authenticator.verify(register(answer(challenge, username="999")), 1.0)
+    assert wrong.status is unknown.status is AuthStatus.FAILED
+
+
+def test_expired_nonce_is_stale_only_with_the_right_password() -> None:
+    authenticator = make_authenticator(nonce_lifetime=300.0)
+    challenge = authenticator.challenge(0.0)[0]
+    assert authenticator.verify(register(answer(challenge)), 300.5).status is AuthStatus.STALE
+    wrong = register(answer(challenge, password="guess"))
+    assert authenticator.verify(wrong, 300.5).status is AuthStatus.FAILED
+
+
+def test_nonce_from_another_secret_or_tampered_is_stale() -> None:
+    other = DigestAuthenticator(REALM, PASSWORDS.get, secret=b"before the restart")
+    authenticator = make_authenticator()
+    challenge = other.challenge(0.0)[0]
+    assert authenticator.verify(register(answer(challenge)), 1.0).status is AuthStatus.STALE
+    nonce = parse_auth_params(authenticator.challenge(0.0)[0])[1]["nonce"]
+    tampered = nonce[:-2] + ("AA" if nonce[-2:] != "AA" else "BB")
+    forged = f'Digest realm="{REALM}", nonce="{tampered}", qop="auth"'
+    assert authenticator.verify(register(answer(forged)), 1.0).status is AuthStatus.STALE
+
+
+def test_nonce_count_cannot_be_replayed_and_must_increase() -> None:
+    authenticator = make_authenticator()
+    challenge = authenticator.challenge(0.0)[0]
+    first = register(answer(challenge, nc=1))
+    assert authenticator.verify(first, 1.0).status is AuthStatus.OK
+    assert authenticator.verify(first, 2.0).status is AuthStatus.STALE
+    assert authenticator.verify(register(answer(challenge, nc=3)), 3.0).status is AuthStatus.OK
+    assert authenticator.verify(register(answer(challenge, nc=2)), 4.0).status is AuthStatus.STALE
+    assert authenticator.verify(register(answer(challenge, nc=4)), 5.0).status is AuthStatus.OK
+
+
+def test_digest_uri_must_match_the_request_uri() -> None:
+    authenticator = make_authenticator()
+    challenge = authenticator.challenge(0.0)[0]
+    elsewhere = register(answer(challenge, uri="sip:other.example"))
+    assert authenticator.verify(elsewhere, 1.0).status is AuthStatus.FAILED
+    equivalent = register(answer(challenge, uri="sip:HOTLINE.local"))
+    assert authenticator.verify(equivalent, 1.0).status is AuthStatus.OK
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda v: v.replace(", qop=auth", "").replace(", nc=00000001", ""),  # RFC 2069 form
+        lambda v: v.replace("nc=00000001", "nc=1"),
+        lambda v: v.replace("algorithm=SHA-256", "algorithm=SHA-256-sess"),
+        lambda v: v.replace('username="101", ', ""),
+        lambda v: v + ', realm="again"',
+    ],
+    ids=["no-qop", "short-nc", "sess", "no-username", "repeated"],
+)
+def test_malformed_or_unoffered_credentials_fail(mangle: Callable[[str], str]) -> None:
+    authenticator = make_authenticator()
+    value = answer(authenticator.challenge(0.0)[0])
+    outcome = authenticator.verify(register(mangle(value)), 1.0)
+    assert outcome.status is AuthStatus.FAILED
+
+
+def test_proxy_authorization_is_read_when_asked() -> None:
+    authenticator = make_authenticator()
+    value = answer(authenticator.challenge(0.0)[0])
+    request = register(value, header="Proxy-Authorization")
+    assert authenticator.verify(request, 1.0).status is AuthStatus.MISSING
+    assert authenticator.verify(request, 1.0, header="Proxy-Authorization").status is AuthStatus.OK
+
+
+def test_answered_nonces_are_forgotten_after_their_lifetime() -> None:
+    authenticator = make_authenticator(nonce_lifetime=300.0)
+    for at in range(20):
+        challenge = authenticator.challenge(float(at))[0]
+        assert authenticator.verify(register(answer(challenge)), at + 0.5).status is AuthStatus.OK
+    assert len(authenticator._answered) == 20
+    authenticator.verify(register(), 400.0)
+    assert len(authenticator._answered) == 0
+
+
+def test_memory_cap_never_reopens_a_replay() -> None:
+    authenticator = DigestAuthenticator(REALM, PASSWORDS.get, secret=b"s", max_answered_nonces=3)
+    first = register(answer(authenticator.challenge(0.0)[0]))
+    assert authenticator.verify(first, 0.5).status is AuthStatus.OK
+    for at in range(1, 5):
+        later = register(answer(authenticator.challenge(float(at))[0]))
+        assert authenticator.verify(later, at + 0.5).status is AuthStatus.OK
+    assert len(authenticator._answered) == 3
+    assert authenticator.verify(first, 6.0).status is AuthStatus.STALE
+
+
+def test_client_falls_back_to_rfc2069_and_auth_int() -> None:
+    old = answer_challenge(
+        'Digest realm="r", nonce="n"', method="REGISTER", uri=URI, username="u",
+        password="p", cnonce="c",
+    )  # fmt: skip
+    params = parse_auth_params(old)[1]
+    assert "qop" not in params and "nc" not in params
+    assert params["response"] == digest_response(
+        algorithm=DigestAlgorithm.MD5, username="u", realm="r", password="p",
+        method="REGISTER", uri=URI, nonce="n", qop=None,
+    )  # fmt: skip
+    integrity = answer_challenge(
+        'Digest realm="r", nonce="n", qop="auth-int"', method="MESSAGE", uri=URI,
+        username="u", password="p", cnonce="c", nc=2, body=b"hello",
+    )  # fmt: skip
+    params = parse_auth_params(integrity)[1]
+    assert (params["qop"], params["nc"]) == ("auth-int", "00000002")
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    ['Basic realm="r"', 'Digest realm="r", nonce="n", algorithm=SHA-512', 'Digest nonce="n"'],
+)
+def test_client_refuses_challenges_it_cannot_answer(challenge: str) -> None:
+    with pytest.raises(LocalProtocolError):
+        answer_challenge(
+            challenge, method="REGISTER", uri=URI, username="u", password="p", cnonce="c"
+        )
