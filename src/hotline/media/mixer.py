@@ -8,7 +8,8 @@ heard by the agent only, BARGE hears both and is heard by both.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +17,7 @@ import numpy.typing as npt
 __all__ = ["Role", "mix", "routes"]
 
 Samples = npt.NDArray[np.int16]
+Key = TypeVar("Key", bound=Hashable)
 
 
 class Role(enum.Enum):
@@ -26,7 +28,7 @@ class Role(enum.Enum):
     BARGE = "barge"
 
 
-def routes(caller: int, agent: int, participants: Mapping[int, Role]) -> dict[int, tuple[int, ...]]:
+def routes(caller: Key, agent: Key, participants: Mapping[Key, Role]) -> dict[Key, tuple[Key, ...]]:
     """For each leg of the bridge, the legs it hears."""
     barges = tuple(leg for leg, role in participants.items() if role is Role.BARGE)
     whispers = tuple(leg for leg, role in participants.items() if role is Role.WHISPER)
@@ -37,10 +39,10 @@ def routes(caller: int, agent: int, participants: Mapping[int, Role]) -> dict[in
 
 
 def mix(
-    frames: Mapping[int, Samples | None], hears: Mapping[int, tuple[int, ...]]
-) -> dict[int, Samples | None]:
+    frames: Mapping[Key, Samples | None], hears: Mapping[Key, tuple[Key, ...]]
+) -> dict[Key, Samples | None]:
     """Sum what each listener hears, saturating at 16 bits; None when it hears nothing."""
-    mixed: dict[int, Samples | None] = {}
+    mixed: dict[Key, Samples | None] = {}
     for listener, speakers in hears.items():
         present = [frame for leg in speakers if (frame := frames.get(leg)) is not None]
         if not present:

@@ -41,6 +41,7 @@ class NegotiatedAudio:
     """What the leg needs from a completed offer/answer exchange."""
 
     law: Law
+    payload_type: int
     telephone_event: int | None
     remote_host: str | None
     remote_port: int
@@ -131,6 +132,7 @@ def answer_offer(
         )
         negotiated = NegotiatedAudio(
             law=law,
+            payload_type=int(number),
             telephone_event=event,
             remote_host=media.connection or offer.connection,
             remote_port=media.port,
@@ -194,11 +196,13 @@ def apply_answer(offer: SessionDescription, answer: SessionDescription) -> Negot
     if media.port == 0:
         raise OfferRefused("the answer refused the audio stream")
     ours = tuple(_law_of(offer.media[0], n) for n in offer.media[0].formats)
-    law = next((_law_of(media, n) for n in media.formats if _law_of(media, n) in ours), None)
-    if law is None:
+    chosen = next((n for n in media.formats if _law_of(media, n) in ours), None)
+    law = None if chosen is None else _law_of(media, chosen)
+    if chosen is None or law is None:
         raise OfferRefused("the answer chose no offered G.711 format")
     return NegotiatedAudio(
         law=law,
+        payload_type=int(chosen),
         telephone_event=_event_type(media),
         remote_host=media.connection or answer.connection,
         remote_port=media.port,

@@ -114,7 +114,7 @@ class WavWriter:
         self._file: BinaryIO | None = path.open("wb", buffering=32768)
         self._file.write(_header(channels, _PLACEHOLDER))
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         """Append interleaved little-endian int16 frames."""
         if self._file is not None:
             self._file.write(data)

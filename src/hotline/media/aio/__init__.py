@@ -1,1 +1,1 @@
-"""asyncio side of the media engine."""
+"""The asyncio side of the media engine: UDP sockets and the 20 ms clock."""

@@ -1,0 +1,98 @@
+"""The single 20 ms media clock: one ``loop.call_at`` chain drives every stream.
+
+A tick that starts more than half a frame after its due time is late (the jitter buffers
+absorb that much); the count is the engine's saturation metric. When the loop was blocked for
+several frames, up to ``max_catch_up`` ticks run back to back so players and recordings keep
+their timeline; beyond that the clock skips ahead rather than bursting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["ClockMetrics", "MediaClock"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClockMetrics:
+    """Ticks run, ticks late, ticks skipped, and the worst tick's run time."""
+
+    ticks: int
+    late_ticks: int
+    skipped_ticks: int
+    max_tick_seconds: float
+
+    @property
+    def late_ratio(self) -> float:
+        return self.late_ticks / self.ticks if self.ticks else 0.0
+
+
+class MediaClock:
+    """Calls ``on_tick(now)`` every ``interval`` seconds on the running loop."""
+
+    def __init__(
+        self, on_tick: Callable[[float], None], *, interval: float = 0.02, max_catch_up: int = 3
+    ) -> None:
+        self._on_tick = on_tick
+        self.interval = interval
+        self._max_catch_up = max_catch_up
+        self._handle: asyncio.TimerHandle | None = None
+        self._due = 0.0
+        self._ticks = self._late = self._skipped = 0
+        self._max_run = 0.0
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._due = time.monotonic() + self.interval
+        self._schedule(loop)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def reset_metrics(self) -> None:
+        self._ticks = self._late = self._skipped = 0
+        self._max_run = 0.0
+
+    @property
+    def metrics(self) -> ClockMetrics:
+        return ClockMetrics(
+            ticks=self._ticks,
+            late_ticks=self._late,
+            skipped_ticks=self._skipped,
+            max_tick_seconds=self._max_run,
+        )
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        # loop.time() and time.monotonic() share CLOCK_MONOTONIC on Linux but not their
+        # resolution, so translate the due time instead of assuming they are equal.
+        delay = self._due - time.monotonic()
+        self._handle = loop.call_at(loop.time() + max(delay, 0.0), self._run, loop)
+
+    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        start = time.monotonic()
+        runs = 0
+        while self._due <= start and runs < self._max_catch_up:
+            self._ticks += 1
+            if start - self._due > self.interval / 2:
+                self._late += 1
+            try:
+                self._on_tick(start)
+            except Exception:  # a bug in one tick must not stop the clock for every call
+                log.exception("media tick failed")
+            self._due += self.interval
+            runs += 1
+        now = time.monotonic()
+        self._max_run = max(self._max_run, now - start)
+        if now - self._due > self.interval * self._max_catch_up:
+            skipped = int((now - self._due) / self.interval)
+            self._skipped += skipped
+            self._due += skipped * self.interval
+        self._schedule(loop)

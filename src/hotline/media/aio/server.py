@@ -1,0 +1,396 @@
+"""``MediaServer``: the async interface call control uses (see the package docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+from ..dtmf import DIGITS, DtmfDigit, DtmfSource
+from ..engine import Bridge, Leg, MediaEngine
+from ..events import (
+    BridgeId,
+    LegId,
+    LegStatistics,
+    MediaEvent,
+    PlaybackId,
+    RecordingFinished,
+    RecordingId,
+)
+from ..g711 import Law
+from ..mixer import Role
+from ..negotiation import answer_offer, apply_answer, build_offer
+from ..player import PROMPTS_DIR, Player, PromptLibrary, StopReason
+from ..recorder import Recording
+from ..say import Language
+from ..sdp import SessionDescription, parse_sdp
+from ..session import RtpSession
+from ..tone import InbandDetector
+from ..wav import WavError, WavWriter, repair_wav
+from .clock import ClockMetrics, MediaClock
+from .transport import PortPool, open_sockets
+
+__all__ = ["MediaServer", "UnknownId"]
+
+log = logging.getLogger(__name__)
+
+
+class UnknownId(KeyError):
+    """A leg, bridge or recording id that does not exist (any more)."""
+
+
+class MediaServer:
+    """RTP legs, bridges, players and recorders behind async commands and an event stream."""
+
+    def __init__(
+        self,
+        *,
+        rtp_address: str,
+        port_range: tuple[int, int],
+        recordings_dir: Path | None = None,
+        prompts_dir: Path = PROMPTS_DIR,
+        rtp_timeout: float = 30.0,
+        jitter_ms: int = 40,
+        laws: tuple[Law, ...] = (Law.PCMU, Law.PCMA),
+    ) -> None:
+        self.rtp_address = rtp_address
+        self.recordings_dir = recordings_dir
+        self.prompts = PromptLibrary(prompts_dir)
+        self.laws = laws
+        self._pool = PortPool(port_range)
+        self._jitter = jitter_ms * 8
+        self._engine = MediaEngine(emit=self._emit, rtp_timeout=rtp_timeout)
+        self._clock = MediaClock(self._engine.tick)
+        self._events: asyncio.Queue[MediaEvent] = asyncio.Queue()
+        self._callbacks: list[Callable[[MediaEvent], None]] = []
+        self._ids = itertools.count(1)
+        self._offers: dict[LegId, SessionDescription] = {}
+        self._ports: dict[LegId, int] = {}
+        self._recordings: dict[RecordingId, Bridge] = {}
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    async def start(self) -> list[Path]:
+        """Repair recordings a crash left incomplete, then start the media clock."""
+        repaired = []
+        if self.recordings_dir is not None:
+            for path in sorted(self.recordings_dir.rglob("*.wav")):
+                try:
+                    if repair_wav(path):
+                        repaired.append(path)
+                except (WavError, OSError) as error:
+                    log.warning("cannot repair recording %s: %s", path, error)
+        self._clock.start()
+        return repaired
+
+    async def close(self) -> None:
+        """Close every leg (completing recordings) and stop the clock."""
+        for leg_id in list(self._engine.legs):
+            await self.close_leg(leg_id)
+        self._clock.stop()
+
+    async def __aenter__(self) -> MediaServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    @property
+    def metrics(self) -> ClockMetrics:
+        """Media clock figures: ticks, late ticks (the saturation signal), skipped ticks."""
+        return self._clock.metrics
+
+    def reset_metrics(self) -> None:
+        self._clock.reset_metrics()
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _emit(self, event: MediaEvent) -> None:
+        self._events.put_nowait(event)
+        for callback in self._callbacks:
+            callback(event)
+
+    def subscribe(self, callback: Callable[[MediaEvent], None]) -> None:
+        """Call ``callback`` for every event, synchronously, as it happens."""
+        self._callbacks.append(callback)
+
+    async def events(self) -> AsyncIterator[MediaEvent]:
+        """Every event, in order, for one consumer: ``async for event in server.events()``."""
+        while True:
+            yield await self._events.get()
+
+    async def next_event(self) -> MediaEvent:
+        return await self._events.get()
+
+    # -- legs --------------------------------------------------------------------------------
+
+    async def _new_leg(self, inband_dtmf: bool) -> Leg:
+        leg_id = LegId(next(self._ids))
+        session = RtpSession(
+            ssrc=random.getrandbits(32),
+            sequence=random.getrandbits(16),
+            timestamp=random.getrandbits(32),
+            audio=None,
+            jitter_depth=self._jitter,
+        )
+        session.clock_offset = time.time() - time.monotonic()
+        leg = Leg(
+            leg_id=leg_id,
+            session=session,
+            created=time.monotonic(),
+            inband=InbandDetector() if inband_dtmf else None,
+        )
+        port, rtp, rtcp = await open_sockets(leg, self.rtp_address, self._pool, self._digits)
+        leg.transport, leg.rtcp_transport = rtp, rtcp
+        self._ports[leg_id] = port
+        self._engine.legs[leg_id] = leg
+        return leg
+
+    async def open_leg(self, offer: str, *, inband_dtmf: bool = False) -> tuple[LegId, str]:
+        """Answer an SDP offer (RFC 3264 §6) with a new leg: returns its id and the answer.
+
+        Raises :class:`~hotline.media.OfferRefused` (``status_hint`` 488) when no audio stream
+        is acceptable, and SdpError for an unparsable offer (answer 400).
+        """
+        parsed = parse_sdp(offer)
+        answer_offer(parsed, address=self.rtp_address, port=9, session_id=0, laws=self.laws)
+        leg = await self._new_leg(inband_dtmf)
+        answer, audio = answer_offer(
+            parsed,
+            address=self.rtp_address,
+            port=self._ports[leg.leg_id],
+            session_id=leg.session.ssrc,
+            laws=self.laws,
+        )
+        leg.session.configure(audio)
+        self._engine.refresh(leg)
+        return leg.leg_id, answer.to_text()
+
+    async def create_leg(self, *, inband_dtmf: bool = False) -> tuple[LegId, str]:
+        """A new leg and the SDP offer to send (RFC 3264 §5); complete it with apply_answer."""
+        leg = await self._new_leg(inband_dtmf)
+        offer = build_offer(
+            address=self.rtp_address,
+            port=self._ports[leg.leg_id],
+            session_id=leg.session.ssrc,
+            laws=self.laws,
+        )
+        self._offers[leg.leg_id] = offer
+        return leg.leg_id, offer.to_text()
+
+    async def apply_answer(self, leg_id: LegId, answer: str) -> None:
+        """Apply the peer's answer to our offer; raises OfferRefused if it refused the audio."""
+        leg = self._leg(leg_id)
+        leg.session.configure(apply_answer(self._offers.pop(leg_id), parse_sdp(answer)))
+        self._refresh_bridge(leg)
+
+    async def update_leg(self, leg_id: LegId, offer: str) -> str:
+        """Answer a re-INVITE's offer on an existing leg (hold, resume, new address)."""
+        leg = self._leg(leg_id)
+        answer, audio = answer_offer(
+            parse_sdp(offer),
+            address=self.rtp_address,
+            port=self._ports[leg_id],
+            session_id=leg.session.ssrc,
+            laws=self.laws,
+        )
+        leg.session.configure(audio)
+        self._refresh_bridge(leg)
+        return answer.to_text()
+
+    def _refresh_bridge(self, leg: Leg) -> None:
+        if leg.bridge is not None:
+            self._engine.set_mode(leg.bridge)
+        self._engine.refresh(leg)
+
+    async def close_leg(self, leg_id: LegId) -> LegStatistics:
+        """Stop everything on a leg, leave its bridge, close its sockets; returns its figures."""
+        leg = self._leg(leg_id)
+        self._engine.stop_player(leg, StopReason.STOPPED)
+        bridge = leg.bridge
+        if bridge is not None:
+            if leg in (bridge.caller, bridge.agent):
+                await self.unbridge(bridge.bridge_id)
+            else:
+                await self.remove_participant(bridge.bridge_id, leg_id)
+        statistics = self._engine.statistics(leg)
+        del self._engine.legs[leg_id]
+        for transport in (leg.transport, leg.rtcp_transport):
+            if isinstance(transport, asyncio.DatagramTransport):
+                transport.close()
+        self._pool.give_back(self._ports.pop(leg_id))
+        self._offers.pop(leg_id, None)
+        self._emit(statistics)
+        return statistics
+
+    def statistics(self, leg_id: LegId) -> LegStatistics:
+        return self._engine.statistics(self._leg(leg_id))
+
+    def _leg(self, leg_id: LegId) -> Leg:
+        leg = self._engine.legs.get(leg_id)
+        if leg is None:
+            raise UnknownId(f"no leg {leg_id}")
+        return leg
+
+    # -- DTMF --------------------------------------------------------------------------------
+
+    def _digits(self, leg: Leg) -> None:
+        digits, leg.session.digits = leg.session.digits, []
+        self._engine.digits_received(leg, digits, DtmfSource.RFC4733)
+
+    def feed_info_digit(self, leg_id: LegId, digit: str, duration_ms: int = 100) -> None:
+        """A digit call control got in a SIP INFO (application/dtmf-relay): report it as ours."""
+        if len(digit) != 1 or digit.upper() not in DIGITS:
+            raise ValueError(f"not a DTMF digit: {digit!r}")
+        pressed = DtmfDigit(digit=digit.upper(), duration_ms=duration_ms)
+        self._engine.digits_received(self._leg(leg_id), [pressed], DtmfSource.INFO)
+
+    async def send_dtmf(self, leg_id: LegId, digits: str) -> None:
+        """Send digits to the leg's peer as RFC 4733 events (audio pauses meanwhile)."""
+        leg = self._leg(leg_id)
+        leg.sender.send(digits)
+        self._engine.refresh(leg)
+
+    # -- bridges -----------------------------------------------------------------------------
+
+    async def bridge(self, caller: LegId, agent: LegId) -> BridgeId:
+        """Join two legs; audio is relayed packet by packet (transcoded if the laws differ)."""
+        first, second = self._leg(caller), self._leg(agent)
+        if first is second or first.bridge is not None or second.bridge is not None:
+            raise ValueError("each leg can be in one bridge, with another leg")
+        bridge = Bridge(bridge_id=BridgeId(next(self._ids)), caller=first, agent=second)
+        first.bridge = second.bridge = bridge
+        self._engine.bridges[bridge.bridge_id] = bridge
+        self._engine.set_mode(bridge)
+        return bridge.bridge_id
+
+    async def unbridge(self, bridge_id: BridgeId) -> None:
+        """Separate the legs of a bridge; participants leave and its recording is completed."""
+        bridge = self._bridge(bridge_id)
+        if bridge.recording is not None:
+            self._finish_recording(bridge)
+        for participant in list(bridge.participants):
+            await self.remove_participant(bridge_id, participant)
+        for leg in (bridge.caller, bridge.agent):
+            leg.bridge = leg.partner = None
+            leg.session.relay_to = None
+            self._engine.refresh(leg)
+        del self._engine.bridges[bridge_id]
+
+    async def add_participant(self, bridge_id: BridgeId, leg_id: LegId, role: Role) -> None:
+        """Add a supervisor's leg: LISTEN, WHISPER (to the agent) or BARGE."""
+        bridge, leg = self._bridge(bridge_id), self._leg(leg_id)
+        if leg.bridge is not None:
+            raise ValueError(f"leg {leg_id} is already in a bridge")
+        leg.bridge = bridge
+        bridge.participants[leg_id] = (leg, role)
+        self._engine.set_mode(bridge)
+
+    async def set_role(self, bridge_id: BridgeId, leg_id: LegId, role: Role) -> None:
+        """Change a participant's role mid-call (listen -> whisper -> barge and back)."""
+        bridge = self._bridge(bridge_id)
+        leg, _ = bridge.participants[leg_id]
+        bridge.participants[leg_id] = (leg, role)
+
+    async def remove_participant(self, bridge_id: BridgeId, leg_id: LegId) -> None:
+        """A participant leaves; the two parties go on (back to relaying when none is left)."""
+        bridge = self._bridge(bridge_id)
+        leg, _ = bridge.participants.pop(leg_id)
+        leg.bridge = None
+        self._engine.set_mode(bridge)
+
+    def _bridge(self, bridge_id: BridgeId) -> Bridge:
+        bridge = self._engine.bridges.get(bridge_id)
+        if bridge is None:
+            raise UnknownId(f"no bridge {bridge_id}")
+        return bridge
+
+    # -- players -----------------------------------------------------------------------------
+
+    async def play(
+        self,
+        leg_id: LegId,
+        items: Sequence[str | Path],
+        *,
+        language: Language = "en",
+        loop: bool = False,
+        interrupt_digits: str = "",
+    ) -> PlaybackId:
+        """Play prompts (names in the prompt set, or WAV paths) in order to one leg.
+
+        What the leg heard before (its bridge partner) is replaced until the playback ends. A
+        digit in ``interrupt_digits`` stops it; PlaybackFinished reports how it ended. Build
+        ``items`` with say_number, say_digits and say_duration.
+        """
+        leg = self._leg(leg_id)
+        clips = [self.prompts.load(item, language) for item in items]
+        self._engine.stop_player(leg, StopReason.STOPPED)
+        playback_id = PlaybackId(next(self._ids))
+        leg.player = Player(
+            playback_id=playback_id, clips=clips, loop=loop, interrupt_digits=interrupt_digits
+        )
+        self._engine.refresh(leg)
+        return playback_id
+
+    async def play_moh(self, leg_id: LegId, path: Path | None = None) -> PlaybackId:
+        """Loop music on hold (the shipped one, or a queue's own file) until stopped."""
+        source = path or self.prompts.root / "moh.wav"
+        return await self.play(leg_id, [source], loop=True)
+
+    async def stop_playback(self, leg_id: LegId) -> None:
+        self._engine.stop_player(self._leg(leg_id), StopReason.STOPPED)
+
+    # -- recording ---------------------------------------------------------------------------
+
+    async def record(self, bridge_id: BridgeId, path: Path) -> RecordingId:
+        """Record a bridge to a stereo WAV, caller left and agent right, streamed to disk.
+
+        A relative ``path`` is taken under ``recordings_dir``.
+        """
+        bridge = self._bridge(bridge_id)
+        if bridge.recording is not None:
+            raise ValueError(f"bridge {bridge_id} is already recorded")
+        if not path.is_absolute() and self.recordings_dir is not None:
+            path = self.recordings_dir / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        recording_id = RecordingId(next(self._ids))
+        bridge.recording = Recording(recording_id=recording_id, writer=WavWriter(path))
+        self._recordings[recording_id] = bridge
+        return recording_id
+
+    async def pause_recording(self, recording_id: RecordingId) -> None:
+        self._recording(recording_id).paused = True
+
+    async def resume_recording(self, recording_id: RecordingId) -> None:
+        self._recording(recording_id).paused = False
+
+    async def stop_recording(self, recording_id: RecordingId) -> Path:
+        """Complete the file's header and return its path."""
+        self._recording(recording_id)
+        return self._finish_recording(self._recordings[recording_id])
+
+    def _recording(self, recording_id: RecordingId) -> Recording:
+        bridge = self._recordings.get(recording_id)
+        if bridge is None or bridge.recording is None:
+            raise UnknownId(f"no recording {recording_id}")
+        return bridge.recording
+
+    def _finish_recording(self, bridge: Bridge) -> Path:
+        recording = bridge.recording
+        assert recording is not None
+        bridge.recording = None
+        del self._recordings[RecordingId(recording.recording_id)]
+        recording.writer.close()
+        self._emit(
+            RecordingFinished(
+                recording_id=RecordingId(recording.recording_id),
+                path=recording.path,
+                seconds=recording.seconds,
+            )
+        )
+        return recording.path

@@ -1,0 +1,324 @@
+"""The media engine's core: legs, bridges, players and recordings, driven by a 20 ms tick.
+
+One ``tick(now)`` does all periodic work for every leg (the issue's single media clock): take
+each leg's next frame out of its jitter buffer, write recordings, detect in-band digits, mix
+conference bridges, play prompts and music, send RFC 4733 events. Two-party bridges relay
+packets as they arrive instead (see :class:`~hotline.media.session.RtpSession`), so their added
+delay is the time to rewrite a header, not a tick.
+
+The engine never opens sockets: each leg holds a :class:`DatagramSender` (an asyncio datagram
+transport in production, anything with ``sendto`` in tests).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from .dtmf import DtmfDigit, DtmfSource, TelephoneEventSender
+from .events import (
+    BridgeId,
+    DtmfReceived,
+    LegId,
+    LegStatistics,
+    MediaEvent,
+    PlaybackFinished,
+    PlaybackId,
+    RtpTimeout,
+)
+from .g711 import DECODE_BOTH, ENCODE_TABLES, Law, transcode_table
+from .mixer import Role, mix, routes
+from .player import Player, StopReason
+from .recorder import Recording, write_frames
+from .session import Address, RtpSession
+from .tone import InbandDetector, classify
+
+__all__ = ["Bridge", "DatagramSender", "Leg", "MediaEngine"]
+
+log = logging.getLogger(__name__)
+Samples = npt.NDArray[np.int16]
+_HOUSEKEEPING_TICKS = 25
+_RTCP_INTERVAL = 5.0
+
+
+class DatagramSender(Protocol):
+    """What a leg needs from its socket."""
+
+    def sendto(self, data: bytes, addr: Address) -> None: ...
+
+
+@dataclass(eq=False, slots=True, kw_only=True)
+class Leg:
+    """One RTP leg as the engine sees it."""
+
+    leg_id: LegId
+    session: RtpSession
+    created: float
+    transport: DatagramSender | None = None
+    rtcp_transport: DatagramSender | None = None
+    bridge: Bridge | None = None
+    partner: Leg | None = None
+    player: Player | None = None
+    sender: TelephoneEventSender = field(default_factory=TelephoneEventSender)
+    inband: InbandDetector | None = None
+    timed_out: bool = False
+    next_rtcp: float = 0.0
+    event_timestamp: int = 0
+
+    @property
+    def law(self) -> Law:
+        audio = self.session.audio
+        return audio.law if audio is not None else Law.PCMU
+
+    def send(self, packet: bytes) -> None:
+        remote = self.session.remote
+        if self.transport is not None and remote is not None:
+            self.transport.sendto(packet, remote)
+
+
+@dataclass(eq=False, slots=True, kw_only=True)
+class Bridge:
+    """A caller and an agent, plus supervisors with roles, plus an optional recording."""
+
+    bridge_id: BridgeId
+    caller: Leg
+    agent: Leg
+    participants: dict[LegId, tuple[Leg, Role]] = field(default_factory=dict)
+    recording: Recording | None = None
+
+    @property
+    def legs(self) -> list[Leg]:
+        return [self.caller, self.agent, *(leg for leg, _ in self.participants.values())]
+
+
+class MediaEngine:
+    """All legs and bridges of one media clock."""
+
+    def __init__(
+        self,
+        *,
+        emit: Callable[[MediaEvent], None],
+        rtp_timeout: float = 30.0,
+        cname: str = "hotline",
+    ) -> None:
+        self.emit = emit
+        self.rtp_timeout = rtp_timeout
+        self.cname = cname
+        self.legs: dict[LegId, Leg] = {}
+        self.bridges: dict[BridgeId, Bridge] = {}
+        self.ticks = 0
+
+    # -- relay and mixing modes ------------------------------------------------------------
+
+    def refresh(self, leg: Leg) -> None:
+        """Decide whether ``leg`` takes relayed packets from its partner right now."""
+        session = leg.session
+        session.accepts_relay = (
+            leg.partner is not None
+            and leg.player is None
+            and not leg.sender.busy
+            and session.audio is not None
+            and session.audio.direction.sends
+        )
+
+    def set_mode(self, bridge: Bridge) -> None:
+        """Relay when only two parties talk; mix on the tick when supervisors are in."""
+        caller, agent = bridge.caller, bridge.agent
+        relay = not bridge.participants
+        for leg, other in ((caller, agent), (agent, caller)):
+            leg.partner = other if relay else None
+            leg.session.relay_to = other.session if relay else None
+            leg.session.translate = (
+                transcode_table(other.law, leg.law) if other.law is not leg.law else None
+            )
+            leg.session.restart_relay()
+            self.refresh(leg)
+
+    # -- digits ----------------------------------------------------------------------------
+
+    def digits_received(self, leg: Leg, digits: list[DtmfDigit], source: DtmfSource) -> None:
+        """Report digits and let them interrupt the leg's playback."""
+        for digit in digits:
+            self.emit(
+                DtmfReceived(
+                    leg_id=leg.leg_id,
+                    digit=digit.digit,
+                    duration_ms=digit.duration_ms,
+                    source=source,
+                )
+            )
+            player = leg.player
+            if player is not None and digit.digit in player.interrupt_digits:
+                self.stop_player(leg, StopReason.INTERRUPTED, digit.digit)
+
+    def stop_player(self, leg: Leg, reason: StopReason, digit: str | None = None) -> None:
+        player = leg.player
+        if player is None:
+            return
+        leg.player = None
+        self.refresh(leg)
+        self.emit(
+            PlaybackFinished(
+                leg_id=leg.leg_id,
+                playback_id=PlaybackId(player.playback_id),
+                reason=reason,
+                digit=digit,
+            )
+        )
+
+    # -- the tick ----------------------------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        """Do one 20 ms step of every stream."""
+        self.ticks += 1
+        frames = {leg_id: leg.session.jitter.pop() for leg_id, leg in self.legs.items()}
+        self._record(frames)
+        self._detect_inband(frames)
+        outgoing: list[tuple[Leg, Samples]] = []
+        self._mix(frames, outgoing)
+        self._play(outgoing)
+        self._send_events(now)
+        self._encode_and_send(outgoing, now)
+        if self.ticks % _HOUSEKEEPING_TICKS == 0:
+            self.housekeeping(now)
+
+    def _record(self, frames: dict[LegId, bytes | None]) -> None:
+        batch = []
+        for bridge in self.bridges.values():
+            recording = bridge.recording
+            if recording is None or recording.paused:
+                continue
+            caller, agent = bridge.caller, bridge.agent
+            left = frames.get(caller.leg_id) or bytes([caller.law.silence]) * 160
+            right = frames.get(agent.leg_id) or bytes([agent.law.silence]) * 160
+            batch.append((recording, left, caller.law, right, agent.law))
+        write_frames(batch)
+
+    def _decode(self, legs: list[Leg], frames: dict[LegId, bytes | None]) -> dict[LegId, Samples]:
+        present = [(leg, frame) for leg in legs if (frame := frames.get(leg.leg_id)) is not None]
+        if not present:
+            return {}
+        codes = np.frombuffer(b"".join(frame for _, frame in present), np.uint8)
+        laws = np.repeat([leg.law is Law.PCMA for leg, _ in present], 160).astype(np.intp)
+        linear = DECODE_BOTH[laws, codes].reshape(len(present), 160)
+        return {leg.leg_id: linear[index] for index, (leg, _) in enumerate(present)}
+
+    def _detect_inband(self, frames: dict[LegId, bytes | None]) -> None:
+        legs = [leg for leg in self.legs.values() if leg.inband is not None]
+        decoded = self._decode(legs, frames)
+        if not legs:
+            return
+        silence = np.zeros(160, np.int16)
+        matrix = np.stack([decoded.get(leg.leg_id, silence) for leg in legs])
+        for leg, digit in zip(legs, classify(matrix), strict=True):
+            assert leg.inband is not None
+            pressed = leg.inband.feed(digit)
+            if pressed is not None:
+                self.digits_received(leg, [pressed], DtmfSource.INBAND)
+
+    def _mix(self, frames: dict[LegId, bytes | None], outgoing: list[tuple[Leg, Samples]]) -> None:
+        for bridge in self.bridges.values():
+            if not bridge.participants:
+                continue
+            legs = bridge.legs
+            roles = {leg_id: role for leg_id, (_, role) in bridge.participants.items()}
+            hears = routes(bridge.caller.leg_id, bridge.agent.leg_id, roles)
+            decoded: dict[LegId, Samples | None] = dict(self._decode(legs, frames))
+            mixed = mix(decoded, hears)
+            for leg in legs:
+                frame = mixed.get(leg.leg_id)
+                if frame is not None and leg.player is None:
+                    outgoing.append((leg, frame))
+
+    def _play(self, outgoing: list[tuple[Leg, Samples]]) -> None:
+        for leg in list(self.legs.values()):
+            player = leg.player
+            if player is None:
+                continue
+            frame = player.next_frame()
+            if frame is None:
+                self.stop_player(leg, StopReason.FINISHED)
+            else:
+                outgoing.append((leg, frame))
+
+    def _send_events(self, now: float) -> None:
+        for leg in self.legs.values():
+            sender = leg.sender
+            if not sender.busy:
+                continue
+            packet = sender.next_packet()
+            if packet is not None and leg.session.sending:
+                if packet.new_event:
+                    leg.event_timestamp = leg.session.next_timestamp
+                leg.send(
+                    leg.session.packet(
+                        packet.payload,
+                        now,
+                        event=True,
+                        marker=packet.marker,
+                        timestamp=leg.event_timestamp,
+                    )
+                )
+            if not sender.busy:
+                self.refresh(leg)
+
+    def _encode_and_send(self, outgoing: list[tuple[Leg, Samples]], now: float) -> None:
+        ready = [
+            (leg, frame) for leg, frame in outgoing if leg.session.sending and not leg.sender.busy
+        ]
+        if not ready:
+            return
+        linear = np.stack([frame for _, frame in ready]).astype(np.int32) + 32768
+        mulaw, alaw = ENCODE_TABLES[Law.PCMU][linear], ENCODE_TABLES[Law.PCMA][linear]
+        for index, (leg, _) in enumerate(ready):
+            codes = alaw[index] if leg.law is Law.PCMA else mulaw[index]
+            leg.send(leg.session.packet(codes.tobytes(), now))
+
+    # -- timers ------------------------------------------------------------------------------
+
+    def housekeeping(self, now: float) -> None:
+        """Inactivity, DTMF events without end packets, RTCP reports."""
+        for leg in self.legs.values():
+            session = leg.session
+            digits = session.dtmf.handle_timer(now)
+            if digits:
+                self.digits_received(leg, digits, DtmfSource.RFC4733)
+            self._check_timeout(leg, now)
+            if now >= leg.next_rtcp and leg.rtcp_transport is not None:
+                leg.next_rtcp = now + _RTCP_INTERVAL
+                remote = session.remote_rtcp
+                if remote is not None and session.audio is not None:
+                    leg.rtcp_transport.sendto(session.rtcp_report(now, self.cname), remote)
+
+    def _check_timeout(self, leg: Leg, now: float) -> None:
+        audio = leg.session.audio
+        if audio is None or not audio.direction.receives:
+            return
+        last = leg.session.last_received or leg.created
+        silent = now - last
+        if silent < self.rtp_timeout:
+            leg.timed_out = False
+        elif not leg.timed_out:
+            leg.timed_out = True
+            self.emit(RtpTimeout(leg_id=leg.leg_id, silent_for=silent))
+
+    def statistics(self, leg: Leg) -> LegStatistics:
+        session = leg.session
+        stats, counters = session.statistics, session.counters
+        return LegStatistics(
+            leg_id=leg.leg_id,
+            packets_received=counters.packets_received,
+            packets_lost=max(stats.lost, 0),
+            jitter_ms=stats.jitter / 8,
+            packets_sent=counters.packets_sent,
+            bad_packets=counters.bad_packets,
+            late_packets=session.jitter.late,
+            remote_fraction_lost=counters.remote_fraction_lost,
+            remote_jitter_ms=counters.remote_jitter_ms,
+            round_trip_ms=counters.round_trip_ms,
+        )

@@ -1,0 +1,245 @@
+"""The sans-IO state of one RTP leg (RFC 3550): what it receives, what it sends, its counters.
+
+``receive`` is called for every datagram and is kept lean: one header parse, statistics, the
+jitter buffer, and, when the leg is relayed to a partner, the rewritten packet for that partner
+(the partner's SSRC, sequence and timestamps, so each side sees one continuous stream).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .dtmf import DtmfDigit, TelephoneEventReceiver
+from .jitter import JitterBuffer
+from .negotiation import NegotiatedAudio
+from .rtcp import ReportBlock, RtcpError, build_report, ntp_timestamp, parse_compound
+from .rtp import RTP_HEADER, ReceptionStatistics, RtpError, parse_header
+
+__all__ = ["Address", "RtpSession", "SessionCounters"]
+
+Address = tuple[str, int]
+_MASK = 0xFFFFFFFF
+_RATE = 8000
+# A relayed timestamp further than this from where our stream stands is a new source stream.
+_MAX_TIMESTAMP_STEP = 2 * _RATE
+_PACK = RTP_HEADER.pack
+
+
+@dataclass(slots=True, kw_only=True)
+class SessionCounters:
+    """Counters kept per leg and reported as leg statistics."""
+
+    packets_received: int = 0
+    octets_received: int = 0
+    packets_sent: int = 0
+    octets_sent: int = 0
+    bad_packets: int = 0
+    other_payloads: int = 0
+    remote_fraction_lost: float = 0.0
+    remote_jitter_ms: float = 0.0
+    round_trip_ms: float | None = None
+
+
+class RtpSession:
+    """One leg's RTP and RTCP state, driven by datagrams and explicit times."""
+
+    def __init__(
+        self,
+        *,
+        ssrc: int,
+        sequence: int,
+        timestamp: int,
+        audio: NegotiatedAudio | None,
+        jitter_depth: int = 320,
+    ) -> None:
+        self.ssrc = ssrc
+        self.sequence = sequence
+        self.next_timestamp = timestamp
+        self.counters = SessionCounters()
+        self.statistics = ReceptionStatistics()
+        self.dtmf = TelephoneEventReceiver()
+        self.digits: list[DtmfDigit] = []
+        self.remote: Address | None = None
+        self.remote_rtcp: Address | None = None
+        self.last_received: float | None = None
+        self.remote_ssrc = 0
+        # Wall-clock time minus the ``now`` values we are given, for RTCP's NTP timestamps.
+        self.clock_offset = 0.0
+        self.last_sent = 0.0
+        self.relay_to: RtpSession | None = None
+        self.translate: bytes | None = None
+        self.accepts_relay = False
+        self._relay_ssrc: int | None = None
+        self._relay_offset = 0
+        self._jitter_depth = jitter_depth
+        self._last_sr: tuple[int, float] | None = None
+        self.audio: NegotiatedAudio | None = None
+        self.jitter = JitterBuffer(silence=0xFF, depth=jitter_depth)
+        self.configure(audio)
+
+    def configure(self, audio: NegotiatedAudio | None) -> None:
+        """Apply a (re)negotiated stream: law, payload types, where to send, direction."""
+        law_changed = self.audio is None or audio is None or audio.law is not self.audio.law
+        self.audio = audio
+        if audio is not None and law_changed:
+            self.jitter = JitterBuffer(silence=audio.law.silence, depth=self._jitter_depth)
+        self.remote = audio.remote if audio is not None else None
+        if self.remote is not None:
+            self.remote_rtcp = (self.remote[0], self.remote[1] + 1)
+        self._audio_pt = audio.payload_type if audio else -1
+        self._event_pt = audio.telephone_event if audio and audio.telephone_event else -1
+
+    @property
+    def sending(self) -> bool:
+        """Whether media may be sent: negotiated, a known address, and not on hold."""
+        audio = self.audio
+        return audio is not None and self.remote is not None and audio.direction.sends
+
+    def receive(self, data: bytes, source: Address, now: float) -> bytes | None:
+        """Take one RTP datagram; returns the packet to relay to ``relay_to``, if any."""
+        try:
+            payload_type, marker, sequence, timestamp, ssrc, start, end = parse_header(data)
+        except RtpError:
+            self.counters.bad_packets += 1
+            return None
+        counters = self.counters
+        self.last_received = now
+        if source != self.remote:
+            self.remote = source  # symmetric RTP (RFC 4961): answer where packets come from
+        if payload_type == self._audio_pt:
+            payload = data[start:end]
+            counters.packets_received += 1
+            counters.octets_received += end - start
+            self.remote_ssrc = ssrc
+            self.statistics.update(sequence, timestamp, int(now * _RATE))
+            self.jitter.push(timestamp, payload)
+            target = self.relay_to
+            if target is not None and target.accepts_relay:
+                return target.relayed(ssrc, timestamp, marker, payload, now)
+        elif payload_type == self._event_pt:
+            counters.packets_received += 1
+            self.statistics.update(sequence, timestamp, int(now * _RATE))
+            self.digits += self.dtmf.receive(data[start:end], timestamp=timestamp, now=now)
+        else:
+            counters.other_payloads += 1  # comfort noise or a format we did not negotiate
+        return None
+
+    def relayed(self, ssrc: int, timestamp: int, marker: bool, payload: bytes, now: float) -> bytes:
+        """Rewrite a partner's packet as ours, keeping our timestamps continuous."""
+        out = (timestamp + self._relay_offset) & _MASK
+        step = (out - self.next_timestamp) & _MASK
+        if ssrc != self._relay_ssrc or _MAX_TIMESTAMP_STEP < step < _MASK - _MAX_TIMESTAMP_STEP:
+            self._relay_ssrc = ssrc
+            self._relay_offset = (self.next_timestamp - timestamp) & _MASK
+            out = self.next_timestamp
+            marker = True
+        if self.translate is not None:
+            payload = payload.translate(self.translate)
+        self.sequence = sequence = (self.sequence + 1) & 0xFFFF
+        self.next_timestamp = (out + len(payload)) & _MASK
+        self.last_sent = now
+        counters = self.counters
+        counters.packets_sent += 1
+        counters.octets_sent += len(payload)
+        return (
+            _PACK(0x80, self._audio_pt | (0x80 if marker else 0), sequence, out, self.ssrc)
+            + payload
+        )
+
+    def restart_relay(self) -> None:
+        """Forget the relayed stream's timestamp mapping (the partner or the mode changed)."""
+        self._relay_ssrc = None
+
+    def packet(
+        self,
+        payload: bytes,
+        now: float,
+        *,
+        event: bool = False,
+        marker: bool = False,
+        timestamp: int | None = None,
+    ) -> bytes:
+        """Our next RTP packet carrying ``payload`` (audio, or a telephone-event when ``event``).
+
+        After a pause in sending, the timestamp jumps by the time elapsed and the marker bit
+        flags the start of a talk-spurt (RFC 3551 §4.1).
+        """
+        gap = now - self.last_sent
+        if not self.last_sent:
+            marker = True
+        elif gap > 0.03:
+            self.next_timestamp = (self.next_timestamp + int(gap * _RATE) // 160 * 160) & _MASK
+            marker = True
+        self.last_sent = now
+        stamp = self.next_timestamp if timestamp is None else timestamp
+        payload_type = self._event_pt if event else self._audio_pt
+        self.sequence = (self.sequence + 1) & 0xFFFF
+        # Events keep one timestamp for their whole duration (RFC 4733 §2.5.1.1), while the
+        # stream's own clock runs on, so audio after the event does not overlap it.
+        advance = 160 if event else len(payload)
+        self.next_timestamp = (self.next_timestamp + advance) & _MASK
+        self.counters.packets_sent += 1
+        self.counters.octets_sent += len(payload)
+        second = payload_type | (0x80 if marker else 0)
+        return _PACK(0x80, second, self.sequence, stamp, self.ssrc) + payload
+
+    def receive_rtcp(self, data: bytes, source: Address, now: float) -> None:
+        """Take a compound RTCP packet: remember SR times, read the peer's view of our stream."""
+        try:
+            reports = parse_compound(data)
+        except RtcpError:
+            self.counters.bad_packets += 1
+            return
+        self.remote_rtcp = source
+        self.last_received = now
+        for report in reports:
+            if report.ntp_middle is not None:
+                self._last_sr = (report.ntp_middle, now)
+            for block in report.blocks:
+                if block.ssrc == self.ssrc:
+                    self._read_block(block, now)
+
+    def _read_block(self, block: ReportBlock, now: float) -> None:
+        counters = self.counters
+        counters.remote_fraction_lost = block.fraction_lost / 256
+        counters.remote_jitter_ms = block.jitter / 8
+        if block.last_sr:
+            # RFC 3550 §6.4.1: RTT = A - LSR - DLSR, in 1/65536 s units of the NTP middle word.
+            arrival = _ntp_middle(now + self.clock_offset)
+            delta = (arrival - block.last_sr - block.delay_since_last_sr) & _MASK
+            if delta < 65536 * 10:
+                counters.round_trip_ms = delta / 65.536
+
+    def rtcp_report(self, now: float, cname: str) -> bytes:
+        """Our SR (or RR when we have not sent) with one report block (RFC 3550 §6.4)."""
+        block = None
+        stats = self.statistics
+        if stats.received:
+            last_sr, delay = 0, 0
+            if self._last_sr is not None:
+                last_sr = self._last_sr[0]
+                delay = int((now - self._last_sr[1]) * 65536)
+            block = ReportBlock(
+                ssrc=self.remote_ssrc,
+                fraction_lost=stats.fraction_lost(),
+                cumulative_lost=max(stats.lost, 0),
+                extended_max=stats.extended_max,
+                jitter=int(stats.jitter),
+                last_sr=last_sr,
+                delay_since_last_sr=delay,
+            )
+        return build_report(
+            ssrc=self.ssrc,
+            unix_time=now + self.clock_offset,
+            rtp_timestamp=self.next_timestamp,
+            packets_sent=self.counters.packets_sent,
+            octets_sent=self.counters.octets_sent,
+            block=block,
+            cname=cname,
+        )
+
+
+def _ntp_middle(unix_time: float) -> int:
+    """The middle 32 bits of the NTP timestamp of a Unix time (RFC 3550 §4)."""
+    seconds, fraction = ntp_timestamp(unix_time)
+    return ((seconds & 0xFFFF) << 16) | (fraction >> 16)

@@ -1,0 +1,168 @@
+"""MediaServer over real UDP on 127.0.0.1, with our own RTP peers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+
+import numpy as np
+import pytest
+
+from hotline.media import (
+    DtmfReceived,
+    DtmfSource,
+    Law,
+    LegStatistics,
+    OfferRefused,
+    PlaybackFinished,
+    RtpTimeout,
+    StopReason,
+)
+from hotline.media.g711 import transcode_table
+from hotline.media.rtcp import parse_compound
+
+from .conftest import connect, make_peer
+
+
+async def _wait_for(predicate, timeout: float = 2.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def _events(server, kind, count: int = 1, timeout: float = 2.0) -> list:
+    found = []
+    async with asyncio.timeout(timeout):
+        while len(found) < count:
+            event = await server.next_event()
+            if isinstance(event, kind):
+                found.append(event)
+    return found
+
+
+async def test_bridged_call_relays_g711_exactly_both_ways(server) -> None:
+    caller_leg, caller = await connect(server)
+    agent_leg, agent = await connect(server)
+    await server.bridge(caller_leg, agent_leg)
+    sent_by_caller = [os.urandom(160) for _ in range(20)]
+    sent_by_agent = [os.urandom(240) for _ in range(20)]  # 30 ms packets pass untouched
+    for one, two in zip(sent_by_caller, sent_by_agent, strict=True):
+        caller.send_codes(one)
+        agent.send_codes(two)
+        await asyncio.sleep(0.002)
+    await _wait_for(lambda: len(agent.received) == 20 and len(caller.received) == 20)
+    assert [r.payload for r in agent.received] == sent_by_caller
+    assert [r.payload for r in caller.received] == sent_by_agent
+    # Each side sees one stream of ours: our SSRC, consecutive sequence numbers.
+    sequences = [r.sequence for r in agent.received]
+    assert sequences == [(sequences[0] + i) & 0xFFFF for i in range(20)]
+    assert len({r.ssrc for r in agent.received}) == 1 and agent.received[0].ssrc != caller.ssrc
+
+
+async def test_bridge_between_laws_transcodes(server) -> None:
+    caller_leg, caller = await connect(server, Law.PCMU)
+    agent_leg, agent = await connect(server, Law.PCMA)
+    await server.bridge(caller_leg, agent_leg)
+    codes = os.urandom(160)
+    caller.send_codes(codes)
+    await _wait_for(lambda: agent.received)
+    assert agent.received[0].payload_type == 8
+    assert agent.received[0].payload == codes.translate(transcode_table(Law.PCMU, Law.PCMA))
+
+
+async def test_new_ssrc_and_sequence_jump_keep_audio_flowing(server) -> None:
+    caller_leg, caller = await connect(server)
+    agent_leg, agent = await connect(server)
+    await server.bridge(caller_leg, agent_leg)
+    for _ in range(5):
+        caller.send_codes(b"\x01" * 160)
+    caller.ssrc, caller.sequence, caller.timestamp = 999, 40000, 123456789  # a re-INVITE
+    for _ in range(5):
+        caller.send_codes(b"\x02" * 160)
+    await _wait_for(lambda: len(agent.received) == 10)
+    stamps = [r.timestamp for r in agent.received]
+    assert all((b - a) & 0xFFFFFFFF == 160 for a, b in itertools.pairwise(stamps))
+    assert agent.received[5].marker and agent.received[5].payload == b"\x02" * 160
+
+
+async def test_garbage_is_counted_and_the_leg_keeps_working(server) -> None:
+    caller_leg, caller = await connect(server)
+    agent_leg, agent = await connect(server)
+    await server.bridge(caller_leg, agent_leg)
+    for junk in (b"\x80", b"\x00" * 40, b"\x8f" + bytes(11), b"\xff" * 3, os.urandom(1)):
+        caller.send_raw(junk)
+    caller.send_codes(b"\x05" * 160)
+    await _wait_for(lambda: agent.received)
+    assert server.statistics(caller_leg).bad_packets == 5
+
+
+async def test_refused_offer_raises_for_488(server) -> None:
+    peer = await make_peer()
+    with pytest.raises(OfferRefused):
+        await server.open_leg(peer.offer(laws="18"))
+
+
+async def test_outbound_leg_offer_and_answer(server) -> None:
+    peer = await make_peer(Law.PCMA)
+    leg, offer = await server.create_leg()
+    assert "m=audio" in offer and "PCMA/8000" in offer
+    answer = peer.offer(laws="8").replace("o=peer", "o=callee")
+    await server.apply_answer(leg, answer)
+    peer.answered(offer)
+    await server.play(leg, ["1"], language="en")
+    await _wait_for(lambda: len(peer.received) > 5)
+    assert peer.received[0].payload_type == 8 and peer.received[0].marker
+
+
+async def test_prompt_plays_to_the_end_and_reports(server) -> None:
+    leg, peer = await connect(server)
+    playback = await server.play(leg, ["7"], language="ru")
+    (finished,) = await _events(server, PlaybackFinished, timeout=3)
+    assert finished.playback_id == playback and finished.reason is StopReason.FINISHED
+    expected = len(server.prompts.load("7", "ru"))
+    assert abs(len(peer.audio()) - expected) < 160 * 3
+    assert np.abs(peer.audio()).max() > 3000
+
+
+async def test_digit_interrupts_prompt_and_info_digits_are_reported(server) -> None:
+    leg, _peer = await connect(server)
+    await server.play(leg, ["welcome", "all_busy"], interrupt_digits="1")
+    await asyncio.sleep(0.1)
+    server.feed_info_digit(leg, "1")
+    (digit,) = await _events(server, DtmfReceived)
+    assert (digit.digit, digit.source) == ("1", DtmfSource.INFO)
+    (finished,) = await _events(server, PlaybackFinished)
+    assert (finished.reason, finished.digit) == (StopReason.INTERRUPTED, "1")
+
+
+async def test_send_dtmf_as_rfc4733_events(server) -> None:
+    leg, peer = await connect(server)
+    await server.send_dtmf(leg, "42")
+    await _wait_for(lambda: sum(r.payload[1] & 0x80 != 0 for r in peer.received) >= 6)
+    events = [r for r in peer.received if r.payload_type == 101]
+    starts = [r for r in events if r.marker]
+    assert [r.payload[0] for r in starts] == [4, 2]
+    assert len({r.timestamp for r in events}) == 2
+
+
+async def test_inactivity_reported_and_statistics_on_close(server) -> None:
+    leg, peer = await connect(server)
+    peer.send_codes(b"\xff" * 160)
+    (timeout,) = await _events(server, RtpTimeout, timeout=3)
+    assert timeout.leg_id == leg and timeout.silent_for >= 0.6
+    statistics = await server.close_leg(leg)
+    assert isinstance(statistics, LegStatistics) and statistics.packets_received == 1
+
+
+async def test_rtcp_reports_are_sent_and_read(server) -> None:
+    leg, peer = await connect(server)
+    await server.play(leg, ["welcome"])
+    for _ in range(10):
+        peer.send_codes(b"\xff" * 160)
+        await asyncio.sleep(0.02)
+    await _wait_for(lambda: peer.rtcp, timeout=3)
+    (report,) = parse_compound(peer.rtcp[0])
+    assert report.blocks and report.blocks[0].ssrc == peer.ssrc
