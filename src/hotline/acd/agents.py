@@ -65,6 +65,7 @@ def logged_in(core: Core, event: AgentLoggedIn, now: float) -> None:
         agent.logged_in[queue.queue_id] = queue
         queue.logged_in[agent.agent_id] = agent
         core.record(now, Verb.ADDMEMBER, queue=queue.queue_id, agent=agent.agent_id)
+    core.recount_serving(agent)
     core.sync_availability(agent)
     core.refresh(agent, now)
 
@@ -84,6 +85,7 @@ def logged_out(core: Core, event: AgentLoggedOut, now: float) -> None:
     if not agent.logged_in:
         agent.pause_reason = None
         agent.consecutive_misses = 0
+    core.recount_serving(agent)
     core.sync_availability(agent)
     core.refresh(agent, now)
     for queue in queues:
@@ -105,6 +107,7 @@ def paused(core: Core, event: AgentPaused, now: float) -> None:
         core.withdraw_agent(agent, now)
     agent.pause_reason = event.reason
     core.record(now, Verb.PAUSE, agent=agent.agent_id, reason=event.reason)
+    core.recount_serving(agent)
     core.refresh(agent, now)
 
 
@@ -115,6 +118,7 @@ def unpaused(core: Core, event: AgentUnpaused, now: float) -> None:
     agent.pause_reason = None
     agent.consecutive_misses = 0
     core.record(now, Verb.UNPAUSE, agent=agent.agent_id)
+    core.recount_serving(agent)
     core.refresh(agent, now)
 
 

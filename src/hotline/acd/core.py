@@ -144,6 +144,11 @@ class Core:
             elif not wanted and agent_id in queue.available:
                 del queue.available[agent_id]
 
+    def recount_serving(self, agent: AgentRuntime) -> None:
+        """After a login, logout or pause change: recount the unpaused members of its queues."""
+        for queue in agent.member_of.values():
+            queue.serving = sum(1 for a in queue.logged_in.values() if a.pause_reason is None)
+
     def mark_dirty(self, queue: QueueRuntime) -> None:
         self._dirty[queue.queue_id] = queue
 
@@ -193,6 +198,7 @@ class Core:
         if limit is not None and agent.consecutive_misses >= limit and agent.pause_reason is None:
             agent.pause_reason = queue.config.auto_pause_reason
             self.out.append(PauseAgent(agent=agent_id, reason=agent.pause_reason))
+            self.recount_serving(agent)
             self.record(now, Verb.PAUSE, agent=agent_id, reason=agent.pause_reason)
         self.refresh(agent, now)
         if not entry.ringing:
@@ -360,7 +366,7 @@ class Core:
     def estimate(self, queue: QueueRuntime, position: int) -> float | None:
         """Expected wait at ``position``: callers beyond the free agents, each served at the
         rate of the queue's unpaused logged-in agents at the recent mean handle time."""
-        serving = sum(1 for a in queue.logged_in.values() if a.pause_reason is None)
+        serving = queue.serving
         beyond = position - len(queue.available)
         if beyond <= 0:
             return 0.0

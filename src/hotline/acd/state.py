@@ -11,7 +11,7 @@ import enum
 from collections import deque
 from collections.abc import Iterator, Mapping
 
-from sortedcontainers import SortedKeyList  # type: ignore[import-untyped]
+from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 from hotline.acd.model import AgentConfig, AgentId, AgentState, CallerId, QueueConfig, QueueId
 from hotline.acd.stats import QueueCounters
@@ -151,36 +151,36 @@ class CallerEntry:
         self.attempt = 0
 
 
-def _entry_key(entry: CallerEntry) -> LineKey:
-    return entry.key
-
-
 class WaitingLine:
-    """Callers of one queue in serving order; typed front for a sorted list."""
+    """Callers of one queue in serving order; typed front for a sorted list.
+
+    Items are ``(*entry.key, entry)``: keys are unique (they end with a sequence number), so
+    tuples compare without ever reaching the entry, which is faster than a key function.
+    """
 
     __slots__ = ("_items",)
 
     def __init__(self) -> None:
-        self._items = SortedKeyList(key=_entry_key)
+        self._items = SortedList()
 
     def add(self, entry: CallerEntry) -> None:
-        self._items.add(entry)
+        self._items.add((*entry.key, entry))
 
     def remove(self, entry: CallerEntry) -> None:
-        self._items.remove(entry)
+        self._items.remove((*entry.key, entry))
 
     def discard(self, entry: CallerEntry) -> None:
-        self._items.discard(entry)
+        self._items.discard((*entry.key, entry))
 
     def first(self) -> CallerEntry | None:
         if not self._items:
             return None
-        head: CallerEntry = self._items[0]
+        head: CallerEntry = self._items[0][-1]
         return head
 
     def position(self, entry: CallerEntry) -> int:
         """1-based place of ``entry`` (which must be in the line)."""
-        index: int = self._items.bisect_key_left(entry.key)
+        index: int = self._items.bisect_left(entry.key)
         return index + 1
 
     def __len__(self) -> int:
@@ -188,11 +188,9 @@ class WaitingLine:
         return length
 
     def __iter__(self) -> Iterator[CallerEntry]:
-        return iter(self._items)
-
-    def __contains__(self, entry: CallerEntry) -> bool:
-        found: bool = entry in self._items
-        return found
+        for item in self._items:
+            entry: CallerEntry = item[-1]
+            yield entry
 
 
 class QueueRuntime:
@@ -210,6 +208,7 @@ class QueueRuntime:
         "position_of",
         "priority",
         "queue_id",
+        "serving",
         "strategy",
         "weight_of",
     )
@@ -223,6 +222,8 @@ class QueueRuntime:
         self.weight_of = {member.agent: member.weight for member in config.members}
         self.logged_in: dict[AgentId, AgentRuntime] = {}
         self.available: dict[AgentId, AgentRuntime] = {}
+        # Logged-in members not paused: the agents expected to serve the line (estimates).
+        self.serving = 0
         self.line = WaitingLine()
         # Callers not ringing anyone: the ones a newly available agent may be offered.
         self.idle = WaitingLine()
