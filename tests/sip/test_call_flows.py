@@ -36,6 +36,8 @@ from hotline.sip.uri import SipUri
 Message = Request | Response
 ALICE = Peer(transport="UDP", host="10.0.0.5", port=5062)
 BOB = Peer(transport="UDP", host="192.0.2.30", port=5070)
+ALICE_TCP = Peer(transport="TCP", host="10.0.0.5", port=5062, connection_id=1)
+BOB_TCP = Peer(transport="TCP", host="192.0.2.30", port=5070, connection_id=1)
 
 
 def resolve(uri: SipUri, transport: str) -> Peer:
@@ -74,13 +76,15 @@ class Uac:
                 ("Contact", f"<sip:alice@{self.address.host}:{self.address.port}>"),
             ]
         )
-        uri = SipUri.parse(f"sip:bob@{callee.host}:{callee.port}")
+        transport = ";transport=tcp" if callee.reliable else ""
+        uri = SipUri.parse(f"sip:bob@{callee.host}:{callee.port}{transport}")
         self.invite = Request(method="INVITE", uri=uri, headers=headers)
         self.layer.send_request(self.invite, callee, now)
 
     def cancel(self, now: float) -> None:
         assert self.invite is not None
-        self.layer.send_request(cancel_for(self.invite), resolve(self.invite.uri, "UDP"), now)
+        destination = resolve(self.invite.uri, self.address.transport)
+        self.layer.send_request(cancel_for(self.invite), destination, now)
 
     def hang_up(self, now: float) -> None:
         assert self.dialog is not None
@@ -139,6 +143,8 @@ class Uas:
     def on_request(self, request: Request, source: Peer, now: float) -> None:
         if request.method == "INVITE":
             self.invites.append(request)
+            if self.behaviour == "silent":
+                return
             ringing = self.reply(request, 180, now)
             self.dialog = Dialog.as_uas(request, ringing)
             if self.behaviour == "busy":
@@ -243,8 +249,9 @@ class Network:
                 self.uas.retransmitter.handle_timer(deadline)
 
 
-def pair(behaviour: str = "answer", drop: Drop = never) -> Network:
-    return Network(uac=Uac(address=ALICE), uas=Uas(address=BOB, behaviour=behaviour), drop=drop)
+def pair(behaviour: str = "answer", drop: Drop = never, *, tcp: bool = False) -> Network:
+    alice, bob = (ALICE_TCP, BOB_TCP) if tcp else (ALICE, BOB)
+    return Network(uac=Uac(address=alice), uas=Uas(address=bob, behaviour=behaviour), drop=drop)
 
 
 def dropping(*rules: tuple[str, int]) -> Drop:
@@ -270,15 +277,15 @@ def test_successful_session_and_bye() -> None:
     net.uac.call(BOB, 0.0)
     net.run(1.0)
     assert net.trace == ["A>B INVITE", "B>A 180", "B>A 200", "A>B ACK"]
-    assert net.uac.dialog is not None and net.uas.dialog is not None
-    assert net.uac.dialog.state is DialogState.CONFIRMED
-    assert net.uac.dialog.id.local_tag == net.uas.dialog.id.remote_tag
+    uac_dialog, uas_dialog = net.uac.dialog, net.uas.dialog
+    assert uac_dialog is not None and uas_dialog is not None
+    assert uac_dialog.state is DialogState.CONFIRMED
+    assert uac_dialog.id.local_tag == uas_dialog.id.remote_tag
     assert net.uas.acks == 1
     net.uac.hang_up(net.now)
     net.run(100.0)
     assert net.trace[4:] == ["A>B BYE", "B>A 200"]
-    assert net.uac.dialog.state is DialogState.TERMINATED
-    assert net.uas.dialog.state is DialogState.TERMINATED
+    assert {uac_dialog.state, uas_dialog.state} == {DialogState.TERMINATED}
     assert net.uac.statuses == [180, 200, 200]
     assert net.uac.layer.get_timer() is None and net.uas.layer.get_timer() is None
 
@@ -369,3 +376,22 @@ def test_an_out_of_order_request_in_the_dialog_gets_500() -> None:
     net.uac.layer.send_request(late, BOB, net.now)
     net.run(3.0)
     assert net.uac.statuses[-2:] == [200, 500]
+
+
+def test_call_over_tcp_is_never_retransmitted_even_when_slow() -> None:
+    net = pair("ring", tcp=True)
+    net.uac.call(BOB_TCP, 0.0)
+    net.run(20.0)
+    assert net.trace == ["A>B INVITE", "B>A 180"]  # 100 Trying is not needed after a 180
+    net.uac.cancel(net.now)
+    net.run(100.0)
+    assert net.trace[2:] == ["A>B CANCEL", "B>A 200", "B>A 487", "A>B ACK"]
+    assert net.uac.layer.get_timer() is None and net.uas.layer.get_timer() is None
+
+
+def test_slow_answer_gets_100_trying_over_tcp() -> None:
+    net = pair("silent", tcp=True)
+    net.uac.call(BOB_TCP, 0.0)
+    net.run(40.0)
+    assert net.trace == ["A>B INVITE", "B>A 100"]
+    assert net.uac.timed_out == []  # the 100 stopped timer B

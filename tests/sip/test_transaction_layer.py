@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline.sip.address import Peer
 from hotline.sip.errors import LocalProtocolError
@@ -19,6 +21,7 @@ from hotline.sip.transaction import (
 )
 from hotline.sip.transaction_layer import (
     TransactionLayer,
+    client_transaction_id,
     response_destination,
     server_transaction_id,
 )
@@ -351,3 +354,82 @@ def test_a_transport_error_fails_the_client_transaction() -> None:
 def test_ack_cannot_start_a_transaction() -> None:
     with pytest.raises(LocalProtocolError):
         TransactionLayer().send_request(request("ACK"), NEXT_HOP, 0.0)
+
+
+def test_a_response_with_two_vias_is_dropped() -> None:
+    layer = TransactionLayer()
+    layer.send_request(request("OPTIONS"), NEXT_HOP, 0.0)
+    response = make_response(request("OPTIONS"), 200, to_tag="x")
+    response.headers.add("Via", "SIP/2.0/UDP 192.0.2.99;branch=z9hG4bK-extra")
+    layer.receive(response, NEXT_HOP, 0.1)
+    assert events(layer) == []
+
+
+# -- any sequence of inputs ----------------------------------------------------------------
+
+BRANCHES = ["z9hG4bK-a1", "z9hG4bK-a2", "rfc2543-branch", None]
+METHODS = ["INVITE", "ACK", "CANCEL", "OPTIONS", "BYE"]
+Operation = tuple[str, str, str | None, int, int]
+operations = st.tuples(
+    st.sampled_from(["receive request", "receive response", "send request", "answer", "time"]),
+    st.sampled_from(METHODS),
+    st.sampled_from(BRANCHES),
+    st.sampled_from([100, 180, 200, 486]),
+    st.integers(min_value=1, max_value=2),
+)
+
+
+class Fuzzer:
+    """Applies operations and checks what must hold after each one."""
+
+    def __init__(self) -> None:
+        self.layer = TransactionLayer()
+        self.now = 0.0
+        self.pending: list[Request] = []  # requests the TU may still answer
+        self.alive: set[str] = set()
+
+    def apply(self, operation: Operation) -> None:
+        kind, method, branch, status, cseq = operation
+        if kind == "receive request":
+            self.layer.receive(request(method, branch=branch, cseq=cseq), PHONE, self.now)
+        elif kind == "receive response":
+            answered = request(method, branch=branch, cseq=cseq)
+            self.layer.receive(make_response(answered, status, to_tag="t1"), NEXT_HOP, self.now)
+        elif kind == "send request" and method != "ACK":
+            outgoing = request(method, branch=branch or "z9hG4bK-c", cseq=cseq)
+            tid = client_transaction_id(outgoing)
+            if tid is not None and self.layer.transaction(tid) is None:
+                self.layer.send_request(outgoing, NEXT_HOP, self.now)
+        elif kind == "answer" and self.pending:
+            answered = self.pending.pop(0)
+            if status == 100 or status == 180:
+                self.pending.append(answered)
+            self.layer.send_response(make_response(answered, status, to_tag="t1"), self.now)
+        elif kind == "time":
+            self.now += 0.25 * status
+            self.layer.handle_timer(self.now)
+        self.check()
+
+    def check(self) -> None:
+        while (event := self.layer.next_event()) is not None:
+            if isinstance(event, RequestReceived):
+                assert event.transaction_id not in self.alive, "a request reached the TU twice"
+                self.alive.add(event.transaction_id)
+                if event.request.method != "ACK":
+                    self.pending.append(event.request)
+            elif isinstance(event, TransactionTerminated):
+                self.alive.discard(event.transaction_id)
+                self.pending = [
+                    r for r in self.pending if server_transaction_id(r) != event.transaction_id
+                ]
+        deadline = self.layer.get_timer()
+        assert deadline is None or deadline > self.now - 1e-9
+        self.layer.messages_to_send()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(operations, max_size=25))
+def test_any_sequence_of_inputs_keeps_the_layer_consistent(ops: list[Operation]) -> None:
+    fuzzer = Fuzzer()
+    for operation in ops:
+        fuzzer.apply(operation)

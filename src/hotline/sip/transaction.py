@@ -171,8 +171,12 @@ Action = Callable[["Transaction", Message | None, float], list[Output]]
 
 @dataclass(frozen=True, slots=True)
 class Transition:
+    """One table entry: cancel timers, run the action, arm timers, move to ``next_state``."""
+
     action: Action
     next_state: TransactionState
+    arm: tuple[Timer, ...] = ()
+    cancel: tuple[Timer, ...] = ()
 
 
 def ack_for_failure(request: Request, response: Response) -> Request:
@@ -318,7 +322,10 @@ class Transaction:
                 f"cannot take {stimulus.name}",
                 None,
             )
+        self._cancel(*transition.cancel)
         outputs = transition.action(self, message, now)
+        for timer in transition.arm:
+            self._arm(timer, now)
         if transition.next_state is not self.state:
             logger.debug(
                 "%s %s: %s -> %s",
@@ -334,12 +341,13 @@ class Transaction:
         return outputs
 
     def _start_client(self, now: float, retransmit: Timer, timeout: Timer) -> list[Output]:
-        if not self.reliable:
-            self._arm(retransmit, now)
+        self._arm(retransmit, now)
         self._arm(timeout, now)
         return [Transmit(message=self.request, destination=self.peer)]
 
     def _arm(self, timer: Timer, now: float, interval: float | None = None) -> None:
+        if self.reliable and timer in _RETRANSMISSION_TIMERS:
+            return  # a reliable transport retransmits for us (§17.1.1.2, §17.2.1)
         if interval is None:
             interval = self.settings.initial(timer, reliable=self.reliable)
         self._intervals[timer] = interval
@@ -359,6 +367,8 @@ class Transaction:
 
 # -- actions (each returns the outputs of one transition) -----------------------------------
 
+_RETRANSMISSION_TIMERS = frozenset({Timer.TIMER_A, Timer.TIMER_E, Timer.TIMER_G})
+
 
 def _ignore(tx: Transaction, message: Message | None, now: float) -> list[Output]:
     return []
@@ -367,6 +377,17 @@ def _ignore(tx: Transaction, message: Message | None, now: float) -> list[Output
 def _pass_up(tx: Transaction, message: Message | None, now: float) -> list[Output]:
     assert isinstance(message, Response)
     return [ResponseReceived(response=message, transaction_id=tx.id)]
+
+
+def _pass_up_and_ack(tx: Transaction, message: Message | None, now: float) -> list[Output]:
+    assert isinstance(message, Response)
+    tx.ack = ack_for_failure(tx.request, message)
+    return [*_pass_up(tx, message, now), tx._transmit(tx.ack)]
+
+
+def _resend_ack(tx: Transaction, message: Message | None, now: float) -> list[Output]:
+    assert tx.ack is not None
+    return [tx._transmit(tx.ack)]
 
 
 def _time_out(tx: Transaction, message: Message | None, now: float) -> list[Output]:
@@ -393,34 +414,9 @@ def _retransmit_e(tx: Transaction, message: Message | None, now: float) -> list[
     return [tx._transmit(tx.request)]
 
 
-def _invite_proceeding(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    # Timer B only applies in Calling: an INVITE may ring for as long as it likes.
-    tx._cancel(Timer.TIMER_A, Timer.TIMER_B)
-    return _pass_up(tx, message, now)
-
-
-def _invite_accepted(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    # The 2xx and its retransmissions belong to the TU from here (§17.1.1.2, §13.2.2.4).
-    return _pass_up(tx, message, now)
-
-
-def _invite_rejected(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    assert isinstance(message, Response)
-    tx._cancel(Timer.TIMER_A, Timer.TIMER_B)
-    tx._arm(Timer.TIMER_D, now)
-    tx.ack = ack_for_failure(tx.request, message)
-    return [*_pass_up(tx, message, now), tx._transmit(tx.ack)]
-
-
-def _resend_ack(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    assert tx.ack is not None
-    return [tx._transmit(tx.ack)]
-
-
-def _non_invite_completed(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    tx._cancel(Timer.TIMER_E, Timer.TIMER_F)
-    tx._arm(Timer.TIMER_K, now)
-    return _pass_up(tx, message, now)
+def _retransmit_g(tx: Transaction, message: Message | None, now: float) -> list[Output]:
+    tx._arm(Timer.TIMER_G, now, tx.settings.backoff(tx._interval(Timer.TIMER_G)))
+    return _resend_last_response(tx, message, now)
 
 
 def _send_trying(tx: Transaction, message: Message | None, now: float) -> list[Output]:
@@ -437,45 +433,20 @@ def _resend_last_response(tx: Transaction, message: Message | None, now: float) 
 
 def _send(tx: Transaction, message: Message | None, now: float) -> list[Output]:
     assert isinstance(message, Response)
-    tx._cancel(Timer.TRYING)
     tx.last_response = message
     return [tx._transmit(message)]
 
 
-def _send_invite_failure(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    if not tx.reliable:
-        tx._arm(Timer.TIMER_G, now)
-    tx._arm(Timer.TIMER_H, now)
-    return _send(tx, message, now)
-
-
-def _send_invite_success(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    tx._arm(Timer.TIMER_L, now)
-    return _send(tx, message, now)
-
-
-def _retransmit_g(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    tx._arm(Timer.TIMER_G, now, tx.settings.backoff(tx._interval(Timer.TIMER_G)))
-    return _resend_last_response(tx, message, now)
-
-
-def _invite_confirmed(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    tx._cancel(Timer.TIMER_G, Timer.TIMER_H)
-    tx._arm(Timer.TIMER_I, now)
-    return []
-
-
-def _send_non_invite_final(tx: Transaction, message: Message | None, now: float) -> list[Output]:
-    tx._arm(Timer.TIMER_J, now)
-    return _send(tx, message, now)
-
-
-# -- the tables -----------------------------------------------------------------------------
+# -- the tables: (state, stimulus) -> Transition(action, next state, arm, cancel) -------------
 
 _S = TransactionState
 _M = MessageInput
 _T = Timer
 Table = dict[tuple[TransactionState, Stimulus], Transition]
+_AB = (_T.TIMER_A, _T.TIMER_B)
+_EF = (_T.TIMER_E, _T.TIMER_F)
+_GH = (_T.TIMER_G, _T.TIMER_H)
+_TRYING = (_T.TRYING,)
 
 
 def _with_transport_errors(table: Table, *states: TransactionState) -> Table:
@@ -484,17 +455,18 @@ def _with_transport_errors(table: Table, *states: TransactionState) -> Table:
     return table
 
 
-# RFC 3261 Figure 5
+# RFC 3261 Figure 5. Timer B only applies in Calling: an INVITE may ring as long as it likes.
+# A 2xx ends the transaction; its retransmissions and their ACKs belong to the TU (§13.2.2.4).
 _INVITE_CLIENT: Table = _with_transport_errors(
     {
         (_S.CALLING, _T.TIMER_A): Transition(_retransmit_a, _S.CALLING),
         (_S.CALLING, _T.TIMER_B): Transition(_time_out, _S.TERMINATED),
-        (_S.CALLING, _M.PROVISIONAL): Transition(_invite_proceeding, _S.PROCEEDING),
-        (_S.CALLING, _M.SUCCESS): Transition(_invite_accepted, _S.TERMINATED),
-        (_S.CALLING, _M.FAILURE): Transition(_invite_rejected, _S.COMPLETED),
+        (_S.CALLING, _M.PROVISIONAL): Transition(_pass_up, _S.PROCEEDING, (), _AB),
+        (_S.CALLING, _M.SUCCESS): Transition(_pass_up, _S.TERMINATED),
+        (_S.CALLING, _M.FAILURE): Transition(_pass_up_and_ack, _S.COMPLETED, (_T.TIMER_D,), _AB),
         (_S.PROCEEDING, _M.PROVISIONAL): Transition(_pass_up, _S.PROCEEDING),
-        (_S.PROCEEDING, _M.SUCCESS): Transition(_invite_accepted, _S.TERMINATED),
-        (_S.PROCEEDING, _M.FAILURE): Transition(_invite_rejected, _S.COMPLETED),
+        (_S.PROCEEDING, _M.SUCCESS): Transition(_pass_up, _S.TERMINATED),
+        (_S.PROCEEDING, _M.FAILURE): Transition(_pass_up_and_ack, _S.COMPLETED, (_T.TIMER_D,)),
         (_S.COMPLETED, _M.FAILURE): Transition(_resend_ack, _S.COMPLETED),
         (_S.COMPLETED, _M.PROVISIONAL): Transition(_ignore, _S.COMPLETED),
         (_S.COMPLETED, _M.SUCCESS): Transition(_ignore, _S.COMPLETED),
@@ -511,13 +483,13 @@ _NON_INVITE_CLIENT: Table = _with_transport_errors(
         (_S.TRYING, _T.TIMER_E): Transition(_retransmit_e, _S.TRYING),
         (_S.TRYING, _T.TIMER_F): Transition(_time_out, _S.TERMINATED),
         (_S.TRYING, _M.PROVISIONAL): Transition(_pass_up, _S.PROCEEDING),
-        (_S.TRYING, _M.SUCCESS): Transition(_non_invite_completed, _S.COMPLETED),
-        (_S.TRYING, _M.FAILURE): Transition(_non_invite_completed, _S.COMPLETED),
+        (_S.TRYING, _M.SUCCESS): Transition(_pass_up, _S.COMPLETED, (_T.TIMER_K,), _EF),
+        (_S.TRYING, _M.FAILURE): Transition(_pass_up, _S.COMPLETED, (_T.TIMER_K,), _EF),
         (_S.PROCEEDING, _T.TIMER_E): Transition(_retransmit_e, _S.PROCEEDING),
         (_S.PROCEEDING, _T.TIMER_F): Transition(_time_out, _S.TERMINATED),
         (_S.PROCEEDING, _M.PROVISIONAL): Transition(_pass_up, _S.PROCEEDING),
-        (_S.PROCEEDING, _M.SUCCESS): Transition(_non_invite_completed, _S.COMPLETED),
-        (_S.PROCEEDING, _M.FAILURE): Transition(_non_invite_completed, _S.COMPLETED),
+        (_S.PROCEEDING, _M.SUCCESS): Transition(_pass_up, _S.COMPLETED, (_T.TIMER_K,), _EF),
+        (_S.PROCEEDING, _M.FAILURE): Transition(_pass_up, _S.COMPLETED, (_T.TIMER_K,), _EF),
         (_S.COMPLETED, _M.PROVISIONAL): Transition(_ignore, _S.COMPLETED),
         (_S.COMPLETED, _M.SUCCESS): Transition(_ignore, _S.COMPLETED),
         (_S.COMPLETED, _M.FAILURE): Transition(_ignore, _S.COMPLETED),
@@ -536,13 +508,13 @@ _INVITE_SERVER: Table = _with_transport_errors(
         (_S.PROCEEDING, _T.TRYING): Transition(_send_trying, _S.PROCEEDING),
         (_S.PROCEEDING, _M.REQUEST): Transition(_resend_last_response, _S.PROCEEDING),
         (_S.PROCEEDING, _M.ACK): Transition(_ignore, _S.PROCEEDING),
-        (_S.PROCEEDING, _M.SEND_PROVISIONAL): Transition(_send, _S.PROCEEDING),
-        (_S.PROCEEDING, _M.SEND_SUCCESS): Transition(_send_invite_success, _S.ACCEPTED),
-        (_S.PROCEEDING, _M.SEND_FAILURE): Transition(_send_invite_failure, _S.COMPLETED),
+        (_S.PROCEEDING, _M.SEND_PROVISIONAL): Transition(_send, _S.PROCEEDING, (), _TRYING),
+        (_S.PROCEEDING, _M.SEND_SUCCESS): Transition(_send, _S.ACCEPTED, (_T.TIMER_L,), _TRYING),
+        (_S.PROCEEDING, _M.SEND_FAILURE): Transition(_send, _S.COMPLETED, _GH, _TRYING),
         (_S.COMPLETED, _M.REQUEST): Transition(_resend_last_response, _S.COMPLETED),
         (_S.COMPLETED, _T.TIMER_G): Transition(_retransmit_g, _S.COMPLETED),
         (_S.COMPLETED, _T.TIMER_H): Transition(_time_out, _S.TERMINATED),
-        (_S.COMPLETED, _M.ACK): Transition(_invite_confirmed, _S.CONFIRMED),
+        (_S.COMPLETED, _M.ACK): Transition(_ignore, _S.CONFIRMED, (_T.TIMER_I,), _GH),
         (_S.ACCEPTED, _M.REQUEST): Transition(_ignore, _S.ACCEPTED),
         (_S.ACCEPTED, _M.ACK): Transition(_ignore, _S.ACCEPTED),
         (_S.ACCEPTED, _M.SEND_SUCCESS): Transition(_send, _S.ACCEPTED),
@@ -562,12 +534,12 @@ _NON_INVITE_SERVER: Table = _with_transport_errors(
     {
         (_S.TRYING, _M.REQUEST): Transition(_ignore, _S.TRYING),
         (_S.TRYING, _M.SEND_PROVISIONAL): Transition(_send, _S.PROCEEDING),
-        (_S.TRYING, _M.SEND_SUCCESS): Transition(_send_non_invite_final, _S.COMPLETED),
-        (_S.TRYING, _M.SEND_FAILURE): Transition(_send_non_invite_final, _S.COMPLETED),
+        (_S.TRYING, _M.SEND_SUCCESS): Transition(_send, _S.COMPLETED, (_T.TIMER_J,)),
+        (_S.TRYING, _M.SEND_FAILURE): Transition(_send, _S.COMPLETED, (_T.TIMER_J,)),
         (_S.PROCEEDING, _M.REQUEST): Transition(_resend_last_response, _S.PROCEEDING),
         (_S.PROCEEDING, _M.SEND_PROVISIONAL): Transition(_send, _S.PROCEEDING),
-        (_S.PROCEEDING, _M.SEND_SUCCESS): Transition(_send_non_invite_final, _S.COMPLETED),
-        (_S.PROCEEDING, _M.SEND_FAILURE): Transition(_send_non_invite_final, _S.COMPLETED),
+        (_S.PROCEEDING, _M.SEND_SUCCESS): Transition(_send, _S.COMPLETED, (_T.TIMER_J,)),
+        (_S.PROCEEDING, _M.SEND_FAILURE): Transition(_send, _S.COMPLETED, (_T.TIMER_J,)),
         (_S.COMPLETED, _M.REQUEST): Transition(_resend_last_response, _S.COMPLETED),
         (_S.COMPLETED, _T.TIMER_J): Transition(_ignore, _S.TERMINATED),
     },

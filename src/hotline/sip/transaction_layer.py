@@ -294,6 +294,10 @@ class TransactionLayer:
     # -- responses ------------------------------------------------------------------------
 
     def _receive_response(self, response: Response, now: float) -> None:
+        if len(response.vias) != 1:
+            # §8.1.3.3: a user agent is the only hop; more Vias mean it was misrouted
+            logger.info("dropping a %d response with %d Vias", response.status, len(response.vias))
+            return
         transaction_id = client_transaction_id(response)
         tx = self._transactions.get(transaction_id) if transaction_id else None
         if tx is not None:
