@@ -18,6 +18,7 @@ from hotline.sip.location import InMemoryLocationService
 from hotline.sip.message import Request, Response, parse_message
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
+from hotline.sip.uri import SipUri
 
 DOMAIN = "hotline.local"
 PASSWORDS = {"101": "s3cret-101", "102": "s3cret-102"}
@@ -347,10 +348,45 @@ def test_user_cannot_register_someone_elses_extension(server: Server) -> None:
 def test_other_domains_and_unknown_extensions_are_refused(server: Server) -> None:
     phone = Phone()
     request = phone.request("Contact: <sip:101@192.0.2.10>")
-    request.uri = request.uri.__class__.parse("sip:elsewhere.example")
+    request.uri = SipUri.parse("sip:elsewhere.example")
     response = server.send(phone, request, T0)
     assert response.status == 404
     assert "WWW-Authenticate" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("uri", "to_host", "aliases", "accept_ip_hosts", "expected"),
+    [
+        ("sip:127.0.0.1:5060", "127.0.0.1", [], True, 200),
+        ("sip:[::1]", "[::1]", [], True, 200),
+        ("sip:pbx.example", "pbx.example", ["PBX.example"], True, 200),
+        ("sip:127.0.0.1", "127.0.0.1", [], False, 404),
+    ],
+)
+def test_phones_may_name_the_server_by_address_or_alias(
+    uri: str, to_host: str, aliases: list[str], accept_ip_hosts: bool, expected: int
+) -> None:
+    location = InMemoryLocationService(domain=DOMAIN)
+    authenticator = DigestAuthenticator(DOMAIN, PASSWORDS.get, secret=b"k")
+    limiter = AuthFailureLimiter(max_failures=3, window=60, ban=600)
+    registrar = Registrar(
+        DOMAIN, authenticator, location, limiter, aliases=aliases, accept_ip_hosts=accept_ip_hosts
+    )
+    request = Phone().request("Contact: <sip:101@192.0.2.10>")
+    request.uri = SipUri.parse(uri)
+    request.headers.set("To", f"<sip:101@{to_host}>")
+    response = registrar.handle_register(request, Phone().peer, T0)
+    if response.status == 401:
+        value = answer_challenge(
+            response.headers.get_all("WWW-Authenticate")[0], method="REGISTER", uri=uri,
+            username="101", password="s3cret-101", cnonce="c",
+        )  # fmt: skip
+        request.headers.set("Authorization", value)
+        request.headers.set("CSeq", "2 REGISTER")
+        response = registrar.handle_register(request, Phone().peer, T0)
+    assert response.status == expected
+    registered = [b.aor for b in location.contacts_for("101", T0)]
+    assert registered == (["sip:101@hotline.local"] if expected == 200 else [])
 
 
 def test_require_gets_420_unsupported(server: Server) -> None:

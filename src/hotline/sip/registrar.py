@@ -5,13 +5,15 @@ retransmissions), where it came from and the time, and returns the final respons
 the steps of §10.3 in order:
 
 0. A source refused by the AuthFailureLimiter gets 403 and nothing else is looked at.
-1. The Request-URI must name our domain (or an alias such as the listening address): we are not
-   a proxy, so a REGISTER for another domain gets 404 rather than being forwarded.
+1. The Request-URI must name our domain, one of ``aliases`` or (unless ``accept_ip_hosts`` is
+   off) an IP address, as phones configured with the server's address send: we are not a
+   proxy, so a REGISTER for another domain gets 404 rather than being forwarded.
 2. Require: we support no extension, so any option-tag gets 420 with Unsupported.
 3. Authentication (§22): no credentials -> 401; a stale nonce -> 401 stale=true; bad
    credentials -> 401 (403 when that failure starts a ban) and the failure is counted. An
    unknown user and a wrong password take the same path and get the same response.
-4. The To AOR must be the authenticated user's (403 otherwise); 5. in our domain (404).
+4. The To AOR must be the authenticated user's (403 otherwise); 5. in our domain by the same
+   rule (404). The binding is filed under ``sip:user@domain`` whichever host the phone used.
 6. ``Contact: *`` needs ``Expires: 0`` and no other Contact (400), and removes everything.
 7. Per contact: expiry from its ``expires`` parameter, else the Expires header, else the default,
    capped at ``max_expires``; 423 with Min-Expires when non-zero and too brief; a binding last
@@ -25,6 +27,7 @@ the steps of §10.3 in order:
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -82,11 +85,13 @@ class Registrar:
         default_expires: int = 3600,
         max_bindings: int = 10,
         aliases: Iterable[str] = (),
+        accept_ip_hosts: bool = True,
     ) -> None:
         if not 0 < min_expires <= default_expires <= max_expires:
             raise LocalProtocolError("need 0 < min_expires <= default_expires <= max_expires")
         self.domain = domain.lower()
         self._hosts = {self.domain, *(alias.lower() for alias in aliases)}
+        self._accept_ip_hosts = accept_ip_hosts
         self._authenticator = authenticator
         self._location = location
         self._limiter = limiter
@@ -117,7 +122,7 @@ class Registrar:
         """Steps 0 to 5: returns the canonical AOR the request may change."""
         if self._limiter.is_banned(source.host, now):
             raise _Rejected(403)
-        if request.uri.scheme not in ("sip", "sips") or request.uri.host.lower() not in self._hosts:
+        if request.uri.scheme not in ("sip", "sips") or not self._is_ours(request.uri.host):
             raise _Rejected(404, "Domain Not Served Here")
         required = request.headers.get_all("Require")
         if required:
@@ -129,9 +134,12 @@ class Registrar:
                 "REGISTER from %s: user %r may not register %s", source.host, username, to_uri
             )
             raise _Rejected(403)
-        if to_uri.host.lower() not in self._hosts:
+        if not self._is_ours(to_uri.host):
             raise _Rejected(404, "Address Of Record Not Here")
         return canonical_aor(replace(to_uri, host=self.domain))
+
+    def _is_ours(self, host: str) -> bool:
+        return host.lower() in self._hosts or (self._accept_ip_hosts and _is_ip_address(host))
 
     def _authenticate(self, request: Request, source: Peer, now: float) -> str:
         """Step 3 (§22.4): the authenticated username, or a rejection carrying a challenge."""
@@ -154,7 +162,7 @@ class Registrar:
             self._check_wildcard(request)
             self._check_order(request, current, [b.contact.uri for b in current])
             self._location.remove_all(aor)
-            logger.info("%s unregistered every contact of %s", source.host, aor)
+            logger.debug("%s unregistered every contact of %s", source.host, aor)
             return []
         updates = [self._read_contact(contact, request) for contact in request.contacts]
         if not updates:
@@ -164,7 +172,7 @@ class Registrar:
         removals = [u.contact.uri for u in updates if not u.expires]
         self._check_capacity(current, upserts, removals)
         self._location.apply(aor, upserts=upserts, removals=removals)
-        logger.info("%s registered %d and removed %d contacts of %s", source.host,
+        logger.debug("%s registered %d and removed %d contacts of %s", source.host,
                     len(upserts), len(removals), aor)  # fmt: skip
         return self._location.bindings(aor, now)
 
@@ -243,6 +251,14 @@ class Registrar:
         if now >= self._next_purge:
             self._location.purge_expired(now)
             self._next_purge = now + _PURGE_INTERVAL
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _param(contact: NameAddress, name: str) -> str | None:
