@@ -328,10 +328,12 @@ def test_refresh_replaces_rather_than_adds(server: Server) -> None:
 
 def test_same_call_id_with_an_older_cseq_is_refused(server: Server) -> None:
     phone = Phone()
-    server.register(phone, "Contact: <sip:101@192.0.2.10>")
-    phone.cseq -= 3  # a delayed, older REGISTER of the same registration
-    response = server.register(phone, "Contact: <sip:101@192.0.2.10>;expires=0")
-    assert response.status == 500
+    assert server.register(phone, "Contact: <sip:101@192.0.2.10>").status == 200
+    stored = phone.cseq
+    for cseq in (stored - 1, stored):  # a delayed REGISTER of the same registration, or a copy
+        phone.cseq = cseq - 1
+        response = server.register(phone, "Contact: <sip:101@192.0.2.10>;expires=0")
+        assert response.status == 500
     assert len(server.location.contacts_for("101", T0)) == 1
     other_call = Phone(call_id="fresh-call-id")
     assert server.register(other_call, "Contact: <sip:101@192.0.2.10>;expires=0").status == 200

@@ -236,13 +236,6 @@ _NC = re.compile(r"[0-9A-Fa-f]{8}")
 _REQUIRED = ("username", "realm", "nonce", "uri", "response", "qop", "nc", "cnonce")
 
 
-@dataclass(frozen=True, slots=True)
-class _Credentials:
-    username: str
-    algorithm: DigestAlgorithm
-    params: dict[str, str]
-
-
 class DigestAuthenticator:
     """Server side of digest authentication for one realm (RFC 3261 §22.1, §22.4; RFC 7616).
 
@@ -280,18 +273,12 @@ class DigestAuthenticator:
         nonce was not, so it retries without asking the user (RFC 7616 §3.3).
         """
         nonce = self._new_nonce(now)
-        values = []
-        for algorithm in _OFFERED:
-            params = [
-                ("realm", self.realm, True),
-                ("nonce", nonce, True),
-                ("algorithm", algorithm.value, False),
-                ("qop", "auth", True),
-            ]
-            if stale:
-                params.append(("stale", "true", False))
-            values.append(format_auth_params("Digest", params))
-        return values
+        head = [("realm", self.realm, True), ("nonce", nonce, True)]
+        tail = [("qop", "auth", True), *([("stale", "true", False)] if stale else [])]
+        return [
+            format_auth_params("Digest", [*head, ("algorithm", algorithm.value, False), *tail])
+            for algorithm in _OFFERED
+        ]
 
     def verify(self, request: Request, now: float, *, header: str = "Authorization") -> AuthOutcome:
         """Check the request's credentials for our realm (RFC 3261 §22.4, RFC 7616 §3.4).
@@ -305,9 +292,9 @@ class DigestAuthenticator:
             return AuthOutcome(status=AuthStatus.FAILED, reason=f"malformed credentials: {error}")
         if credentials is None:
             return AuthOutcome(status=AuthStatus.MISSING, reason=f"no credentials for {self.realm}")
-        return self._check(credentials, request, now)
+        return self._check(*credentials, request, now)
 
-    def _select(self, values: list[str]) -> _Credentials | None:
+    def _select(self, values: list[str]) -> tuple[DigestAlgorithm, dict[str, str]] | None:
         """The first Digest credentials for our realm; others are for someone else (§22.3)."""
         for value in values:
             scheme, params = parse_auth_params(value)
@@ -323,14 +310,16 @@ class DigestAuthenticator:
             algorithm = DigestAlgorithm.parse(params.get("algorithm"))
             if algorithm not in _OFFERED:
                 raise ValueError(f"algorithm {algorithm.value} was not offered")
-            return _Credentials(params["username"], algorithm, params)
+            return algorithm, params
         return None
 
-    def _check(self, credentials: _Credentials, request: Request, now: float) -> AuthOutcome:
-        params, username = credentials.params, credentials.username
+    def _check(
+        self, algorithm: DigestAlgorithm, params: dict[str, str], request: Request, now: float
+    ) -> AuthOutcome:
+        username = params["username"]
         password = self._passwords(username)
         expected = digest_response(
-            algorithm=credentials.algorithm, username=username, realm=self.realm,
+            algorithm=algorithm, username=username, realm=self.realm,
             password=password if password is not None else self._dummy_password,
             method=request.method, uri=params["uri"], nonce=params["nonce"], qop="auth",
             nc=params["nc"], cnonce=params["cnonce"],
