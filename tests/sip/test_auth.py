@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline.sip.auth import (
     AuthStatus,
@@ -12,10 +14,13 @@ from hotline.sip.auth import (
     DigestAuthenticator,
     answer_challenge,
     digest_response,
+    format_auth_params,
     parse_auth_params,
 )
 from hotline.sip.errors import LocalProtocolError
+from hotline.sip.headers import Headers
 from hotline.sip.message import Request, parse_message
+from hotline.sip.uri import SipUri
 
 REALM = "hotline.local"
 PASSWORDS = {"101": "s3cret-101", "102": "s3cret-102"}
@@ -268,3 +273,42 @@ def test_client_refuses_challenges_it_cannot_answer(challenge: str) -> None:
         answer_challenge(
             challenge, method="REGISTER", uri=URI, username="u", password="p", cnonce="c"
         )
+
+
+_FIELDS = ["username", "realm", "nonce", "uri", "response", "qop", "nc", "cnonce", "algorithm"]
+_LIKELY = ["101", f'"{REALM}"', "auth", "00000001", f'"{URI}"', "MD5", "SHA-256", '"x"']
+_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r\n\0"))
+
+
+@given(
+    st.lists(
+        st.tuples(st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True), _TEXT, st.booleans()),
+        unique_by=lambda item: item[0],
+    )
+)
+def test_format_then_parse_round_trips(params: list[tuple[str, str, bool]]) -> None:
+    quoted = [(name, value, True) for name, value, _ in params]
+    assert parse_auth_params(format_auth_params("Digest", quoted)) == (
+        "Digest",
+        {name: value for name, value, _ in params},
+    )
+
+
+@settings(max_examples=200)
+@given(
+    st.one_of(
+        _TEXT,
+        st.builds(
+            lambda params: "Digest " + ", ".join(f"{k}={v}" for k, v in params),
+            st.lists(
+                st.tuples(st.sampled_from(_FIELDS), st.one_of(st.sampled_from(_LIKELY), _TEXT)),
+                max_size=10,
+            ),
+        ),
+    )
+)
+def test_verify_never_raises_on_arbitrary_credentials(value: str) -> None:
+    request = Request(method="REGISTER", uri=SipUri.parse(URI), headers=Headers())
+    request.headers.add("Authorization", value)
+    outcome = make_authenticator().verify(request, 1.0)
+    assert outcome.status in (AuthStatus.MISSING, AuthStatus.FAILED, AuthStatus.STALE)
