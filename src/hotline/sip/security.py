@@ -7,6 +7,7 @@ kept, the least recently seen being dropped first.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 from collections import OrderedDict, deque
@@ -101,17 +102,23 @@ class AuthFailureLimiter:
         return sum(1 for at in failures if now - at <= self.window)
 
     def _key(self, host: str) -> str:
-        try:
-            address = ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            return host.lower()
-        if isinstance(address, ipaddress.IPv6Address):
-            if address.ipv4_mapped is not None:
-                return str(address.ipv4_mapped)
-            return str(ipaddress.IPv6Network((address, self._ipv6_prefix), strict=False))
-        return str(address)
+        return _source_key(host, self._ipv6_prefix)
 
     @staticmethod
     def _trim(table: OrderedDict[str, deque[float]] | OrderedDict[str, float], limit: int) -> None:
         while len(table) > limit:
             table.popitem(last=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_key(host: str, ipv6_prefix: int) -> str:
+    """The address a budget is kept for; cached as it is asked on every REGISTER."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host.lower()
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, ipv6_prefix), strict=False))
+    return str(address)
