@@ -101,10 +101,8 @@ def test_nothing_is_added_for_a_source_that_matches_sent_by() -> None:
 
 
 def test_the_default_response_port_is_5060_and_tcp_uses_the_connection() -> None:
-    via = Via.parse("SIP/2.0/UDP phone.example.com;branch=z9hG4bK-x")
-    assert response_destination(via, PHONE) == Peer(
-        transport="UDP", host="phone.example.com", port=5060
-    )
+    via = Via.parse("SIP/2.0/UDP phone.example.com;branch=z9hG4bK-x;received=198.51.100.7")
+    assert response_destination(via, PHONE) == Peer(transport="UDP", host="198.51.100.7", port=5060)
     assert response_destination(via, PHONE_TCP) == PHONE_TCP
 
 
@@ -176,6 +174,60 @@ def test_invite_failure_is_retransmitted_until_timer_h() -> None:
         times += [deadline for _ in layer.messages_to_send()]
     assert times == [0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5]
     assert [type(e) for e in events(layer)] == [TransactionTimedOut, TransactionTerminated]
+
+
+def test_2xx_leaves_the_invite_accepted_absorbing_retransmissions() -> None:
+    """RFC 6026 §7.1: the retransmitted INVITE is not a new call; the TU may retransmit its
+    2xx through the transaction; a CANCEL now gets 200 but changes nothing."""
+    layer = TransactionLayer()
+    invite = received(layer, request())
+    ok = make_response(invite, 200, to_tag="t1")
+    layer.send_response(ok, 0.1)
+    layer.receive(request(), PHONE, 0.5)
+    assert events(layer) == [] and layer.messages_to_send() == [(ok, invite_destination())]
+    layer.send_response(ok, 0.6)
+    assert statuses(layer) == [200]
+    layer.receive(request("CANCEL"), PHONE, 0.7)
+    assert events(layer) == [] and statuses(layer) == [200]
+    layer.handle_timer(32.1)
+    assert server_transaction_id(invite) in [
+        e.transaction_id for e in events(layer) if isinstance(e, TransactionTerminated)
+    ]
+
+
+def invite_destination() -> Peer:
+    return Peer(transport="UDP", host="198.51.100.7", port=5062)
+
+
+def test_an_ack_reusing_the_invite_branch_after_2xx_reaches_the_tu() -> None:
+    layer = TransactionLayer()
+    invite = received(layer, request())
+    layer.send_response(make_response(invite, 200, to_tag="t1"), 0.1)
+    ack = request("ACK", to_tag="t1")
+    layer.receive(ack, PHONE, 0.2)
+    assert events(layer) == [AckReceived(request=ack, source=PHONE)]
+
+
+def test_invite_failure_over_tcp_is_not_retransmitted_and_h_still_runs() -> None:
+    layer = TransactionLayer()
+    invite = received(layer, request(via="SIP/2.0/TCP 10.0.0.5:5062"), PHONE_TCP)
+    layer.send_response(make_response(invite, 486, to_tag="t1"), 0.0)
+    assert statuses(layer) == [486]
+    assert layer.get_timer() == 32.0
+    layer.handle_timer(32.0)
+    assert layer.messages_to_send() == []
+    assert [type(e) for e in events(layer)] == [TransactionTimedOut, TransactionTerminated]
+
+
+def test_ipv6_sources_are_compared_without_brackets() -> None:
+    source = Peer(transport="UDP", host="2001:db8::5", port=5062)
+    msg = request("OPTIONS", via="SIP/2.0/UDP [2001:db8::5]:5062")
+    assert received(TransactionLayer(), msg, source).top_via.received is None
+    other = Peer(transport="UDP", host="2001:db8::9", port=5062)
+    msg = request("OPTIONS", via="SIP/2.0/UDP [2001:db8::5]:5062")
+    via = received(TransactionLayer(), msg, other).top_via
+    assert via.received in ("2001:db8::9", None)  # None while the Via parser refuses IPv6
+    assert response_destination(via, other) == other
 
 
 def test_send_response_without_a_transaction_is_our_mistake() -> None:

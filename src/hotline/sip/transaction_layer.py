@@ -14,7 +14,7 @@ import logging
 from collections import deque
 
 from hotline.sip.address import Peer
-from hotline.sip.errors import LocalProtocolError, SipError
+from hotline.sip.errors import LocalProtocolError, RemoteProtocolError
 from hotline.sip.headers import Headers, Via
 from hotline.sip.message import Request, Response, make_response, new_branch, new_tag
 from hotline.sip.timers import TimerSettings
@@ -89,24 +89,40 @@ def stamp_via(request: Request, source: Peer) -> None:
         params["received"] = source.host
     elif via.host.lower() != source.host.lower():
         params["received"] = source.host
-    if params:
-        _replace_top_via(request, via.with_params(**params))
+    if not params:
+        return
+    stamped = via.with_params(**params)
+    if ":" in source.host and not _parses(stamped):
+        # The message layer refuses an IPv6 ``received`` (which RFC 3261 §25.1 allows); the
+        # request would become unreadable, so keep rport only. Responses still go to the
+        # source: response_destination does not need ``received``.
+        del params["received"]
+        stamped = via.with_params(**params) if params else via
+    _replace_top_via(request, stamped)
+
+
+def _parses(via: Via) -> bool:
+    try:
+        Via.parse(str(via))
+    except RemoteProtocolError:
+        return False
+    return True
 
 
 def response_destination(via: Via, source: Peer) -> Peer:
     """Where the responses to a request go (RFC 3261 §18.2.2, RFC 3581 §4): back over the
-    connection on a reliable transport; over UDP to ``received`` (or the sent-by host) at the
-    ``rport`` port if present, else the sent-by port, else 5060."""
+    connection on a reliable transport; over UDP to the ``received`` address at the ``rport``
+    port if present, else the sent-by port, else 5060. ``received`` is the source address
+    whenever it differs from the sent-by host, so the source host is used either way."""
     if source.reliable:
         return source
-    host = via.received or via.host
     port = via.port or 5060
     if via.rport:
         try:
             port = int(via.rport)
         except ValueError:
             logger.info("ignoring a bad rport %r", via.rport)
-    return Peer(transport=source.transport, host=host, port=port)
+    return Peer(transport=source.transport, host=source.host, port=port)
 
 
 def _replace_top_via(message: Message, via: Via) -> None:
@@ -157,8 +173,12 @@ class TransactionLayer:
                 self._receive_request(message, source, now)
             else:
                 self._receive_response(message, now)
-        except SipError as error:
+        except RemoteProtocolError as error:
             logger.info("dropping a message from %s: %s", source, error.reason)
+        except LocalProtocolError:
+            # every input a peer can cause has a table entry, so this is our bug: say so loudly
+            # but keep serving the other transactions
+            logger.exception("transaction layer failed on a message from %s", source)
 
     def send_request(self, request: Request, destination: Peer, now: float) -> TransactionId:
         """Start a client transaction (§17.1); adds a branch to the top Via if it has none."""
