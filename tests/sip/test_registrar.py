@@ -410,3 +410,20 @@ def test_contacts_per_address_of_record_are_capped(server: Server) -> None:
     many = ", ".join(f"<sip:101@192.0.2.10:{5000 + n}>" for n in range(11))
     assert server.register(phone, f"Contact: {many}").status == 403
     assert server.location.contacts_for("101", T0) == []
+
+
+def test_an_hour_is_never_too_brief() -> None:
+    """§10.3 step 7: 423 only for intervals under one hour, whatever the configured minimum."""
+    location = InMemoryLocationService(domain=DOMAIN)
+    authenticator = DigestAuthenticator(DOMAIN, PASSWORDS.get, secret=b"k")
+    limiter = AuthFailureLimiter(max_failures=3, window=60, ban=600)
+    registrar = Registrar(
+        DOMAIN, authenticator, location, limiter,
+        min_expires=7200, default_expires=7200, max_expires=7200,
+    )  # fmt: skip
+    server = Server(registrar, location, limiter)
+    phone = Phone()
+    assert server.register(phone, "Contact: <sip:101@192.0.2.10>;expires=3599").status == 423
+    response = server.register(phone, "Contact: <sip:101@192.0.2.10>;expires=3600")
+    assert response.status == 200
+    assert contact_expires(response) == {"sip:101@192.0.2.10": 3600}

@@ -191,7 +191,7 @@ class Registrar:
             expires = int(raw_expires)
         else:
             raise _Rejected(400, "Bad Contact expires Parameter")
-        if 0 < expires < min(self.min_expires, _ONE_HOUR + 1):
+        if 0 < expires < min(self.min_expires, _ONE_HOUR):  # §10.3 step 7: below an hour
             raise _Rejected(423, None, (("Min-Expires", str(self.min_expires)),))
         raw_q = _param(contact, "q")
         if raw_q is not None and not _Q_VALUE.fullmatch(raw_q):
