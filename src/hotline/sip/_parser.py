@@ -10,11 +10,13 @@ import re
 
 from hotline.sip._validate import MANDATORY, MAX_MESSAGE_SIZE, check_headers
 from hotline.sip.errors import SipParseError
-from hotline.sip.headers import Headers, is_token
+from hotline.sip.headers import Headers, header_key, is_token
 from hotline.sip.message import Request, Response
 from hotline.sip.uri import SipUri
 
 _FOLD = re.compile(r"[ \t]*\r\n[ \t]+")
+# name HCOLON value (§7.3.1); the value without its surrounding whitespace.
+_HEADER_LINE = re.compile(r"^([^:\r\n]*?)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.M)
 _REQUEST_LINE = re.compile(r"([A-Za-z0-9\-.!%*_+`'~]+) ([^ ]+) (SIP/[0-9]+\.[0-9]+)")
 _STATUS_LINE = re.compile(r"SIP/2\.0 ([1-6][0-9][0-9]) (.*)", re.S)
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+")
@@ -40,26 +42,34 @@ def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> Request |
     head = data[start:end].decode("utf-8", "surrogateescape")
     if "\r\n " in head or "\r\n\t" in head:
         head = _FOLD.sub(" ", head)
-    lines = head.split("\r\n")
-    headers, header_error = _read_headers(lines)
+    start_line, _, header_text = head.partition("\r\n")
+    headers, header_error = _read_headers(header_text)
     body = data[end + 4 :]
-    if lines[0].startswith("SIP/"):
-        return _response(lines[0], headers, header_error, body)
-    return _request(lines[0], headers, header_error, body)
+    if start_line.startswith("SIP/"):
+        return _response(start_line, headers, header_error, body)
+    return _request(start_line, headers, header_error, body)
 
 
-def _read_headers(lines: list[str]) -> tuple[Headers, str | None]:
+def _read_headers(text: str) -> tuple[Headers, str | None]:
     """The header lines, and the first problem met (kept to report after the start line)."""
-    fields: list[tuple[str, str]] = []
+    fields: list[tuple[str, str, str]] = []
+    index: dict[str, list[str]] = {}
     error = None
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        name = name.rstrip(" \t")
-        if not colon or not is_token(name):
-            error = error or f"Bad header line {line[:30]!r}"
+    lines = _HEADER_LINE.findall(text) if text else []
+    if len(lines) != text.count("\r\n") + 1 and text:
+        error = "Bad header line: no colon"
+    for name, value in lines:
+        known = header_key(name)
+        if known is None:
+            error = error or f"Bad header name {name[:30]!r}"
             continue
-        fields.append((name, value.strip(" \t")))
-    return Headers(fields), error
+        key = known[0]
+        fields.append((key, known[1], value))
+        if key in index:
+            index[key].append(value)
+        else:
+            index[key] = [value]
+    return Headers.from_lines(fields, index), error
 
 
 def _response(line: str, headers: Headers, header_error: str | None, body: bytes) -> Response:
@@ -122,7 +132,7 @@ def _error(
 
 
 def _frame_body(headers: Headers, body: bytes) -> bytes:
-    values = [value for name, value in headers if name == "Content-Length"]
+    values = headers.get_all("Content-Length")
     if not values:
         return body
     if len(values) > 1:

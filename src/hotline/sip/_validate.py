@@ -98,46 +98,51 @@ def parse_max_forwards(headers: Headers) -> int | None:
 
 
 def check_headers(headers: Headers, method: str | None) -> None:
-    """The checks of a request (``method`` given) or a response (§8.2, §8.1.3.3)."""
-    missing = [name for name in MANDATORY if name not in headers]
+    """The checks of a request (``method`` given) or a response (§8.2, §8.1.3.3).
+
+    Parsed values are left in the headers' cache, so the typed properties cost nothing later.
+    """
+    index = headers.by_key()
+    missing = [name for name in MANDATORY if name.lower() not in index]
     if missing:
-        raise SipParseError(
-            f"Missing {', '.join(missing)} header" + ("s" if len(missing) > 1 else "")
-        )
+        plural = "s" if len(missing) > 1 else ""
+        raise SipParseError(f"Missing {', '.join(missing)} header{plural}")
     for name in SINGLE:
-        if headers.count(name) > 1:
+        if len(index.get(name.lower(), ())) > 1:
             raise SipParseError(f"More than one {name} header")
-    vias = headers.parsed("Via", parse_vias)
+    vias = parse_vias(headers)
+    headers.remember("Via", vias)
     if method is not None and vias[0].branch == "z9hG4bK":
         raise SipParseError("Bad Via header: branch z9hG4bK has no transaction identifier")
-    for name in ("From", "To"):
-        headers.parsed(name, lambda h, n=name: parse_name_address(h, n))  # type: ignore[misc]
-    call_id = required(headers, "Call-ID").strip(" \t")
+    headers.remember("From", parse_name_address(headers, "From"))
+    headers.remember("To", parse_name_address(headers, "To"))
+    call_id = index["call-id"][0]
     if not _is_call_id(call_id):
         raise SipParseError(f"Bad Call-ID header {call_id[:30]!r}")
     try:
-        cseq = headers.parsed("CSeq", lambda h: CSeq.parse(required(h, "CSeq")))
+        cseq = CSeq.parse(index["cseq"][0])
     except SipParseError as error:
         raise SipParseError(f"Bad CSeq header: {error.reason.removeprefix('Bad CSeq: ')}") from None
-    if method is not None and cseq.method != method:
-        raise SipParseError(f"CSeq method {cseq.method} does not match request method {method}")
+    headers.remember("CSeq", cseq)
     if method is not None:
-        _check_request_headers(headers)
+        if cseq.method != method:
+            raise SipParseError(f"CSeq method {cseq.method} does not match request method {method}")
+        _check_request_headers(headers, index)
 
 
-def _check_request_headers(headers: Headers) -> None:
-    headers.parsed("Max-Forwards", parse_max_forwards)
-    headers.parsed("Contact", parse_contacts)
-    headers.parsed("Expires", parse_expires)
+def _check_request_headers(headers: Headers, index: dict[str, list[str]]) -> None:
+    headers.remember("Max-Forwards", parse_max_forwards(headers))
+    if "contact" in index:
+        headers.remember("Contact", parse_contacts(headers))
+    if "expires" in index:
+        headers.remember("Expires", parse_expires(headers))
     for name in ("Route", "Record-Route"):
-        if name in headers:
+        if name.lower() in index:
             parse_routes(headers, name)
-    date = headers.get("Date")
-    if date is not None and not _DATE.fullmatch(date.strip(" \t")):
+    if "date" in index and not _DATE.fullmatch(index["date"][0]):
         raise SipParseError("Bad Date header: RFC 1123 date in GMT expected")
-    content_type = headers.get("Content-Type")
-    if content_type is not None and not _MEDIA_TYPE.fullmatch(content_type.strip(" \t")):
-        raise SipParseError(f"Bad Content-Type header {content_type[:30]!r}")
+    if "content-type" in index and not _MEDIA_TYPE.fullmatch(index["content-type"][0]):
+        raise SipParseError(f"Bad Content-Type header {index['content-type'][0][:30]!r}")
 
 
 def _is_call_id(value: str) -> bool:

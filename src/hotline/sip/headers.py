@@ -14,6 +14,7 @@ from typing import TypeVar
 from hotline.sip._grammar import (
     TOKEN,
     Parameters,
+    builder,
     find_param,
     format_params,
     parse_generic_params,
@@ -71,43 +72,68 @@ class Headers:
     cached until the headers change.
     """
 
-    __slots__ = ("_cache", "_fields")
+    __slots__ = ("_cache", "_fields", "_index")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._fields: list[tuple[str, str, str]] = []
+        self._index: dict[str, list[str]] | None = None
         self._cache: dict[str, object] = {}
         for name, value in items:
             canonical = _CANONICAL.get(name.lower(), name)
             self._fields.append((canonical.lower(), canonical, value))
 
+    @classmethod
+    def from_lines(
+        cls, fields: list[tuple[str, str, str]], index: dict[str, list[str]] | None = None
+    ) -> Headers:
+        """Headers from (key, name, value) triples the parser already normalized, and the
+        values by key when the parser built them on the way."""
+        headers = cls()
+        headers._fields = fields
+        headers._index = index
+        return headers
+
+    def by_key(self) -> dict[str, list[str]]:
+        """Every line's value by lower-case canonical name (read only)."""
+        index = self._index
+        if index is None:
+            index = self._index = {}
+            for key, _, value in self._fields:
+                if key in index:
+                    index[key].append(value)
+                else:
+                    index[key] = [value]
+        return index
+
+    def _lines(self, name: str) -> list[str]:
+        return self.by_key().get(_key(name), _NONE)
+
     def get(self, name: str) -> str | None:
         """The first line of header ``name``, None when absent."""
-        key = _key(name)
-        for field_key, _, value in self._fields:
-            if field_key == key:
-                return value
-        return None
+        lines = self._lines(name)
+        return lines[0] if lines else None
 
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name``; list headers are split on top-level commas (§7.3.1)."""
-        key = _key(name)
-        values = [value for field_key, _, value in self._fields if field_key == key]
-        if key not in _LIST_HEADERS:
-            return values
+        lines = self._lines(name)
+        if _key(name) not in _LIST_HEADERS:
+            return list(lines)
         split: list[str] = []
-        for value in values:
-            split.extend(part.strip(" \t") for part in split_top_level(value, ","))
+        for value in lines:
+            if "," in value:
+                split.extend(part.strip(" \t") for part in split_top_level(value, ","))
+            else:
+                split.append(value)
         return split
 
     def count(self, name: str) -> int:
         """How many lines of ``name`` the message has (a list header may hold several values)."""
-        key = _key(name)
-        return sum(1 for field_key, _, _ in self._fields if field_key == key)
+        return len(self._lines(name))
 
     def add(self, name: str, value: str) -> None:
         canonical = canonical_name(name)
         self._fields.append((canonical.lower(), canonical, str(value)))
-        self._cache.clear()
+        self._changed()
 
     def set(self, name: str, value: str) -> None:
         """Replace every line of ``name`` by one, in place of the first (or at the end)."""
@@ -117,17 +143,19 @@ class Headers:
         index = next((i for i, f in enumerate(self._fields) if f[0] == key), None)
         self._fields = [f for f in self._fields if f[0] != key]
         self._fields.insert(len(self._fields) if index is None else index, line)
-        self._cache.clear()
+        self._changed()
 
     def remove(self, name: str) -> None:
         key = _key(name)
         self._fields = [f for f in self._fields if f[0] != key]
+        self._changed()
+
+    def _changed(self) -> None:
+        self._index = None
         self._cache.clear()
 
     def copy(self) -> Headers:
-        clone = Headers()
-        clone._fields = list(self._fields)
-        return clone
+        return Headers.from_lines(list(self._fields))
 
     def parsed(self, name: str, parse: Callable[[Headers], T]) -> T:
         """``parse(self)``, cached under ``name`` until the headers change."""
@@ -137,11 +165,12 @@ class Headers:
             value = self._cache[name] = parse(self)
             return value
 
+    def remember(self, name: str, value: object) -> None:
+        """Cache a value parsed from header ``name`` (what ``parsed`` would have computed)."""
+        self._cache[name] = value
+
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str):
-            return False
-        key = _key(name)
-        return any(f[0] == key for f in self._fields)
+        return isinstance(name, str) and bool(self._lines(name))
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return ((name, value) for _, name, value in self._fields)
@@ -156,8 +185,37 @@ class Headers:
         return f"Headers({[(n, v) for _, n, v in self._fields]!r})"
 
 
+_NONE: list[str] = []
+_KEYS: dict[str, str] = {}
+
+
 def _key(name: str) -> str:
-    return _CANONICAL.get(name.lower(), name).lower()
+    """The lookup key of a header name: lower-cased, compact form expanded."""
+    key = _KEYS.get(name)
+    if key is None:
+        key = _CANONICAL.get(name.lower(), name).lower()
+        if len(_KEYS) < 1024:  # names come from our own code; a peer cannot grow this much
+            _KEYS[name] = key
+    return key
+
+
+def header_key(name: str) -> tuple[str, str] | None:
+    """(key, canonical name) of a received header name, None when it is not a token."""
+    known = _RECEIVED.get(name)
+    if known is not None:
+        return known
+    if TOKEN.fullmatch(name) is None:
+        return None
+    canonical = _CANONICAL.get(name.lower(), name)
+    return canonical.lower(), canonical
+
+
+# The spellings phones use, resolved without a regex on the hot path.
+_RECEIVED: dict[str, tuple[str, str]] = {
+    spelling: (canonical.lower(), canonical)
+    for lowered, canonical in _CANONICAL.items()
+    for spelling in {lowered, canonical, canonical.upper(), lowered.upper()}
+}
 
 
 _VIA = re.compile(
@@ -196,7 +254,7 @@ class Via:
                 raise SipParseError("Bad Via: received must be an IP address")
             if name == "rport" and value is not None and not value.isdigit():
                 raise SipParseError("Bad Via: rport must be a port number")
-        return cls(transport.upper(), ipv6 or host, port, params)
+        return _new_via(transport.upper(), ipv6 or host, port, params)
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -244,10 +302,14 @@ class CSeq:
         digits, method = match.groups()
         if len(digits) > 10 or int(digits) > MAX_CSEQ:
             raise SipParseError(f"Bad CSeq: number {digits[:24]} is larger than 2**31 - 1")
-        return cls(int(digits), method)
+        return _new_cseq(int(digits), method)
 
     def __str__(self) -> str:
         return f"{self.number} {self.method}"
+
+
+_new_via = builder(Via)
+_new_cseq = builder(CSeq)
 
 
 def is_token(text: str) -> bool:

@@ -18,6 +18,7 @@ from hotline.sip._grammar import (
     TOKEN,
     USER_SAFE,
     Parameters,
+    builder,
     escape,
     find_param,
     format_params,
@@ -31,16 +32,21 @@ from hotline.sip.errors import SipParseError
 
 __all__ = ["NameAddress", "SipUri", "uri_equal"]
 
-_ESCAPED = r"%[0-9A-Fa-f]{2}"
-_USER = re.compile(rf"(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|{_ESCAPED})+")
-_PASSWORD = re.compile(rf"(?:[A-Za-z0-9\-_.!~*'()&=+$,]|{_ESCAPED})*")
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
-_HOSTPORT = re.compile(
-    rf"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>(?:{_LABEL}\.)*{_LABEL}\.?))(?::(?P<port>[0-9]{{1,5}}))?"
+# One pass over ``[userinfo@]host[:port][;params][?headers]`` (§25.1). Escapes are checked
+# apart (a "%" must start %HH), which keeps this expression free of alternations.
+_SIP_REST = re.compile(
+    r"(?:([A-Za-z0-9\-_.!~*'()&=+$,;?/%]+)(?::([A-Za-z0-9\-_.!~*'()&=+$,%]*))?@)?"
+    r"(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9\-.]+))(?::([0-9]{1,5}))?"
+    r"((?:;[A-Za-z0-9\-_.!~*'()\[\]/:&+$%]+(?:=[A-Za-z0-9\-_.!~*'()\[\]/:&+$%]+)?)*)"
+    r"(?:\?([A-Za-z0-9\-_.!~*'()\[\]/?:+$%=&]*))?"
 )
-_PARAM_PART = re.compile(rf"(?:[A-Za-z0-9\-_.!~*'()\[\]/:&+$]|{_ESCAPED})+")
-_HEADER_PART = re.compile(rf"(?:[A-Za-z0-9\-_.!~*'()\[\]/?:+$]|{_ESCAPED})*")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_BAD_HOSTNAME = re.compile(r"^[.\-]|\.\.|-\.|\.-|-$")
+_HEADER_PAIR = re.compile(r"[^=&]+=[^=&]*")
 _TEL_NUMBER = re.compile(r"\+?[0-9A-Fa-f*#().\-]*[0-9A-Fa-f*#][0-9A-Fa-f*#().\-]*")
+_TEL_PARAMS = re.compile(
+    r"(?:;[A-Za-z0-9\-_.!~*'()\[\]/:&+$%]+(?:=[A-Za-z0-9\-_.!~*'()\[\]/:&+$%]+)?)+"
+)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*")
 _VISUAL_SEPARATORS = str.maketrans("", "", "-.()")
 # §19.1.4: these parameters must match when present in either URI.
@@ -115,6 +121,9 @@ class SipUri:
         return replace(self, parameters=tuple(p for p in self.parameters if p[0] not in drop))
 
 
+_new_uri = builder(SipUri)
+
+
 def _format_uri_params(parameters: Parameters) -> str:
     text = ""
     for name, value in parameters:
@@ -125,34 +134,25 @@ def _format_uri_params(parameters: Parameters) -> str:
 
 
 def _parse_sip(scheme: str, rest: str) -> SipUri:
-    user = password = None
-    at = rest.find("@")
-    if at >= 0:
-        userinfo, rest = rest[:at], rest[at + 1 :]
-        user_text, colon, password_text = userinfo.partition(":")
-        if not _USER.fullmatch(user_text) or not _PASSWORD.fullmatch(password_text):
-            raise SipParseError(f"Bad URI user part {userinfo[:40]!r}")
-        user = unescape(user_text)
-        password = unescape(password_text) if colon else None
-    match = _HOSTPORT.match(rest)
+    match = _SIP_REST.fullmatch(rest)
     if match is None:
-        raise SipParseError(f"Bad URI host in {rest[:40]!r}")
-    port_text = match["port"]
+        raise SipParseError(f"Bad URI {scheme}:{rest[:40]}")
+    user, password, ipv6, host, port_text, params, headers = match.groups()
+    if "%" in rest and _BAD_ESCAPE.search(rest):
+        raise SipParseError(f"Bad URI escape in {rest[:40]!r}")
+    if host is not None and _BAD_HOSTNAME.search(host):
+        raise SipParseError(f"Bad URI host {host[:40]!r}")
     port = int(port_text) if port_text else None
     if port is not None and port > 65535:
         raise SipParseError(f"Bad URI port {port}")
-    rest = rest[match.end() :]
-    head, question, header_text = rest.partition("?")
-    if head and head[0] != ";":
-        raise SipParseError(f"Bad URI: unexpected {head[:20]!r} after the host")
-    return SipUri(
-        scheme=scheme,
-        user=user,
-        password=password,
-        host=match["ipv6"] or match["host"],
-        port=port,
-        parameters=_parse_uri_params(head[1:]) if head else (),
-        headers=_parse_uri_headers(header_text) if question else (),
+    return _new_uri(
+        scheme,
+        None if user is None else unescape(user),
+        None if password is None else unescape(password),
+        ipv6 or host,
+        port,
+        _parse_uri_params(params[1:]) if params else (),
+        _parse_uri_headers(headers) if headers is not None else (),
     )
 
 
@@ -160,8 +160,6 @@ def _parse_uri_params(text: str) -> Parameters:
     pairs: list[tuple[str, str | None]] = []
     for piece in text.split(";"):
         name, equals, value = piece.partition("=")
-        if not _PARAM_PART.fullmatch(name) or (equals and not _PARAM_PART.fullmatch(value)):
-            raise SipParseError(f"Bad URI parameter {piece[:30]!r}")
         pairs.append((unescape(name).lower(), unescape(value) if equals else None))
     return tuple(pairs)
 
@@ -169,17 +167,19 @@ def _parse_uri_params(text: str) -> Parameters:
 def _parse_uri_headers(text: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     for piece in text.split("&"):
-        name, equals, value = piece.partition("=")
-        if not name or not equals or not _HEADER_PART.fullmatch(name + value):
+        if not _HEADER_PAIR.fullmatch(piece):
             raise SipParseError(f"Bad URI header {piece[:30]!r}")
+        name, _, value = piece.partition("=")
         pairs.append((unescape(name), unescape(value)))
     return tuple(pairs)
 
 
 def _parse_tel(rest: str) -> SipUri:
-    number, _, params = rest.partition(";")
+    number, semicolon, params = rest.partition(";")
     if not _TEL_NUMBER.fullmatch(number):
         raise SipParseError(f"Bad tel URI number {number[:30]!r}")
+    if semicolon and not _TEL_PARAMS.fullmatch(semicolon + params):
+        raise SipParseError(f"Bad tel URI parameters {params[:30]!r}")
     return SipUri(scheme="tel", user=number, parameters=_parse_uri_params(params) if params else ())
 
 
@@ -228,7 +228,21 @@ class NameAddress:
         In the addr-spec form the parameters belong to the header, and a URI holding ``?``,
         ``,`` or ``;`` must have been enclosed in ``<>`` (§20).
         """
-        text = text.strip(" \t")
+        match = _NAME_ADDR.fullmatch(text)
+        if match is not None:
+            quoted, tokens, uri_text, rest = match.groups()
+            display_name: str | None
+            if quoted is not None:
+                display_name = unquote_string(f'"{quoted}"')
+            else:
+                display_name = " ".join(tokens.split()) or None
+            parameters = parse_generic_params(rest or "", "parameters")
+            return _new_name_address(SipUri.parse(uri_text), display_name, parameters)
+        return cls._parse_slowly(text.strip(" \t"))
+
+    @classmethod
+    def _parse_slowly(cls, text: str) -> NameAddress:
+        """Every form the fast expression leaves out, and the precise errors."""
         display_name: str | None = None
         if text.startswith('"'):
             match = QUOTED_STRING.match(text)
@@ -276,6 +290,14 @@ class NameAddress:
         self, changes: dict[str, str | None] | None = None, /, **more: str | None
     ) -> NameAddress:
         return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
+
+
+_new_name_address = builder(NameAddress)
+# The usual name-addr: optional display name (quoted, or tokens), then <URI>, then parameters.
+_NAME_ADDR = re.compile(
+    r'[ \t]*(?:"((?:[^"\\]|\\.)*)"|([A-Za-z0-9\-.!%*_+`\'~ \t]*))[ \t]*<([^<> \t]+)>[ \t]*(;.*)?',
+    re.S,
+)
 
 
 def _token_display_name(text: str) -> str | None:
