@@ -148,10 +148,10 @@ class Uas:
             ringing = self.reply(request, 180, now)
             self.dialog = Dialog.as_uas(request, ringing)
             if self.behaviour == "busy":
-                self.reply(request, 486, now)
+                self.dialog.record_response(self.reply(request, 486, now))
             elif self.behaviour == "answer":
                 ok = self.reply(request, 200, now)
-                self.dialog = Dialog.as_uas(request, ok)
+                self.dialog.record_response(ok)
                 destination = response_destination(request.top_via, source)
                 self.retransmitter = SuccessRetransmitter(
                     response=ok, destination=destination, now=now

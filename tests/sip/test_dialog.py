@@ -110,6 +110,15 @@ def test_uas_dialog_keeps_the_record_route_order() -> None:
     assert (dialog.local_cseq, dialog.remote_cseq) == (None, 314)
 
 
+@pytest.mark.parametrize(("status", "state"), [(200, "CONFIRMED"), (486, "TERMINATED")])
+def test_uas_early_dialog_follows_its_final_answer(status: int, state: str) -> None:
+    request = invite()
+    dialog = Dialog.as_uas(request, answer(request, 180))
+    assert dialog.state is DialogState.EARLY
+    dialog.record_response(answer(request, status))
+    assert dialog.state is DialogState[state]
+
+
 def test_the_ids_seen_from_both_sides_agree() -> None:
     request = invite()
     response = answer(request, 200)

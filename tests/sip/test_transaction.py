@@ -398,6 +398,51 @@ def test_every_state_and_stimulus_follows_the_table(
             assert tx.state is expected
 
 
+# How to reach each state from a fresh transaction (UDP).
+PATHS: dict[TransactionKind, dict[TransactionState, list[Stimulus]]] = {
+    K.INVITE_CLIENT: {S.CALLING: [], S.PROCEEDING: [M.PROVISIONAL], S.COMPLETED: [M.FAILURE]},
+    K.NON_INVITE_CLIENT: {
+        S.TRYING: [],
+        S.PROCEEDING: [M.PROVISIONAL],
+        S.COMPLETED: [M.SUCCESS],
+    },
+    K.INVITE_SERVER: {
+        S.PROCEEDING: [],
+        S.COMPLETED: [M.SEND_FAILURE],
+        S.ACCEPTED: [M.SEND_SUCCESS],
+        S.CONFIRMED: [M.SEND_FAILURE, M.ACK],
+    },
+    K.NON_INVITE_SERVER: {
+        S.TRYING: [],
+        S.PROCEEDING: [M.SEND_PROVISIONAL],
+        S.COMPLETED: [M.SEND_SUCCESS],
+    },
+}
+
+
+@pytest.mark.parametrize("kind", list(K))
+def test_each_pair_exhaustively(kind: TransactionKind) -> None:
+    """Every live state of the machine against every stimulus, one fresh machine each."""
+    table = table_for(kind)
+    assert set(PATHS[kind]) == {state for state, _ in table}
+    for state, path in PATHS[kind].items():
+        for stimulus in STIMULI:
+            tx = new(kind)
+            tx.start(0.0)
+            for step in path:
+                tx.handle(step, _message_for(step, tx.request), 0.0)
+            assert tx.state is state
+            expected = table.get((state, stimulus))
+            message = _message_for(stimulus, tx.request)
+            if expected is None:
+                with pytest.raises(LocalProtocolError):
+                    tx.handle(stimulus, message, 0.0)
+                assert tx.state is state
+            else:
+                tx.handle(stimulus, message, 0.0)
+                assert tx.state is expected, (state, stimulus)
+
+
 @pytest.mark.parametrize("kind", list(K))
 def test_every_stimulus_the_peer_can_cause_has_an_entry(kind: TransactionKind) -> None:
     """Only our own mistakes may raise: messages from the wire never do, in any live state."""

@@ -283,6 +283,16 @@ class Dialog:
             if target is not None:
                 self.remote_target = target
 
+    def record_response(self, response: Response) -> None:
+        """Update a UAS dialog with a response it sent to its INVITE (§12.1.1, §13.3.1): a
+        2xx confirms an early dialog, a final failure ends it."""
+        if response.cseq.method != "INVITE" or self.state is not DialogState.EARLY:
+            return
+        if 200 <= response.status < 300:
+            self.state = DialogState.CONFIRMED
+        elif response.status >= 300:
+            self.state = DialogState.TERMINATED
+
     def terminate(self) -> None:
         """End the dialog (BYE sent, session given up)."""
         self.state = DialogState.TERMINATED
