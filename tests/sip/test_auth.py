@@ -100,7 +100,7 @@ def test_client_answers_the_rfc7616_example_challenge(algorithm: str, expected: 
 
 def test_parse_auth_params_handles_quotes_escapes_and_commas() -> None:
     scheme, params = parse_auth_params(
-        'Digest realm="a, \\"b\\"",NONCE=xyz ,  qop="auth,auth-int", stale=TRUE'
+        'Digest realm="a, \\"b\\"",NONCE=xyz ,, qop="auth,auth-int", stale=TRUE,'
     )
     assert scheme == "Digest"
     assert params == {"realm": 'a, "b"', "nonce": "xyz", "qop": "auth,auth-int", "stale": "TRUE"}

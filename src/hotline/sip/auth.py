@@ -118,6 +118,9 @@ def parse_auth_params(value: str) -> tuple[str, dict[str, str]]:
     params: dict[str, str] = {}
     position = scheme_match.end()
     while position < len(value):
+        if value[position] in ", \t":  # empty list elements are allowed (RFC 7230 §7)
+            position += 1
+            continue
         match = _PARAM.match(value, position)
         if match is None:
             raise ValueError(f"bad auth-param at offset {position}")
@@ -126,10 +129,8 @@ def parse_auth_params(value: str) -> tuple[str, dict[str, str]]:
             raise ValueError(f"repeated auth-param {name}")
         params[name] = _unquote(raw)
         position = match.end()
-        if position < len(value):
-            if value[position] != ",":
-                raise ValueError(f"expected ',' at offset {position}")
-            position += 1
+        if position < len(value) and value[position] != ",":
+            raise ValueError(f"expected ',' at offset {position}")
     return scheme_match.group(1), params
 
 
@@ -184,13 +185,9 @@ def answer_challenge(
         method=method, uri=uri, nonce=nonce, qop=qop, nc=nc_text, cnonce=cnonce, body=body,
     )  # fmt: skip
     params = [
-        ("username", username, True),
-        ("realm", realm, True),
-        ("nonce", nonce, True),
-        ("uri", uri, True),
-        ("response", response, True),
-        ("algorithm", algorithm.value, False),
-    ]
+        ("username", username, True), ("realm", realm, True), ("nonce", nonce, True),
+        ("uri", uri, True), ("response", response, True), ("algorithm", algorithm.value, False),
+    ]  # fmt: skip
     if "opaque" in challenge:
         params.append(("opaque", challenge["opaque"], True))
     if qop is not None:
@@ -219,7 +216,8 @@ class AuthOutcome:
 class _NonceState(Enum):
     FRESH = "fresh"
     EXPIRED = "expired"
-    FOREIGN = "foreign"  # not issued by us under this secret, or a replayed nonce-count
+    FOREIGN = "foreign"  # not issued by us under this secret (or before a restart)
+    REPLAYED = "replayed"  # a nonce-count not above the last one accepted
 
 
 @dataclass(slots=True)
@@ -370,7 +368,7 @@ class DigestAuthenticator:
             return _NonceState.FRESH
         if nc <= answered.last_nc:
             logger.info("Replayed digest nonce-count %d (last %d)", nc, answered.last_nc)
-            return _NonceState.FOREIGN
+            return _NonceState.REPLAYED
         answered.last_nc = nc
         return _NonceState.FRESH
 
@@ -381,7 +379,11 @@ class DigestAuthenticator:
             self._forgotten_until = max(self._forgotten_until, evicted.issued_at)
 
     def _purge(self, now: float) -> None:
-        """Forget nonces past their lifetime: they are refused as expired without memory."""
+        """Forget nonces past their lifetime: they are refused as expired without memory.
+
+        The table is in order of first answer, not of issue, so an entry may outlive its nonce
+        by up to one lifetime before it reaches the front: memory stays bounded all the same.
+        """
         while self._answered:
             nonce, answered = next(iter(self._answered.items()))
             if now - answered.issued_at <= self._lifetime:
