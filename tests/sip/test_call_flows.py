@@ -31,7 +31,7 @@ from hotline.sip.transaction import (
     cancel_for,
 )
 from hotline.sip.transaction_layer import TransactionLayer, response_destination
-from hotline.sip.uri import SipUri
+from hotline.sip.uri import NameAddress, SipUri
 
 Message = Request | Response
 ALICE = Peer(transport="UDP", host="10.0.0.5", port=5062)
@@ -85,6 +85,12 @@ class Uac:
         assert self.invite is not None
         destination = resolve(self.invite.uri, self.address.transport)
         self.layer.send_request(cancel_for(self.invite), destination, now)
+
+    def re_invite(self, contact: str, now: float) -> None:
+        assert self.dialog is not None
+        self.dialog.local_contact = NameAddress.parse(contact)
+        reinvite = self.dialog.create_request("INVITE", via=self.via)
+        self.layer.send_request(reinvite, resolve(next_hop(reinvite), self.address.transport), now)
 
     def hang_up(self, now: float) -> None:
         assert self.dialog is not None
@@ -141,25 +147,34 @@ class Uas:
             self.reply(self.invites[-1], 487, now)
 
     def on_request(self, request: Request, source: Peer, now: float) -> None:
-        if request.method == "INVITE":
-            self.invites.append(request)
-            if self.behaviour == "silent":
-                return
-            ringing = self.reply(request, 180, now)
-            self.dialog = Dialog.as_uas(request, ringing)
-            if self.behaviour == "busy":
-                self.dialog.record_response(self.reply(request, 486, now))
-            elif self.behaviour == "answer":
-                ok = self.reply(request, 200, now)
-                self.dialog.record_response(ok)
-                destination = response_destination(request.top_via, source)
-                self.retransmitter = SuccessRetransmitter(
-                    response=ok, destination=destination, now=now
-                )
+        if request.method == "INVITE" and request.to_address.tag is None:
+            self.on_new_call(request, source, now)
             return
         assert self.dialog is not None
         rejected = self.dialog.receive_request(request)
-        self.layer.send_response(rejected or self.reply_to(request, 200), now)
+        if rejected is not None:
+            self.layer.send_response(rejected, now)
+            return
+        ok = self.reply(request, 200, now)
+        if request.method == "INVITE":  # a re-INVITE's 2xx is retransmitted like any other
+            self.retransmit(ok, request, source, now)
+
+    def on_new_call(self, request: Request, source: Peer, now: float) -> None:
+        self.invites.append(request)
+        if self.behaviour == "silent":
+            return
+        ringing = self.reply(request, 180, now)
+        self.dialog = Dialog.as_uas(request, ringing)
+        if self.behaviour == "busy":
+            self.dialog.record_response(self.reply(request, 486, now))
+        elif self.behaviour == "answer":
+            ok = self.reply(request, 200, now)
+            self.dialog.record_response(ok)
+            self.retransmit(ok, request, source, now)
+
+    def retransmit(self, ok: Response, request: Request, source: Peer, now: float) -> None:
+        destination = response_destination(request.top_via, source)
+        self.retransmitter = SuccessRetransmitter(response=ok, destination=destination, now=now)
 
     def reply_to(self, request: Request, status: int) -> Response:
         response = make_response(request, status, to_tag=self.to_tag)
@@ -395,3 +410,17 @@ def test_slow_answer_gets_100_trying_over_tcp() -> None:
     net.run(40.0)
     assert net.trace == ["A>B INVITE", "B>A 100"]
     assert net.uac.timed_out == []  # the 100 stopped timer B
+
+
+def test_reinvite_moves_the_target_and_is_acked_with_its_own_cseq() -> None:
+    net = pair()
+    net.uac.call(BOB, 0.0)
+    net.run(1.0)
+    net.uac.re_invite("<sip:alice@10.0.0.5:5099>", net.now)
+    net.run(50.0)
+    assert net.trace[4:] == ["A>B INVITE", "B>A 200", "A>B ACK"]
+    assert net.uas.dialog is not None
+    assert net.uas.dialog.remote_target == SipUri.parse("sip:alice@10.0.0.5:5099")
+    assert net.uas.dialog.remote_cseq == 2
+    assert net.uas.acks == 2
+    assert net.uac.statuses == [180, 200, 200]

@@ -28,12 +28,22 @@ from hotline.sip.transaction import (
     TransactionId,
     TransactionKind,
     TransactionState,
+    TransactionTerminated,
+    TransactionTimedOut,
     Transmit,
 )
 
 __all__ = [
     "MAGIC_COOKIE",
+    "AckReceived",
+    "CancelReceived",
+    "RequestReceived",
+    "ResponseReceived",
+    "TransactionEvent",
+    "TransactionId",
     "TransactionLayer",
+    "TransactionTerminated",
+    "TransactionTimedOut",
     "client_transaction_id",
     "response_destination",
     "server_transaction_id",
