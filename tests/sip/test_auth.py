@@ -312,3 +312,19 @@ def test_verify_never_raises_on_arbitrary_credentials(value: str) -> None:
     request.headers.add("Authorization", value)
     outcome = make_authenticator().verify(request, 1.0)
     assert outcome.status in (AuthStatus.MISSING, AuthStatus.FAILED, AuthStatus.STALE)
+
+
+def test_offered_algorithms_are_configurable_for_md5_only_peers() -> None:
+    """SIPp 3.6 answers only the first challenge and only with MD5: it needs MD5 first."""
+    md5_first = DigestAuthenticator(
+        REALM, PASSWORDS.get, secret=b"s", algorithms=[DigestAlgorithm.MD5]
+    )
+    [challenge] = md5_first.challenge(0.0)
+    assert parse_auth_params(challenge)[1]["algorithm"] == "MD5"
+    assert md5_first.verify(register(answer(challenge)), 1.0).status is AuthStatus.OK
+    sha = answer(challenge).replace("algorithm=MD5", "algorithm=SHA-256")
+    assert md5_first.verify(register(sha), 1.0).status is AuthStatus.FAILED
+    with pytest.raises(LocalProtocolError):
+        DigestAuthenticator(REALM, PASSWORDS.get, secret=b"s", algorithms=[])
+    with pytest.raises(LocalProtocolError):
+        DigestAuthenticator(REALM, PASSWORDS.get, secret=b"")

@@ -20,7 +20,7 @@ import re
 import secrets
 import struct
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -103,6 +103,7 @@ def digest_response(
 
 # auth-param = token "=" ( token / quoted-string ), separated by commas (RFC 7235 §2.1).
 _PARAM = re.compile(r'\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,"]*)\s*')
+_ESCAPE = re.compile(r"\\(.)")
 _SCHEME = re.compile(r"\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)(?:\s+|$)")
 
 
@@ -127,7 +128,8 @@ def parse_auth_params(value: str) -> tuple[str, dict[str, str]]:
         name, raw = match.group(1).lower(), match.group(2)
         if name in params:
             raise ValueError(f"repeated auth-param {name}")
-        params[name] = _unquote(raw)
+        # The pattern only lets a quoted-string start with '"' when it is whole.
+        params[name] = _ESCAPE.sub(r"\1", raw[1:-1]) if raw.startswith('"') else raw
         position = match.end()
         if position < len(value) and value[position] != ",":
             raise ValueError(f"expected ',' at offset {position}")
@@ -138,12 +140,6 @@ def format_auth_params(scheme: str, params: Iterable[tuple[str, str, bool]]) -> 
     """``scheme name="value", name=token``; each item is (name, value, quoted)."""
     parts = [f"{name}={_quote(value) if quoted else value}" for name, value, quoted in params]
     return f"{scheme} {', '.join(parts)}"
-
-
-def _unquote(raw: str) -> str:
-    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", raw[1:-1])
-    return raw
 
 
 def _quote(value: str) -> str:
@@ -226,7 +222,7 @@ class _Answered:
     last_nc: int
 
 
-_OFFERED = (DigestAlgorithm.SHA256, DigestAlgorithm.MD5)
+_PREFERRED = (DigestAlgorithm.SHA256, DigestAlgorithm.MD5)
 _NONCE_RANDOM = 12
 _NONCE_MAC = 16
 _NONCE_TEXT = re.compile(r"[A-Za-z0-9_-]{48}")
@@ -239,7 +235,8 @@ class DigestAuthenticator:
 
     ``passwords`` maps a username to its password, or None when the user does not exist.
     ``secret`` keys the nonce HMAC; nonces older than ``nonce_lifetime`` seconds are stale.
-    Only qop=auth is accepted, so every accepted request carries a nonce-count.
+    Only qop=auth is accepted, so every accepted request carries a nonce-count. ``algorithms``
+    are offered in that order; peers that only read the first challenge need MD5 first.
     """
 
     def __init__(
@@ -250,9 +247,13 @@ class DigestAuthenticator:
         secret: bytes,
         nonce_lifetime: float = 300.0,
         max_answered_nonces: int = 100_000,
+        algorithms: Sequence[DigestAlgorithm] = _PREFERRED,
     ) -> None:
         if not secret:
             raise LocalProtocolError("the nonce secret must not be empty", None)
+        if not algorithms or any(algorithm.session for algorithm in algorithms):
+            raise LocalProtocolError("offer at least one of MD5 and SHA-256, no -sess", None)
+        self.algorithms = tuple(algorithms)
         self.realm = realm
         self._passwords = passwords
         self._secret = secret
@@ -275,7 +276,7 @@ class DigestAuthenticator:
         tail = [("qop", "auth", True), *([("stale", "true", False)] if stale else [])]
         return [
             format_auth_params("Digest", [*head, ("algorithm", algorithm.value, False), *tail])
-            for algorithm in _OFFERED
+            for algorithm in self.algorithms
         ]
 
     def verify(self, request: Request, now: float, *, header: str = "Authorization") -> AuthOutcome:
@@ -306,7 +307,7 @@ class DigestAuthenticator:
             if not _NC.fullmatch(params["nc"]):
                 raise ValueError(f"bad nc {params['nc']!r}")
             algorithm = DigestAlgorithm.parse(params.get("algorithm"))
-            if algorithm not in _OFFERED:
+            if algorithm not in self.algorithms:
                 raise ValueError(f"algorithm {algorithm.value} was not offered")
             return algorithm, params
         return None
