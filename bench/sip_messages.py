@@ -1,7 +1,9 @@
 """SIP message layer throughput: messages parsed and serialized per second on one core.
 
 Parses (with full validation) and serializes a typical INVITE with an SDP body and a typical
-REGISTER with digest credentials, as a phone sends them. Goal: 30,000 a second or more.
+REGISTER with digest credentials, as phones send them: 1,000 phones, each message with its own
+Call-ID, branch, tags and extension, so no measurement rests on parsing one message again.
+Goal: 30,000 a second or more.
 
     uv run python bench/sip_messages.py [--seconds 2]
 """
@@ -65,16 +67,44 @@ REGISTER = (
 )
 
 
-def rate(work: Callable[[], object], seconds: float) -> float:
-    """Calls of ``work`` per second, measured over about ``seconds``."""
+PHONES = 1000
+
+
+def variants(template: bytes) -> list[bytes]:
+    """The template as sent by each of PHONES phones (extensions 1000 to 1999)."""
+    messages = []
+    head, _, body = template.partition(b"\r\n\r\n")
+    for phone in range(PHONES):
+        text = head.decode()
+        for old, new in (
+            ("sip:101@", f"sip:{1000 + phone}@"),
+            ("8a5c1e6b2f0d7e91", f"{phone:016x}"),
+            ("33f0a1c9e2d4b6a8", f"{phone:016x}"),
+            ("7c1e4b52", f"{phone:08x}"),
+            ("2b9e0f44", f"{phone:08x}"),
+            ("9f1c6d0a2b7e4c3d", f"{phone:016x}"),
+            ("6a0e8c2d4f1b3a5c", f"{phone:016x}"),
+            ("192.0.2.10", f"10.0.{phone // 250}.{phone % 250}"),
+        ):
+            text = text.replace(old, new)
+        messages.append(text.encode() + b"\r\n\r\n" + body)
+    return messages
+
+
+def rate(work: Callable[[bytes], object], inputs: list[bytes], seconds: float) -> float:
+    """Calls of ``work`` per second of CPU time over ``inputs`` in turn, for about ``seconds``.
+
+    CPU time, not wall time: "per core" is what is asked, and other processes on the machine
+    must not count against us.
+    """
     count = 0
-    start = time.perf_counter()
+    start = time.process_time()
     deadline = start + seconds
     while True:
-        for _ in range(200):
-            work()
-        count += 200
-        now = time.perf_counter()
+        for data in inputs:
+            work(data)
+        count += len(inputs)
+        now = time.process_time()
         if now >= deadline:
             return count / (now - start)
 
@@ -83,13 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     args = parser.parse_args()
-    for name, data in (("INVITE", INVITE), ("REGISTER", REGISTER)):
-        message = parse_message(data)
-        parsed = rate(lambda data=data: parse_message(data), args.seconds)
-        serialized = rate(message.to_bytes, args.seconds)
-        both = rate(lambda data=data: parse_message(data).to_bytes(), args.seconds)
+    for name, template in (("INVITE", INVITE), ("REGISTER", REGISTER)):
+        inputs = variants(template)
+        messages = {data: parse_message(data) for data in inputs}
+        parsed = rate(parse_message, inputs, args.seconds)
+        serialized = rate(lambda data, m=messages: m[data].to_bytes(), inputs, args.seconds)
+        both = rate(lambda data: parse_message(data).to_bytes(), inputs, args.seconds)
         print(
-            f"{name:9} {len(data):4} bytes  parsed {parsed:9,.0f}/s"
+            f"{name:9} {len(template):4} bytes  parsed {parsed:9,.0f}/s"
             f"  serialized {serialized:9,.0f}/s  parsed+serialized {both:9,.0f}/s"
         )
 

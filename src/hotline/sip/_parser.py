@@ -10,13 +10,11 @@ import re
 
 from hotline.sip._validate import MANDATORY, MAX_MESSAGE_SIZE, check_headers
 from hotline.sip.errors import SipParseError
-from hotline.sip.headers import Headers, header_key, is_token
+from hotline.sip.headers import KNOWN_SPELLINGS, Headers, header_key, is_token
 from hotline.sip.message import Request, Response
 from hotline.sip.uri import SipUri
 
 _FOLD = re.compile(r"[ \t]*\r\n[ \t]+")
-# name HCOLON value (§7.3.1); the value without its surrounding whitespace.
-_HEADER_LINE = re.compile(r"^([^:\r\n]*?)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.M)
 _REQUEST_LINE = re.compile(r"([A-Za-z0-9\-.!%*_+`'~]+) ([^ ]+) (SIP/[0-9]+\.[0-9]+)")
 _STATUS_LINE = re.compile(r"SIP/2\.0 ([1-6][0-9][0-9]) (.*)", re.S)
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+")
@@ -55,15 +53,15 @@ def _read_headers(text: str) -> tuple[Headers, str | None]:
     fields: list[tuple[str, str, str]] = []
     index: dict[str, list[str]] = {}
     error = None
-    lines = _HEADER_LINE.findall(text) if text else []
-    if len(lines) != text.count("\r\n") + 1 and text:
-        error = "Bad header line: no colon"
-    for name, value in lines:
-        known = header_key(name)
+    known_spellings = KNOWN_SPELLINGS
+    for line in text.split("\r\n") if text else ():
+        name, colon, value = line.partition(":")
+        known = (known_spellings.get(name) or header_key(name.rstrip(" \t"))) if colon else None
         if known is None:
-            error = error or f"Bad header name {name[:30]!r}"
+            error = error or f"Bad header line {line[:30]!r}"
             continue
         key = known[0]
+        value = value.strip(" \t")
         fields.append((key, known[1], value))
         if key in index:
             index[key].append(value)

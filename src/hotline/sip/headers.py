@@ -201,7 +201,7 @@ def _key(name: str) -> str:
 
 def header_key(name: str) -> tuple[str, str] | None:
     """(key, canonical name) of a received header name, None when it is not a token."""
-    known = _RECEIVED.get(name)
+    known = KNOWN_SPELLINGS.get(name)
     if known is not None:
         return known
     if TOKEN.fullmatch(name) is None:
@@ -211,7 +211,7 @@ def header_key(name: str) -> tuple[str, str] | None:
 
 
 # The spellings phones use, resolved without a regex on the hot path.
-_RECEIVED: dict[str, tuple[str, str]] = {
+KNOWN_SPELLINGS: dict[str, tuple[str, str]] = {
     spelling: (canonical.lower(), canonical)
     for lowered, canonical in _CANONICAL.items()
     for spelling in {lowered, canonical, canonical.upper(), lowered.upper()}

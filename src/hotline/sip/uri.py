@@ -74,13 +74,23 @@ class SipUri:
         """Parse a URI (RFC 3261 §25.1 SIP-URI/SIPS-URI, RFC 3966 telephone-uri).
 
         Raises SipParseError: 400 for a malformed URI, 416 for a scheme we do not serve.
+        URIs are values, so the few a server sees over and over (its own, its phones') are
+        parsed once and shared.
         """
+        uri = _PARSED.get(text)
+        if uri is not None:
+            return uri
         scheme, colon, rest = text.partition(":")
         lowered = scheme.lower()
         if lowered in ("sip", "sips"):
-            return _parse_sip(lowered, rest)
-        if lowered == "tel":
-            return _parse_tel(rest)
+            uri = _parse_sip(lowered, rest)
+        elif lowered == "tel":
+            uri = _parse_tel(rest)
+        if uri is not None:
+            if len(_PARSED) >= _PARSED_LIMIT:
+                _PARSED.clear()
+            _PARSED[text] = uri
+            return uri
         if colon and _SCHEME.fullmatch(scheme):
             raise SipParseError(f"Unsupported URI scheme {scheme[:20]}", 416)
         raise SipParseError(f"Bad URI {text[:40]!r}")
@@ -122,6 +132,8 @@ class SipUri:
 
 
 _new_uri = builder(SipUri)
+_PARSED: dict[str, SipUri] = {}
+_PARSED_LIMIT = 4096
 
 
 def _format_uri_params(parameters: Parameters) -> str:
@@ -145,10 +157,14 @@ def _parse_sip(scheme: str, rest: str) -> SipUri:
     port = int(port_text) if port_text else None
     if port is not None and port > 65535:
         raise SipParseError(f"Bad URI port {port}")
+    if user is not None and "%" in user:
+        user = unescape(user)
+    if password is not None and "%" in password:
+        password = unescape(password)
     return _new_uri(
         scheme,
-        None if user is None else unescape(user),
-        None if password is None else unescape(password),
+        user,
+        password,
         ipv6 or host,
         port,
         _parse_uri_params(params[1:]) if params else (),
