@@ -4,15 +4,73 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
+from dataclasses import dataclass
 
 import uvloop
 
-from hotline.config import Config
+from hotline.config import Config, parse_host_port
+from hotline.sip.aio.endpoint import SipEndpoint
+from hotline.sip.auth import DigestAuthenticator
+from hotline.sip.location import InMemoryLocationService, LocationService
+from hotline.sip.registrar import Registrar
+from hotline.sip.security import AuthFailureLimiter
 
-__all__ = ["serve"]
+__all__ = ["Hotline", "build", "serve"]
 
 log = logging.getLogger("hotline")
+
+
+@dataclass(slots=True)
+class Hotline:
+    """The running parts of one Hotline node."""
+
+    config: Config
+    sip: SipEndpoint
+    location: LocationService
+
+    async def start(self) -> None:
+        await self.sip.start()
+        log.info(
+            "SIP listening on %s port %d (UDP and TCP), domain %s",
+            self.sip.transport.host,
+            self.sip.port,
+            self.config.server.domain,
+        )
+
+    async def close(self) -> None:
+        await self.sip.close()
+
+
+def build(config: Config) -> Hotline:
+    """Wire the parts; nothing is bound until ``start``."""
+    passwords = {extension.number: extension.password for extension in config.extensions}
+    security = config.security
+    authenticator = DigestAuthenticator(
+        config.server.domain,
+        passwords.get,
+        secret=secrets.token_bytes(32),
+        nonce_lifetime=security.nonce_lifetime_seconds,
+    )
+    limiter = AuthFailureLimiter(
+        max_failures=security.max_auth_failures,
+        window=security.failure_window_seconds,
+        ban=security.ban_seconds,
+    )
+    location = InMemoryLocationService(domain=config.server.domain)
+    host, port = parse_host_port(config.server.sip_listen)
+    registrar = Registrar(
+        config.server.domain,
+        authenticator,
+        location,
+        limiter,
+        min_expires=security.min_register_expires,
+        max_expires=security.max_register_expires,
+        default_expires=security.default_register_expires,
+        aliases=[host],  # phones set up with the server's address instead of the domain
+    )
+    return Hotline(config=config, sip=SipEndpoint(host, port, registrar), location=location)
 
 
 async def _serve(config: Config) -> None:
@@ -20,13 +78,22 @@ async def _serve(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    log.info("hotline ready (domain %s)", config.server.domain)
-    await stop.wait()
-    log.info("stopping")
+    hotline = build(config)
+    await hotline.start()
+    log.info("hotline ready")
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await hotline.close()
 
 
 def serve(config: Config) -> int:
     """Run until SIGINT or SIGTERM; return the process exit status."""
-    uvloop.run(_serve(config))
+    try:
+        uvloop.run(_serve(config))
+    except OSError as error:
+        log.error("cannot start: %s", error)
+        return 1
     log.info("stopped")
     return 0

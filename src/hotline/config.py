@@ -101,6 +101,18 @@ class SecurityConfig(_Section):
     max_register_expires: int = Field(3600, ge=1)
     default_register_expires: int = Field(3600, ge=1)
 
+    @model_validator(mode="after")
+    def _ordered_expiries(self) -> Self:
+        if not (
+            self.min_register_expires
+            <= self.default_register_expires
+            <= self.max_register_expires
+        ):
+            raise ValueError(
+                "need min_register_expires <= default_register_expires <= max_register_expires"
+            )
+        return self
+
 
 class MediaConfig(_Section):
     rtp_address: str = "127.0.0.1"

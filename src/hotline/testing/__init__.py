@@ -1,0 +1,1 @@
+"""Shared test helpers: real processes and peers on loopback, typed fakes."""

@@ -1,0 +1,149 @@
+"""Test harness: a real ``hotline serve`` process on free ports, driven by real SIP peers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+SCENARIOS = Path(__file__).resolve().parents[3] / "tests" / "e2e" / "scenarios"
+
+
+def free_udp_tcp_port(host: str = "127.0.0.1") -> int:
+    """A port free for both UDP and TCP on ``host`` right now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for _ in range(50):
+        with socket.socket(family, socket.SOCK_DGRAM) as udp:
+            udp.bind((host, 0))
+            port = int(udp.getsockname()[1])
+            with socket.socket(family, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind((host, port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no free port")
+
+
+@dataclass
+class HotlineProcess:
+    process: subprocess.Popen[str]
+    host: str
+    sip_port: int
+    log_lines: list[str] = field(default_factory=list)
+
+    def log_text(self) -> str:
+        return "".join(self.log_lines)
+
+    def wait_for_log(self, text: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log_text():
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not logged; log so far:\n{self.log_text()}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                return self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.wait()
+
+
+EXTENSIONS = """
+[[extensions]]
+number = "101"
+name = "Support desk 1"
+password = "s3cret-101"
+
+[[extensions]]
+number = "102"
+password = "s3cret-102"
+"""
+
+
+def start_hotline(tmp_path: Path, host: str = "127.0.0.1", extra: str = "") -> HotlineProcess:
+    port = free_udp_tcp_port(host)
+    listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    config = tmp_path / "hotline.toml"
+    config.write_text(
+        f'[server]\nsip_listen = "{listen}"\ndata_dir = "{tmp_path / "data"}"\n'
+        f'domain = "hotline.local"\n{extra}\n{EXTENSIONS}'
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hotline.cli", "serve", "--config", str(config)],
+        stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    hotline = HotlineProcess(process, host, port)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            hotline.log_lines.append(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    hotline.wait_for_log("hotline ready")
+    return hotline
+
+
+def require_sipp() -> str:
+    path = shutil.which("sipp")
+    if path is None:
+        pytest.skip("SIPp is not installed (Debian package sip-tester; .ci/run installs it)")
+    return path
+
+
+@dataclass
+class SippResult:
+    returncode: int
+    output: str
+
+
+def run_sipp(
+    scenario: str,
+    server: HotlineProcess,
+    tmp_path: Path,
+    *,
+    transport: str = "u1",
+    user: str = "101",
+    password: str = "s3cret-101",
+    calls: int = 1,
+    extra: list[str] | None = None,
+    timeout: float = 20.0,
+) -> SippResult:
+    """Run one SIPp scenario from ``scenarios/`` against the server; return its exit code."""
+    sipp = require_sipp()
+    fields = tmp_path / "fields.csv"
+    fields.write_text(f"SEQUENTIAL\n{user};hotline.local;{password}\n")
+    local_port = free_udp_tcp_port()
+    media_port = free_udp_tcp_port()
+    command = [
+        sipp, f"{server.host}:{server.sip_port}",
+        "-sf", str(SCENARIOS / scenario), "-inf", str(fields),
+        "-t", transport, "-m", str(calls),
+        "-i", "127.0.0.1", "-mi", "127.0.0.1", "-ci", "127.0.0.1",
+        "-p", str(local_port), "-mp", str(media_port), "-cp", str(free_udp_tcp_port()),
+        "-au", user, "-ap", password, "-auth_uri", "hotline.local",
+        "-timeout", f"{int(timeout)}s", "-timeout_error", "-nostdin",
+        *(extra or []),
+    ]  # fmt: skip
+    result = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=timeout + 15
+    )
+    return SippResult(result.returncode, result.stdout + result.stderr)
