@@ -34,7 +34,7 @@ from .events import (
 from .g711 import DECODE_BOTH, ENCODE_TABLES, Law, transcode_table
 from .mixer import Role, mix, routes
 from .player import Player, StopReason
-from .recorder import Recording, write_frames
+from .recorder import Recording, RecordingBatch
 from .session import Address, RtpSession
 from .tone import InbandDetector, classify
 
@@ -42,8 +42,11 @@ __all__ = ["Bridge", "DatagramSender", "Leg", "MediaEngine"]
 
 log = logging.getLogger(__name__)
 Samples = npt.NDArray[np.int16]
+# Each buffering leg's 20 ms of received codes for this tick (None when nothing arrived).
+Frames = dict[LegId, bytearray | None]
 _HOUSEKEEPING_TICKS = 25
 _RTCP_INTERVAL = 5.0
+_SILENCE = {law: bytes([law.silence]) * 160 for law in Law}
 
 
 class DatagramSender(Protocol):
@@ -112,12 +115,36 @@ class MediaEngine:
         self.legs: dict[LegId, Leg] = {}
         self.bridges: dict[BridgeId, Bridge] = {}
         self.ticks = 0
+        self.recorder = RecordingBatch()
+        # Legs that need work on the tick, kept up to date by refresh() so that a tick
+        # never walks the legs that only relay.
+        self._buffering: dict[LegId, Leg] = {}
+        self._playing: dict[LegId, Leg] = {}
+        self._signalling: dict[LegId, Leg] = {}
+        self._scanning: dict[LegId, Leg] = {}
 
     # -- relay and mixing modes ------------------------------------------------------------
 
     def refresh(self, leg: Leg) -> None:
-        """Decide whether ``leg`` takes relayed packets from its partner right now."""
+        """Recompute what the tick does for ``leg`` and whether it takes relayed packets.
+
+        Call it after any change to the leg's bridge, player, DTMF sender or negotiation.
+        """
         session = leg.session
+        bridge = leg.bridge
+        session.buffering = leg.inband is not None or (
+            bridge is not None and (bridge.recording is not None or bool(bridge.participants))
+        )
+        for members, present in (
+            (self._buffering, session.buffering),
+            (self._playing, leg.player is not None),
+            (self._signalling, leg.sender.busy),
+            (self._scanning, leg.inband is not None),
+        ):
+            if present:
+                members[leg.leg_id] = leg
+            else:
+                members.pop(leg.leg_id, None)
         session.accepts_relay = (
             leg.partner is not None
             and leg.player is None
@@ -138,6 +165,8 @@ class MediaEngine:
             )
             leg.session.restart_relay()
             self.refresh(leg)
+        for participant, _ in bridge.participants.values():
+            self.refresh(participant)
 
     # -- digits ----------------------------------------------------------------------------
 
@@ -155,6 +184,12 @@ class MediaEngine:
             player = leg.player
             if player is not None and digit.digit in player.interrupt_digits:
                 self.stop_player(leg, StopReason.INTERRUPTED, digit.digit)
+
+    def forget(self, leg: Leg) -> None:
+        """Drop a closed leg from the tick's work lists."""
+        for members in (self._buffering, self._playing, self._signalling, self._scanning):
+            members.pop(leg.leg_id, None)
+        self.legs.pop(leg.leg_id, None)
 
     def stop_player(self, leg: Leg, reason: StopReason, digit: str | None = None) -> None:
         player = leg.player
@@ -176,7 +211,7 @@ class MediaEngine:
     def tick(self, now: float) -> None:
         """Do one 20 ms step of every stream."""
         self.ticks += 1
-        frames = {leg_id: leg.session.jitter.pop() for leg_id, leg in self.legs.items()}
+        frames = {leg_id: leg.session.jitter.pop() for leg_id, leg in self._buffering.items()}
         self._record(frames)
         self._detect_inband(frames)
         outgoing: list[tuple[Leg, Samples]] = []
@@ -187,19 +222,19 @@ class MediaEngine:
         if self.ticks % _HOUSEKEEPING_TICKS == 0:
             self.housekeeping(now)
 
-    def _record(self, frames: dict[LegId, bytes | None]) -> None:
+    def _record(self, frames: Frames) -> None:
         batch = []
         for bridge in self.bridges.values():
             recording = bridge.recording
             if recording is None or recording.paused:
                 continue
             caller, agent = bridge.caller, bridge.agent
-            left = frames.get(caller.leg_id) or bytes([caller.law.silence]) * 160
-            right = frames.get(agent.leg_id) or bytes([agent.law.silence]) * 160
+            left = frames.get(caller.leg_id) or _SILENCE[caller.law]
+            right = frames.get(agent.leg_id) or _SILENCE[agent.law]
             batch.append((recording, left, caller.law, right, agent.law))
-        write_frames(batch)
+        self.recorder.write(batch)
 
-    def _decode(self, legs: list[Leg], frames: dict[LegId, bytes | None]) -> dict[LegId, Samples]:
+    def _decode(self, legs: list[Leg], frames: Frames) -> dict[LegId, Samples]:
         present = [(leg, frame) for leg in legs if (frame := frames.get(leg.leg_id)) is not None]
         if not present:
             return {}
@@ -208,8 +243,8 @@ class MediaEngine:
         linear = DECODE_BOTH[laws, codes].reshape(len(present), 160)
         return {leg.leg_id: linear[index] for index, (leg, _) in enumerate(present)}
 
-    def _detect_inband(self, frames: dict[LegId, bytes | None]) -> None:
-        legs = [leg for leg in self.legs.values() if leg.inband is not None]
+    def _detect_inband(self, frames: Frames) -> None:
+        legs = list(self._scanning.values())
         decoded = self._decode(legs, frames)
         if not legs:
             return
@@ -221,7 +256,7 @@ class MediaEngine:
             if pressed is not None:
                 self.digits_received(leg, [pressed], DtmfSource.INBAND)
 
-    def _mix(self, frames: dict[LegId, bytes | None], outgoing: list[tuple[Leg, Samples]]) -> None:
+    def _mix(self, frames: Frames, outgoing: list[tuple[Leg, Samples]]) -> None:
         for bridge in self.bridges.values():
             if not bridge.participants:
                 continue
@@ -236,7 +271,7 @@ class MediaEngine:
                     outgoing.append((leg, frame))
 
     def _play(self, outgoing: list[tuple[Leg, Samples]]) -> None:
-        for leg in list(self.legs.values()):
+        for leg in list(self._playing.values()):
             player = leg.player
             if player is None:
                 continue
@@ -247,10 +282,8 @@ class MediaEngine:
                 outgoing.append((leg, frame))
 
     def _send_events(self, now: float) -> None:
-        for leg in self.legs.values():
+        for leg in list(self._signalling.values()):
             sender = leg.sender
-            if not sender.busy:
-                continue
             packet = sender.next_packet()
             if packet is not None and leg.session.sending:
                 if packet.new_event:
@@ -315,7 +348,7 @@ class MediaEngine:
             packets_received=counters.packets_received,
             packets_lost=max(stats.lost, 0),
             jitter_ms=stats.jitter / 8,
-            packets_sent=counters.packets_sent,
+            packets_sent=session.packets_sent,
             bad_packets=counters.bad_packets,
             late_packets=session.jitter.late,
             remote_fraction_lost=counters.remote_fraction_lost,

@@ -94,13 +94,13 @@ class ReceptionStatistics:
     __slots__ = (
         "_expected_prior",
         "_received_prior",
-        "_transit",
         "base_seq",
         "cycles",
         "jitter",
         "max_seq",
         "received",
         "restarts",
+        "transit",
     )
 
     def __init__(self) -> None:
@@ -110,7 +110,7 @@ class ReceptionStatistics:
         self.received = 0
         self.restarts = 0
         self.jitter = 0.0
-        self._transit: int | None = None
+        self.transit: int | None = None
         self._expected_prior = 0
         self._received_prior = 0
 
@@ -131,10 +131,10 @@ class ReceptionStatistics:
                 self._restart(sequence)
         self.received += 1
         transit = arrival - timestamp
-        if self._transit is not None:
-            difference = abs(((transit - self._transit) + (1 << 31)) % (1 << 32) - (1 << 31))
+        if self.transit is not None:
+            difference = abs(((transit - self.transit) + (1 << 31)) % (1 << 32) - (1 << 31))
             self.jitter += (difference - self.jitter) / 16.0
-        self._transit = transit
+        self.transit = transit
 
     def _restart(self, sequence: int) -> None:
         self.base_seq = sequence
@@ -143,7 +143,7 @@ class ReceptionStatistics:
         self.received = 0
         self._expected_prior = 0
         self._received_prior = 0
-        self._transit = None
+        self.transit = None
 
     @property
     def extended_max(self) -> int:

@@ -19,10 +19,12 @@ __all__ = ["Address", "RtpSession", "SessionCounters"]
 
 Address = tuple[str, int]
 _MASK = 0xFFFFFFFF
+_HALF = 1 << 31
 _RATE = 8000
 # A relayed timestamp further than this from where our stream stands is a new source stream.
 _MAX_TIMESTAMP_STEP = 2 * _RATE
 _PACK = RTP_HEADER.pack
+_UNPACK = RTP_HEADER.unpack_from
 
 
 @dataclass(slots=True, kw_only=True)
@@ -63,6 +65,11 @@ class RtpSession:
         self.remote_rtcp: Address | None = None
         self.last_received: float | None = None
         self.remote_ssrc = 0
+        # Whether incoming audio goes into the jitter buffer: only legs whose audio is
+        # recorded, mixed or scanned for tones need it; plain relays skip the work.
+        self.buffering = True
+        self.relayed_packets = 0
+        self.relayed_octets = 0
         # Wall-clock time minus the ``now`` values we are given, for RTCP's NTP timestamps.
         self.clock_offset = 0.0
         self.last_sent = 0.0
@@ -90,39 +97,100 @@ class RtpSession:
         self._event_pt = audio.telephone_event if audio and audio.telephone_event else -1
 
     @property
+    def packets_sent(self) -> int:
+        """Packets we built on the tick plus packets we relayed from the partner."""
+        return self.counters.packets_sent + self.relayed_packets
+
+    @property
     def sending(self) -> bool:
         """Whether media may be sent: negotiated, a known address, and not on hold."""
         audio = self.audio
         return audio is not None and self.remote is not None and audio.direction.sends
 
     def receive(self, data: bytes, source: Address, now: float) -> bytes | None:
-        """Take one RTP datagram; returns the packet to relay to ``relay_to``, if any."""
-        try:
-            payload_type, marker, sequence, timestamp, ssrc, start, end = parse_header(data)
-        except RtpError:
-            self.counters.bad_packets += 1
-            return None
-        counters = self.counters
+        """Take one RTP datagram; returns the packet to relay to ``relay_to``, if any.
+
+        This runs for every packet of every call, so the common case (a plain header, the
+        negotiated audio format, a partner already relayed to) is written out inline, and the
+        statistics and jitter buffer work waits for the tick (:meth:`take_frame`).
+        """
+        if len(data) > 12 and data[0] == 0x80:  # version 2, no padding, extension or CSRC
+            second = data[1]
+            payload_type, start, end = second & 0x7F, 12, len(data)
+        else:
+            try:
+                payload_type, _, _, _, _, start, end = parse_header(data)
+            except RtpError:
+                self.counters.bad_packets += 1
+                return None
+            second = data[1]
         self.last_received = now
         if source != self.remote:
             self.remote = source  # symmetric RTP (RFC 4961): answer where packets come from
-        if payload_type == self._audio_pt:
-            payload = data[start:end]
-            counters.packets_received += 1
-            counters.octets_received += end - start
-            self.remote_ssrc = ssrc
-            self.statistics.update(sequence, timestamp, int(now * _RATE))
-            self.jitter.push(timestamp, payload)
-            target = self.relay_to
-            if target is not None and target.accepts_relay:
-                return target.relayed(ssrc, timestamp, marker, payload, now)
-        elif payload_type == self._event_pt:
-            counters.packets_received += 1
+        if payload_type != self._audio_pt:
+            self._receive_other(data, payload_type, start, end, now)
+            return None
+        _, _, sequence, timestamp, ssrc = _UNPACK(data)
+        payload = data[start:end]
+        self.remote_ssrc = ssrc
+        counters = self.counters
+        counters.packets_received += 1
+        counters.octets_received += end - start
+        # RFC 3550 A.1 and A.8 for an in-order packet, inline; anything else takes update().
+        stats = self.statistics
+        transit = int(now * _RATE) - timestamp
+        if sequence == (stats.max_seq + 1) & 0xFFFF and stats.transit is not None and sequence:
+            difference = transit - stats.transit
+            if difference < 0:
+                difference = -difference
+            if difference > _HALF:  # the timestamp wrapped around 2**32 between packets
+                difference = _MASK + 1 - difference
+            stats.max_seq = sequence
+            stats.received += 1
+            stats.jitter += (difference - stats.jitter) / 16.0
+            stats.transit = transit
+        else:
+            stats.update(sequence, timestamp, transit + timestamp)
+        if self.buffering:
+            jitter = self.jitter
+            offset = (timestamp - jitter.base) & _MASK
+            if offset + end - start <= jitter.window:
+                jitter.buffer[offset : offset + end - start] = payload
+                if offset + end - start > jitter.end:
+                    jitter.end = offset + end - start
+            else:
+                jitter.push(timestamp, payload)
+        target = self.relay_to
+        if target is None or not target.accepts_relay:
+            return None
+        out = (timestamp + target._relay_offset) & _MASK
+        step = (out - target.next_timestamp) & _MASK
+        if ssrc != target._relay_ssrc or step > _MAX_TIMESTAMP_STEP:
+            return target.relayed(ssrc, timestamp, second > 0x7F, payload, now)
+        if target.translate is not None:
+            payload = payload.translate(target.translate)
+        target.sequence = sequence = (target.sequence + 1) & 0xFFFF
+        target.next_timestamp = (out + len(payload)) & _MASK
+        target.last_sent = now
+        target.relayed_packets += 1
+        target.relayed_octets += len(payload)
+        marker = second & 0x80
+        return _PACK(0x80, target._audio_pt | marker, sequence, out, target.ssrc) + payload
+
+    def _receive_other(
+        self, data: bytes, payload_type: int, start: int, end: int, now: float
+    ) -> None:
+        if payload_type == self._event_pt:
+            _, _, sequence, timestamp, _ = _UNPACK(data)
+            self.counters.packets_received += 1
             self.statistics.update(sequence, timestamp, int(now * _RATE))
             self.digits += self.dtmf.receive(data[start:end], timestamp=timestamp, now=now)
         else:
-            counters.other_payloads += 1  # comfort noise or a format we did not negotiate
-        return None
+            self.counters.other_payloads += 1  # comfort noise or a format we did not negotiate
+
+    def take_frame(self) -> bytearray | None:
+        """Once per tick: the next 20 ms of received codes (None if nothing arrived for it)."""
+        return self.jitter.pop()
 
     def relayed(self, ssrc: int, timestamp: int, marker: bool, payload: bytes, now: float) -> bytes:
         """Rewrite a partner's packet as ours, keeping our timestamps continuous."""
@@ -232,8 +300,8 @@ class RtpSession:
             ssrc=self.ssrc,
             unix_time=now + self.clock_offset,
             rtp_timestamp=self.next_timestamp,
-            packets_sent=self.counters.packets_sent,
-            octets_sent=self.counters.octets_sent,
+            packets_sent=self.packets_sent,
+            octets_sent=self.counters.octets_sent + self.relayed_octets,
             block=block,
             cname=cname,
         )

@@ -149,6 +149,7 @@ class MediaServer:
         leg.transport, leg.rtcp_transport = rtp, rtcp
         self._ports[leg_id] = port
         self._engine.legs[leg_id] = leg
+        self._engine.refresh(leg)
         return leg
 
     async def open_leg(self, offer: str, *, inband_dtmf: bool = False) -> tuple[LegId, str]:
@@ -219,7 +220,7 @@ class MediaServer:
             else:
                 await self.remove_participant(bridge.bridge_id, leg_id)
         statistics = self._engine.statistics(leg)
-        del self._engine.legs[leg_id]
+        self._engine.forget(leg)
         for transport in (leg.transport, leg.rtcp_transport):
             if isinstance(transport, asyncio.DatagramTransport):
                 transport.close()
@@ -303,6 +304,7 @@ class MediaServer:
         leg, _ = bridge.participants.pop(leg_id)
         leg.bridge = None
         self._engine.set_mode(bridge)
+        self._engine.refresh(leg)
 
     def _bridge(self, bridge_id: BridgeId) -> Bridge:
         bridge = self._engine.bridges.get(bridge_id)
@@ -361,6 +363,7 @@ class MediaServer:
         recording_id = RecordingId(next(self._ids))
         bridge.recording = Recording(recording_id=recording_id, writer=WavWriter(path))
         self._recordings[recording_id] = bridge
+        self._engine.set_mode(bridge)
         return recording_id
 
     async def pause_recording(self, recording_id: RecordingId) -> None:
@@ -383,9 +386,11 @@ class MediaServer:
     def _finish_recording(self, bridge: Bridge) -> Path:
         recording = bridge.recording
         assert recording is not None
+        self._engine.recorder.flush()
         bridge.recording = None
         del self._recordings[RecordingId(recording.recording_id)]
         recording.writer.close()
+        self._engine.set_mode(bridge)
         self._emit(
             RecordingFinished(
                 recording_id=RecordingId(recording.recording_id),

@@ -1,0 +1,192 @@
+"""How many bridged, recorded G.711 calls one core carries.
+
+The media server runs on uvloop, pinned to one CPU. A separate process, pinned to the other,
+plays both phones of every call: it sends a 20 ms G.711 packet per leg (spread over the frame
+like real phones), stamps each payload with its send time, and receives what the server
+relays. Every call is recorded to a stereo WAV. For each call count the benchmark prints late
+ticks of the media clock, packet loss, the forwarding delay phone -> server -> phone (p50/p99,
+both loopback hops included, so an upper bound of the delay the server adds) and the server's
+CPU use, then names the largest count with under 1 % late ticks and no loss.
+
+    uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import resource
+import select
+import socket
+import struct
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import uvloop
+
+from hotline.media import MediaServer
+
+HEADER = struct.Struct("!BBHII")
+STAMP = struct.Struct("<dI")
+
+
+@dataclass
+class Result:
+    calls: int
+    late_percent: float
+    loss_percent: float
+    p50_ms: float
+    p99_ms: float
+    cpu_percent: float
+    max_tick_ms: float
+
+
+def offer(port: int) -> str:
+    return (
+        "v=0\r\no=bench 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        f"m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+    )
+
+
+def pin(cpu: int) -> None:
+    """Keep this process on one CPU (the server on 0, the phones on 1) when there are two."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {cpu})
+
+
+def phones(
+    ports: list[int], seconds: float, warmup: float, queue: multiprocessing.Queue, pinned: bool
+) -> None:
+    """The generator process: every leg sends 50 packets a second and receives the relay."""
+    if pinned:
+        pin(1)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 << 20)
+    sock.bind(("127.0.0.1", 0))
+    queue.put(sock.getsockname()[1])
+    ports = queue.get()
+    sock.setblocking(False)
+    audio = bytes([0xFF]) * 148
+    legs = [("127.0.0.1", port) for port in ports]
+    slices = 10  # spread each 20 ms frame's packets over ten 2 ms slots
+    delays: list[float] = []
+    sent = received = 0
+    start = time.monotonic()
+    measure_from, stop_at = start + warmup, start + warmup + seconds
+    frame = 0
+    while True:
+        frame_start = start + frame * 0.02
+        if frame_start >= stop_at:
+            break
+        for part in range(slices):
+            slot = frame_start + part * 0.002
+            now = time.monotonic()
+            while now < slot:
+                received += drain(sock, delays, measure_from, slot - now)
+                now = time.monotonic()
+            measuring = now >= measure_from
+            for index in range(part, len(legs), slices):
+                packet = HEADER.pack(0x80, 0, frame & 0xFFFF, frame * 160, index + 1)
+                sock.sendto(packet + STAMP.pack(time.monotonic(), measuring) + audio, legs[index])
+                sent += measuring
+        frame += 1
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        received += drain(sock, delays, measure_from, 0.05)
+    queue.put((sent, received, delays))
+
+
+def drain(sock: socket.socket, delays: list[float], measure_from: float, timeout: float) -> int:
+    count = 0
+    ready, _, _ = select.select([sock], [], [], max(timeout, 0))
+    while ready:
+        try:
+            data = sock.recv(2048)
+        except BlockingIOError:
+            break
+        arrival = time.monotonic()
+        stamp, measuring = STAMP.unpack_from(data, 12)
+        if measuring:
+            delays.append(arrival - stamp)
+            count += 1
+    return count
+
+
+async def run(calls: int, seconds: float, warmup: float, pinned: bool) -> Result:
+    with tempfile.TemporaryDirectory() as folder:
+        media = MediaServer(
+            rtp_address="127.0.0.1", port_range=(42000, 52000), recordings_dir=Path(folder)
+        )
+        await media.start()
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        process = context.Process(target=phones, args=([], seconds, warmup, queue, pinned))
+        process.start()
+        phone_port = await asyncio.to_thread(queue.get)
+        ports = []
+        for _ in range(calls):
+            caller, caller_answer = await media.open_leg(offer(phone_port))
+            agent, agent_answer = await media.open_leg(offer(phone_port))
+            bridge = await media.bridge(caller, agent)
+            await media.record(bridge, Path(f"{caller}.wav"))
+            ports += [int(a.split("m=audio ")[1].split()[0]) for a in (caller_answer, agent_answer)]
+        queue.put(ports)
+        await asyncio.sleep(warmup)
+        media.reset_metrics()
+        cpu_start, wall_start = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
+        await asyncio.sleep(seconds)
+        cpu_end, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - wall_start
+        metrics = media.metrics
+        sent, received, delays = await asyncio.to_thread(queue.get)
+        process.join()
+        await media.close()
+    cpu = (cpu_end.ru_utime + cpu_end.ru_stime - cpu_start.ru_utime - cpu_start.ru_stime) / wall
+    values = np.array(delays) * 1000 if delays else np.zeros(1)
+    return Result(
+        calls=calls,
+        late_percent=100 * metrics.late_ratio,
+        loss_percent=100 * (sent - received) / sent if sent else 100.0,
+        p50_ms=float(np.percentile(values, 50)),
+        p99_ms=float(np.percentile(values, 99)),
+        cpu_percent=100 * cpu,
+        max_tick_ms=metrics.max_tick_seconds * 1000,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, nargs="+", default=[100, 200, 300, 400, 500])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--no-pin", action="store_true", help="do not pin server and phones")
+    arguments = parser.parse_args()
+    if not arguments.no_pin:
+        pin(0)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    out = sys.stdout
+    out.write("calls  late%   loss%   delay p50 ms  p99 ms  server CPU%  worst tick ms\n")
+    best = 0
+    for calls in arguments.calls:
+        result = uvloop.run(run(calls, arguments.seconds, arguments.warmup, not arguments.no_pin))
+        out.write(
+            f"{result.calls:5d}  {result.late_percent:5.2f}  {result.loss_percent:6.3f}  "
+            f"{result.p50_ms:12.2f}  {result.p99_ms:6.2f}  {result.cpu_percent:11.0f}  "
+            f"{result.max_tick_ms:13.1f}\n"
+        )
+        out.flush()
+        if result.late_percent < 1 and result.loss_percent <= 0:
+            best = max(best, calls)
+    out.write(f"largest count with <1% late ticks and no loss: {best} bridged recorded calls\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
