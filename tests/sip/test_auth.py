@@ -328,3 +328,26 @@ def test_offered_algorithms_are_configurable_for_md5_only_peers() -> None:
         DigestAuthenticator(REALM, PASSWORDS.get, secret=b"s", algorithms=[])
     with pytest.raises(LocalProtocolError):
         DigestAuthenticator(REALM, PASSWORDS.get, secret=b"")
+
+
+def test_unknown_user_costs_the_same_hashing_as_a_wrong_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Timing must not tell extensions apart: an unknown user is hashed against a dummy."""
+    hashed: list[DigestAlgorithm] = []
+    original = DigestAlgorithm.hash
+
+    def counting(self: DigestAlgorithm, data: str | bytes) -> str:
+        hashed.append(self)
+        return original(self, data)
+
+    authenticator = make_authenticator()
+    challenge = authenticator.challenge(0.0)[0]
+    wrong, unknown = (
+        register(answer(challenge, username=user, password="guess!")) for user in ("101", "999")
+    )
+    monkeypatch.setattr(DigestAlgorithm, "hash", counting)
+    authenticator.verify(wrong, 1.0)
+    wrong_work, hashed[:] = list(hashed), []
+    authenticator.verify(unknown, 1.0)
+    assert wrong_work and hashed == wrong_work
