@@ -252,6 +252,13 @@ def test_make_response_on_a_partial_request_copies_values_as_received() -> None:
     assert response.to_bytes().startswith(b"SIP/2.0 400 Bad To header")
 
 
+def test_a_reason_phrase_stays_one_printable_line() -> None:
+    response = make_response(request(OPTIONS), 400, "Bad To header: 'a\r\nb\x00'" + "x" * 500)
+    assert response.reason.startswith("Bad To header: 'a??b?'")
+    assert len(response.reason) == 200
+    assert parse_message(response.to_bytes()).to_bytes() == response.to_bytes()
+
+
 def test_identifiers_are_random_and_branches_carry_the_magic_cookie() -> None:
     branches = {new_branch() for _ in range(100)}
     assert len(branches) == 100 and all(b.startswith("z9hG4bK") and len(b) > 16 for b in branches)
@@ -287,6 +294,14 @@ def test_framer_skips_keep_alives_and_keeps_trailing_data() -> None:
     assert framer.feed(b"\r\n\r\n" + OPTIONS + b"\r\n" + OPTIONS[:50]) == [OPTIONS]
     assert framer.feed(OPTIONS[50:]) == [OPTIONS]
     assert framer.feed(b"") == []
+
+
+def test_framer_reads_content_length_as_the_parser_does() -> None:
+    folded = OPTIONS.replace(b"Accept: application/sdp", b"Subject: x\r\n l: 5").replace(
+        b"Content-Length: 0", b"Content-Length:\r\n 0"
+    )
+    assert StreamFramer().feed(folded) == [folded]
+    assert request(folded).headers.get("Subject") == "x l: 5"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from hotline.sip.message import Request, Response
 from hotline.sip.uri import SipUri
 
 _FOLD = re.compile(r"[ \t]*\r\n[ \t]+")
+_FOLD_BYTES = re.compile(rb"[ \t]*\r\n[ \t]+")
 _REQUEST_LINE = re.compile(r"([A-Za-z0-9\-.!%*_+`'~]+) ([^ ]+) (SIP/[0-9]+\.[0-9]+)")
 _STATUS_LINE = re.compile(r"SIP/2\.0 ([1-6][0-9][0-9]) (.*)", re.S)
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+")
@@ -189,17 +190,19 @@ class StreamFramer:
 
 def _stream_content_length(head: bytes) -> int:
     """Content-Length is mandatory on a stream (§18.3, §20.14)."""
+    if b"\r\n " in head or b"\r\n\t" in head:
+        head = _FOLD_BYTES.sub(b" ", head)
     values = [
         value
         for line in head.split(b"\r\n")[1:]
         for name, _, value in [line.partition(b":")]
-        if name.strip().lower() in (b"content-length", b"l")
+        if name.rstrip(b" \t").lower() in (b"content-length", b"l")
     ]
     if not values:
         raise SipParseError("Missing Content-Length header (required on TCP)")
     if len(values) > 1:
         raise SipParseError("More than one Content-Length header")
-    text = values[0].strip()
+    text = values[0].strip(b" \t")
     if not text.isdigit() or len(text) > 10:
         raise SipParseError(f"Bad Content-Length {text[:20]!r}")
     return int(text)

@@ -8,6 +8,7 @@ when a response can be formed, the partly read request (``partial``).
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -56,6 +57,9 @@ REASON_PHRASES: dict[int, str] = {
     513: "Message Too Large", 600: "Busy Everywhere", 603: "Decline",
     604: "Does Not Exist Anywhere", 606: "Not Acceptable",
 }  # fmt: skip
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Message:
@@ -180,9 +184,10 @@ def make_response(
             to_address = None
         if to_address is not None and to_address.tag is None:
             headers.set("To", str(to_address.with_tag(to_tag)))
-    return Response(
-        status=status, reason=reason or REASON_PHRASES.get(status, "Unknown"), headers=headers
-    )
+    reason = reason or REASON_PHRASES.get(status, "Unknown")
+    # A reason may quote what the peer sent: keep it one printable line (§25.1 Reason-Phrase).
+    reason = _CONTROL.sub("?", reason[:200])
+    return Response(status=status, reason=reason, headers=headers)
 
 
 def new_branch() -> str:
