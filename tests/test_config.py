@@ -48,6 +48,8 @@ def test_demo_config_is_valid() -> None:
             "defined twice",
         ),
         ('[media]\nrtp_ports = "30000-20000"\n', "media.rtp_ports"),
+        ('[security]\ndigest_algorithms = ["SHA-1"]\n', "security.digest_algorithms[0]"),
+        ("[security]\nmin_register_expires = 7200\n", "min_register_expires <="),
     ],
 )
 def test_bad_file_names_key_and_problem(text: str, expected: str) -> None:

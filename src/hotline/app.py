@@ -12,7 +12,7 @@ import uvloop
 
 from hotline.config import Config, parse_host_port
 from hotline.sip.aio.endpoint import SipEndpoint
-from hotline.sip.auth import DigestAuthenticator
+from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
 from hotline.sip.location import InMemoryLocationService, LocationService
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
@@ -52,6 +52,7 @@ def build(config: Config) -> Hotline:
         passwords.get,
         secret=secrets.token_bytes(32),
         nonce_lifetime=security.nonce_lifetime_seconds,
+        algorithms=[DigestAlgorithm(name) for name in dict.fromkeys(security.digest_algorithms)],
     )
     limiter = AuthFailureLimiter(
         max_failures=security.max_auth_failures,

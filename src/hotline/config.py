@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import tomllib
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -97,6 +97,9 @@ class SecurityConfig(_Section):
     failure_window_seconds: float = Field(60.0, gt=0)
     ban_seconds: float = Field(600.0, gt=0)
     nonce_lifetime_seconds: float = Field(300.0, gt=0)
+    # Offered in this order. Many phones (and SIPp) answer only the first challenge and know
+    # only MD5, so MD5 leads by default; put "SHA-256" first where every phone supports it.
+    digest_algorithms: list[Literal["MD5", "SHA-256"]] = Field(["MD5", "SHA-256"], min_length=1)
     min_register_expires: int = Field(60, ge=1)
     max_register_expires: int = Field(3600, ge=1)
     default_register_expires: int = Field(3600, ge=1)
@@ -104,9 +107,7 @@ class SecurityConfig(_Section):
     @model_validator(mode="after")
     def _ordered_expiries(self) -> Self:
         if not (
-            self.min_register_expires
-            <= self.default_register_expires
-            <= self.max_register_expires
+            self.min_register_expires <= self.default_register_expires <= self.max_register_expires
         ):
             raise ValueError(
                 "need min_register_expires <= default_register_expires <= max_register_expires"
