@@ -20,8 +20,6 @@ TOKEN = re.compile(f"[{TOKEN_CHARS}]+")
 # word (§25.1): token characters plus the separators Call-ID values may carry.
 WORD = re.compile(r"[A-Za-z0-9\-.!%*_+`'~()<>:\\\"/\[\]?{}]+")
 QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-# A generic-param value: token, host (IPv6 reference included) or quoted-string (§25.1).
-GEN_VALUE = re.compile(f'[{TOKEN_CHARS}]+|\\[[0-9A-Fa-f:.]+\\]|"(?:[^"\\\\]|\\\\.)*"', re.S)
 
 # Characters left unescaped when serializing URI components (§19.1.2 and §25.1).
 USER_SAFE = "-_.!~*'()&=+$,;?/"
@@ -106,26 +104,26 @@ def parse_generic_params(text: str, what: str) -> Parameters:
             name, equals, value = piece.partition("=")
             simple.append((name.lower(), value if equals else None))
         return tuple(simple)
-    text = text.strip(" \t")
-    if not text:
-        return ()
-    if text[0] != ";":
-        raise SipParseError(f"Bad {what}: unexpected {text[:20]!r}")
     pairs: list[tuple[str, str | None]] = []
-    pieces = split_top_level(text[1:], ";") if '"' in text else text[1:].split(";")
-    for piece in pieces:
-        name, equals, value = piece.partition("=")
-        name = name.strip(" \t")
-        if not TOKEN.fullmatch(name):
-            raise SipParseError(f"Bad {what}: bad parameter {piece.strip()[:30]!r}")
-        if equals:
-            value = value.strip(" \t")
-            if not GEN_VALUE.fullmatch(value):
-                raise SipParseError(f"Bad {what}: bad value for parameter {name}")
-            pairs.append((name.lower(), value))
-        else:
-            pairs.append((name.lower(), None))
+    position, end = 0, len(text.rstrip(" \t"))
+    while position < end:
+        match = _GENERIC_PARAM.match(text, position)
+        if match is None:
+            raise SipParseError(
+                f"Bad {what}: bad parameter near {text[position : position + 20]!r}"
+            )
+        name, value = match.groups()
+        pairs.append((name.lower(), value))
+        position = match.end()
     return tuple(pairs)
+
+
+# One generic-param with the LWS SEMI and EQUAL allow around it (§25.1).
+_GENERIC_PARAM = re.compile(
+    rf"[ \t]*;[ \t]*([{TOKEN_CHARS}]+)[ \t]*"
+    rf'(?:=[ \t]*([{TOKEN_CHARS}]+|\[[0-9A-Fa-f:.]+\]|"(?:[^"\\]|\\.)*")[ \t]*)?',
+    re.S,
+)
 
 
 def format_params(parameters: Parameters) -> str:
