@@ -48,7 +48,10 @@ def write_config(folder: Path, port: int, extensions: int) -> Path:
 
 def write_fields(folder: Path, extensions: int) -> Path:
     path = folder / "fields.csv"
-    rows = [f"{10000 + i};hotline.local;pw-{10000 + i}" for i in range(extensions)]
+    rows = [
+        f"{n};hotline.local;[authentication username={n} password=pw-{n}]"
+        for n in range(10000, 10000 + extensions)
+    ]
     path.write_text("SEQUENTIAL\n" + "\n".join(rows) + "\n")
     return path
 

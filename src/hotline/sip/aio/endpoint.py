@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -56,8 +57,11 @@ class SipEndpoint:
         *,
         server_name: str = "Hotline",
         tcp_idle_timeout: float = 300.0,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.registrar = registrar
+        # Timers run on the loop's monotonic clock; bindings and Date headers need wall time.
+        self._wall_clock = wall_clock
         self.statistics = EndpointStatistics()
         self.transport = SipTransport(
             host, port, self._message_received, tcp_idle_timeout=tcp_idle_timeout
@@ -147,7 +151,7 @@ class SipEndpoint:
     # -- handlers --------------------------------------------------------------------------
 
     def _register(self, request: Request, source: Peer) -> Response:
-        return self.registrar.handle_register(request, source, self._now())
+        return self.registrar.handle_register(request, source, self._wall_clock())
 
     def _options(self, request: Request, source: Peer) -> Response:
         """OPTIONS (RFC 3261 §11.2): what we accept, so phones and SBCs can probe us."""
