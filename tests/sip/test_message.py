@@ -68,6 +68,21 @@ def test_a_typical_request_is_read_field_by_field() -> None:
     assert message.content_type is None and message.body == b""
 
 
+def test_route_and_record_route_are_read_in_order() -> None:
+    message = request(
+        OPTIONS.replace(
+            b"Accept: application/sdp",
+            b"Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n"
+            b"Record-Route: <sip:p3.example.com;lr>",
+        )
+    )
+    assert [str(r.uri) for r in message.route] == ["sip:p1.example.com;lr", "sip:p2.example.com;lr"]
+    assert [str(r.uri) for r in message.record_route] == ["sip:p3.example.com;lr"]
+    assert request(OPTIONS).route == []
+    with pytest.raises(SipParseError, match="Bad Route header"):
+        parse_message(OPTIONS.replace(b"Accept: application/sdp", b"Route: sip:p1;lr, <x"))
+
+
 def test_writing_gives_back_the_same_message() -> None:
     assert request(OPTIONS).to_bytes() == OPTIONS
     assert bytes(request(OPTIONS)) == OPTIONS

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from hotline.sip._validate import MANDATORY, MAX_MESSAGE_SIZE, check_headers
+from hotline.sip._validate import MANDATORY, MAX_MESSAGE_SIZE, check_headers, in_header
 from hotline.sip.errors import SipParseError
 from hotline.sip.headers import KNOWN_SPELLINGS, Headers, header_key, is_token
 from hotline.sip.message import Request, Response
@@ -95,8 +95,8 @@ def _request(line: str, headers: Headers, header_error: str | None, body: bytes)
     try:
         uri = SipUri.parse(uri_text)
     except SipParseError as error:
-        status = error.status_hint if error.status_hint == 416 else 400
-        raise _error(f"Bad Request-URI: {error.reason}", status, method, headers) from None
+        reason = in_header("URI", error).reason.replace("URI header", "Request-URI", 1)
+        raise _error(reason, error.status_hint, method, headers) from None
     if uri.headers:
         raise _error("Bad Request-URI: it must not carry headers", 400, method, headers, uri)
     try:
@@ -155,37 +155,48 @@ class StreamFramer:
     def __init__(self, max_size: int = MAX_MESSAGE_SIZE) -> None:
         self.max_size = max_size
         self._buffer = bytearray()
+        # Where the search for the end of the headers resumes, so a peer sending one byte at
+        # a time does not make us scan the same bytes again and again.
+        self._scanned = 0
+        self._total: int | None = None  # length of the message at the head, once known
 
     def feed(self, data: bytes) -> list[bytes]:
         self._buffer += data
         messages: list[bytes] = []
-        while True:
-            message = self._next()
-            if message is None:
-                return messages
+        while (message := self._next()) is not None:
             messages.append(message)
+        return messages
 
     def _next(self) -> bytes | None:
+        buffer = self._buffer
+        if self._total is None:
+            self._skip_keep_alives()
+            end = buffer.find(b"\r\n\r\n", max(self._scanned - 3, 0))
+            if end < 0:
+                self._scanned = len(buffer)
+                if len(buffer) > self.max_size:
+                    raise SipParseError(f"Header section longer than {self.max_size} bytes", 513)
+                return None
+            total = end + 4 + _stream_content_length(bytes(buffer[:end]))
+            if total > self.max_size:
+                raise SipParseError(f"Message larger than {self.max_size} bytes", 513)
+            self._total = total
+        if len(buffer) < self._total:
+            return None
+        message = bytes(buffer[: self._total])
+        del buffer[: self._total]
+        self._total = None
+        self._scanned = 0
+        return message
+
+    def _skip_keep_alives(self) -> None:
         buffer = self._buffer
         start = 0
         while buffer.startswith(b"\r\n", start):
             start += 2
         if start:
             del buffer[:start]
-        end = buffer.find(b"\r\n\r\n")
-        if end < 0:
-            if len(buffer) > self.max_size:
-                raise SipParseError(f"Header section longer than {self.max_size} bytes", 513)
-            return None
-        length = _stream_content_length(bytes(buffer[:end]))
-        total = end + 4 + length
-        if total > self.max_size:
-            raise SipParseError(f"Message larger than {self.max_size} bytes", 513)
-        if len(buffer) < total:
-            return None
-        message = bytes(buffer[:total])
-        del buffer[:total]
-        return message
+            self._scanned = max(self._scanned - start, 0)
 
 
 def _stream_content_length(head: bytes) -> int:

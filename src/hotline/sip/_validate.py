@@ -36,6 +36,20 @@ _MEDIA_TYPE = re.compile(
 )
 
 
+def in_header(name: str, error: SipParseError, own: str | None = None) -> SipParseError:
+    """The error of a value, told as the error of header ``name`` (one reason, no repeats).
+
+    ``own`` is how the value's parser names it ("Bad Via ..."), when not ``name`` itself.
+    """
+    reason = error.reason
+    prefix = f"Bad {own or name}"
+    if reason.startswith(prefix):
+        reason = reason[len(prefix) :].lstrip(":").strip()
+    else:
+        reason = reason[:1].lower() + reason[1:]
+    return SipParseError(f"Bad {name} header: {reason}")
+
+
 def required(headers: Headers, name: str) -> str:
     value = headers.get(name)
     if value is None:
@@ -47,7 +61,16 @@ def parse_vias(headers: Headers) -> list[Via]:
     try:
         return [Via.parse(value) for value in headers.get_all("Via")]
     except SipParseError as error:
-        raise SipParseError(f"Bad Via header: {error.reason}") from None
+        raise in_header("Via", error) from None
+
+
+def parse_cseq(headers: Headers) -> CSeq:
+    try:
+        return CSeq.parse(required(headers, "CSeq"))
+    except SipParseError as error:
+        if error.reason.startswith("Missing"):
+            raise
+        raise in_header("CSeq", error) from None
 
 
 def parse_name_address(headers: Headers, name: str) -> NameAddress:
@@ -56,7 +79,7 @@ def parse_name_address(headers: Headers, name: str) -> NameAddress:
     except SipParseError as error:
         if error.reason.startswith("Missing"):
             raise
-        raise SipParseError(f"Bad {name} header: {error.reason}") from None
+        raise in_header(name, error) from None
 
 
 def parse_contacts(headers: Headers) -> list[NameAddress]:
@@ -66,14 +89,14 @@ def parse_contacts(headers: Headers) -> list[NameAddress]:
     try:
         return [NameAddress.parse(value) for value in values]
     except SipParseError as error:
-        raise SipParseError(f"Bad Contact header: {error.reason}") from None
+        raise in_header("Contact", error) from None
 
 
 def parse_routes(headers: Headers, name: str) -> list[NameAddress]:
     try:
         return [NameAddress.parse(value) for value in headers.get_all(name)]
     except SipParseError as error:
-        raise SipParseError(f"Bad {name} header: {error.reason}") from None
+        raise in_header(name, error) from None
 
 
 def parse_expires(headers: Headers) -> int | None:
@@ -119,10 +142,7 @@ def check_headers(headers: Headers, method: str | None) -> None:
     call_id = index["call-id"][0]
     if not _is_call_id(call_id):
         raise SipParseError(f"Bad Call-ID header {call_id[:30]!r}")
-    try:
-        cseq = CSeq.parse(index["cseq"][0])
-    except SipParseError as error:
-        raise SipParseError(f"Bad CSeq header: {error.reason.removeprefix('Bad CSeq: ')}") from None
+    cseq = parse_cseq(headers)
     headers.remember("CSeq", cseq)
     if method is not None:
         if cseq.method != method:
@@ -138,7 +158,7 @@ def _check_request_headers(headers: Headers, index: dict[str, list[str]]) -> Non
         headers.remember("Expires", parse_expires(headers))
     for name in ("Route", "Record-Route"):
         if name.lower() in index:
-            parse_routes(headers, name)
+            headers.remember(name, parse_routes(headers, name))
     if "date" in index and not _DATE.fullmatch(index["date"][0]):
         raise SipParseError("Bad Date header: RFC 1123 date in GMT expected")
     if "content-type" in index and not _MEDIA_TYPE.fullmatch(index["content-type"][0]):

@@ -223,7 +223,8 @@ _VIA = re.compile(
     r"([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9\-.]+))"
     r"(?:[ \t]*:[ \t]*([0-9]{1,5}))?"
 )
-_IP_ADDRESS = re.compile(r"[0-9.]+|[0-9A-Fa-f:.]+")
+# received (§20.42): an IPv4 or IPv6 address, the latter written without brackets.
+_IP_ADDRESS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from hotline.sip._validate import (
     MAX_MESSAGE_SIZE,
     parse_contacts,
+    parse_cseq,
     parse_expires,
     parse_max_forwards,
     parse_name_address,
+    parse_routes,
     parse_vias,
     required,
 )
@@ -79,7 +81,7 @@ class Message:
 
     @property
     def cseq(self) -> CSeq:
-        return self.headers.parsed("CSeq", lambda h: CSeq.parse(required(h, "CSeq")))
+        return self.headers.parsed("CSeq", parse_cseq)
 
     @property
     def vias(self) -> list[Via]:
@@ -112,7 +114,18 @@ class Message:
         return len(values) == 1 and values[0] == "*"
 
     @property
+    def route(self) -> list[NameAddress]:
+        """The Route values in order (§20.34); empty when there are none."""
+        return self.headers.parsed("Route", lambda h: parse_routes(h, "Route"))
+
+    @property
+    def record_route(self) -> list[NameAddress]:
+        """The Record-Route values in order (§20.30), from which dialogs take their route set."""
+        return self.headers.parsed("Record-Route", lambda h: parse_routes(h, "Record-Route"))
+
+    @property
     def expires(self) -> int | None:
+        """The Expires header in seconds (§20.19), None when absent."""
         return self.headers.parsed("Expires", parse_expires)
 
     @property

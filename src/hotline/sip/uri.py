@@ -92,7 +92,7 @@ class SipUri:
             _PARSED[text] = uri
             return uri
         if colon and _SCHEME.fullmatch(scheme):
-            raise SipParseError(f"Unsupported URI scheme {scheme[:20]}", 416)
+            raise SipParseError(f"Unsupported URI scheme {scheme[:40]}", 416)
         raise SipParseError(f"Bad URI {text[:40]!r}")
 
     def __str__(self) -> str:
