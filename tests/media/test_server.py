@@ -166,3 +166,59 @@ async def test_rtcp_reports_are_sent_and_read(server) -> None:
     await _wait_for(lambda: peer.rtcp, timeout=3)
     (report,) = parse_compound(peer.rtcp[0])
     assert report.blocks and report.blocks[0].ssrc == peer.ssrc
+
+
+async def test_loss_and_sequence_counted_on_the_inline_path(server) -> None:
+    leg, peer = await connect(server)
+    for index in range(12):
+        if index in (3, 7):
+            peer.sequence += 1  # lost on the way
+            peer.timestamp += 160
+            continue
+        peer.send_codes(b"\xff" * 160)
+    await _wait_for(lambda: server.statistics(leg).packets_received == 10)
+    statistics = server.statistics(leg)
+    assert statistics.packets_lost == 2 and statistics.bad_packets == 0
+
+
+async def test_hold_stops_sending_and_resume_restarts(server) -> None:
+    leg, peer = await connect(server)
+    await server.play_moh(leg)
+    await _wait_for(lambda: len(peer.received) > 3)
+    # The phone puts us on hold (RFC 3264 §8.4): it only sends, so we only receive.
+    held = await server.update_leg(leg, peer.offer(laws="0", direction="sendonly"))
+    assert "a=recvonly" in held
+    await asyncio.sleep(0.05)
+    count = len(peer.received)
+    await asyncio.sleep(0.1)
+    assert len(peer.received) == count  # they asked for no media: nothing is sent
+    inactive = await server.update_leg(leg, peer.offer(laws="0", direction="inactive"))
+    assert "a=inactive" in inactive
+    await server.update_leg(leg, peer.offer(laws="0"))
+    await _wait_for(lambda: len(peer.received) > count + 3)
+    resumed = peer.received[count]
+    assert resumed.marker  # a new talk-spurt after the pause
+
+
+async def test_music_on_hold_loops_until_stopped(server) -> None:
+    leg, peer = await connect(server)
+    playback = await server.play_moh(leg)
+    await asyncio.sleep(0.2)
+    await server.stop_playback(leg)
+    (finished,) = await _events(server, PlaybackFinished)
+    assert (finished.playback_id, finished.reason) == (playback, StopReason.STOPPED)
+    assert np.abs(peer.audio()).max() > 1000
+
+
+async def test_unknown_ids_and_misuse_are_refused(server) -> None:
+    from hotline.media import UnknownId
+
+    leg, _ = await connect(server)
+    with pytest.raises(UnknownId):
+        await server.close_leg(9999)
+    with pytest.raises(ValueError):
+        await server.bridge(leg, leg)
+    with pytest.raises(ValueError):
+        server.feed_info_digit(leg, "x")
+    with pytest.raises(FileNotFoundError):
+        await server.play(leg, ["no_such_prompt"])
