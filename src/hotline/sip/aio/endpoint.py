@@ -1,10 +1,11 @@
-"""The SIP endpoint: transport, transaction layer and request handlers on one event loop.
+"""The SIP endpoint: transport, transaction layer and transaction users on one event loop.
 
 Bytes from the transport are parsed; garbage is answered 400 with the reason when a response
 can be formed and dropped otherwise, and counted either way. Parsed messages go through the
-sans-IO ``TransactionLayer``; its events reach the handlers (registrar, OPTIONS, and the call
-control of later issues). One ``loop.call_at`` is re-armed to the layer's earliest timer
-(aioquic's ``transmit()`` pattern).
+sans-IO ``TransactionLayer``; its events reach the transaction users: request handlers by
+method (the registrar, OPTIONS, call control), a response callback per client transaction,
+and handlers for ACKs of 2xx, CANCELs and 2xx retransmissions that outlive their transaction.
+One ``loop.call_at`` is re-armed to the layer's earliest timer (aioquic's ``transmit()``).
 """
 
 from __future__ import annotations
@@ -24,18 +25,32 @@ from hotline.sip.transaction_layer import (
     AckReceived,
     CancelReceived,
     RequestReceived,
+    ResponseReceived,
+    TransactionId,
     TransactionLayer,
+    TransactionTerminated,
+    TransactionTimedOut,
 )
 
-__all__ = ["ALLOWED_METHODS", "EndpointStatistics", "RequestHandler", "SipEndpoint"]
+__all__ = [
+    "AckHandler",
+    "CancelHandler",
+    "EndpointStatistics",
+    "RequestHandler",
+    "ResponseHandler",
+    "SipEndpoint",
+]
 
 log = logging.getLogger("hotline.sip")
 
-ALLOWED_METHODS = ("REGISTER", "OPTIONS")
-
-# A handler answers a request: it returns the final response, or None when it answers later
-# through ``SipEndpoint.respond``.
+# A request handler answers: it returns the final response, or None when it answers later
+# through ``SipEndpoint.respond`` (an INVITE rings first).
 RequestHandler = Callable[[Request, Peer], Response | None]
+# Every response of a client transaction, provisional and final. A timeout or a transport
+# error arrives as a locally made 408 or 503 (RFC 3261 §8.1.3.1).
+ResponseHandler = Callable[[Response], None]
+AckHandler = Callable[[Request, Peer], None]
+CancelHandler = Callable[[Request, TransactionId], None]
 
 
 @dataclass(slots=True)
@@ -47,13 +62,14 @@ class EndpointStatistics:
 
 
 class SipEndpoint:
-    """Hotline's SIP side: answers REGISTER through the registrar and OPTIONS itself."""
+    """One SIP node: answers OPTIONS itself, REGISTER through the registrar when it has one,
+    and hands every other request, response, ACK and CANCEL to the handlers registered."""
 
     def __init__(
         self,
         host: str,
         port: int,
-        registrar: Registrar,
+        registrar: Registrar | None = None,
         *,
         server_name: str = "Hotline",
         tcp_idle_timeout: float = 300.0,
@@ -68,16 +84,28 @@ class SipEndpoint:
         )
         self._layer = TransactionLayer()
         self._server_name = server_name
-        self._handlers: dict[str, RequestHandler] = {
-            "REGISTER": self._register,
-            "OPTIONS": self._options,
-        }
+        self._handlers: dict[str, RequestHandler] = {"OPTIONS": self._options}
+        if registrar is not None:
+            self._handlers["REGISTER"] = self._register
+        self._response_handlers: dict[TransactionId, tuple[Request, ResponseHandler]] = {}
+        self.on_ack: AckHandler | None = None
+        self.on_cancel: CancelHandler | None = None
+        # 2xx retransmissions that outlive their INVITE transaction: the dialog ACKs them again.
+        self.on_stray_response: ResponseHandler | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def port(self) -> int:
         return self.transport.port
+
+    @property
+    def allowed_methods(self) -> list[str]:
+        return ["ACK", "CANCEL", *self._handlers]
+
+    def add_handler(self, method: str, handler: RequestHandler) -> None:
+        """Route new requests of ``method`` (outside a transaction retransmission) to handler."""
+        self._handlers[method] = handler
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -124,17 +152,38 @@ class SipEndpoint:
         while (event := self._layer.next_event()) is not None:
             if isinstance(event, RequestReceived):
                 self._dispatch(event.request, event.source)
-            elif isinstance(event, (AckReceived, CancelReceived)):
-                # No dialogs yet: nothing to do for a stray ACK; CANCEL is answered by the layer.
-                log.debug("ignored %s", type(event).__name__)
+            elif isinstance(event, ResponseReceived):
+                self._deliver(event.transaction_id, event.response)
+            elif isinstance(event, AckReceived):
+                if self.on_ack is not None:
+                    self.on_ack(event.request, event.source)
+            elif isinstance(event, CancelReceived):
+                if self.on_cancel is not None:
+                    self.on_cancel(event.request, event.transaction_id)
+            elif isinstance(event, TransactionTimedOut):
+                self._time_out(event)
+            elif isinstance(event, TransactionTerminated):
+                self._response_handlers.pop(event.transaction_id, None)
         self._flush()
+
+    def _deliver(self, transaction_id: TransactionId, response: Response) -> None:
+        pending = self._response_handlers.get(transaction_id)
+        handler = pending[1] if pending else self.on_stray_response
+        if handler is not None:
+            handler(response)
+
+    def _time_out(self, event: TransactionTimedOut) -> None:
+        pending = self._response_handlers.pop(event.transaction_id, None)
+        if pending is not None:
+            request, handler = pending
+            handler(make_response(request, 503 if event.transport_error else 408))
 
     def _dispatch(self, request: Request, source: Peer) -> None:
         self.statistics.requests_handled += 1
         handler = self._handlers.get(request.method)
         if handler is None:
             response = make_response(request, 405)
-            response.headers.set("Allow", ", ".join(ALLOWED_METHODS))
+            response.headers.set("Allow", ", ".join(self.allowed_methods))
         else:
             answer = handler(request, source)
             if answer is None:
@@ -148,15 +197,31 @@ class SipEndpoint:
         self._layer.send_response(response, self._now())
         self._flush()
 
+    def send_request(
+        self, request: Request, destination: Peer, on_response: ResponseHandler
+    ) -> TransactionId:
+        """Start a client transaction; ``on_response`` gets each of its responses."""
+        request.headers.set("User-Agent", self._server_name)
+        transaction_id = self._layer.send_request(request, destination, self._now())
+        self._response_handlers[transaction_id] = (request, on_response)
+        self._flush()
+        return transaction_id
+
+    def send_stateless(self, message: Request | Response, destination: Peer) -> None:
+        """Send outside any transaction: the ACK of a 2xx, a 2xx retransmission."""
+        self._layer.send_stateless(message, destination)
+        self._flush()
+
     # -- handlers --------------------------------------------------------------------------
 
     def _register(self, request: Request, source: Peer) -> Response:
+        assert self.registrar is not None
         return self.registrar.handle_register(request, source, self._wall_clock())
 
     def _options(self, request: Request, source: Peer) -> Response:
         """OPTIONS (RFC 3261 §11.2): what we accept, so phones and SBCs can probe us."""
         response = make_response(request, 200)
-        response.headers.set("Allow", ", ".join(ALLOWED_METHODS))
+        response.headers.set("Allow", ", ".join(self.allowed_methods))
         response.headers.set("Accept", "application/sdp")
         response.headers.set("Accept-Language", "en")
         return response
