@@ -26,7 +26,11 @@ SINGLE = (
     "Content-Type",
     "Expires",
 )
+_MANDATORY_KEYS = tuple((name, name.lower()) for name in MANDATORY)
+_SINGLE_KEYS = tuple((name, name.lower()) for name in SINGLE)
 MAX_EXPIRES = 2**32 - 1
+# callid = word [ "@" word ] (§25.1)
+_CALL_ID = re.compile(f"{WORD.pattern}(?:@{WORD.pattern})?")
 _DATE = re.compile(
     r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r" [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"
@@ -126,12 +130,12 @@ def check_headers(headers: Headers, method: str | None) -> None:
     Parsed values are left in the headers' cache, so the typed properties cost nothing later.
     """
     index = headers.by_key()
-    missing = [name for name in MANDATORY if name.lower() not in index]
+    missing = [name for name, key in _MANDATORY_KEYS if key not in index]
     if missing:
         plural = "s" if len(missing) > 1 else ""
         raise SipParseError(f"Missing {', '.join(missing)} header{plural}")
-    for name in SINGLE:
-        if len(index.get(name.lower(), ())) > 1:
+    for name, key in _SINGLE_KEYS:
+        if key in index and len(index[key]) > 1:
             raise SipParseError(f"More than one {name} header")
     vias = parse_vias(headers)
     headers.remember("Via", vias)
@@ -140,7 +144,7 @@ def check_headers(headers: Headers, method: str | None) -> None:
     headers.remember("From", parse_name_address(headers, "From"))
     headers.remember("To", parse_name_address(headers, "To"))
     call_id = index["call-id"][0]
-    if not _is_call_id(call_id):
+    if _CALL_ID.fullmatch(call_id) is None:
         raise SipParseError(f"Bad Call-ID header {call_id[:30]!r}")
     cseq = parse_cseq(headers)
     headers.remember("CSeq", cseq)
@@ -164,8 +168,3 @@ def _check_request_headers(headers: Headers, index: dict[str, list[str]]) -> Non
     if "content-type" in index and not _MEDIA_TYPE.fullmatch(index["content-type"][0]):
         raise SipParseError(f"Bad Content-Type header {index['content-type'][0][:30]!r}")
 
-
-def _is_call_id(value: str) -> bool:
-    """callid = word [ "@" word ] (§25.1)."""
-    local, at, host = value.partition("@")
-    return WORD.fullmatch(local) is not None and (not at or WORD.fullmatch(host) is not None)
