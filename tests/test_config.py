@@ -29,8 +29,14 @@ def test_good_file_loads_with_defaults() -> None:
     assert [e.number for e in config.extensions] == ["101"]
 
 
-def test_demo_config_is_valid() -> None:
-    assert len(demo_config().extensions) >= 2
+def test_demo_config_has_shared_agents_and_a_priority_queue() -> None:
+    config = demo_config()
+    agents = [e.number for e in config.extensions if e.agent]
+    assert len(agents) == 6
+    support, vip = config.queues
+    assert set(support.agents) & set(vip.agents)
+    assert vip.priority > support.priority
+    assert {support.language, vip.language} == {"en", "ru"}
 
 
 @pytest.mark.parametrize(
@@ -45,11 +51,22 @@ def test_demo_config_is_valid() -> None:
         (
             '[[extensions]]\nnumber = "101"\npassword = "abcdefgh"\n'
             '[[extensions]]\nnumber = "101"\npassword = "abcdefgh"\n',
-            "defined twice",
+            "number 101 is used by both extension and extension",
         ),
         ('[media]\nrtp_ports = "30000-20000"\n', "media.rtp_ports"),
         ('[security]\ndigest_algorithms = ["SHA-1"]\n', "security.digest_algorithms[0]"),
         ("[security]\nmin_register_expires = 7200\n", "min_register_expires <="),
+        ('[[queues]]\nnumber = "800"\nstrategy = "fastest"\n', "unknown strategy 'fastest'"),
+        ('[[queues]]\nnumber = "800"\nagents = ["101"]\n', "101 is not an agent extension"),
+        ('[[queues]]\nnumber = "800"\nfailover = "999"\n', "failover 999 is unknown"),
+        ('[[queues]]\nnumber = "800"\nlanguage = "fr"\n', "queues[0].language"),
+        ('[[trunks]]\nname = "t"\nfrom = ["10.0.0.300/8"]\n', "trunks[0].from"),
+        ('[[trunks]]\nname = "t"\nfrom = ["10.0.0.0/8"]\ndid = {"1" = "2"}\n', "unknown 2"),
+        ('[features]\nagent_login = "62"\n', "features.agent_login"),
+        (
+            '[[extensions]]\nnumber = "800"\npassword = "abcdefgh"\n[[queues]]\nnumber = "800"\n',
+            "number 800 is used by both extension and queue",
+        ),
     ],
 )
 def test_bad_file_names_key_and_problem(text: str, expected: str) -> None:

@@ -15,12 +15,16 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 __all__ = [
+    "AgentsConfig",
     "Config",
     "ConfigError",
     "ExtensionConfig",
+    "FeaturesConfig",
     "MediaConfig",
+    "QueueConfig",
     "SecurityConfig",
     "ServerConfig",
+    "TrunkConfig",
     "demo_config",
     "load_config",
     "parse_config",
@@ -84,10 +88,83 @@ class ServerConfig(_Section):
         return value
 
 
+DialNumber = Annotated[str, Field(pattern=r"^[0-9]{2,15}$", description="digits dialled")]
+FeatureCode = Annotated[str, Field(pattern=r"^\*[0-9]{1,4}$", description="* and digits")]
+
+
 class ExtensionConfig(_Section):
-    number: str = Field(pattern=r"^[0-9]{2,15}$", description="digits dialled to reach it")
+    number: DialNumber
     name: str = ""
     password: str = Field(min_length=6)
+    agent: bool = False  # may log into queues
+    always_logged_in: bool = False  # a static member: logged in from start, cannot log out
+
+    @model_validator(mode="after")
+    def _static_members_are_agents(self) -> Self:
+        if self.always_logged_in and not self.agent:
+            raise ValueError("always_logged_in needs agent = true")
+        return self
+
+
+class TrunkConfig(_Section):
+    """A carrier or PBX trusted by source address; its calls route by the number dialled."""
+
+    name: str = Field(min_length=1)
+    from_: list[str] = Field(alias="from", min_length=1, description="source networks (CIDR)")
+    did: dict[str, str] = {}  # dialled number -> destination number
+
+    @field_validator("from_")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)
+        return value
+
+    @property
+    def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(network, strict=False) for network in self.from_]
+
+
+class FeaturesConfig(_Section):
+    echo_test: FeatureCode = "*43"
+    agent_login: FeatureCode = "*62"
+    agent_logout: FeatureCode = "*63"
+    agent_pause: FeatureCode = "*64"
+
+
+class AgentsConfig(_Section):
+    # Reason codes an agent may give when pausing (the digit after *64, or in the web panel).
+    pause_reasons: dict[str, str] = {"1": "break", "2": "lunch", "3": "training"}
+
+
+class QueueConfig(_Section):
+    number: DialNumber
+    name: str = ""
+    strategy: str = "ring_all"
+    agents: list[DialNumber] = []  # in priority order
+    ring_timeout: float = Field(15.0, gt=0)
+    max_wait: float | None = Field(300.0, gt=0)
+    failover: str = "hangup"  # "hangup", an extension or a queue number
+    wrap_up: float = Field(5.0, ge=0)
+    priority: int = 0  # higher is served first when agents are shared
+    sla_seconds: float = Field(20.0, gt=0)
+    language: Literal["en", "ru"] = "en"
+    announce_position_every: float | None = Field(30.0, gt=0)
+    announce_estimated_wait: bool = True
+    max_callers: int = Field(0, ge=0)  # 0: no limit
+    join_empty: bool = True
+    leave_when_empty: bool = False
+    auto_pause_after_misses: int | None = Field(None, ge=1)
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        from hotline.acd import strategy_names
+
+        names = sorted(strategy_names())
+        if value not in names:
+            raise ValueError(f"unknown strategy {value!r}; one of: {', '.join(names)}")
+        return value
 
 
 class SecurityConfig(_Section):
@@ -137,15 +214,33 @@ class Config(_Section):
     server: ServerConfig = ServerConfig()
     security: SecurityConfig = SecurityConfig()
     media: MediaConfig = MediaConfig()
+    features: FeaturesConfig = FeaturesConfig()
+    agents: AgentsConfig = AgentsConfig()
     extensions: list[ExtensionConfig] = []
+    queues: list[QueueConfig] = []
+    trunks: list[TrunkConfig] = []
 
     @model_validator(mode="after")
-    def _unique_numbers(self) -> Self:
-        seen: set[str] = set()
-        for extension in self.extensions:
-            if extension.number in seen:
-                raise ValueError(f"extension number {extension.number} is defined twice")
-            seen.add(extension.number)
+    def _consistent_numbers(self) -> Self:
+        owners: dict[str, str] = {}
+        named = [("extension", e.number) for e in self.extensions]
+        named += [("queue", q.number) for q in self.queues]
+        named += [(f"feature {name}", code) for name, code in self.features]
+        for kind, number in named:
+            if number in owners:
+                raise ValueError(f"number {number} is used by both {owners[number]} and {kind}")
+            owners[number] = kind
+        agents = {e.number for e in self.extensions if e.agent}
+        for queue in self.queues:
+            for agent in queue.agents:
+                if agent not in agents:
+                    raise ValueError(f"queue {queue.number}: {agent} is not an agent extension")
+            if queue.failover != "hangup" and queue.failover not in owners:
+                raise ValueError(f"queue {queue.number}: failover {queue.failover} is unknown")
+        for trunk in self.trunks:
+            for did, destination in trunk.did.items():
+                if destination not in owners:
+                    raise ValueError(f"trunk {trunk.name}: DID {did} goes to unknown {destination}")
         return self
 
 
@@ -186,23 +281,76 @@ domain = "hotline.local"
 
 [[extensions]]
 number = "101"
-name = "Support desk 1"
+name = "Anna"
 password = "s3cret-101"
+agent = true
 
 [[extensions]]
 number = "102"
-name = "Support desk 2"
+name = "Boris"
 password = "s3cret-102"
+agent = true
 
 [[extensions]]
 number = "103"
-name = "Sales desk 1"
+name = "Chloe"
 password = "s3cret-103"
+agent = true
+
+[[extensions]]
+number = "104"
+name = "Dmitri"
+password = "s3cret-104"
+agent = true
+
+[[extensions]]
+number = "105"
+name = "Emma"
+password = "s3cret-105"
+agent = true
+
+[[extensions]]
+number = "106"
+name = "Fyodor"
+password = "s3cret-106"
+agent = true
 
 [[extensions]]
 number = "200"
 name = "Supervisor"
 password = "s3cret-200"
+
+[[queues]]
+number = "800"
+name = "Support"
+strategy = "longest_waiting"
+agents = ["101", "102", "103", "104"]
+ring_timeout = 15
+max_wait = 300
+failover = "801"
+wrap_up = 5
+sla_seconds = 20
+language = "en"
+announce_position_every = 30
+
+[[queues]]
+number = "801"
+name = "VIP line"
+strategy = "ring_all"
+agents = ["103", "104", "105", "106"]
+ring_timeout = 20
+max_wait = 600
+failover = "hangup"
+wrap_up = 3
+priority = 10
+sla_seconds = 10
+language = "ru"
+announce_position_every = 20
+
+[[trunks]]
+name = "demo-carrier"
+from = ["127.0.0.2/32"]
+did = { "4951234567" = "800", "4957654321" = "801" }
 """
 
 
