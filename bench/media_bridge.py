@@ -10,6 +10,7 @@ bound of the delay the server adds) and the server's CPU use, then names the lar
 with under 1 % late ticks and no loss.
 
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5
+    uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5 --bare   # baseline
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 import uvloop
 
 from hotline.media import MediaServer
+from hotline.media.aio.clock import MediaClock
 
 HEADER = struct.Struct("!BBHII")
 STAMP = struct.Struct("<dI")
@@ -128,34 +130,88 @@ def drain(sock: socket.socket, delays: list[float], measure_from: float, timeout
     return count
 
 
-async def run(calls: int, seconds: float, warmup: float, pinned: bool) -> Result:
+class BareRelay(asyncio.DatagramProtocol):
+    """The calibration baseline: forward each datagram untouched to the partner's phone."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.partner: BareRelay | None = None
+        self.phone: tuple[str, int] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's UDP transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.phone = addr
+        partner = self.partner
+        if partner is not None and partner.phone is not None and partner.transport is not None:
+            partner.transport.sendto(data, partner.phone)
+
+
+async def serve_bare(
+    calls: int, phone_port: int
+) -> tuple[list[int], MediaClock, list[asyncio.BaseTransport]]:
+    loop = asyncio.get_running_loop()
+    ports: list[int] = []
+    transports: list[asyncio.BaseTransport] = []
+    for _ in range(calls):
+        pair = []
+        for _ in range(2):
+            transport, relay = await loop.create_datagram_endpoint(
+                BareRelay, local_addr=("127.0.0.1", 0)
+            )
+            relay.phone = ("127.0.0.1", phone_port)
+            pair.append(relay)
+            transports.append(transport)
+            ports.append(transport.get_extra_info("sockname")[1])
+        pair[0].partner, pair[1].partner = pair[1], pair[0]
+    clock = MediaClock(lambda now: None)  # measures how late the loop runs a 20 ms timer
+    clock.start()
+    return ports, clock, transports
+
+
+async def serve_media(calls: int, phone_port: int, media: MediaServer) -> list[int]:
+    ports = []
+    for _ in range(calls):
+        caller, caller_answer = await media.open_leg(offer(phone_port))
+        agent, agent_answer = await media.open_leg(offer(phone_port))
+        bridge = await media.bridge(caller, agent)
+        await media.record(bridge, Path(f"{caller}.wav"))
+        ports += [int(a.split("m=audio ")[1].split()[0]) for a in (caller_answer, agent_answer)]
+    return ports
+
+
+async def run(calls: int, seconds: float, warmup: float, pinned: bool, bare: bool) -> Result:
     with tempfile.TemporaryDirectory() as folder:
         media = MediaServer(
             rtp_address="127.0.0.1", port_range=(42000, 52000), recordings_dir=Path(folder)
         )
-        await media.start()
         context = multiprocessing.get_context("spawn")
         queue = context.Queue()
         process = context.Process(target=phones, args=([], seconds, warmup, queue, pinned))
         process.start()
         phone_port = await asyncio.to_thread(queue.get)
-        ports = []
-        for _ in range(calls):
-            caller, caller_answer = await media.open_leg(offer(phone_port))
-            agent, agent_answer = await media.open_leg(offer(phone_port))
-            bridge = await media.bridge(caller, agent)
-            await media.record(bridge, Path(f"{caller}.wav"))
-            ports += [int(a.split("m=audio ")[1].split()[0]) for a in (caller_answer, agent_answer)]
+        transports: list[asyncio.BaseTransport] = []
+        if bare:
+            ports, clock, transports = await serve_bare(calls, phone_port)
+        else:
+            await media.start()
+            ports = await serve_media(calls, phone_port, media)
         queue.put(ports)
         await asyncio.sleep(warmup)
-        media.reset_metrics()
+        (clock.reset_metrics if bare else media.reset_metrics)()
         cpu_start, wall_start = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
         await asyncio.sleep(seconds)
         cpu_end, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - wall_start
-        metrics = media.metrics
+        metrics = clock.metrics if bare else media.metrics
         sent, received, delays = await asyncio.to_thread(queue.get)
         process.join()
-        await media.close()
+        if bare:
+            clock.stop()
+            for transport in transports:
+                transport.close()
+        else:
+            await media.close()
     cpu = (cpu_end.ru_utime + cpu_end.ru_stime - cpu_start.ru_utime - cpu_start.ru_stime) / wall
     values = np.array(delays) * 1000 if delays else np.zeros(1)
     return Result(
@@ -175,6 +231,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and phones")
+    parser.add_argument(
+        "--bare", action="store_true", help="calibrate: a plain uvloop relay, no media engine"
+    )
     arguments = parser.parse_args()
     if not arguments.no_pin:
         pin(0)
@@ -184,7 +243,9 @@ def main() -> int:
     out.write("calls  late%   loss%   delay p50 ms  p99 ms  server CPU%  worst tick ms\n")
     best = 0
     for calls in arguments.calls:
-        result = uvloop.run(run(calls, arguments.seconds, arguments.warmup, not arguments.no_pin))
+        result = uvloop.run(
+            run(calls, arguments.seconds, arguments.warmup, not arguments.no_pin, arguments.bare)
+        )
         out.write(
             f"{result.calls:5d}  {result.late_percent:5.2f}  {result.loss_percent:6.3f}  "
             f"{result.p50_ms:12.2f}  {result.p99_ms:6.2f}  {result.cpu_percent:11.0f}  "

@@ -222,3 +222,17 @@ async def test_unknown_ids_and_misuse_are_refused(server) -> None:
         server.feed_info_digit(leg, "x")
     with pytest.raises(FileNotFoundError):
         await server.play(leg, ["no_such_prompt"])
+
+
+async def test_closing_a_leg_releases_its_ports(server) -> None:
+    import re
+    import socket
+
+    peer = await make_peer()
+    leg, answer = await server.open_leg(peer.offer())
+    port = int(re.search(r"m=audio (\d+)", answer).group(1))
+    await server.close_leg(leg)
+    for number in (port, port + 1):
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.bind(("127.0.0.1", number))  # would fail if the leg's socket were still open
+        probe.close()

@@ -70,6 +70,7 @@ class MediaServer:
         self._ids = itertools.count(1)
         self._offers: dict[LegId, SessionDescription] = {}
         self._ports: dict[LegId, int] = {}
+        self._sockets: dict[LegId, tuple[asyncio.BaseTransport, asyncio.BaseTransport]] = {}
         self._recordings: dict[RecordingId, Bridge] = {}
 
     # -- lifetime ----------------------------------------------------------------------------
@@ -147,6 +148,7 @@ class MediaServer:
         )
         port, rtp, rtcp = await open_sockets(leg, self.rtp_address, self._pool, self._digits)
         leg.transport, leg.rtcp_transport = rtp, rtcp
+        self._sockets[leg_id] = (rtp, rtcp)
         self._ports[leg_id] = port
         self._engine.legs[leg_id] = leg
         self._engine.refresh(leg)
@@ -221,9 +223,8 @@ class MediaServer:
                 await self.remove_participant(bridge.bridge_id, leg_id)
         statistics = self._engine.statistics(leg)
         self._engine.forget(leg)
-        for transport in (leg.transport, leg.rtcp_transport):
-            if isinstance(transport, asyncio.DatagramTransport):
-                transport.close()
+        for transport in self._sockets.pop(leg_id):
+            transport.close()
         self._pool.give_back(self._ports.pop(leg_id))
         self._offers.pop(leg_id, None)
         self._emit(statistics)
