@@ -40,6 +40,9 @@ def escape(text: str, safe: str) -> str:
     return quote(text, safe=safe, encoding="utf-8", errors="surrogateescape")
 
 
+_NEEDS_QUOTED_PAIR = re.compile(r'["\\\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+
+
 def unquote_string(text: str) -> str:
     """The content of a quoted-string, its quoted-pairs resolved (§25.1)."""
     inner = text[1:-1]
@@ -49,8 +52,10 @@ def unquote_string(text: str) -> str:
 
 
 def quote_string(text: str) -> str:
-    """``text`` as a quoted-string, with backslash and double quote escaped."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``text`` as a quoted-string (§25.1): backslash, double quote and control characters
+    written as quoted-pairs; CR and LF, which cannot be, become spaces."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    return '"' + _NEEDS_QUOTED_PAIR.sub(r"\\\g<0>", text) + '"'
 
 
 def split_top_level(text: str, separator: str) -> list[str]:
