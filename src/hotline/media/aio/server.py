@@ -225,6 +225,7 @@ class MediaServer:
         self._engine.forget(leg)
         for transport in self._sockets.pop(leg_id):
             transport.close()
+        await asyncio.sleep(0)  # transports close on the next loop iteration: let them
         self._pool.give_back(self._ports.pop(leg_id))
         self._offers.pop(leg_id, None)
         self._emit(statistics)
