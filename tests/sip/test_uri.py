@@ -188,6 +188,12 @@ def test_display_names_are_quoted_when_written() -> None:
     assert NameAddress.parse(str(value)) == value
 
 
+def test_control_characters_in_display_names_are_written_as_quoted_pairs() -> None:
+    value = NameAddress(SipUri.parse("sip:a@h"), "BEL:\x07 NUL:\x00 tab:\t line:\r\n")
+    assert str(value) == '"BEL:\\\x07 NUL:\\\x00 tab:\t line:  " <sip:a@h>'
+    assert NameAddress.parse(str(value)).display_name == "BEL:\x07 NUL:\x00 tab:\t line:  "
+
+
 @pytest.mark.parametrize(
     "text",
     [
