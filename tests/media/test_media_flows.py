@@ -78,7 +78,11 @@ async def test_recording_puts_caller_left_and_agent_right(server) -> None:
     bridge = await server.bridge(caller_leg, agent_leg)
     recording = await server.record(bridge, Path("call.wav"))
     caller_signal, agent_signal = tone(440, 0.6, 6000), tone(1100, 0.6, 6000)
-    await asyncio.gather(caller.stream(caller_signal), agent.stream(agent_signal))
+    # 10 ms packets from the caller, 60 ms from the agent: the jitter buffers re-frame both.
+    await asyncio.gather(
+        caller.stream(caller_signal, frame=80, pace=0.01),
+        agent.stream(agent_signal, frame=480, pace=0.06),
+    )
     await asyncio.sleep(0.1)
     path = await server.stop_recording(recording)
     with wave.open(str(path)) as read:

@@ -236,3 +236,15 @@ async def test_closing_a_leg_releases_its_ports(server) -> None:
         probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         probe.bind(("127.0.0.1", number))  # would fail if the leg's socket were still open
         probe.close()
+
+
+async def test_periodic_leg_statistics(tmp_path) -> None:
+    from hotline.media import MediaServer
+
+    seen: list[LegStatistics] = []
+    media = MediaServer(rtp_address="127.0.0.1", port_range=(41000, 41999), statistics_interval=0.2)
+    media.subscribe(lambda event: seen.append(event) if isinstance(event, LegStatistics) else None)
+    async with media:
+        leg, peer = await connect(media)
+        peer.send_codes(b"\xff" * 160)
+        await _wait_for(lambda: any(s.leg_id == leg and s.packets_received for s in seen))

@@ -107,10 +107,13 @@ class MediaEngine:
         *,
         emit: Callable[[MediaEvent], None],
         rtp_timeout: float = 30.0,
+        statistics_interval: float | None = None,
         cname: str = "hotline",
     ) -> None:
         self.emit = emit
         self.rtp_timeout = rtp_timeout
+        self.statistics_interval = statistics_interval
+        self._next_statistics = 0.0
         self.cname = cname
         self.legs: dict[LegId, Leg] = {}
         self.bridges: dict[BridgeId, Bridge] = {}
@@ -315,7 +318,12 @@ class MediaEngine:
     # -- timers ------------------------------------------------------------------------------
 
     def housekeeping(self, now: float) -> None:
-        """Inactivity, DTMF events without end packets, RTCP reports."""
+        """Inactivity, DTMF events without end packets, RTCP reports, periodic statistics."""
+        interval = self.statistics_interval
+        if interval is not None and now >= self._next_statistics:
+            self._next_statistics = now + interval
+            for leg in self.legs.values():
+                self.emit(self.statistics(leg))
         for leg in self.legs.values():
             session = leg.session
             digits = session.dtmf.handle_timer(now)

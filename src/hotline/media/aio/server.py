@@ -54,6 +54,7 @@ class MediaServer:
         recordings_dir: Path | None = None,
         prompts_dir: Path = PROMPTS_DIR,
         rtp_timeout: float = 30.0,
+        statistics_interval: float | None = None,
         jitter_ms: int = 40,
         laws: tuple[Law, ...] = (Law.PCMU, Law.PCMA),
     ) -> None:
@@ -63,7 +64,9 @@ class MediaServer:
         self.laws = laws
         self._pool = PortPool(port_range)
         self._jitter = jitter_ms * 8
-        self._engine = MediaEngine(emit=self._emit, rtp_timeout=rtp_timeout)
+        self._engine = MediaEngine(
+            emit=self._emit, rtp_timeout=rtp_timeout, statistics_interval=statistics_interval
+        )
         self._clock = MediaClock(self._engine.tick)
         self._events: asyncio.Queue[MediaEvent] = asyncio.Queue()
         self._callbacks: list[Callable[[MediaEvent], None]] = []
