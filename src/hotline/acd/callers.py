@@ -127,18 +127,12 @@ def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> No
     queue = entry.queue
     position = queue.line.position(entry)
     wait = now - entry.join_time
-    ringing = list(entry.ringing)
-    for agent_id in ringing:
-        agent = core.agents[agent_id]
-        agent.activity = Activity.IDLE
-        agent.ringing_for = None
-        core.refresh(agent, now)
-    entry.ringing.clear()
-    if ringing:
-        core.out.append(CancelOffer(caller=entry.caller, agents=tuple(ringing)))
+    if entry.ringing:
+        core.stop_ringing(entry, list(entry.ringing), now)
         core.record(now, Verb.RINGCANCELED, caller=entry.caller, queue=queue.queue_id)
+    else:
+        queue.idle.discard(entry)  # absent when a failed callback dial just ended
     queue.line.remove(entry)
-    queue.idle.discard(entry)
     del core.callers[entry.caller]
     if entry.first_offer is None:
         queue.counters.waited += 1
@@ -185,10 +179,8 @@ def answered(core: Core, event: OfferAnswered, now: float) -> None:
         return
     queue = entry.queue
     started = entry.ringing.pop(event.agent)
-    others = list(entry.ringing)
-    core.release_ringing(entry, others, now)
-    queue.line.remove(entry)
-    queue.idle.discard(entry)
+    core.stop_ringing(entry, list(entry.ringing), now)
+    queue.line.remove(entry)  # a ringing caller is never in the idle line
     del core.callers[entry.caller]
     agent.activity = Activity.ON_CALL
     agent.ringing_for = None

@@ -154,8 +154,8 @@ class Core:
 
     # -- ringing ------------------------------------------------------------------------
 
-    def release_ringing(self, entry: CallerEntry, agent_ids: list[AgentId], now: float) -> None:
-        """Stop ringing ``agent_ids`` for ``entry`` (not a miss) and tell call control."""
+    def stop_ringing(self, entry: CallerEntry, agent_ids: list[AgentId], now: float) -> None:
+        """Free ``agent_ids`` ringing for ``entry`` (not a miss) and tell call control."""
         if not agent_ids:
             return
         for agent_id in agent_ids:
@@ -165,6 +165,12 @@ class Core:
             agent.ringing_for = None
             self.refresh(agent, now)
         self.out.append(CancelOffer(caller=entry.caller, agents=tuple(agent_ids)))
+
+    def release_ringing(self, entry: CallerEntry, agent_ids: list[AgentId], now: float) -> None:
+        """Stop ringing ``agent_ids``; a caller nobody rings for any more waits idle again."""
+        if not agent_ids:
+            return
+        self.stop_ringing(entry, agent_ids, now)
         if not entry.ringing:
             entry.queue.idle.add(entry)
             self.mark_dirty(entry.queue)
@@ -211,29 +217,31 @@ class Core:
         """Serve dirty queues until no idle caller in them has a candidate agent."""
         dirty = self._dirty
         while dirty:
-            best: tuple[tuple[int, int, float, int], CallerEntry, Candidates, bool] | None = None
+            best_key: tuple[int, int, float, int] | None = None
+            best: CallerEntry | None = None
             for queue_id, queue in list(dirty.items()):
-                found = self._first_servable(queue, now) if queue.available else None
-                if found is None:
+                entry = self._first_servable(queue, now) if queue.available else None
+                if entry is None:
                     del dirty[queue_id]
                     continue
-                key = queue.global_key(found[0])
-                if best is None or key < best[0]:
-                    best = (key, *found)
+                key = queue.global_key(entry)
+                if best_key is None or key < best_key:
+                    best_key, best = key, entry
             if best is None:
                 return
-            self.offer(best[1], best[2], best[3], now)
+            candidates, new_round = self.candidates(best, now)
+            self.offer(best, candidates, new_round, now)
 
-    def _first_servable(
-        self, queue: QueueRuntime, now: float
-    ) -> tuple[CallerEntry, Candidates, bool] | None:
+    def _first_servable(self, queue: QueueRuntime, now: float) -> CallerEntry | None:
+        """The first idle caller of a queue with free agents that one of them may take."""
+        head = queue.idle.first()
+        if head is None or not head.skills:
+            # Without skill needs a caller can take any free member (tried agents are only
+            # skipped while others are free), so the head is servable.
+            return head
         for entry in queue.idle:
-            candidates, new_round = self.candidates(entry, now)
-            if candidates:
-                return entry, candidates, new_round
-            if not entry.skills:
-                # Without skill needs every caller of this queue has the same candidates.
-                return None
+            if not entry.skills or self.candidates(entry, now)[0]:
+                return entry
         return None
 
     def candidates(self, entry: CallerEntry, now: float) -> tuple[Candidates, bool]:
@@ -340,6 +348,8 @@ class Core:
                 ring_seconds=ring_seconds, reasons=tuple(reasons),
             )
         )  # fmt: skip
+        if not self.options.keep_records:
+            return
         for agent_id in ids:
             self.record(
                 now, Verb.OFFER, caller=entry.caller, queue=queue.queue_id, agent=agent_id,
