@@ -1,8 +1,9 @@
 """SIP message layer throughput: messages parsed and serialized per second on one core.
 
 Parses (with full validation) and serializes a typical INVITE with an SDP body and a typical
-REGISTER with digest credentials, as phones send them: 1,000 phones, each message with its own
-Call-ID, branch, tags and extension, so no measurement rests on parsing one message again.
+REGISTER with digest credentials, as phones send them: 20,000 messages from 1,000 phones,
+each with its own Call-ID, branch and tags, so no figure rests on parsing one message again
+(what repeats is what repeats in real traffic: a phone's URIs and Contact).
 Goal: 30,000 a second or more.
 
     uv run python bench/sip_messages.py [--seconds 2]
@@ -68,22 +69,25 @@ REGISTER = (
 
 
 PHONES = 1000
+MESSAGES = 20_000
 
 
 def variants(template: bytes) -> list[bytes]:
-    """The template as sent by each of PHONES phones (extensions 1000 to 1999)."""
+    """MESSAGES copies of the template from PHONES phones (extensions 1000 to 1999), each
+    with its own branch, tags and Call-ID, as a new transaction has."""
     messages = []
     head, _, body = template.partition(b"\r\n\r\n")
-    for phone in range(PHONES):
+    for number in range(MESSAGES):
+        phone = number % PHONES
         text = head.decode()
         for old, new in (
             ("sip:101@", f"sip:{1000 + phone}@"),
-            ("8a5c1e6b2f0d7e91", f"{phone:016x}"),
-            ("33f0a1c9e2d4b6a8", f"{phone:016x}"),
-            ("7c1e4b52", f"{phone:08x}"),
-            ("2b9e0f44", f"{phone:08x}"),
-            ("9f1c6d0a2b7e4c3d", f"{phone:016x}"),
-            ("6a0e8c2d4f1b3a5c", f"{phone:016x}"),
+            ("8a5c1e6b2f0d7e91", f"{number:016x}"),
+            ("33f0a1c9e2d4b6a8", f"{number:016x}"),
+            ("7c1e4b52", f"{number:08x}"),
+            ("2b9e0f44", f"{number:08x}"),
+            ("9f1c6d0a2b7e4c3d", f"{number:016x}"),
+            ("6a0e8c2d4f1b3a5c", f"{number:016x}"),
             ("192.0.2.10", f"10.0.{phone // 250}.{phone % 250}"),
         ):
             text = text.replace(old, new)

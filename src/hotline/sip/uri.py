@@ -242,10 +242,16 @@ class NameAddress:
         """Parse ``( name-addr / addr-spec ) *( SEMI generic-param )`` (§20.10, §25.1).
 
         In the addr-spec form the parameters belong to the header, and a URI holding ``?``,
-        ``,`` or ``;`` must have been enclosed in ``<>`` (§20).
+        ``,`` or ``;`` must have been enclosed in ``<>`` (§20). Like URIs, values seen again
+        (a phone's Contact at each refresh, the To of each call to it) are shared.
         """
+        address = _PARSED_ADDRESSES.get(text)
+        if address is not None:
+            return address
         match = _NAME_ADDR.fullmatch(text)
-        if match is not None:
+        if match is None:
+            address = cls._parse_slowly(text.strip(" \t"))
+        else:
             quoted, tokens, uri_text, rest = match.groups()
             display_name: str | None
             if quoted is not None:
@@ -253,8 +259,11 @@ class NameAddress:
             else:
                 display_name = " ".join(tokens.split()) or None
             parameters = parse_generic_params(rest or "", "parameters")
-            return _new_name_address(SipUri.parse(uri_text), display_name, parameters)
-        return cls._parse_slowly(text.strip(" \t"))
+            address = _new_name_address(SipUri.parse(uri_text), display_name, parameters)
+        if len(_PARSED_ADDRESSES) >= _PARSED_LIMIT:
+            _PARSED_ADDRESSES.clear()
+        _PARSED_ADDRESSES[text] = address
+        return address
 
     @classmethod
     def _parse_slowly(cls, text: str) -> NameAddress:
@@ -309,6 +318,7 @@ class NameAddress:
 
 
 _new_name_address = builder(NameAddress)
+_PARSED_ADDRESSES: dict[str, NameAddress] = {}
 # The usual name-addr: optional display name (quoted, or tokens), then <URI>, then parameters.
 _NAME_ADDR = re.compile(
     r'[ \t]*(?:"((?:[^"\\]|\\.)*)"|([A-Za-z0-9\-.!%*_+`\'~ \t]*))[ \t]*<([^<> \t]+)>[ \t]*(;.*)?',
