@@ -31,6 +31,7 @@ from hotline.acd import (
     Offer,
     OfferAnswered,
     OfferCallback,
+    OfferNotAnswered,
     OfferRejected,
     PauseAgent,
     PlayAnnouncement,
@@ -94,6 +95,10 @@ def answer(caller: str, agent: str) -> OfferAnswered:
 
 def reject(caller: str, agent: str) -> OfferRejected:
     return OfferRejected(caller=CallerId(caller), agent=AgentId(agent))
+
+
+def not_answered(caller: str, agent: str) -> OfferNotAnswered:
+    return OfferNotAnswered(caller=CallerId(caller), agent=AgentId(agent))
 
 
 def end(agent: str) -> CallEnded:

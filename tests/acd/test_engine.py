@@ -32,6 +32,7 @@ from .script import (
     login,
     login_all,
     logout,
+    not_answered,
     pause,
     play,
     queue,
@@ -305,7 +306,8 @@ def test_a_call_leaves_a_complete_record_trail() -> None:
         (20, answer("c1", "a2"), ["connect c1 a2"]),
         (80, end("a2"), []),
     ])  # fmt: skip
-    trail = [(r.time, r.verb.value, r.agent) for r in e.take_records()]
+    records = e.take_records()
+    trail = [(r.time, r.verb.value, r.agent) for r in records]
     assert trail == [
         (0, "ENTERQUEUE", None),
         (0, "OFFER", "a1"),
@@ -314,6 +316,9 @@ def test_a_call_leaves_a_complete_record_trail() -> None:
         (20, "CONNECT", "a2"),
         (80, "COMPLETECALLER", "a2"),
     ]
+    complete = records[-1]
+    assert (complete.caller, complete.wait, complete.talk) == ("c1", 20, 60)
+    assert "5551234" in (records[0].detail or "")
 
 
 def test_invalid_events_raise_and_change_nothing() -> None:
@@ -330,6 +335,17 @@ def test_invalid_events_raise_and_change_nothing() -> None:
     with pytest.raises(AcdError, match="backwards"):
         e.handle(tick(), 0)
     assert e.agent_stats(AgentId("a1"), 1).state is AgentState.AVAILABLE
+
+
+def test_no_answer_reported_by_call_control_moves_on_like_the_ring_timer() -> None:
+    e = engine(queue(members=("a1", "a2"), strategy="prioritized_hunt"))
+    login_all(e, "a1", "a2")
+    play(e, [
+        (0, join("c1"), ["offer c1 a1"]),
+        (9, not_answered("c1", "a1"), ["offer c1 a2"]),
+        (24, tick(), ["cancel c1 a2", "offer c1 a1"]),
+    ])  # fmt: skip
+    assert e.agent_stats(AgentId("a1"), 24).missed == 1
 
 
 def test_stale_answer_after_the_offer_was_withdrawn_is_cancelled() -> None:

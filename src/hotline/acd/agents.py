@@ -134,7 +134,7 @@ def call_ended(core: Core, event: CallEnded, now: float) -> None:
     verb = Verb.COMPLETEAGENT if event.by_agent else Verb.COMPLETECALLER
     core.record(
         now, verb, caller=agent.call_caller, queue=queue.queue_id, agent=agent.agent_id,
-        talk=talk,
+        wait=agent.call_wait, talk=talk,
     )  # fmt: skip
     agent.call_caller = None
     wrap_up = queue.config.wrap_up_seconds

@@ -14,6 +14,7 @@ from hotline.acd.events import (
     CallerAbandoned,
     CallerJoined,
     OfferAnswered,
+    OfferNotAnswered,
     OfferRejected,
 )
 from hotline.acd.model import AcdError, CallerId, LeaveReason
@@ -29,6 +30,7 @@ __all__ = [
     "joined",
     "leave",
     "max_wait_reached",
+    "not_answered",
     "offer_callback",
     "progressive_step",
     "rejected",
@@ -187,6 +189,7 @@ def answered(core: Core, event: OfferAnswered, now: float) -> None:
     agent.call_caller = entry.caller
     agent.call_queue = queue
     agent.call_start = now
+    agent.call_wait = now - entry.join_time
     agent.answered += 1
     agent.consecutive_misses = 0
     core.refresh(agent, now)
@@ -223,7 +226,18 @@ def rejected(core: Core, event: OfferRejected, now: float) -> None:
     entry = core.callers.get(event.caller)
     if entry is None or event.agent not in entry.ringing:
         return  # the offer had already been withdrawn: nothing left to decline
-    core.miss(entry, agent, now, "rejected")
+    core.miss(entry, agent, now, "rejected", cancel=False)
+
+
+def not_answered(core: Core, event: OfferNotAnswered, now: float) -> None:
+    """Call control saw the agent's phone fail to answer (timeout, unreachable, busy)."""
+    agent = core.agents.get(event.agent)
+    if agent is None:
+        raise AcdError(f"unknown agent {event.agent}")
+    entry = core.callers.get(event.caller)
+    if entry is None or event.agent not in entry.ringing:
+        return
+    core.miss(entry, agent, now, "no_answer", cancel=False)
 
 
 def callback_requested(core: Core, event: CallbackRequested, now: float) -> None:
@@ -256,7 +270,7 @@ def callback_failed(core: Core, event: CallbackFailed, now: float) -> None:
 
 def ring_timed_out(core: Core, timer: Timer, now: float) -> None:
     assert timer.entry is not None and timer.agent is not None
-    core.miss(timer.entry, timer.agent, now, "no_answer")
+    core.miss(timer.entry, timer.agent, now, "no_answer", cancel=True)
 
 
 def progressive_step(core: Core, timer: Timer, now: float) -> None:

@@ -184,8 +184,14 @@ class Core:
             self.record(now, Verb.RINGCANCELED, caller=entry.caller, agent=agent.agent_id)
             self.release_ringing(entry, [agent.agent_id], now)
 
-    def miss(self, entry: CallerEntry, agent: AgentRuntime, now: float, reason: str) -> None:
-        """The agent let the offer ring out or rejected it: count it, maybe auto-pause."""
+    def miss(
+        self, entry: CallerEntry, agent: AgentRuntime, now: float, reason: str, *, cancel: bool
+    ) -> None:
+        """The agent let the offer ring out or rejected it: count it, maybe auto-pause.
+
+        ``cancel``: tell call control to stop the ringing (the engine's own ring timer ran
+        out); a rejection or a no-answer reported by call control needs no CancelOffer.
+        """
         agent_id = agent.agent_id
         started = entry.ringing.pop(agent_id)
         agent.activity = Activity.IDLE
@@ -194,7 +200,7 @@ class Core:
         agent.consecutive_misses += 1
         entry.tried.add(agent_id)
         queue = entry.queue
-        if reason == "no_answer":
+        if cancel:
             self.out.append(CancelOffer(caller=entry.caller, agents=(agent_id,)))
         self.record(
             now, Verb.RINGNOANSWER, caller=entry.caller, queue=queue.queue_id, agent=agent_id,

@@ -24,6 +24,7 @@ __all__ = [
     "CallerJoined",
     "Event",
     "OfferAnswered",
+    "OfferNotAnswered",
     "OfferRejected",
     "TimerFired",
     "WrapUpEnded",
@@ -111,6 +112,15 @@ class OfferRejected:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OfferNotAnswered:
+    """Call control gave up ringing the agent (its own timeout, unreachable phone); the
+    engine's ring timer does the same when call control reports nothing."""
+
+    caller: CallerId
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallEnded:
     """The queue call between the agent and its caller ended; ``by_agent`` says who hung up."""
 
@@ -153,6 +163,7 @@ Event = (
     | AgentUnpaused
     | OfferAnswered
     | OfferRejected
+    | OfferNotAnswered
     | CallEnded
     | WrapUpEnded
     | AgentBusyElsewhere

@@ -50,6 +50,7 @@ class AgentRuntime:
         "call_caller",
         "call_queue",
         "call_start",
+        "call_wait",
         "config",
         "consecutive_misses",
         "idle_since",
@@ -85,6 +86,7 @@ class AgentRuntime:
         self.call_caller: CallerId | None = None
         self.call_queue: QueueRuntime | None = None
         self.call_start = 0.0
+        self.call_wait = 0.0
         self.wrap_start = 0.0
         self.wrap_token = 0
 
