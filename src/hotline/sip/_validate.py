@@ -167,4 +167,3 @@ def _check_request_headers(headers: Headers, index: dict[str, list[str]]) -> Non
         raise SipParseError("Bad Date header: RFC 1123 date in GMT expected")
     if "content-type" in index and not _MEDIA_TYPE.fullmatch(index["content-type"][0]):
         raise SipParseError(f"Bad Content-Type header {index['content-type'][0][:30]!r}")
-

@@ -131,6 +131,7 @@ class Headers:
         return len(self._lines(name))
 
     def add(self, name: str, value: str) -> None:
+        """Append a line (a list header's values may also be added one line each, §7.3.1)."""
         canonical = canonical_name(name)
         self._fields.append((canonical.lower(), canonical, str(value)))
         self._changed()
@@ -146,6 +147,7 @@ class Headers:
         self._changed()
 
     def remove(self, name: str) -> None:
+        """Remove every line of ``name``."""
         key = _key(name)
         self._fields = [f for f in self._fields if f[0] != key]
         self._changed()
@@ -155,6 +157,7 @@ class Headers:
         self._cache.clear()
 
     def copy(self) -> Headers:
+        """An independent copy: changing one leaves the other as it was."""
         return Headers.from_lines(list(self._fields))
 
     def parsed(self, name: str, parse: Callable[[Headers], T]) -> T:
@@ -238,6 +241,7 @@ class Via:
 
     @classmethod
     def parse(cls, text: str) -> Via:
+        """Parse one via-parm, LWS allowed around ``/``, ``:`` and ``;``. Raises SipParseError."""
         match = _VIA.match(text.strip(" \t"))
         if match is None:
             raise SipParseError(f"Bad Via {text.strip()[:40]!r}")
@@ -264,10 +268,12 @@ class Via:
 
     @property
     def branch(self) -> str | None:
+        """The transaction identifier (§17.2.3); RFC 3261 ones start with z9hG4bK."""
         return find_param(self.parameters, "branch") or None
 
     @property
     def received(self) -> str | None:
+        """The source address a server saw, added when it differs from sent-by (§18.2.1)."""
         return find_param(self.parameters, "received") or None
 
     @property
@@ -276,11 +282,13 @@ class Via:
         return find_param(self.parameters, "rport")
 
     def param(self, name: str) -> str | None:
+        """The value of parameter ``name``: "" when it has none, None when absent."""
         return find_param(self.parameters, name)
 
     def with_params(
         self, changes: dict[str, str | None] | None = None, /, **more: str | None
     ) -> Via:
+        """A copy with parameters set (None: present without a value), e.g. received/rport."""
         return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
 
 
@@ -297,6 +305,7 @@ class CSeq:
 
     @classmethod
     def parse(cls, text: str) -> CSeq:
+        """Parse ``1*DIGIT LWS Method``; leading zeros are allowed. Raises SipParseError."""
         match = _CSEQ.fullmatch(text)
         if match is None:
             raise SipParseError(f"Bad CSeq {text.strip()[:40]!r}")
@@ -314,4 +323,5 @@ _new_cseq = builder(CSeq)
 
 
 def is_token(text: str) -> bool:
+    """Whether ``text`` is a token (§25.1)."""
     return TOKEN.fullmatch(text) is not None

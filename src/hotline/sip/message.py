@@ -77,18 +77,22 @@ class Message:
 
     @property
     def call_id(self) -> str:
+        """The Call-ID (§20.8)."""
         return required(self.headers, "Call-ID")
 
     @property
     def cseq(self) -> CSeq:
+        """The CSeq (§20.16)."""
         return self.headers.parsed("CSeq", parse_cseq)
 
     @property
     def vias(self) -> list[Via]:
+        """Every Via value, top first (§20.42)."""
         return self.headers.parsed("Via", parse_vias)
 
     @property
     def top_via(self) -> Via:
+        """The first Via: the transaction's branch and where responses go (§18.2.2)."""
         vias = self.vias
         if not vias:
             raise SipParseError("Missing Via header")
@@ -96,10 +100,12 @@ class Message:
 
     @property
     def from_address(self) -> NameAddress:
+        """The From value (§20.20)."""
         return self.headers.parsed("From", lambda h: parse_name_address(h, "From"))
 
     @property
     def to_address(self) -> NameAddress:
+        """The To value (§20.39)."""
         return self.headers.parsed("To", lambda h: parse_name_address(h, "To"))
 
     @property
@@ -130,6 +136,7 @@ class Message:
 
     @property
     def max_forwards(self) -> int | None:
+        """Max-Forwards, 0 to 255 (§20.22); None when absent (RFC 2543 peers)."""
         return self.headers.parsed("Max-Forwards", parse_max_forwards)
 
     @property
@@ -150,6 +157,7 @@ class Message:
         return "\r\n".join(lines).encode("utf-8", "surrogateescape") + self.body
 
     def __bytes__(self) -> bytes:
+        """The same as ``to_bytes()``."""
         return self.to_bytes()
 
 

@@ -118,6 +118,7 @@ class SipUri:
         return find_param(self.parameters, name)
 
     def has_param(self, name: str) -> bool:
+        """Whether URI parameter ``name`` is present, with or without a value."""
         return find_param(self.parameters, name) is not None
 
     def with_params(
@@ -127,6 +128,7 @@ class SipUri:
         return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
 
     def without_params(self, *names: str) -> SipUri:
+        """A copy without the named parameters."""
         drop = {name.lower() for name in names}
         return replace(self, parameters=tuple(p for p in self.parameters if p[0] not in drop))
 
@@ -302,6 +304,7 @@ class NameAddress:
 
     @property
     def tag(self) -> str | None:
+        """The dialog tag of a From or To value (§19.3), None when absent."""
         return find_param(self.parameters, "tag") or None
 
     def param(self, name: str) -> str | None:
@@ -309,11 +312,13 @@ class NameAddress:
         return find_param(self.parameters, name)
 
     def with_tag(self, tag: str) -> NameAddress:
+        """A copy with ``tag`` set, as a UAS adds it to To (§8.2.6.2)."""
         return replace(self, parameters=set_params(self.parameters, {"tag": tag}))
 
     def with_params(
         self, changes: dict[str, str | None] | None = None, /, **more: str | None
     ) -> NameAddress:
+        """A copy with header parameters set (None: present without a value)."""
         return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
 
 
