@@ -240,7 +240,10 @@ def main() -> int:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     out = sys.stdout
-    out.write("calls  late%   loss%   delay p50 ms  p99 ms  server CPU%  worst tick ms\n")
+    out.write(
+        "calls  late%   loss%   delay p50 ms  p99 ms  server CPU%  worst tick ms"
+        "  calls/core at this CPU cost\n"
+    )
     best = 0
     for calls in arguments.calls:
         result = uvloop.run(
@@ -249,7 +252,7 @@ def main() -> int:
         out.write(
             f"{result.calls:5d}  {result.late_percent:5.2f}  {result.loss_percent:6.3f}  "
             f"{result.p50_ms:12.2f}  {result.p99_ms:6.2f}  {result.cpu_percent:11.0f}  "
-            f"{result.max_tick_ms:13.1f}\n"
+            f"{result.max_tick_ms:13.1f}  {result.calls * 100 / max(result.cpu_percent, 1):27.0f}\n"
         )
         out.flush()
         if result.late_percent < 1 and result.loss_percent <= 0:

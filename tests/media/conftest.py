@@ -143,6 +143,12 @@ async def server(tmp_path) -> AsyncIterator[MediaServer]:
     await media.start()
     yield media
     await media.close()
+
+
+@pytest.fixture(autouse=True)
+async def close_peers() -> AsyncIterator[None]:
+    """Close every test peer's sockets at the end of its test, on the test's own loop."""
+    yield
     while _OPEN:
         _OPEN.pop().close()
 

@@ -248,3 +248,28 @@ async def test_periodic_leg_statistics(tmp_path) -> None:
         leg, peer = await connect(media)
         peer.send_codes(b"\xff" * 160)
         await _wait_for(lambda: any(s.leg_id == leg and s.packets_received for s in seen))
+
+
+async def test_relay_resumes_forward_in_time_after_a_prompt(server) -> None:
+    caller_leg, caller = await connect(server)
+    agent_leg, agent = await connect(server)
+    await server.bridge(caller_leg, agent_leg)
+    await server.play(agent_leg, ["0"])  # "this call may be recorded", to the agent only
+    sent = 0
+    while not any(isinstance(e, PlaybackFinished) for e in _pending(server)):
+        caller.send_codes(b"\x11" * 160)  # the caller talks over the prompt
+        sent += 1
+        await asyncio.sleep(0.02)
+        assert sent < 200
+    for _ in range(5):
+        caller.send_codes(b"\x22" * 160)
+        await asyncio.sleep(0.02)
+    stamps = [r.timestamp for r in agent.received]
+    steps = [(b - a) & 0xFFFFFFFF for a, b in itertools.pairwise(stamps)]
+    assert all(0 < step < 8000 for step in steps)  # never backwards, never a wild jump
+    relayed = [r for r in agent.received if r.payload == b"\x22" * 160]
+    assert len(relayed) == 5  # caller's voice relayed again once the prompt ended
+
+
+def _pending(server) -> list:
+    return list(server._events._queue)  # peek without consuming

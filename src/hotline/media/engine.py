@@ -148,6 +148,7 @@ class MediaEngine:
                 members[leg.leg_id] = leg
             else:
                 members.pop(leg.leg_id, None)
+        accepted = session.accepts_relay
         session.accepts_relay = (
             leg.partner is not None
             and leg.player is None
@@ -155,6 +156,10 @@ class MediaEngine:
             and session.audio is not None
             and session.audio.direction.sends
         )
+        if session.accepts_relay and not accepted:
+            # Our stream ran on (a prompt, DTMF, hold) while the relay paused: map the
+            # partner's timestamps afresh so ours never step backwards.
+            session.restart_relay()
 
     def set_mode(self, bridge: Bridge) -> None:
         """Relay when only two parties talk; mix on the tick when supervisors are in."""

@@ -197,6 +197,9 @@ class RtpSession:
         out = (timestamp + self._relay_offset) & _MASK
         step = (out - self.next_timestamp) & _MASK
         if ssrc != self._relay_ssrc or _MAX_TIMESTAMP_STEP < step < _MASK - _MAX_TIMESTAMP_STEP:
+            gap = now - self.last_sent
+            if self.last_sent and gap > 0.03:  # our clock ran on while nothing was sent
+                self.next_timestamp = (self.next_timestamp + int(gap * _RATE)) & _MASK
             self._relay_ssrc = ssrc
             self._relay_offset = (self.next_timestamp - timestamp) & _MASK
             out = self.next_timestamp

@@ -37,6 +37,8 @@ from .transport import PortPool, open_sockets
 __all__ = ["MediaServer", "UnknownId"]
 
 log = logging.getLogger(__name__)
+# Events kept for events() when nobody consumes them yet; older ones are dropped beyond this.
+_EVENT_BACKLOG = 10_000
 
 
 class UnknownId(KeyError):
@@ -68,7 +70,7 @@ class MediaServer:
             emit=self._emit, rtp_timeout=rtp_timeout, statistics_interval=statistics_interval
         )
         self._clock = MediaClock(self._engine.tick)
-        self._events: asyncio.Queue[MediaEvent] = asyncio.Queue()
+        self._events: asyncio.Queue[MediaEvent] = asyncio.Queue(maxsize=_EVENT_BACKLOG)
         self._callbacks: list[Callable[[MediaEvent], None]] = []
         self._ids = itertools.count(1)
         self._offers: dict[LegId, SessionDescription] = {}
@@ -115,7 +117,12 @@ class MediaServer:
     # -- events ------------------------------------------------------------------------------
 
     def _emit(self, event: MediaEvent) -> None:
-        self._events.put_nowait(event)
+        try:
+            self._events.put_nowait(event)
+        except asyncio.QueueFull:
+            # Nobody reads events() (call control may use subscribe only): keep the newest.
+            self._events.get_nowait()
+            self._events.put_nowait(event)
         for callback in self._callbacks:
             callback(event)
 
