@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline.sip.errors import SipParseError
 from hotline.sip.uri import NameAddress, SipUri, uri_equal
@@ -210,3 +212,54 @@ def test_control_characters_in_display_names_are_written_as_quoted_pairs() -> No
 def test_malformed_name_addr_values_are_refused(text: str) -> None:
     with pytest.raises(SipParseError):
         NameAddress.parse(text)
+
+
+URI_TEXT = st.text(alphabet="sip:tel+@;=?&%[]<>\"', .-_~!*()/$#abcAB0123456789\x00é", max_size=60)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        URI_TEXT,
+        st.builds(lambda s: "sip:" + s, URI_TEXT),
+        st.builds(lambda s: "tel:" + s, URI_TEXT),
+    )
+)
+def test_any_text_either_parses_to_a_uri_that_writes_back_or_is_refused(text: str) -> None:
+    try:
+        uri = SipUri.parse(text)
+    except SipParseError:
+        return
+    again = SipUri.parse(str(uri))
+    assert again == uri and str(again) == str(uri)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(URI_TEXT, st.builds(lambda a, b: f"{a}<sip:{b}>;{a}", URI_TEXT, URI_TEXT)))
+def test_any_text_either_parses_to_a_name_addr_that_writes_back_or_is_refused(text: str) -> None:
+    try:
+        value = NameAddress.parse(text)
+    except SipParseError:
+        return
+    again = NameAddress.parse(str(value))
+    assert again == value and str(again) == str(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    user=st.text(min_size=1, max_size=20),
+    password=st.one_of(st.none(), st.text(max_size=10)),
+    value=st.text(min_size=1, max_size=10),
+)
+def test_any_user_password_and_parameter_survive_escaping(
+    user: str, password: str | None, value: str
+) -> None:
+    user = user.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    uri = SipUri(
+        scheme="sip", user=user, password=password, host="example.com", parameters=(("p", value),)
+    )
+    try:
+        text = str(uri)
+    except UnicodeEncodeError:
+        return  # lone surrogates cannot be written; they never come from a parser
+    assert SipUri.parse(text) == uri
