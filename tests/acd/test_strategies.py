@@ -329,4 +329,9 @@ def test_offers_explain_the_decision() -> None:
     assert reason.skills == (("fr", 2),)
     assert reason.tie_break == "earliest end of last call, then member order"
     record = next(r for r in e.take_records() if r.verb.value == "OFFER")
-    assert record.detail is not None and "idle=20s" in record.detail
+    assert record.reasons == (reason,)
+    assert record.explain() == (
+        "30.0 OFFER caller=c1 queue=q1 agent=a2 [longest_waiting rank 0: member #1,"
+        " idle 20 s, talk 0 s, answered 0, skills {'fr': 2};"
+        " order: earliest end of last call, then member order]"
+    )

@@ -331,7 +331,6 @@ class Core:
             entry.ringing[agent.agent_id] = now
             self.refresh(agent, now)
         ids = tuple(agent.agent_id for agent in chosen)
-        detail = explain(reasons) if self.options.keep_records else None
         if entry.callback_number is not None:
             self.out.append(
                 DialCallback(
@@ -341,7 +340,7 @@ class Core:
             )  # fmt: skip
             self.record(
                 now, Verb.CALLBACKDIAL, caller=entry.caller, queue=queue.queue_id,
-                agent=ids[0], detail=detail,
+                agent=ids[0], reasons=(reasons[0],),
             )  # fmt: skip
             return
         ring_seconds = queue.config.ring_seconds
@@ -356,10 +355,10 @@ class Core:
         )  # fmt: skip
         if not self.options.keep_records:
             return
-        for agent_id in ids:
+        for agent_id, reason in zip(ids, reasons, strict=True):
             self.record(
                 now, Verb.OFFER, caller=entry.caller, queue=queue.queue_id, agent=agent_id,
-                position=queue.line.position(entry), detail=detail,
+                position=queue.line.position(entry), reasons=(reason,),
             )  # fmt: skip
 
     def reason(
@@ -396,15 +395,3 @@ class Core:
 def _meets(agent: AgentRuntime, needs: dict[str, int]) -> bool:
     skills = agent.skills
     return all(skills.get(skill, 0) >= level for skill, level in needs.items())
-
-
-def explain(reasons: list[OfferReason]) -> str:
-    """One line per decision for the record: who, and the figures the strategy looked at."""
-    parts = [
-        f"{r.rank}:{r.strategy} member#{r.member_priority} idle={r.idle_seconds:.0f}s "
-        f"talk={r.talk_seconds:.0f}s answered={r.answered}"
-        + (f" skills={dict(r.skills)}" if r.skills else "")
-        for r in reasons
-    ]
-    tie_break = reasons[0].tie_break if reasons else ""
-    return "; ".join(parts) + f" (order: {tie_break})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from hotline.acd.commands import OfferReason
 from hotline.acd.model import AgentId, CallerId, QueueId
 
 __all__ = ["Record", "Verb"]
@@ -45,8 +46,9 @@ class Record:
 
     ``position`` is the caller's place in line when the record was made (1 = next),
     ``original_position`` its place on joining; ``wait``, ``talk`` and ``ring`` are seconds;
-    ``reason`` is a pause reason, a leave reason or ``rejected``/``no_answer``; ``detail``
-    carries the routing explanation of an offer.
+    ``reason`` is a pause reason, a leave reason or ``rejected``/``no_answer``; ``reasons``
+    is the routing explanation of an offer (why this agent); ``detail`` free text such as
+    the caller's number. ``explain()`` renders a record for people.
     """
 
     time: float
@@ -60,4 +62,21 @@ class Record:
     talk: float | None = None
     ring: float | None = None
     reason: str | None = None
+    reasons: tuple[OfferReason, ...] = ()
     detail: str | None = None
+
+    def explain(self) -> str:
+        """One line for a supervisor: the record, and for an offer the figures behind it."""
+        who = " ".join(f"{k}={v}" for k, v in (("caller", self.caller), ("queue", self.queue),
+                                               ("agent", self.agent)) if v is not None)  # fmt: skip
+        line = f"{self.time:.1f} {self.verb.value} {who}"
+        for r in self.reasons:
+            line += (
+                f" [{r.strategy} rank {r.rank}: member #{r.member_priority},"
+                f" idle {r.idle_seconds:.0f} s, talk {r.talk_seconds:.0f} s,"
+                f" answered {r.answered}"
+                + (f", skills {dict(r.skills)}" if r.skills else "")
+                + (", sticky" if r.sticky else "")
+                + f"; order: {r.tie_break}]"
+            )
+        return line
