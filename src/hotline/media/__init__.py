@@ -3,8 +3,9 @@
 Call control uses one async object, :class:`MediaServer`, and never touches a socket::
 
     media = MediaServer(rtp_address="192.0.2.10", port_range=(20000, 29999),
-                        recordings_dir=Path("recordings"))
-    await media.start()                 # repairs recordings a crash left open, starts the clock
+                        recordings_dir=Path("recordings"), rtp_timeout=30.0,
+                        statistics_interval=None)   # seconds between LegStatistics events
+    repaired = await media.start()      # repairs recordings a crash left open, starts the clock
 
     # Legs (RFC 3264 offer/answer)
     leg, answer_sdp = await media.open_leg(offer_sdp)     # OfferRefused -> answer 488
@@ -35,11 +36,13 @@ Call control uses one async object, :class:`MediaServer`, and never touches a so
 
     # Events: DtmfReceived, PlaybackFinished, RtpTimeout, RecordingFinished, LegStatistics
     async for event in media.events(): ...                # or media.subscribe(callback)
+    event = await media.next_event()                      # one at a time
 
     media.metrics                                         # ticks, late ticks of the 20 ms clock
     await media.close()
 
-Two-party bridges relay each packet as it arrives (rewriting SSRC, sequence and timestamp, and
+A leg plays to its peer what a player gives it, else what its bridge gives it: the partner's
+packets, or the supervisor mix. Two-party bridges relay each packet as it arrives (rewriting SSRC, sequence and timestamp, and
 transcoding mu-law/A-law with a byte table); prompts, music, recordings and supervisor mixing
 run on the single 20 ms clock, with each tick's work batched across calls with numpy. The
 cores (``sdp``, ``negotiation``, ``rtp``, ``rtcp``, ``g711``, ``dtmf``, ``tone``, ``jitter``,

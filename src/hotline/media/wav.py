@@ -15,7 +15,7 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["WavError", "WavWriter", "read_wav", "repair_wav"]
+__all__ = ["WavError", "WavWriter", "read_wav", "repair_folder", "repair_wav"]
 
 log = logging.getLogger(__name__)
 
@@ -152,3 +152,15 @@ def repair_wav(path: Path) -> bool:
         file.write(struct.pack("<I", size))
     log.info("repaired WAV header of %s: %d bytes of audio", path.name, size)
     return True
+
+
+def repair_folder(folder: Path) -> list[Path]:
+    """Repair every WAV under ``folder`` (run at start-up); returns the files that changed."""
+    repaired = []
+    for path in sorted(folder.rglob("*.wav")):
+        try:
+            if repair_wav(path):
+                repaired.append(path)
+        except (WavError, OSError) as error:
+            log.warning("cannot repair recording %s: %s", path, error)
+    return repaired

@@ -30,7 +30,7 @@ from ..say import Language
 from ..sdp import SessionDescription, parse_sdp
 from ..session import RtpSession
 from ..tone import InbandDetector
-from ..wav import WavError, WavWriter, repair_wav
+from ..wav import WavWriter, repair_folder
 from .clock import ClockMetrics, MediaClock
 from .transport import PortPool, open_sockets
 
@@ -82,14 +82,7 @@ class MediaServer:
 
     async def start(self) -> list[Path]:
         """Repair recordings a crash left incomplete, then start the media clock."""
-        repaired = []
-        if self.recordings_dir is not None:
-            for path in sorted(self.recordings_dir.rglob("*.wav")):
-                try:
-                    if repair_wav(path):
-                        repaired.append(path)
-                except (WavError, OSError) as error:
-                    log.warning("cannot repair recording %s: %s", path, error)
+        repaired = repair_folder(self.recordings_dir) if self.recordings_dir else []
         self._clock.start()
         return repaired
 
