@@ -1,0 +1,120 @@
+"""The engine and the clock with explicit times: no sockets, no sleeping."""
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+
+from hotline.media.aio.clock import MediaClock
+from hotline.media.dtmf import DtmfDigit, DtmfSource
+from hotline.media.engine import Leg, MediaEngine
+from hotline.media.events import DtmfReceived, LegId, PlaybackFinished, PlaybackId, RtpTimeout
+from hotline.media.g711 import Law, decode
+from hotline.media.negotiation import NegotiatedAudio
+from hotline.media.player import Player, StopReason
+from hotline.media.rtp import build_rtp, parse_header
+from hotline.media.sdp import Direction
+from hotline.media.session import RtpSession
+
+
+class Wire:
+    """Collects what a leg sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.sent.append(data)
+
+
+def _leg(engine: MediaEngine, leg_id: int, law: Law = Law.PCMU) -> tuple[Leg, Wire]:
+    audio = NegotiatedAudio(
+        law=law,
+        payload_type=law.value,
+        telephone_event=101,
+        remote_host="192.0.2.1",
+        remote_port=4000,
+        ptime=20,
+        direction=Direction.SENDRECV,
+    )
+    wire = Wire()
+    leg = Leg(
+        leg_id=LegId(leg_id),
+        session=RtpSession(ssrc=leg_id, sequence=0, timestamp=0, audio=audio),
+        created=0.0,
+        transport=wire,
+    )
+    engine.legs[leg.leg_id] = leg
+    engine.refresh(leg)
+    return leg, wire
+
+
+def test_player_frames_go_out_one_per_tick_then_finish() -> None:
+    events: list = []
+    engine = MediaEngine(emit=events.append)
+    leg, wire = _leg(engine, 1, Law.PCMA)
+    clip = np.full(400, 1000, np.int16)
+    leg.player = Player(playback_id=7, clips=[clip])
+    engine.refresh(leg)
+    for tick in range(4):
+        engine.tick(tick * 0.02)
+    assert len(wire.sent) == 3  # 400 samples: two full frames and a padded one
+    headers = [parse_header(packet) for packet in wire.sent]
+    assert [h.payload_type for h in headers] == [8, 8, 8] and headers[0].marker
+    assert [h.timestamp for h in headers] == [0, 160, 320]
+    assert decode(wire.sent[0][12:], Law.PCMA).tolist() == [1008] * 160
+    assert events == [
+        PlaybackFinished(leg_id=LegId(1), playback_id=PlaybackId(7), reason=StopReason.FINISHED)
+    ]
+
+
+def test_timeout_fires_once_at_the_configured_silence() -> None:
+    events: list = []
+    engine = MediaEngine(emit=events.append, rtp_timeout=5.0)
+    leg, _ = _leg(engine, 1)
+    leg.session.receive(
+        build_rtp(
+            payload_type=0, sequence=1, timestamp=0, ssrc=9, payload=b"\xff" * 160, marker=False
+        ),
+        ("192.0.2.1", 4000),
+        1.0,
+    )
+    engine.housekeeping(5.9)
+    assert events == []
+    engine.housekeeping(6.1)
+    engine.housekeeping(7.0)
+    (timeout,) = events
+    assert isinstance(timeout, RtpTimeout) and timeout.silent_for == pytest.approx(5.1)
+
+
+def test_event_digits_interrupt_only_with_an_allowed_digit() -> None:
+    events: list = []
+    engine = MediaEngine(emit=events.append)
+    leg, _ = _leg(engine, 1)
+    leg.player = Player(playback_id=3, clips=[np.zeros(8000, np.int16)], interrupt_digits="#")
+    engine.refresh(leg)
+    end = bytes([1, 0x80 | 10, 0, 160])
+    leg.session.receive(
+        build_rtp(payload_type=101, sequence=1, timestamp=50, ssrc=9, payload=end, marker=True),
+        ("192.0.2.1", 4000),
+        0.0,
+    )
+    engine.digits_received(leg, leg.session.digits, DtmfSource.RFC4733)
+    assert leg.player is not None  # "1" is not an interrupt digit
+    engine.digits_received(leg, [DtmfDigit(digit="#", duration_ms=80)], DtmfSource.INFO)
+    assert leg.player is None
+    assert [type(e) for e in events] == [DtmfReceived, DtmfReceived, PlaybackFinished]
+
+
+async def test_clock_counts_late_ticks_and_catches_up() -> None:
+    ticks: list[float] = []
+    clock = MediaClock(ticks.append, interval=0.02, max_catch_up=3)
+    clock.start()
+    await asyncio.sleep(0.1)
+    time.sleep(0.07)  # the loop is blocked for three and a half frames
+    await asyncio.sleep(0.1)
+    clock.stop()
+    metrics = clock.metrics
+    assert metrics.late_ticks >= 2
+    assert 12 <= metrics.ticks + metrics.skipped_ticks <= 16  # the timeline is kept
