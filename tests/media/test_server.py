@@ -273,3 +273,34 @@ async def test_relay_resumes_forward_in_time_after_a_prompt(server) -> None:
 
 def _pending(server) -> list:
     return list(server._events._queue)  # peek without consuming
+
+
+async def test_ipv6_leg_on_loopback() -> None:
+    import socket
+
+    from hotline.media import MediaServer
+
+    try:
+        probe = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    loop = asyncio.get_running_loop()
+    received: list[bytes] = []
+
+    class Phone(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: object) -> None:
+            received.append(data)
+
+    transport, _ = await loop.create_datagram_endpoint(Phone, local_addr=("::1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    offer = (
+        f"v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\n"
+    )
+    async with MediaServer(rtp_address="::1", port_range=(41000, 41999)) as media:
+        leg, answer = await media.open_leg(offer)
+        assert "c=IN IP6 ::1" in answer
+        await media.play(leg, ["1"])
+        await _wait_for(lambda: len(received) > 3)
+    transport.close()
