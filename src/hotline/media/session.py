@@ -111,8 +111,9 @@ class RtpSession:
         """Take one RTP datagram; returns the packet to relay to ``relay_to``, if any.
 
         This runs for every packet of every call, so the common case (a plain header, the
-        negotiated audio format, a partner already relayed to) is written out inline, and the
-        statistics and jitter buffer work waits for the tick (:meth:`take_frame`).
+        negotiated audio format, an in-order packet, a partner already relayed to) is written
+        out inline; unusual packets take the general paths (``parse_header``,
+        ``ReceptionStatistics.update``, ``JitterBuffer.push``, :meth:`relayed`).
         """
         if len(data) > 12 and data[0] == 0x80:  # version 2, no padding, extension or CSRC
             second = data[1]
