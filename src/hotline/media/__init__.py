@@ -47,9 +47,8 @@ SSRC, sequence and timestamp, and transcoding mu-law/A-law with a byte table); p
 recordings and supervisor mixing run on the single 20 ms clock, with each tick's work batched
 across calls with numpy. The cores (``sdp``, ``negotiation``, ``rtp``, ``rtcp``, ``g711``,
 ``dtmf``, ``tone``, ``jitter``, ``mixer``, ``player``, ``wav``, ``session``, ``engine``) take
-explicit times and hold no
-sockets; ``hotline.media.aio`` owns the sockets and the clock. This package imports nothing
-else of hotline.
+explicit times and hold no sockets; ``hotline.media.aio`` owns the sockets and the clock. This
+package imports nothing else of hotline.
 """
 
 from .aio.clock import ClockMetrics
