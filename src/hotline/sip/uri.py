@@ -250,6 +250,9 @@ class NameAddress:
         address = _PARSED_ADDRESSES.get(text)
         if address is not None:
             return address
+        tagged = _with_new_tag(text)
+        if tagged is not None:
+            return tagged
         match = _NAME_ADDR.fullmatch(text)
         if match is None:
             address = cls._parse_slowly(text.strip(" \t"))
@@ -329,6 +332,26 @@ _NAME_ADDR = re.compile(
     r'[ \t]*(?:"((?:[^"\\]|\\.)*)"|([A-Za-z0-9\-.!%*_+`\'~ \t]*))[ \t]*<([^<> \t]+)>[ \t]*(;.*)?',
     re.S,
 )
+
+
+def _with_new_tag(text: str) -> NameAddress | None:
+    """``<value>;tag=<token>`` when ``<value>`` was seen before: a From or To with a fresh tag.
+
+    Every dialog has its own tag, so the whole text is new each time while what precedes the
+    tag repeats; the part before the tag is parsed (and shared) on its own, so it is read once
+    per phone. None when the text does not end with a plain tag, or the part before it is bad
+    or already has a tag.
+    """
+    head, separator, tag = text.rpartition(";tag=")
+    if not separator or TOKEN.fullmatch(tag) is None:
+        return None
+    try:
+        base = NameAddress.parse(head)
+    except SipParseError:
+        return None  # the whole text is read again, to say what is wrong with it
+    if find_param(base.parameters, "tag") is not None:
+        return None
+    return _new_name_address(base.uri, base.display_name, (*base.parameters, ("tag", tag)))
 
 
 def _token_display_name(text: str) -> str | None:
