@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from hotline.acd import (
     AcdError,
@@ -27,6 +27,8 @@ from hotline.acd import (
     Command,
     Connect,
     DialCallback,
+    Engine,
+    EngineOptions,
     Event,
     Leave,
     Offer,
@@ -59,9 +61,25 @@ QUEUES = ("q1", "q2", "q3")
 
 
 class EngineMachine(RuleBasedStateMachine):
+    by_sla = False
+
     def __init__(self) -> None:
         super().__init__()
-        self.engine = engine(
+        self.engine = self.build()
+        self.now = 0.0
+        self.joined: dict[CallerId, tuple[QueueId, int, int]] = {}  # queue, priority, order
+        self.left: dict[CallerId, int] = {}
+        self.ringing: dict[CallerId, set[AgentId]] = {}
+        self.on_call: dict[AgentId, CallerId] = {}
+        self.logged_in: dict[AgentId, set[QueueId]] = {AgentId(a): set() for a in AGENTS}
+        self.paused: set[AgentId] = set()
+        self.member_of = {AgentId(a): set(self.engine.member_queues(AgentId(a))) for a in AGENTS}
+        self.callbacks: set[CallerId] = set()
+        self.count = 0
+        self.join_time: dict[CallerId, float] = {}
+
+    def build(self) -> Engine:
+        return engine(
             queue("q1", members=("a1", "a2", "a3"), strategy="ring_all", wrap_up_seconds=5,
                   max_wait_seconds=200, auto_pause_after=3),
             queue("q2", members=("a3", "a4", "a5", "a1"), strategy="ring_progressively",
@@ -71,20 +89,6 @@ class EngineMachine(RuleBasedStateMachine):
                   ring_seconds=7, sticky_days=1),
             seed=5,
         )  # fmt: skip
-        self.now = 0.0
-        self.joined: dict[CallerId, tuple[QueueId, int, int]] = {}  # queue, priority, order
-        self.left: dict[CallerId, int] = {}
-        self.ringing: dict[CallerId, set[AgentId]] = {}
-        self.on_call: dict[AgentId, CallerId] = {}
-        self.logged_in: dict[AgentId, set[QueueId]] = {AgentId(a): set() for a in AGENTS}
-        self.paused: set[AgentId] = set()
-        self.member_of = {
-            AgentId(a): {q.queue_id for q in self.engine._core.queues.values()
-                         if AgentId(a) in q.position_of}
-            for a in AGENTS
-        }  # fmt: skip
-        self.callbacks: set[CallerId] = set()
-        self.count = 0
 
     # -- feeding events and mirroring the commands -------------------------------------
 
@@ -113,7 +117,7 @@ class EngineMachine(RuleBasedStateMachine):
                 assert not busy_with and agent not in self.on_call, f"{agent} double-booked"
                 assert queue_id in self.logged_in[agent], f"{agent} offered from {queue_id}"
                 assert agent not in self.paused, f"paused {agent} offered"
-            self.check_first_come_first_served(command.caller)
+            self.check_first_come_first_served(command.caller, agents)
             self.ringing.setdefault(command.caller, set()).update(agents)
         elif isinstance(command, CancelOffer):
             self.ringing.get(command.caller, set()).difference_update(command.agents)
@@ -132,25 +136,45 @@ class EngineMachine(RuleBasedStateMachine):
         self.left[caller] = self.left.get(caller, 0) + 1
         assert self.left[caller] == 1, f"{caller} left twice"
 
-    def check_first_come_first_served(self, caller: CallerId) -> None:
+    def check_first_come_first_served(self, caller: CallerId, agents: tuple[AgentId, ...]) -> None:
+        """No caller who ranks before ``caller`` waits unoffered in a queue of these agents.
+
+        The rank is the engine's documented order: queue priority, caller priority, then join
+        time (or SLA deadline with ``order_by_sla``), then arrival order.
+        """
+        rank = self.rank(caller)
+        for other in self.joined:
+            if other == caller or other in self.left or self.ringing.get(other):
+                continue
+            other_queue = self.joined[other][0]
+            if any(other_queue in self.logged_in[agent] for agent in agents):
+                assert self.rank(other) > rank, f"{caller} offered before {other}"
+
+    def rank(self, caller: CallerId) -> tuple[int, int, float, int]:
         queue_id, priority, order = self.joined[caller]
-        for other, (other_queue, other_priority, other_order) in self.joined.items():
-            if (other_queue, other_priority) != (queue_id, priority) or other_order >= order:
-                continue
-            if other in self.left or self.ringing.get(other):
-                continue
-            raise AssertionError(f"{caller} offered while earlier {other} waits unoffered")
+        config = self.engine.queue_config(queue_id)
+        deadline = self.join_time[caller] + (config.sla_seconds if self.by_sla else 0.0)
+        return (-config.priority, -priority, deadline, order)
 
     def waiting(self) -> list[CallerId]:
         return [c for c in self.joined if c not in self.left]
 
     # -- rules ------------------------------------------------------------------------
 
+    @initialize()
+    def everyone_logs_in(self) -> None:
+        # Start staffed: contention between queues comes within a few steps.
+        for name in AGENTS:
+            agent = AgentId(name)
+            self.logged_in[agent] |= self.member_of[agent]
+            assert self.send(login(name))
+
     @rule(q=st.sampled_from(QUEUES), priority=st.integers(0, 1), sticky=st.booleans())
     def caller_joins(self, q: str, priority: int, sticky: bool) -> None:
         self.count += 1
         caller = CallerId(f"c{self.count}")
         self.joined[caller] = (QueueId(q), priority, self.count)
+        self.join_time[caller] = self.now
         number = "555" if sticky else None
         if not self.send(join(caller, q, priority, number=number)):
             del self.joined[caller]
@@ -248,6 +272,25 @@ class EngineMachine(RuleBasedStateMachine):
         assert len(held) == len(set(held))
 
 
+class SlaOrderMachine(EngineMachine):
+    """The same rules with ``order_by_sla``: queues with different SLA thresholds and equal
+    priorities, so the order across queues is by deadline (join time + SLA)."""
+
+    by_sla = True
+
+    def build(self) -> Engine:
+        return engine(
+            queue("q1", members=("a1", "a2", "a3"), strategy="longest_waiting", sla_seconds=60,
+                  auto_pause_after=2),
+            queue("q2", members=("a3", "a4", "a5", "a1"), strategy="round_robin",
+                  sla_seconds=10, wrap_up_seconds=3),
+            queue("q3", members=("a5", "a2", "a4"), strategy="fewest_answered", sla_seconds=30,
+                  callback=CallbackOffer(after_seconds=15)),
+            options=EngineOptions(order_by_sla=True),
+            seed=9,
+        )  # fmt: skip
+
+
 EngineMachine.TestCase.settings = settings(
     max_examples=150,
     stateful_step_count=60,
@@ -255,3 +298,5 @@ EngineMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_engine_invariants = EngineMachine.TestCase
+SlaOrderMachine.TestCase.settings = EngineMachine.TestCase.settings
+test_sla_order_invariants = SlaOrderMachine.TestCase

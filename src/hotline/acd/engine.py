@@ -193,6 +193,16 @@ class Engine:
         entry: CallerEntry | None = self._core.callers.get(caller)
         return None if entry is None else entry.queue.line.position(entry)
 
+    def queue_config(self, queue_id: QueueId) -> QueueConfig:
+        return self._queue(queue_id).config
+
+    def member_queues(self, agent_id: AgentId) -> tuple[QueueId, ...]:
+        """The queues listing the agent as a member (those it logs in to by default)."""
+        agent = self._core.agents.get(agent_id)
+        if agent is None:
+            raise AcdError(f"unknown agent {agent_id}")
+        return tuple(agent.member_of)
+
     @property
     def queue_ids(self) -> tuple[QueueId, ...]:
         return tuple(self._core.queues)
