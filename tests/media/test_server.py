@@ -304,3 +304,25 @@ async def test_ipv6_leg_on_loopback() -> None:
         await media.play(leg, ["1"])
         await _wait_for(lambda: len(received) > 3)
     transport.close()
+
+
+async def test_send_dtmf_in_band_when_no_telephone_event(server) -> None:
+    from hotline.media.tone import InbandDetector, classify
+
+    peer = await make_peer()
+    offer = (
+        peer.offer()
+        .replace(" 101\r\n", "\r\n")
+        .replace("a=rtpmap:101 telephone-event/8000\r\n", "")
+        .replace("a=fmtp:101 0-16\r\n", "")
+    )
+    leg, answer = await server.open_leg(offer)
+    assert "telephone-event" not in answer
+    peer.answered(answer)
+    await server.send_dtmf(leg, "73")
+    await _events(server, PlaybackFinished)
+    samples = peer.audio()
+    detector = InbandDetector()
+    frames = samples[: len(samples) // 160 * 160].reshape(-1, 160)
+    presses = [detector.feed(d) for d in [*classify(frames), None]]
+    assert [p.digit for p in presses if p] == ["7", "3"]

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from .dtmf import DtmfDigit
 
-__all__ = ["DTMF_FREQUENCIES", "InbandDetector", "tone", "tone_power"]
+__all__ = ["DTMF_FREQUENCIES", "InbandDetector", "dtmf_tones", "tone", "tone_power"]
 
 DTMF_FREQUENCIES = (697.0, 770.0, 852.0, 941.0, 1209.0, 1336.0, 1477.0, 1633.0)
 _KEYPAD = ("123A", "456B", "789C", "*0#D")
@@ -50,6 +50,19 @@ def tone(
     """A sine tone at 8 kHz (for tests, the DTMF sender's in-band fallback and the prompts)."""
     n = np.arange(int(seconds * _RATE))
     return (amplitude * np.sin(2 * np.pi * frequency * n / _RATE + phase)).astype(np.int16)
+
+
+def dtmf_tones(digits: str, *, on: float = 0.1, off: float = 0.06) -> npt.NDArray[np.int16]:
+    """Dual tones for ``digits`` (Q.23 frequencies), ``on`` seconds each, ``off`` apart."""
+    parts = []
+    for digit in digits.upper():
+        row = next((index for index, keys in enumerate(_KEYPAD) if digit in keys), None)
+        if row is None:
+            raise ValueError(f"not a DTMF digit: {digit!r}")
+        column = _KEYPAD[row].index(digit)
+        pair = tone(DTMF_FREQUENCIES[row], on, 7000) + tone(DTMF_FREQUENCIES[4 + column], on, 7000)
+        parts += [pair.astype(np.int16), np.zeros(int(off * _RATE), np.int16)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int16)
 
 
 def classify(frames: npt.NDArray[np.int16]) -> list[str | None]:

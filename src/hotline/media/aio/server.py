@@ -29,7 +29,7 @@ from ..recorder import Recording
 from ..say import Language
 from ..sdp import SessionDescription, parse_sdp
 from ..session import RtpSession
-from ..tone import InbandDetector
+from ..tone import InbandDetector, dtmf_tones
 from ..wav import WavWriter, repair_folder
 from .clock import ClockMetrics, MediaClock
 from .transport import PortPool, open_sockets
@@ -257,9 +257,19 @@ class MediaServer:
         self._engine.digits_received(self._leg(leg_id), [pressed], DtmfSource.INFO)
 
     async def send_dtmf(self, leg_id: LegId, digits: str) -> None:
-        """Send digits to the leg's peer as RFC 4733 events (audio pauses meanwhile)."""
+        """Send digits to the leg's peer as RFC 4733 events (audio pauses meanwhile).
+
+        A peer that did not negotiate telephone-event gets the tones in-band instead, played
+        like a prompt (it replaces the leg's current playback).
+        """
         leg = self._leg(leg_id)
-        leg.sender.send(digits)
+        audio = leg.session.audio
+        if audio is None or audio.telephone_event is not None:
+            leg.sender.send(digits)
+        else:
+            self._engine.stop_player(leg, StopReason.STOPPED)
+            playback_id = PlaybackId(next(self._ids))
+            leg.player = Player(playback_id=playback_id, clips=[dtmf_tones(digits)])
         self._engine.refresh(leg)
 
     # -- bridges -----------------------------------------------------------------------------
