@@ -7,10 +7,14 @@ import logging
 import secrets
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvloop
 
 from hotline.config import Config, parse_host_port
+from hotline.events import EventBus
+from hotline.media import MediaServer
+from hotline.pbx import Pbx
 from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
 from hotline.sip.location import InMemoryLocationService, LocationService
@@ -29,9 +33,17 @@ class Hotline:
     config: Config
     sip: SipEndpoint
     location: LocationService
+    media: MediaServer
+    pbx: Pbx
+    bus: EventBus
 
     async def start(self) -> None:
+        repaired = await self.media.start()
+        for path in repaired:
+            log.info("repaired recording %s", path)
+        self.pbx.install()
         await self.sip.start()
+        self.pbx.start()
         log.info(
             "SIP listening on %s port %d (UDP and TCP), domain %s",
             self.sip.transport.host,
@@ -40,7 +52,9 @@ class Hotline:
         )
 
     async def close(self) -> None:
+        await self.pbx.close()  # BYE and CANCEL go out while the transport is still open
         await self.sip.close()
+        await self.media.close()
 
 
 def build(config: Config) -> Hotline:
@@ -71,7 +85,15 @@ def build(config: Config) -> Hotline:
         default_expires=security.default_register_expires,
         aliases=[host],  # phones set up with the server's address instead of the domain
     )
-    return Hotline(config=config, sip=SipEndpoint(host, port, registrar), location=location)
+    sip = SipEndpoint(host, port, registrar)
+    media = MediaServer(
+        rtp_address=config.media.rtp_address,
+        port_range=config.media.port_range,
+        recordings_dir=Path(config.server.data_dir) / "recordings",
+    )
+    bus = EventBus()
+    pbx = Pbx(config, sip, media, location, authenticator, limiter, bus=bus)
+    return Hotline(config=config, sip=sip, location=location, media=media, pbx=pbx, bus=bus)
 
 
 async def _serve(config: Config) -> None:

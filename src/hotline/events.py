@@ -1,0 +1,94 @@
+"""Typed event records and the in-process bus.
+
+Call control publishes what happened to calls and agents here; the store, the web pages and
+the notifiers subscribe. Publishing is synchronous and in order: a subscriber sees events in
+the order they happened, and one that raises is logged without stopping the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = [
+    "AgentStateChanged",
+    "CallAnswered",
+    "CallEnded",
+    "CallStarted",
+    "Event",
+    "EventBus",
+    "QueueCallConnected",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallStarted:
+    """A call arrived: ``caller`` dialled ``destination`` (from an extension or a trunk)."""
+
+    call_id: str
+    caller: str
+    destination: str
+    trunk: str | None = None
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallAnswered:
+    """The call was answered by ``answered_by`` (an extension, or Hotline itself)."""
+
+    call_id: str
+    answered_by: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueCallConnected:
+    """The ACD connected a queue caller with an agent after ``wait_seconds``."""
+
+    call_id: str
+    queue: str
+    agent: str
+    wait_seconds: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnded:
+    """The call is over; ``cause`` says how (``normal``, ``busy``, ``no_answer`` ...)."""
+
+    call_id: str
+    cause: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStateChanged:
+    """An agent logged in or out, paused (with a reason) or unpaused."""
+
+    agent: str
+    change: str
+    reason: str | None = None
+    at: float
+
+
+Event = CallStarted | CallAnswered | QueueCallConnected | CallEnded | AgentStateChanged
+
+
+@dataclass(slots=True)
+class EventBus:
+    """Synchronous publish/subscribe; subscribers get every event."""
+
+    _subscribers: list[Callable[[Event], None]] = field(default_factory=list)
+
+    def subscribe(self, callback: Callable[[Event], None]) -> None:
+        self._subscribers.append(callback)
+
+    def publish(self, event: Event) -> None:
+        for callback in self._subscribers:
+            try:
+                callback(event)
+            except Exception:  # a broken subscriber must not break call control
+                log.exception("event subscriber failed on %r", event)

@@ -1,0 +1,304 @@
+"""Queue calls: the ACD engine's commands carried out over SIP and media, and what happens
+on the phones fed back to it as events.
+
+The caller is answered, hears the queue's welcome prompt and music on hold, and position and
+wait announcements in the queue's language. Each ``Offer`` rings the chosen agents' phones
+(several at once for ring-all and by-threes); the first 2xx is reported as ``OfferAnswered``
+and the engine's ``Connect`` bridges it, its ``CancelOffer`` hangs up the others. ``Leave``
+sends a caller who waited too long to the queue's failover. The engine runs on the loop's
+monotonic clock; its ``WakeAt`` becomes one ``call_at``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import TYPE_CHECKING
+
+from hotline import acd
+from hotline.acd import AcdError, AgentId, CallerId, QueueId
+from hotline.config import Config, QueueConfig
+from hotline.events import QueueCallConnected
+from hotline.media import PlaybackFinished, PlaybackId, StopReason, say_duration, say_number
+from hotline.pbx.legs import OutboundLeg
+
+if TYPE_CHECKING:
+    from hotline.pbx.b2bua import Pbx
+    from hotline.pbx.calls import Call
+
+__all__ = ["QueueService", "build_engine"]
+
+log = logging.getLogger(__name__)
+
+
+def build_engine(config: Config) -> acd.Engine:
+    """The ACD engine for the configured queues and agent extensions."""
+    agents = [
+        acd.AgentConfig(agent_id=AgentId(e.number), name=e.name)
+        for e in config.extensions
+        if e.agent
+    ]
+    return acd.Engine([_queue(q) for q in config.queues], agents)
+
+
+def _queue(queue: QueueConfig) -> acd.QueueConfig:
+    every = queue.announce_position_every
+    announcements = None
+    if every is not None:
+        announcements = acd.Announcements(
+            position=True,
+            estimated_wait=queue.announce_estimated_wait,
+            every_seconds=every,
+            first_after_seconds=every,  # the welcome prompt comes first
+        )
+    return acd.QueueConfig(
+        queue_id=QueueId(queue.number),
+        name=queue.name,
+        number=queue.number,
+        strategy=queue.strategy,
+        members=tuple(acd.Member(agent=AgentId(agent)) for agent in queue.agents),
+        ring_seconds=queue.ring_timeout,
+        max_wait_seconds=queue.max_wait,
+        failover=None if queue.failover == "hangup" else queue.failover,
+        wrap_up_seconds=queue.wrap_up,
+        max_callers=queue.max_callers,
+        join_empty=queue.join_empty,
+        leave_when_empty=queue.leave_when_empty,
+        priority=queue.priority,
+        sla_seconds=queue.sla_seconds,
+        announcements=announcements,
+        auto_pause_after=queue.auto_pause_after_misses,
+    )
+
+
+class QueueService:
+    """The ACD engine wired to calls."""
+
+    def __init__(self, pbx: Pbx) -> None:
+        self.pbx = pbx
+        self.engine = build_engine(pbx.config)
+        self.languages = {queue.number: queue.language for queue in pbx.config.queues}
+        self._callers: dict[CallerId, Call] = {}
+        self._offers: dict[tuple[CallerId, AgentId], list[OutboundLeg]] = {}
+        self._prompts: dict[CallerId, PlaybackId] = {}
+        self._events: deque[acd.Event] = deque()
+        self._running = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def start(self) -> None:
+        for extension in self.pbx.config.extensions:
+            if extension.always_logged_in:
+                self.feed(acd.AgentLoggedIn(agent=AgentId(extension.number)))
+                log.info("agent %s logged in (always_logged_in)", extension.number)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def feed(self, event: acd.Event) -> None:
+        """Hand an event to the engine and carry out its commands. Events caused while
+        commands run wait their turn, so the engine is never entered twice."""
+        self._events.append(event)
+        if self._running:
+            return
+        self._running = True
+        try:
+            while self._events:
+                self._handle(self._events.popleft())
+        finally:
+            self._running = False
+
+    def _handle(self, event: acd.Event) -> None:
+        try:
+            commands = self.engine.handle(event, self.now())
+        except AcdError as error:
+            log.info("ACD refused %s: %s", type(event).__name__, error)
+            return
+        for command in commands:
+            self._execute(command)
+
+    def _execute(self, command: acd.Command) -> None:
+        if isinstance(command, acd.Offer):
+            self._offer(command)
+        elif isinstance(command, acd.CancelOffer):
+            self._cancel(command.caller, command.agents)
+        elif isinstance(command, acd.Connect):
+            self._connect(command)
+        elif isinstance(command, acd.Leave):
+            self._leave(command)
+        elif isinstance(command, acd.PlayAnnouncement):
+            self._announce(command)
+        elif isinstance(command, acd.PauseAgent):
+            log.info("agent %s paused by the ACD (%s)", command.agent, command.reason)
+        elif isinstance(command, acd.WakeAt):
+            self._wake_at(command.at)
+        else:
+            log.info("ACD command not used by call control: %r", command)
+
+    def _wake_at(self, at: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().call_at(at, self.feed, acd.TimerFired())
+
+    # -- callers -----------------------------------------------------------------------------
+
+    def join(self, call: Call, queue: str) -> None:
+        """An answered caller enters ``queue``: welcome prompt, then music on hold."""
+        caller = CallerId(call.id)
+        call.queue = queue
+        self._callers[caller] = call
+        log.info("queue %s: call %s from %s joined", queue, call.id, call.caller)
+        self._play(call, ["welcome"])
+        self.feed(acd.CallerJoined(caller=caller, queue=QueueId(queue), number=call.caller))
+
+    def _play(self, call: Call, items: list[str]) -> None:
+        media, queue = call.inbound.media, call.queue
+        if media is None or queue is None:
+            return
+        language = self.languages.get(queue, "en")
+
+        async def play() -> None:
+            playback = await self.pbx.media.play(media, items, language=language)
+            self._prompts[CallerId(call.id)] = playback
+
+        call.spawn(play())
+
+    def playback_finished(self, call: Call, event: PlaybackFinished) -> None:
+        """After a prompt the waiting caller hears music again."""
+        caller = CallerId(call.id)
+        if self._prompts.get(caller) != event.playback_id or event.reason is StopReason.STOPPED:
+            return
+        del self._prompts[caller]
+        if caller in self._callers and call.inbound.media is not None:
+            call.spawn(self._moh(call))
+
+    async def _moh(self, call: Call) -> None:
+        if call.inbound.media is not None and not call.ended:
+            await self.pbx.media.play_moh(call.inbound.media)
+
+    def _announce(self, command: acd.PlayAnnouncement) -> None:
+        call = self._callers.get(command.caller)
+        if call is None or call.queue is None:
+            return
+        language = self.languages.get(call.queue, "en")
+        items: list[str] = []
+        if command.position is not None:
+            items += ["caller_number", *say_number(command.position, language)]
+        if command.estimated_wait_seconds is not None:
+            items += ["estimated_wait", *say_duration(command.estimated_wait_seconds, language)]
+        if items:
+            self._play(call, items)
+
+    def _leave(self, command: acd.Leave) -> None:
+        call = self._callers.pop(command.caller, None)
+        self._prompts.pop(command.caller, None)
+        if call is None or command.reason is acd.LeaveReason.ABANDON:
+            return
+        self._cancel_all(command.caller)
+        log.info(
+            "queue %s: call %s left (%s) after %.1f s, to %s",
+            command.queue,
+            call.id,
+            command.reason.value,
+            command.wait_seconds,
+            command.destination or "hangup",
+        )
+        call.queue = None
+        self.pbx.failover(call, command.destination)
+
+    # -- offers to agents ------------------------------------------------------------------
+
+    def _offer(self, command: acd.Offer) -> None:
+        call = self._callers.get(command.caller)
+        for agent in command.agents:
+            bindings = self.pbx.contacts(agent)
+            if call is None or not bindings:
+                log.info("queue %s: agent %s has no registered phone", command.queue, agent)
+                self.feed(acd.OfferRejected(caller=command.caller, agent=agent))
+                continue
+            log.info("queue %s: offering call %s to agent %s", command.queue, call.id, agent)
+            self._offers[(command.caller, agent)] = []
+            call.spawn(self._ring(call, command.caller, agent))
+
+    async def _ring(self, call: Call, caller: CallerId, agent: AgentId) -> None:
+        legs = await call.ring(agent, self.pbx.contacts(agent), label=agent)
+        if (caller, agent) in self._offers:
+            self._offers[(caller, agent)] = legs
+        else:  # withdrawn while the legs were being set up
+            for leg in legs:
+                call.fork.cancel(leg)
+                leg.hang_up()
+
+    def _cancel(self, caller: CallerId, agents: tuple[AgentId, ...]) -> None:
+        call = self._callers.get(caller)
+        for agent in agents:
+            for leg in self._offers.pop((caller, agent), []):
+                if call is not None and leg is call.peer:
+                    continue
+                if call is not None:
+                    call.fork.cancel(leg)
+                leg.hang_up()
+
+    def _cancel_all(self, caller: CallerId) -> None:
+        agents = tuple(agent for (c, agent) in self._offers if c == caller)
+        self._cancel(caller, agents)
+
+    def agent_answered(self, call: Call, leg: OutboundLeg) -> bool:
+        """An agent's phone answered first: True when the engine connects it."""
+        caller, agent = CallerId(call.id), AgentId(leg.label)
+        self.feed(acd.OfferAnswered(caller=caller, agent=agent))
+        if call.agent == agent:
+            return True
+        call.fork.withdraw(leg)
+        leg.hang_up()
+        return False
+
+    def _connect(self, command: acd.Connect) -> None:
+        call = self._callers.pop(command.caller, None)
+        if call is None:
+            return
+        self._offers.pop((command.caller, command.agent), None)
+        self._prompts.pop(command.caller, None)
+        call.agent = command.agent
+        call.queue = None
+        log.info(
+            "queue %s: call %s connected to agent %s after %.1f s",
+            command.queue,
+            call.id,
+            command.agent,
+            command.wait_seconds,
+        )
+        self.pbx.bus.publish(
+            QueueCallConnected(
+                call_id=call.id,
+                queue=command.queue,
+                agent=command.agent,
+                wait_seconds=command.wait_seconds,
+                at=self.pbx.wall(),
+            )
+        )
+
+    def branch_failed(self, call: Call, leg: OutboundLeg, status: int) -> None:
+        """A ringing agent phone failed (busy, declined, timeout): when all of that agent's
+        phones failed, the agent declined the offer."""
+        caller, agent = CallerId(call.id), AgentId(leg.label)
+        legs = self._offers.get((caller, agent))
+        if legs is None or not all(other.ended for other in legs):
+            return
+        del self._offers[(caller, agent)]
+        log.info("call %s: agent %s did not take the offer (%d)", call.id, agent, status)
+        self.feed(acd.OfferRejected(caller=caller, agent=agent))
+
+    def call_ended(self, call: Call, *, by_agent: bool) -> None:
+        caller = CallerId(call.id)
+        if self._callers.pop(caller, None) is not None:
+            self._prompts.pop(caller, None)
+            self._cancel_all(caller)
+            log.info("queue %s: call %s abandoned", call.queue, call.id)
+            self.feed(acd.CallerAbandoned(caller=caller))
+        elif call.agent is not None:
+            self.feed(acd.CallEnded(agent=AgentId(call.agent), by_agent=by_agent))

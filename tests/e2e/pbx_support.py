@@ -1,0 +1,138 @@
+"""Helpers for the call tests: a ``hotline serve`` with agents and queues, SIPp phones.
+
+Phones are SIPp processes: one registers an extension from a port (``register.xml``), then
+another listens on that same port as the phone (UAS scenarios), so Hotline's INVITEs reach it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.testing.harness import SCENARIOS, HotlineProcess, free_udp_tcp_port, require_sipp
+
+AGENTS = ("101", "102", "103", "104")
+
+
+def extensions(always: tuple[str, ...] = AGENTS) -> str:
+    text = ""
+    for number in (*AGENTS, "200"):
+        agent = number in AGENTS
+        text += (
+            f'[[extensions]]\nnumber = "{number}"\npassword = "s3cret-{number}"\n'
+            f"agent = {'true' if agent else 'false'}\n"
+            f"always_logged_in = {'true' if number in always else 'false'}\n\n"
+        )
+    return text
+
+
+def start_server(tmp_path: Path, body: str) -> HotlineProcess:
+    """``hotline serve`` with ``body`` (extensions, queues ...) on free ports."""
+    port = free_udp_tcp_port()
+    low = 30000 + (os.getpid() % 100) * 200
+    config = tmp_path / "hotline.toml"
+    config.write_text(
+        f'[server]\nsip_listen = "127.0.0.1:{port}"\ndata_dir = "{tmp_path / "data"}"\n'
+        f'domain = "hotline.local"\n\n[media]\nrtp_ports = "{low}-{low + 199}"\n\n{body}'
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hotline.cli", "serve", "--config", str(config)],
+        stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    server = HotlineProcess(process, "127.0.0.1", port)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            server.log_lines.append(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    server.wait_for_log("hotline ready")
+    return server
+
+
+@dataclass
+class Sipp:
+    process: subprocess.Popen[str]
+    name: str
+
+    def wait(self, timeout: float = 30.0) -> tuple[int, str]:
+        out, _ = self.process.communicate(timeout=timeout)
+        return self.process.returncode, out
+
+
+def sipp(
+    server: HotlineProcess,
+    tmp_path: Path,
+    scenario: str,
+    *,
+    user: str,
+    port: int | None = None,
+    service: str | None = None,
+    pause_ms: int = 0,
+    extra: tuple[str, ...] = (),
+    timeout: int = 20,
+) -> Sipp:
+    """Start SIPp with ``scenario`` as extension ``user`` (password s3cret-<user>)."""
+    binary = require_sipp()
+    fields = tmp_path / f"fields-{user}.csv"
+    fields.write_text(f"SEQUENTIAL\n{user};hotline.local;s3cret-{user}\n")
+    port = port or free_udp_tcp_port()
+    uas = service is None and "agent" in scenario
+    command = [
+        binary, f"{server.host}:{server.sip_port}", "-sf", str(SCENARIOS / scenario),
+        "-inf", str(fields), "-t", "u1", "-m", "1",
+        "-i", "127.0.0.1", "-mi", "127.0.0.1", "-ci", "127.0.0.1",
+        "-p", str(port), "-mp", str(free_udp_tcp_port()), "-cp", str(free_udp_tcp_port()),
+        "-au", user, "-ap", f"s3cret-{user}",
+        "-timeout", f"{timeout}s", "-timeout_error", "-nostdin", "-d", str(pause_ms),
+    ]  # fmt: skip
+    if service is not None:
+        command += ["-s", service, "-auth_uri", f"{service}@hotline.local"]
+    else:
+        command += ["-auth_uri", "hotline.local"]
+    if uas:
+        command += ["-rtp_echo"]
+    command += list(extra)
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    return Sipp(process, f"{scenario} as {user}")
+
+
+def phone(
+    server: HotlineProcess, tmp_path: Path, user: str, scenario: str, pause_ms: int = 0, **kw: int
+) -> Sipp:
+    """Register ``user`` from a fresh port, then answer calls there with ``scenario``."""
+    port = free_udp_tcp_port()
+    registration = sipp(server, tmp_path, "register.xml", user=user, port=port)
+    code, out = registration.wait()
+    assert code == 0, out
+    return sipp(server, tmp_path, scenario, user=user, port=port, pause_ms=pause_ms, **kw)
+
+
+def call(
+    server: HotlineProcess, tmp_path: Path, user: str, number: str, hold_ms: int, timeout: int = 20
+) -> Sipp:
+    return sipp(
+        server, tmp_path, "pbx_caller.xml", user=user, service=number, pause_ms=hold_ms,
+        timeout=timeout,
+    )  # fmt: skip
+
+
+def media_counts(log: str, call_id: str) -> list[tuple[int, int]]:
+    """(received, sent) packets of each media leg of a call, from Hotline's log."""
+    pattern = rf"call {call_id}: media leg \d+ received (\d+) packets, sent (\d+)"
+    return [(int(a), int(b)) for a, b in re.findall(pattern, log)]
+
+
+def call_ids(log: str) -> list[str]:
+    return re.findall(r"call (c\d+): \S+ -> ", log)

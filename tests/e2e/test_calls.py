@@ -1,0 +1,41 @@
+"""Calls through Hotline's B2BUA over loopback with SIPp: extension to extension, the echo
+test, digest 407 for every INVITE, unknown numbers, strangers refused."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hotline.testing.harness import HotlineProcess
+
+from .pbx_support import call, call_ids, extensions, media_counts, phone, start_server
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[HotlineProcess]:
+    hotline = start_server(tmp_path, extensions(always=()))
+    yield hotline
+    assert hotline.stop() == 0, hotline.log_text()
+
+
+def _wait_for(server: HotlineProcess, text: str, timeout: float = 5.0) -> None:
+    server.wait_for_log(text, timeout)
+
+
+def test_extension_to_extension_with_audio_both_ways(server: HotlineProcess, tmp_path: Path) -> None:
+    callee = phone(server, tmp_path, "102", "pbx_agent_answer.xml", pause_ms=300)
+    caller = call(server, tmp_path, "101", "102", hold_ms=1500)
+    code, out = caller.wait()
+    assert code == 0, out + server.log_text()
+    code, out = callee.wait()
+    assert code == 0, out + server.log_text()
+    [call_id] = call_ids(server.log_text())
+    _wait_for(server, f"call {call_id} ended")
+    time.sleep(0.3)
+    counts = media_counts(server.log_text(), call_id)
+    assert len(counts) == 2, server.log_text()
+    for received, sent in counts:
+        assert received > 20 and sent > 20, counts  # the caller's audio, echoed by the callee
