@@ -95,6 +95,15 @@ _SIMPLE_PARAMS = re.compile(
 )
 
 
+def split_simple_params(text: str) -> Parameters:
+    """``;name=value`` pairs already checked to hold no LWS and no quotes."""
+    pairs: list[tuple[str, str | None]] = []
+    for piece in text[1:].split(";"):
+        name, equals, value = piece.partition("=")
+        pairs.append((name.lower(), value if equals else None))
+    return tuple(pairs)
+
+
 def parse_generic_params(text: str, what: str) -> Parameters:
     """``*( SEMI generic-param )`` with LWS around ``;`` and ``=`` (§25.1).
 
@@ -104,11 +113,7 @@ def parse_generic_params(text: str, what: str) -> Parameters:
     if not text:
         return ()
     if _SIMPLE_PARAMS.fullmatch(text):
-        simple: list[tuple[str, str | None]] = []
-        for piece in text[1:].split(";"):
-            name, equals, value = piece.partition("=")
-            simple.append((name.lower(), value if equals else None))
-        return tuple(simple)
+        return split_simple_params(text)
     pairs: list[tuple[str, str | None]] = []
     position, end = 0, len(text.rstrip(" \t"))
     while position < end:

@@ -19,6 +19,7 @@ from hotline.sip._grammar import (
     format_params,
     parse_generic_params,
     set_params,
+    split_simple_params,
     split_top_level,
 )
 from hotline.sip.errors import SipParseError
@@ -226,6 +227,11 @@ _VIA = re.compile(
     r"([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9\-.]+))"
     r"(?:[ \t]*:[ \t]*([0-9]{1,5}))?"
 )
+# What phones send: no LWS, token parameters. Anything else takes the general expression.
+_PLAIN_VIA = re.compile(
+    r"SIP/2\.0/([A-Za-z]+) (?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9\-.]+))(?::([0-9]{1,5}))?"
+    r"((?:;[A-Za-z0-9\-.!%*_+`'~]+(?:=[A-Za-z0-9\-.!%*_+`'~]+)?)*)"
+)
 # received (§20.42): an IPv4 or IPv6 address, the latter written without brackets.
 _IP_ADDRESS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*")
 
@@ -242,16 +248,25 @@ class Via:
     @classmethod
     def parse(cls, text: str) -> Via:
         """Parse one via-parm, LWS allowed around ``/``, ``:`` and ``;``. Raises SipParseError."""
-        match = _VIA.match(text.strip(" \t"))
-        if match is None:
-            raise SipParseError(f"Bad Via {text.strip()[:40]!r}")
-        protocol, _version, transport, ipv6, host, port_text = match.groups()
-        if protocol.upper() != "SIP":
-            raise SipParseError(f"Bad Via: protocol {protocol[:10]} is not SIP")
+        plain = _PLAIN_VIA.fullmatch(text)
+        if plain is not None:
+            transport, ipv6, host, port_text, param_text = plain.groups()
+        else:
+            text = text.strip(" \t")
+            match = _VIA.match(text)
+            if match is None:
+                raise SipParseError(f"Bad Via {text[:40]!r}")
+            protocol, _version, transport, ipv6, host, port_text = match.groups()
+            if protocol.upper() != "SIP":
+                raise SipParseError(f"Bad Via: protocol {protocol[:10]} is not SIP")
+            param_text = text[match.end() :]
         port = int(port_text) if port_text else None
         if port is not None and port > 65535:
             raise SipParseError(f"Bad Via port {port}")
-        params = parse_generic_params(text.strip(" \t")[match.end() :], "Via")
+        if plain is not None:
+            params = split_simple_params(param_text) if param_text else ()
+        else:
+            params = parse_generic_params(param_text, "Via")
         for name, value in params:
             if name == "branch" and not value:
                 raise SipParseError("Bad Via: empty branch")
