@@ -145,6 +145,14 @@ async def server(tmp_path) -> AsyncIterator[MediaServer]:
     await media.close()
 
 
+@pytest.fixture
+def seen(server: MediaServer) -> list:
+    """Every event the server emits, collected by a subscribed callback."""
+    events: list = []
+    server.subscribe(events.append)
+    return events
+
+
 @pytest.fixture(autouse=True)
 async def close_peers() -> AsyncIterator[None]:
     """Close every test peer's sockets at the end of its test, on the test's own loop."""

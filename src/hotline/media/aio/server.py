@@ -32,13 +32,12 @@ from ..session import RtpSession
 from ..tone import InbandDetector, dtmf_tones
 from ..wav import WavWriter, repair_folder
 from .clock import ClockMetrics, MediaClock
+from .stream import EventStream
 from .transport import PortPool, open_sockets
 
 __all__ = ["MediaServer", "UnknownId"]
 
 log = logging.getLogger(__name__)
-# Events kept for events() when nobody consumes them yet; older ones are dropped beyond this.
-_EVENT_BACKLOG = 10_000
 
 
 class UnknownId(KeyError):
@@ -66,12 +65,12 @@ class MediaServer:
         self.laws = laws
         self._pool = PortPool(port_range)
         self._jitter = jitter_ms * 8
+        self._stream = EventStream()
+        self._emit = self._stream.emit
         self._engine = MediaEngine(
             emit=self._emit, rtp_timeout=rtp_timeout, statistics_interval=statistics_interval
         )
         self._clock = MediaClock(self._engine.tick)
-        self._events: asyncio.Queue[MediaEvent] = asyncio.Queue(maxsize=_EVENT_BACKLOG)
-        self._callbacks: list[Callable[[MediaEvent], None]] = []
         self._ids = itertools.count(1)
         self._offers: dict[LegId, SessionDescription] = {}
         self._ports: dict[LegId, int] = {}
@@ -109,27 +108,17 @@ class MediaServer:
 
     # -- events ------------------------------------------------------------------------------
 
-    def _emit(self, event: MediaEvent) -> None:
-        try:
-            self._events.put_nowait(event)
-        except asyncio.QueueFull:
-            # Nobody reads events() (call control may use subscribe only): keep the newest.
-            self._events.get_nowait()
-            self._events.put_nowait(event)
-        for callback in self._callbacks:
-            callback(event)
-
     def subscribe(self, callback: Callable[[MediaEvent], None]) -> None:
         """Call ``callback`` for every event, synchronously, as it happens."""
-        self._callbacks.append(callback)
+        self._stream.callbacks.append(callback)
 
-    async def events(self) -> AsyncIterator[MediaEvent]:
+    def events(self) -> AsyncIterator[MediaEvent]:
         """Every event, in order, for one consumer: ``async for event in server.events()``."""
-        while True:
-            yield await self._events.get()
+        return self._stream.iterate()
 
     async def next_event(self) -> MediaEvent:
-        return await self._events.get()
+        """The next event (for a consumer that awaits them one by one)."""
+        return await self._stream.queue.get()
 
     # -- legs --------------------------------------------------------------------------------
 
