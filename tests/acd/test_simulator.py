@@ -74,6 +74,13 @@ def test_ring_delay_delays_every_answer() -> None:
     assert stats.asa_seconds == pytest.approx(4.0)
 
 
+def test_progress_is_reported_every_simulated_hour() -> None:
+    hours: list[float] = []
+    scenario = single_queue(agents=3, calls_per_hour=30, handle_seconds=180, hours=5)
+    simulate(scenario, seed=1, progress=hours.append)
+    assert [round(h) for h in hours] == [1, 2, 3, 4, 5]
+
+
 def test_scenario_file_with_groups_shifts_and_two_queues() -> None:
     scenario = parse_scenario(SCENARIO)
     assert [q.queue_id for q in scenario.queues] == ["sales", "support"]

@@ -237,6 +237,8 @@ def simulate(
     simulation = _Simulation(scenario, seed)
     simulation.start()
     simulation.run(progress)
+    if progress is not None:
+        progress(scenario.hours)
     end = scenario.hours * HOUR
     engine = simulation.engine
     stats = {queue_id: engine.queue_stats(queue_id, end) for queue_id in engine.queue_ids}

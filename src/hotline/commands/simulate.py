@@ -22,7 +22,7 @@ from hotline.acd.strategies import strategy_names
 _SUMMARY = (
     "offered", "answered", "abandoned", "timed_out", "p_wait", "asa_seconds",
     "service_level", "abandon_rate", "service_level_answered", "service_level_with_abandons",
-    "short_abandoned", "average_handle_seconds",
+    "short_abandoned", "average_handle_seconds", "estimate_mean_abs_error", "estimate_bias",
 )  # fmt: skip
 
 
@@ -100,7 +100,7 @@ def _run(scenario: Scenario, args: argparse.Namespace) -> SimulationResult:
     with tqdm(total=round(scenario.hours), unit="h", desc="simulating") as bar:
 
         def update(hours: float) -> None:
-            bar.update(1)
+            bar.update(round(hours) - bar.n)
 
         return simulate(scenario, seed=args.seed, progress=update)
 
@@ -143,6 +143,9 @@ def _totals(stats: list[QueueStats]) -> dict[str, Any]:
         ),
         "abandon_rate": abandoned / offered if offered else None,
         "average_handle_seconds": weighted("average_handle_seconds", lambda s: s.answered),
+        # How far the engine's estimated wait (given at join) was from the real wait.
+        "estimate_mean_abs_error": weighted("estimate_mean_abs_error", lambda s: s.answered),
+        "estimate_bias": weighted("estimate_bias", lambda s: s.answered),
     }
 
 
