@@ -13,6 +13,7 @@ from ..engine import Leg
 __all__ = ["PortPool", "RtcpProtocol", "RtpProtocol", "open_sockets"]
 
 log = logging.getLogger(__name__)
+_monotonic = time.monotonic
 
 
 class RtpProtocol(asyncio.DatagramProtocol):
@@ -25,7 +26,9 @@ class RtpProtocol(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         leg = self.leg
         session = leg.session
-        relayed = session.receive(data, (addr[0], addr[1]), time.monotonic())
+        # The address goes in as given (IPv6 adds flow and scope): it is only compared and
+        # handed back to sendto().
+        relayed = session.receive(data, addr, _monotonic())
         if relayed is not None:
             partner = leg.partner
             if partner is not None and partner.transport is not None:
@@ -47,7 +50,7 @@ class RtcpProtocol(asyncio.DatagramProtocol):
         self.leg = leg
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.leg.session.receive_rtcp(data, (addr[0], addr[1]), time.monotonic())
+        self.leg.session.receive_rtcp(data, addr, _monotonic())
 
     def error_received(self, exc: Exception) -> None:
         log.debug("RTCP socket error on leg %s: %s", self.leg.leg_id, exc)
