@@ -80,6 +80,7 @@ def sipp(
     pause_ms: int = 0,
     extra: tuple[str, ...] = (),
     timeout: int = 20,
+    password: str | None = None,
 ) -> Sipp:
     """Start SIPp with ``scenario`` as extension ``user`` (password s3cret-<user>)."""
     binary = require_sipp()
@@ -92,7 +93,7 @@ def sipp(
         "-inf", str(fields), "-t", "u1", "-m", "1",
         "-i", "127.0.0.1", "-mi", "127.0.0.1", "-ci", "127.0.0.1",
         "-p", str(port), "-mp", str(free_udp_tcp_port()), "-cp", str(free_udp_tcp_port()),
-        "-au", user, "-ap", f"s3cret-{user}",
+        "-au", user, "-ap", password or f"s3cret-{user}",
         "-timeout", f"{timeout}s", "-timeout_error", "-nostdin", "-d", str(pause_ms),
     ]  # fmt: skip
     if service is not None:

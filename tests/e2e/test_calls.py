@@ -11,7 +11,7 @@ import pytest
 
 from hotline.testing.harness import HotlineProcess
 
-from .pbx_support import call, call_ids, extensions, media_counts, phone, start_server
+from .pbx_support import call, call_ids, extensions, media_counts, phone, sipp, start_server
 
 
 @pytest.fixture
@@ -25,7 +25,9 @@ def _wait_for(server: HotlineProcess, text: str, timeout: float = 5.0) -> None:
     server.wait_for_log(text, timeout)
 
 
-def test_extension_to_extension_with_audio_both_ways(server: HotlineProcess, tmp_path: Path) -> None:
+def test_extension_to_extension_with_audio_both_ways(
+    server: HotlineProcess, tmp_path: Path
+) -> None:
     callee = phone(server, tmp_path, "102", "pbx_agent_answer.xml", pause_ms=300)
     caller = call(server, tmp_path, "101", "102", hold_ms=1500)
     code, out = caller.wait()
@@ -39,3 +41,43 @@ def test_extension_to_extension_with_audio_both_ways(server: HotlineProcess, tmp
     assert len(counts) == 2, server.log_text()
     for received, sent in counts:
         assert received > 20 and sent > 20, counts  # the caller's audio, echoed by the callee
+
+
+def test_echo_test_sends_back_what_it_hears(server: HotlineProcess, tmp_path: Path) -> None:
+    caller = call(server, tmp_path, "101", "*43", hold_ms=1500)
+    code, out = caller.wait()
+    assert code == 0, out + server.log_text()
+    [call_id] = call_ids(server.log_text())
+    _wait_for(server, f"call {call_id} ended")
+    time.sleep(0.3)
+    caller_leg = media_counts(server.log_text(), call_id)[0]
+    received, sent = caller_leg
+    assert received > 30 and sent > 0.8 * received, caller_leg
+
+
+def _refused(server: HotlineProcess, tmp_path: Path, user: str, number: str, **kw: str) -> str:
+    caller = sipp(server, tmp_path, "pbx_caller_refused.xml", user=user, service=number, **kw)
+    code, out = caller.wait()
+    assert code == 0, out + server.log_text()
+    return server.log_text()
+
+
+def test_unknown_number_is_404(server: HotlineProcess, tmp_path: Path) -> None:
+    assert "refused 404" in _refused(server, tmp_path, "101", "555")
+
+
+def test_extension_without_phone_is_480(server: HotlineProcess, tmp_path: Path) -> None:
+    log = _refused(server, tmp_path, "101", "103")
+    assert "extension 103 has no registered phone" in log
+    assert "ended: unavailable" in log
+
+
+def test_wrong_password_is_refused_and_never_rings(server: HotlineProcess, tmp_path: Path) -> None:
+    log = _refused(server, tmp_path, "101", "102", password="not-the-password")
+    assert "refused 403: authentication failed" in log
+    assert "call c1" not in log
+
+
+def test_non_agent_cannot_use_feature_codes(server: HotlineProcess, tmp_path: Path) -> None:
+    log = _refused(server, tmp_path, "200", "*62")
+    assert "ended: forbidden" in log
