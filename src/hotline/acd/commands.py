@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hotline.acd.model import AgentId, CallerId, LeaveReason, QueueId
 
@@ -21,9 +22,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OfferReason:
-    """Why an agent was chosen: enough for a supervisor to follow the decision.
+class OfferReason(NamedTuple):
+    """Why an agent was chosen: enough for a supervisor to follow the decision (immutable;
+    a NamedTuple because one is built for every agent offered, see ``Record``).
 
     ``rank`` is the agent's place in this decision (0 first); ``member_priority`` its place in
     the queue's member list; ``idle_seconds`` time since its last queue call ended (or since
