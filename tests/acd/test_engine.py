@@ -381,3 +381,28 @@ def test_same_seed_same_decisions() -> None:
 
     assert run(1) == run(1)
     assert run(1) != run(2)
+
+
+def test_supervisor_views_show_the_line_and_the_agents() -> None:
+    e = engine(queue(members=("a1", "a2", "a3"), strategy="prioritized_hunt", wrap_up_seconds=9))
+    login_all(e, "a1", "a2", "a3")
+    play(e, [
+        (0, join("c1"), ["offer c1 a1"]),
+        (1, answer("c1", "a1"), ["connect c1 a1"]),
+        (2, pause("a3"), []),
+        (3, join("c2"), ["offer c2 a2"]),
+        (4, join("c3", priority=1), []),
+        (5, join("c4"), []),
+        (6, end("a1"), []),
+    ])  # fmt: skip
+    line = [(w.caller, w.position, w.wait_seconds, w.ringing) for w in e.waiting(Q1, 10)]
+    assert line == [("c3", 1, 6, ()), ("c2", 2, 7, ("a2",)), ("c4", 3, 5, ())]
+    stats = e.queue_stats(Q1, 10)
+    assert (stats.waiting, stats.longest_wait_seconds) == (3, 7)
+    assert (stats.logged_in, stats.available, stats.ringing, stats.wrap_up, stats.paused) == (
+        3, 0, 1, 1, 1,
+    )  # fmt: skip
+    a1 = e.agent_stats(AgentId("a1"), 10)
+    assert (a1.state, a1.seconds_in_state, a1.answered, a1.talk_seconds) == (
+        AgentState.WRAP_UP, 4, 1, 5,
+    )  # fmt: skip

@@ -3,7 +3,19 @@
 Call control feeds events in and carries out the commands; it also calls
 ``handle(TimerFired(), at)`` when a ``WakeAt`` comes due (``next_wakeup()`` says when).
 Event records for the queue log are drained with ``take_records()``; live figures come from
-``queue_stats`` and ``agent_stats``.
+``queue_stats`` and ``agent_stats``. A typical exchange::
+
+    engine = Engine(queues, agents, seed=1)
+    engine.handle(AgentLoggedIn(agent=AgentId("alice")), now)      # -> [] (in all her queues)
+    engine.handle(CallerJoined(caller=c, queue=q), now)            # -> [Offer(c, ("alice",)),
+                                                                   #     WakeAt(now + 15)]
+    engine.handle(OfferAnswered(caller=c, agent=AgentId("alice")), now)  # -> [Connect(...)]
+    engine.handle(CallEnded(agent=AgentId("alice")), now)          # -> wrap-up, then next offer
+
+Commands: Offer (ring these agents), CancelOffer (stop ringing them), Connect (bridge),
+Leave (caller leaves unanswered, with reason and destination), PlayAnnouncement,
+OfferCallback (propose the key), DialCallback (agent reserved: dial the caller back),
+PauseAgent (auto-pause), WakeAt.
 """
 
 from __future__ import annotations
