@@ -37,7 +37,15 @@ def unescape(text: str) -> str:
 
 def escape(text: str, safe: str) -> str:
     """Escape every character of ``text`` that is neither alphanumeric nor in ``safe``."""
+    plain = _PLAIN.get(safe)
+    if plain is None:
+        plain = _PLAIN[safe] = re.compile(f"[A-Za-z0-9{re.escape(safe)}]*")
+    if plain.fullmatch(text):
+        return text  # nothing to escape: the usual case, and much cheaper than quote()
     return quote(text, safe=safe, encoding="utf-8", errors="surrogateescape")
+
+
+_PLAIN: dict[str, re.Pattern[str]] = {}
 
 
 _NEEDS_QUOTED_PAIR = re.compile(r'["\\\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
