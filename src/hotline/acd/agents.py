@@ -36,6 +36,29 @@ __all__ = [
 ]
 
 
+# The activity transitions of an agent, in one table: event -> {activity before: after}.
+# "after" None means "decided by the handler" (wrap-up or idle, by the queue's settings).
+# Presence events (login, logout, pause) are accepted in any activity; a ringing agent is
+# withdrawn from its offer first, and the rest waits for the activity to end.
+_TRANSITIONS: dict[type[object], dict[Activity, Activity | None]] = {
+    CallEnded: {Activity.ON_CALL: None},
+    WrapUpEnded: {Activity.WRAP_UP: Activity.IDLE},
+    AgentBusyElsewhere: {
+        Activity.IDLE: Activity.BUSY_ELSEWHERE,
+        Activity.RINGING: Activity.BUSY_ELSEWHERE,
+        Activity.WRAP_UP: Activity.BUSY_ELSEWHERE,
+    },
+    AgentFreeAgain: {Activity.BUSY_ELSEWHERE: Activity.IDLE},
+}
+
+
+def _check_transition(agent: AgentRuntime, event: object) -> None:
+    """Refuse an event the agent's current activity has no transition for, naming both."""
+    if agent.activity not in _TRANSITIONS[type(event)]:
+        name = type(event).__name__
+        raise AcdError(f"agent {agent.agent_id}: no transition for {name} from {agent.state.name}")
+
+
 def _agent(core: Core, agent_id: AgentId) -> AgentRuntime:
     agent = core.agents.get(agent_id)
     if agent is None:
@@ -124,9 +147,9 @@ def unpaused(core: Core, event: AgentUnpaused, now: float) -> None:
 
 def call_ended(core: Core, event: CallEnded, now: float) -> None:
     agent = _agent(core, event.agent)
+    _check_transition(agent, event)
     queue = agent.call_queue
-    if agent.activity is not Activity.ON_CALL or queue is None:
-        raise AcdError(f"agent {agent.agent_id} is not on a queue call")
+    assert queue is not None  # set together with ON_CALL
     talk = now - agent.call_start
     agent.talk_seconds += talk
     queue.counters.talk_total += talk
@@ -164,8 +187,7 @@ def _free(core: Core, agent: AgentRuntime, now: float) -> None:
 
 def wrap_up_ended(core: Core, event: WrapUpEnded, now: float) -> None:
     agent = _agent(core, event.agent)
-    if agent.activity is not Activity.WRAP_UP:
-        raise AcdError(f"agent {agent.agent_id} is not in wrap-up")
+    _check_transition(agent, event)
     core.record(now, Verb.WRAPUPEND, agent=agent.agent_id, reason="agent")
     _free(core, agent, now)
 
@@ -179,8 +201,7 @@ def wrap_up_timed_out(core: Core, timer: Timer, now: float) -> None:
 
 def busy_elsewhere(core: Core, event: AgentBusyElsewhere, now: float) -> None:
     agent = _agent(core, event.agent)
-    if agent.activity in (Activity.ON_CALL, Activity.BUSY_ELSEWHERE):
-        raise AcdError(f"agent {agent.agent_id} is already {agent.activity.value}")
+    _check_transition(agent, event)
     if agent.ringing_for is not None:
         core.withdraw_agent(agent, now)
     if agent.activity is Activity.WRAP_UP:
@@ -192,8 +213,7 @@ def busy_elsewhere(core: Core, event: AgentBusyElsewhere, now: float) -> None:
 
 def free_again(core: Core, event: AgentFreeAgain, now: float) -> None:
     agent = _agent(core, event.agent)
-    if agent.activity is not Activity.BUSY_ELSEWHERE:
-        raise AcdError(f"agent {agent.agent_id} is not busy on another call")
+    _check_transition(agent, event)
     agent.activity = Activity.IDLE
     core.record(now, Verb.FREEAGAIN, agent=agent.agent_id)
     core.refresh(agent, now)
