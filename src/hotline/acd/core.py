@@ -97,10 +97,13 @@ class Core:
         return timers[0][0] if timers else None
 
     def pop_due(self, now: float) -> tuple[float, Timer] | None:
-        if self.next_timer() is None or self._timers[0][0] > now:
-            return None
-        at, _, timer = heapq.heappop(self._timers)
-        return at, timer
+        """The earliest live timer due by ``now``, dropping stale ones on the way."""
+        timers = self._timers
+        while timers and timers[0][0] <= now:
+            at, _, timer = heapq.heappop(timers)
+            if self.timer_live(timer):
+                return at, timer
+        return None
 
     def entry_live(self, entry: CallerEntry | None) -> bool:
         return entry is not None and self.callers.get(entry.caller) is entry
@@ -373,7 +376,9 @@ class Core:
             idle_seconds=now - agent.idle_since,
             talk_seconds=agent.talk_seconds,
             answered=agent.answered,
-            skills=tuple((skill, agent.skills.get(skill, 0)) for skill in entry.skills),
+            skills=tuple((skill, agent.skills.get(skill, 0)) for skill in entry.skills)
+            if entry.skills
+            else (),
             tie_break="sticky agent" if sticky else queue.strategy.tie_break,
             sticky=sticky,
         )
