@@ -335,3 +335,24 @@ def test_offers_explain_the_decision() -> None:
         " idle 20 s, talk 0 s, answered 0, skills {'fr': 2};"
         " order: earliest end of last call, then member order]"
     )
+
+
+@pytest.mark.parametrize("strategy", strategy_names())
+def test_every_strategy_skips_paused_busy_wrap_up_and_ringing_elsewhere(strategy: str) -> None:
+    """Members a1..a6; a1 paused, a2 on another call, a3 in wrap-up, a4 ringing for a caller
+    of another queue: whatever the strategy, only a5 and a6 may ring for c1."""
+    members = ("a1", "a2", "a3", "a4", "a5", "a6")
+    e = engine(
+        queue("q1", strategy=strategy, members=members),
+        queue("q0", members=("a4",), wrap_up_seconds=60),
+        queue("q2", members=("a3",), wrap_up_seconds=60),
+    )
+    login_all(e, *members)
+    e.handle(pause("a1"), 0)
+    e.handle(busy("a2"), 0)
+    e.handle(join("x", "q2"), 0)
+    e.handle(answer("x", "a3"), 0)
+    e.handle(end("a3"), 1)  # a3 wraps up until 61
+    e.handle(join("y", "q0"), 1)  # a4 rings for y in q0
+    offered = {a for o in offers(e.handle(join("c1", "q1"), 2)) for a in o.agents}
+    assert offered and offered <= {"a5", "a6"}
