@@ -102,6 +102,9 @@ def sipp(
         command += ["-auth_uri", "hotline.local"]
     if uas:
         command += ["-rtp_echo"]
+    if "-m" in extra:
+        at = command.index("-m")
+        del command[at : at + 2]
     command += list(extra)
     process = subprocess.Popen(
         command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -110,14 +113,37 @@ def sipp(
 
 
 def phone(
-    server: HotlineProcess, tmp_path: Path, user: str, scenario: str, pause_ms: int = 0, **kw: int
+    server: HotlineProcess,
+    tmp_path: Path,
+    user: str,
+    scenario: str,
+    pause_ms: int = 0,
+    extra: tuple[str, ...] = (),
 ) -> Sipp:
-    """Register ``user`` from a fresh port, then answer calls there with ``scenario``."""
+    """Register ``user`` from a fresh port, then answer calls there with ``scenario``
+    (``register.xml``: only register)."""
     port = free_udp_tcp_port()
     registration = sipp(server, tmp_path, "register.xml", user=user, port=port)
     code, out = registration.wait()
     assert code == 0, out
-    return sipp(server, tmp_path, scenario, user=user, port=port, pause_ms=pause_ms, **kw)
+    if scenario == "register.xml":
+        return registration
+    return sipp(server, tmp_path, scenario, user=user, port=port, pause_ms=pause_ms, extra=extra)
+
+
+def shared_phone(
+    server: HotlineProcess, tmp_path: Path, users: tuple[str, ...], scenario: str, pause_ms: int
+) -> Sipp:
+    """Several extensions registered at one port, served by one SIPp: their calls run on one
+    scheduler, so the same pause ends in the same millisecond for each."""
+    port = free_udp_tcp_port()
+    for user in users:
+        code, out = sipp(server, tmp_path, "register.xml", user=user, port=port).wait()
+        assert code == 0, out
+    extra = ("-m", str(len(users)))
+    return sipp(
+        server, tmp_path, scenario, user=users[0], port=port, pause_ms=pause_ms, extra=extra
+    )
 
 
 def call(

@@ -1,0 +1,188 @@
+"""Queue calls over loopback: SIPp callers into queues, SIPp agents' phones answering (or not),
+Hotline's ACD choosing, forking, cancelling, failing over; feature codes for agents."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from hotline.testing.harness import HotlineProcess
+
+from .pbx_support import (
+    Sipp,
+    call,
+    call_ids,
+    extensions,
+    media_counts,
+    phone,
+    shared_phone,
+    sipp,
+    start_server,
+)
+
+
+def queue(
+    number: str = "800",
+    *,
+    strategy: str = "ring_all",
+    agents: tuple[str, ...] = ("101", "102"),
+    ring: float = 5,
+    max_wait: float = 30,
+    failover: str = "hangup",
+    priority: int = 0,
+) -> str:
+    members = ", ".join(f'"{agent}"' for agent in agents)
+    return (
+        f'[[queues]]\nnumber = "{number}"\nstrategy = "{strategy}"\nagents = [{members}]\n'
+        f'ring_timeout = {ring}\nmax_wait = {max_wait}\nfailover = "{failover}"\n'
+        f"wrap_up = 0.5\npriority = {priority}\n\n"
+    )
+
+
+def serve(tmp_path: Path, *queues: str, always: tuple[str, ...] = ("101", "102")) -> HotlineProcess:
+    return start_server(tmp_path, extensions(always) + "".join(queues))
+
+
+def ok(*peers: Sipp, server: HotlineProcess) -> None:
+    for peer in peers:
+        code, out = peer.wait()
+        assert code == 0, f"{peer.name}:\n{out}\n{server.log_text()}"
+
+
+def offers(server: HotlineProcess) -> list[tuple[str, str]]:
+    return re.findall(r"offering call (c\d+) to agent (\d+)", server.log_text())
+
+
+def stop(server: HotlineProcess) -> None:
+    assert server.stop() == 0, server.log_text()
+
+
+def test_queue_call_reaches_the_agent_the_strategy_chose(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue(strategy="prioritized_hunt", agents=("102", "101")))
+    phone(server, tmp_path, "101", "register.xml")  # registered, never offered
+    agent = phone(server, tmp_path, "102", "pbx_agent_answer.xml", pause_ms=300)
+    caller = call(server, tmp_path, "200", "800", hold_ms=2500)
+    ok(caller, agent, server=server)
+    [call_id] = call_ids(server.log_text())
+    server.wait_for_log(f"call {call_id}: media leg", 5)
+    time.sleep(0.5)
+    assert offers(server) == [(call_id, "102")]
+    assert f"call {call_id} connected to agent 102" in server.log_text()
+    counts = media_counts(server.log_text(), call_id)
+    assert len(counts) == 2 and all(r > 20 and s > 20 for r, s in counts), counts
+    stop(server)
+
+
+def test_ring_all_cancels_the_others_on_answer(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue())
+    winner = phone(server, tmp_path, "101", "pbx_agent_answer.xml", pause_ms=800)
+    other = phone(server, tmp_path, "102", "pbx_agent_cancelled.xml")
+    caller = call(server, tmp_path, "200", "800", hold_ms=2000)
+    ok(caller, winner, other, server=server)
+    assert sorted(agent for _, agent in offers(server)) == ["101", "102"]
+    stop(server)
+
+
+def test_simultaneous_answers_leave_no_dialog_open(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue())
+    phones = shared_phone(server, tmp_path, ("101", "102"), "pbx_agent_answer.xml", pause_ms=700)
+    caller = call(server, tmp_path, "200", "800", hold_ms=2000)
+    # Both calls of the phones complete: each 200 was ACKed and each dialog ended with a BYE.
+    ok(caller, phones, server=server)
+    log = server.log_text()
+    assert len(re.findall(r"connected to agent", log)) == 1, log
+    stop(server)
+
+
+def test_no_answer_moves_to_the_next_agent(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue(strategy="prioritized_hunt", agents=("101", "102"), ring=1))
+    slow = phone(server, tmp_path, "101", "pbx_agent_cancelled.xml")
+    next_agent = phone(server, tmp_path, "102", "pbx_agent_answer.xml", pause_ms=200)
+    caller = call(server, tmp_path, "200", "800", hold_ms=3000)
+    ok(caller, slow, next_agent, server=server)
+    assert [agent for _, agent in offers(server)][:2] == ["101", "102"]
+    assert "connected to agent 102" in server.log_text()
+    stop(server)
+
+
+def test_caller_abandon_cancels_every_offer(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue())
+    first = phone(server, tmp_path, "101", "pbx_agent_cancelled.xml")
+    second = phone(server, tmp_path, "102", "pbx_agent_cancelled.xml")
+    caller = call(server, tmp_path, "200", "800", hold_ms=1200)
+    ok(caller, first, second, server=server)
+    server.wait_for_log("abandoned", 3)
+    stop(server)
+
+
+def test_max_wait_goes_to_the_failover_extension(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue(max_wait=1, failover="102", agents=("101",)), always=())
+    extension = phone(server, tmp_path, "102", "pbx_agent_answer.xml", pause_ms=200)
+    caller = call(server, tmp_path, "200", "800", hold_ms=3000)
+    ok(caller, extension, server=server)
+    log = server.log_text()
+    assert "left (timeout)" in log and "to 102" in log and "bridged with 102" in log, log
+    stop(server)
+
+
+def test_max_wait_with_hangup_failover_says_goodbye(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue(max_wait=1, agents=("101",)), always=())
+    caller = sipp(server, tmp_path, "pbx_caller_hung_up.xml", user="200", service="800")
+    ok(caller, server=server)
+    assert "left (timeout) after 1.0 s, to hangup" in server.log_text()
+    stop(server)
+
+
+def _feature(server: HotlineProcess, tmp_path: Path, user: str, code: str) -> None:
+    ok(sipp(server, tmp_path, "pbx_caller_hung_up.xml", user=user, service=code), server=server)
+
+
+def test_priority_queue_is_served_first_with_shared_agents(tmp_path: Path) -> None:
+    server = serve(
+        tmp_path,
+        queue("800", agents=("101",)),
+        queue("801", agents=("101",), priority=10),
+        always=(),
+    )
+    agent = phone(server, tmp_path, "101", "pbx_agent_answer.xml", pause_ms=200)
+    normal = call(server, tmp_path, "102", "800", hold_ms=4500)
+    server.wait_for_log("queue 800: call c1 from 102 joined", 5)
+    vip = call(server, tmp_path, "103", "801", hold_ms=3000)
+    server.wait_for_log("queue 801: call c2 from 103 joined", 5)
+    _feature(server, tmp_path, "101", "*62")
+    ok(vip, agent, normal, server=server)
+    assert offers(server)[0] == ("c2", "101"), server.log_text()
+    stop(server)
+
+
+def test_feature_codes_change_the_agent_state(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue(max_wait=1, agents=("101",)), always=("102",))
+    _feature(server, tmp_path, "101", "*62")
+    _feature(server, tmp_path, "101", "*641")
+    caller = sipp(server, tmp_path, "pbx_caller_hung_up.xml", user="200", service="800")
+    ok(caller, server=server)
+    _feature(server, tmp_path, "101", "*64")
+    _feature(server, tmp_path, "101", "*63")
+    _feature(server, tmp_path, "102", "*63")  # always logged in: refused
+    log = server.log_text()
+    for line in ("agent 101 logged in", "agent 101 paused (break)", "agent 101 unpaused",
+                 "agent 101 logged out"):  # fmt: skip
+        assert line in log, log
+    assert "agent 102 logged out" not in log
+    assert offers(server) == []  # paused: the caller waited in vain
+    stop(server)
+
+
+def test_agent_on_a_private_call_is_not_offered(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue(agents=("101",)), always=("101",))
+    agent = phone(server, tmp_path, "101", "pbx_agent_answer.xml", pause_ms=200, extra=("-m", "2"))
+    private = call(server, tmp_path, "102", "101", hold_ms=2000)
+    server.wait_for_log("call c1: 102 bridged with 101", 5)
+    caller = call(server, tmp_path, "200", "800", hold_ms=3500)
+    ok(private, server=server)
+    ok(caller, agent, server=server)
+    log = server.log_text()
+    assert offers(server) == [("c2", "101")]
+    assert log.index("call c1 ended") < log.index("offering call c2 to agent 101"), log
+    stop(server)
