@@ -334,6 +334,17 @@ def test_framer_refuses_a_stream_whose_framing_is_lost(data: bytes, reason: str)
         StreamFramer().feed(data)
 
 
+def test_a_request_with_broken_framing_can_still_be_answered_before_closing() -> None:
+    with pytest.raises(SipParseError) as caught:
+        StreamFramer().feed(load("ncl"))
+    assert isinstance(caught.value.partial, Request) and caught.value.status_hint == 400
+    response = make_response(caught.value.partial, 400, caught.value.reason)
+    assert response.call_id == "ncl.0ha0isndaksdj2193423r542w35"
+    with pytest.raises(SipParseError) as garbage:
+        StreamFramer().feed(b"hello\r\nl: x\r\n\r\n")
+    assert garbage.value.partial is None
+
+
 # -- fuzzing: the parser only ever raises SipParseError ---------------------------------------
 
 CORPUS = [OPTIONS] + [p.read_bytes() for p in sorted(VECTORS.glob("*.dat"))]

@@ -125,9 +125,14 @@ def _error(
     reason: str, status: int | None, method: str, headers: Headers, uri: SipUri = _UNKNOWN_URI
 ) -> SipParseError:
     """The error for a request; ``partial`` is set when a response can be formed (§8.2.6)."""
-    answerable = all(name in headers for name in MANDATORY)
-    partial = Request(method=method, uri=uri, headers=headers) if answerable else None
-    return SipParseError(reason, status, partial)
+    return SipParseError(reason, status, _answerable(method, headers, uri))
+
+
+def _answerable(method: str, headers: Headers, uri: SipUri = _UNKNOWN_URI) -> Request | None:
+    """The request as read, when it has what a response copies (§8.2.6.2)."""
+    if all(name in headers for name in MANDATORY):
+        return Request(method=method, uri=uri, headers=headers)
+    return None
 
 
 def _frame_body(headers: Headers, body: bytes) -> bytes:
@@ -149,7 +154,8 @@ class StreamFramer:
 
     ``feed`` returns every complete message; CRLF keep-alives between messages are skipped
     (RFC 5626 §3.5.1). A stream whose framing is lost (no or bad Content-Length, or a message
-    over the size limit) raises SipParseError: the caller closes the connection.
+    over the size limit) raises SipParseError: the caller closes the connection, after
+    answering the error's ``partial`` request when there is one (RFC 4475 §3.1.2.3).
     """
 
     def __init__(self, max_size: int = MAX_MESSAGE_SIZE) -> None:
@@ -177,7 +183,11 @@ class StreamFramer:
                 if len(buffer) > self.max_size:
                     raise SipParseError(f"Header section longer than {self.max_size} bytes", 513)
                 return None
-            total = end + 4 + _stream_content_length(bytes(buffer[:end]))
+            head = bytes(buffer[:end])
+            try:
+                total = end + 4 + _stream_content_length(head)
+            except SipParseError as error:
+                raise SipParseError(error.reason, 400, _partial_request(head)) from None
             if total > self.max_size:
                 raise SipParseError(f"Message larger than {self.max_size} bytes", 513)
             self._total = total
@@ -197,6 +207,17 @@ class StreamFramer:
         if start:
             del buffer[:start]
             self._scanned = max(self._scanned - start, 0)
+
+
+def _partial_request(head: bytes) -> Request | None:
+    """The request a broken stream carried, when it can still be answered before closing."""
+    text = _FOLD.sub(" ", head.decode("utf-8", "surrogateescape"))
+    start_line, _, header_text = text.partition("\r\n")
+    match = _REQUEST_LINE.fullmatch(start_line)
+    if match is None:
+        return None
+    headers, _ = _read_headers(header_text)
+    return _answerable(match[1], headers)
 
 
 def _stream_content_length(head: bytes) -> int:
