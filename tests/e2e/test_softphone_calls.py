@@ -1,0 +1,146 @@
+"""Calls through a real ``hotline serve`` between our own softphones, checked on what each
+phone hears: extension to extension with a different tone each way, the echo test returning
+our own tone, DTMF from one phone reaching the other."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import wave
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hotline.media import MediaServer
+from hotline.sip.address import Peer
+from hotline.sip.aio.user_agent import CallFailed
+from hotline.softphone import PhoneCall, Softphone
+from hotline.testing.harness import HotlineProcess, start_hotline
+
+needs_record_leg = pytest.mark.skipif(
+    not hasattr(MediaServer, "record_leg"), reason="MediaServer.record_leg is not there yet"
+)
+
+_LOW = 46000 + (os.getpid() % 50) * 40
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[HotlineProcess]:
+    hotline = start_hotline(tmp_path, extra=f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n')
+    yield hotline
+    assert hotline.stop() == 0, hotline.log_text()
+
+
+@pytest.fixture
+async def media() -> AsyncIterator[MediaServer]:
+    async with MediaServer(rtp_address="127.0.0.1", port_range=(_LOW, _LOW + 39)) as server:
+        yield server
+
+
+async def _phone(server: HotlineProcess, media: MediaServer, number: str) -> Softphone:
+    registrar = Peer(transport="UDP", host="127.0.0.1", port=server.sip_port)
+    phone = Softphone(
+        media, "127.0.0.1", username=number, password=f"s3cret-{number}",
+        domain="hotline.local", registrar=registrar,
+    )  # fmt: skip
+    await phone.start()
+    await phone.register(expires=300)
+    return phone
+
+
+def tone_level(path: Path, frequency: float) -> float:
+    """Share of the recording's energy at ``frequency`` (FFT power within 20 Hz)."""
+    with wave.open(str(path)) as recording:
+        assert recording.getnchannels() == 1 and recording.getframerate() == 8000
+        samples = np.frombuffer(recording.readframes(recording.getnframes()), "<i2")
+    samples = samples.astype(np.float64)
+    if not samples.any():
+        return 0.0
+    power = np.abs(np.fft.rfft(samples)) ** 2
+    bins = np.fft.rfftfreq(len(samples), 1 / 8000)
+    return float(power[np.abs(bins - frequency) < 20].sum() / power.sum())
+
+
+async def _answered_pair(
+    caller: Softphone, callee: Softphone, number: str
+) -> tuple[PhoneCall, PhoneCall]:
+    call = await caller.call(number)
+    incoming = await asyncio.wait_for(callee.next_incoming(), 5)
+    await incoming.ring()
+    await incoming.answer()
+    await asyncio.wait_for(call.wait_answered(), 5)
+    return call, incoming
+
+
+@needs_record_leg
+async def test_extension_to_extension_audio_both_ways(
+    server: HotlineProcess, media: MediaServer, tmp_path: Path
+) -> None:
+    alice, bob = await _phone(server, media, "101"), await _phone(server, media, "102")
+    try:
+        call, incoming = await _answered_pair(alice, bob, "102")
+        assert incoming.caller == "101"
+        await call.play_tone(440.0)
+        await incoming.play_tone(1000.0)
+        await call.record(tmp_path / "alice-heard.wav")
+        await incoming.record(tmp_path / "bob-heard.wav")
+        await asyncio.sleep(1.5)
+        heard_by_alice = await call.stop_recording()
+        heard_by_bob = await incoming.stop_recording()
+        await call.hangup()
+        await asyncio.wait_for(incoming.wait_ended(), 5)
+    finally:
+        await alice.close()
+        await bob.close()
+    assert heard_by_alice is not None and heard_by_bob is not None
+    assert tone_level(heard_by_alice, 1000.0) > 0.5, "Alice should hear Bob's 1000 Hz"
+    assert tone_level(heard_by_alice, 440.0) < 0.05
+    assert tone_level(heard_by_bob, 440.0) > 0.5, "Bob should hear Alice's 440 Hz"
+    assert tone_level(heard_by_bob, 1000.0) < 0.05
+
+
+@needs_record_leg
+async def test_echo_test_returns_our_audio(
+    server: HotlineProcess, media: MediaServer, tmp_path: Path
+) -> None:
+    alice = await _phone(server, media, "101")
+    try:
+        call = await alice.call("*43")
+        await asyncio.wait_for(call.wait_answered(), 5)
+        await call.play_tone(700.0)
+        await call.record(tmp_path / "echo.wav")
+        await asyncio.sleep(1.5)
+        heard = await call.stop_recording()
+        await call.hangup()
+    finally:
+        await alice.close()
+    assert heard is not None and tone_level(heard, 700.0) > 0.5
+
+
+async def test_dtmf_comes_back_from_the_echo_test(
+    server: HotlineProcess, media: MediaServer
+) -> None:
+    alice = await _phone(server, media, "101")
+    try:
+        call = await alice.call("*43")
+        await asyncio.wait_for(call.wait_answered(), 5)
+        await call.send_dtmf("19#")
+        received = [await asyncio.wait_for(call.digits.get(), 5) for _ in range(3)]
+        await call.hangup()
+    finally:
+        await alice.close()
+    assert received == ["1", "9", "#"]
+    server.wait_for_log("DTMF # (rfc4733)", 2)
+
+
+async def test_unknown_number_fails_with_404(server: HotlineProcess, media: MediaServer) -> None:
+    alice = await _phone(server, media, "101")
+    try:
+        with pytest.raises(CallFailed) as failure:
+            call = await alice.call("999")
+            await asyncio.wait_for(call.wait_answered(), 5)
+    finally:
+        await alice.close()
+    assert failure.value.status == 404
