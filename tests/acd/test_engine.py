@@ -14,6 +14,8 @@ from hotline.acd import (
     Announcements,
     CallbackOffer,
     CallerId,
+    Engine,
+    EngineOptions,
     QueueId,
     Verb,
     WakeAt,
@@ -406,3 +408,19 @@ def test_supervisor_views_show_the_line_and_the_agents() -> None:
     assert (a1.state, a1.seconds_in_state, a1.answered, a1.talk_seconds) == (
         AgentState.WRAP_UP, 4, 1, 5,
     )  # fmt: skip
+
+
+def test_undrained_records_are_bounded_and_the_loss_is_counted() -> None:
+    def run(options: EngineOptions) -> Engine:
+        e = engine(queue(members=("a1",)), options=options)
+        e.handle(login("a1"), 0)
+        for i in range(30):
+            e.handle(join(f"c{i}"), i)
+        return e
+
+    everything = run(EngineOptions()).take_records()
+    bounded = run(EngineOptions(max_records=10))
+    kept = bounded.take_records()
+    assert len(kept) <= 10
+    assert bounded.records_dropped + len(kept) == len(everything)
+    assert kept == everything[-len(kept) :]  # the newest are kept

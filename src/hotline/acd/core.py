@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import heapq
+import logging
 import math
 from random import Random
 
@@ -29,6 +30,8 @@ from hotline.acd.records import Record, Verb
 from hotline.acd.state import Activity, AgentRuntime, CallerEntry, QueueRuntime
 
 __all__ = ["Core", "TimerKind"]
+
+log = logging.getLogger(__name__)
 
 Candidates = list[AgentRuntime]
 
@@ -74,6 +77,7 @@ class Core:
         self.sticky: dict[str, tuple[AgentId, float]] = {}
         self.out: list[Command] = []
         self.records: list[Record] = []
+        self.records_dropped = 0
         self._timers: list[tuple[float, int, Timer]] = []
         self._timer_seq = 0
         self._dirty: dict[QueueId, QueueRuntime] = {}
@@ -82,8 +86,19 @@ class Core:
     # -- records and timers -------------------------------------------------------------
 
     def record(self, now: float, verb: Verb, **fields: object) -> None:
-        if self.options.keep_records:
-            self.records.append(Record(time=now, verb=verb, **fields))  # type: ignore[arg-type]
+        if not self.options.keep_records:
+            return
+        if len(self.records) >= self.options.max_records:
+            self._drop_oldest_records()
+        self.records.append(Record(time=now, verb=verb, **fields))  # type: ignore[arg-type]
+
+    def _drop_oldest_records(self) -> None:
+        # Nobody drained the records: keep the newest half rather than all memory.
+        half = len(self.records) // 2 or 1
+        if not self.records_dropped:
+            log.warning("ACD event records are not being drained; dropping the oldest")
+        self.records_dropped += half
+        del self.records[:half]
 
     def add_timer(self, at: float, timer: Timer) -> None:
         self._timer_seq += 1

@@ -179,6 +179,11 @@ class Engine:
         """When the next timer falls due (None: no timer pending)."""
         return self._core.next_timer()
 
+    @property
+    def records_dropped(self) -> int:
+        """Records lost because ``take_records()`` was not called before ``max_records``."""
+        return self._core.records_dropped
+
     def take_records(self) -> list[Record]:
         """The event records made since the last call, oldest first."""
         records = self._core.records

@@ -157,8 +157,11 @@ class EngineOptions:
     closest to breaching its queue's SLA (join time + SLA threshold) instead of the one who
     joined first. ``keep_records``: collect event records (turned off by long simulations).
     ``handle_time_window``: how many recent handle times feed the estimated wait.
+    ``max_records``: records kept until ``take_records()`` drains them; past that the oldest
+    are dropped (counted, logged once) so an undrained engine cannot grow without bound.
     """
 
     order_by_sla: bool = False
     keep_records: bool = True
     handle_time_window: int = 50
+    max_records: int = 1_000_000
