@@ -240,9 +240,13 @@ class Softphone:
     async def unregister(self) -> None:
         await self.ua.unregister()
 
-    async def call(self, number: str, *, destination: Peer | None = None) -> PhoneCall:
+    async def call(
+        self, number: str, *, destination: Peer | None = None, caller_id: str | None = None
+    ) -> PhoneCall:
         """Place a call (see ``UserAgent.invite``)."""
-        sip: OutgoingCall = await self.ua.invite(number, destination=destination)
+        sip: OutgoingCall = await self.ua.invite(
+            number, destination=destination, caller_id=caller_id
+        )
         return self._wrap(sip)
 
     async def next_incoming(self) -> PhoneCall:

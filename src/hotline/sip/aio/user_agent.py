@@ -190,10 +190,13 @@ class UserAgent:
 
     # -- placing calls -----------------------------------------------------------------------
 
-    async def invite(self, number: str, *, destination: Peer | None = None) -> OutgoingCall:
+    async def invite(
+        self, number: str, *, destination: Peer | None = None, caller_id: str | None = None
+    ) -> OutgoingCall:
         """Call ``number`` through the server, or the user agent at ``destination`` directly
         (RFC 3261 §13.2.1). Returns once the INVITE got a first response that is not a
-        challenge; raises CallFailed when that response is a final failure."""
+        challenge; raises CallFailed when that response is a final failure. ``caller_id``
+        replaces our user in From, as a trunk presents each caller's number."""
         peer = destination or self._server()
         host = self.domain if destination is None else destination.host
         port = None if destination is None else destination.port
@@ -202,6 +205,9 @@ class UserAgent:
         offer = await media.offer()
         tag, call_id = new_tag(), new_call_id()
         request = self._new_request("INVITE", target, NameAddress(target), call_id, tag)
+        if caller_id is not None:
+            uri = SipUri(scheme="sip", user=caller_id, host=self.domain)
+            request.headers.set("From", str(NameAddress(uri).with_tag(tag)))
         request.headers.add("Contact", str(self.contact))
         request.headers.add("Content-Type", "application/sdp")
         request.body = offer.encode()
