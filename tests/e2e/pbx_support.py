@@ -81,6 +81,7 @@ def sipp(
     extra: tuple[str, ...] = (),
     timeout: int = 20,
     password: str | None = None,
+    local_ip: str = "127.0.0.1",
 ) -> Sipp:
     """Start SIPp with ``scenario`` as extension ``user`` (password s3cret-<user>)."""
     binary = require_sipp()
@@ -91,7 +92,7 @@ def sipp(
     command = [
         binary, f"{server.host}:{server.sip_port}", "-sf", str(SCENARIOS / scenario),
         "-inf", str(fields), "-t", "u1", "-m", "1",
-        "-i", "127.0.0.1", "-mi", "127.0.0.1", "-ci", "127.0.0.1",
+        "-i", local_ip, "-mi", local_ip, "-ci", local_ip,
         "-p", str(port), "-mp", str(free_udp_tcp_port()), "-cp", str(free_udp_tcp_port()),
         "-au", user, "-ap", password or f"s3cret-{user}",
         "-timeout", f"{timeout}s", "-timeout_error", "-nostdin", "-d", str(pause_ms),

@@ -81,3 +81,15 @@ def test_wrong_password_is_refused_and_never_rings(server: HotlineProcess, tmp_p
 def test_non_agent_cannot_use_feature_codes(server: HotlineProcess, tmp_path: Path) -> None:
     log = _refused(server, tmp_path, "200", "*62")
     assert "ended: forbidden" in log
+
+
+def test_hold_resume_and_info_digits(server: HotlineProcess, tmp_path: Path) -> None:
+    callee = phone(server, tmp_path, "102", "pbx_agent_hold.xml", pause_ms=200)
+    caller = call(server, tmp_path, "101", "102", hold_ms=3500)
+    code, out = caller.wait()
+    assert code == 0, out + server.log_text()
+    code, out = callee.wait()
+    assert code == 0, out + server.log_text()
+    log = server.log_text()
+    for line in ("call c1: DTMF 5 (info)", "call c1: 102 holds", "call c1: 102 resumes"):
+        assert line in log, log

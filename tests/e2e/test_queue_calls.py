@@ -31,12 +31,15 @@ def queue(
     max_wait: float = 30,
     failover: str = "hangup",
     priority: int = 0,
+    announce: float = 30,
+    language: str = "en",
 ) -> str:
     members = ", ".join(f'"{agent}"' for agent in agents)
     return (
         f'[[queues]]\nnumber = "{number}"\nstrategy = "{strategy}"\nagents = [{members}]\n'
         f'ring_timeout = {ring}\nmax_wait = {max_wait}\nfailover = "{failover}"\n'
-        f"wrap_up = 0.5\npriority = {priority}\n\n"
+        f"wrap_up = 0.5\npriority = {priority}\nannounce_position_every = {announce}\n"
+        f'language = "{language}"\n\n'
     )
 
 
@@ -126,11 +129,14 @@ def test_max_wait_goes_to_the_failover_extension(tmp_path: Path) -> None:
     stop(server)
 
 
-def test_max_wait_with_hangup_failover_says_goodbye(tmp_path: Path) -> None:
-    server = serve(tmp_path, queue(max_wait=1, agents=("101",)), always=())
+def test_announcements_then_max_wait_says_goodbye(tmp_path: Path) -> None:
+    config = queue(max_wait=2.5, agents=("101",), announce=1, language="ru")
+    server = serve(tmp_path, config, always=())
     caller = sipp(server, tmp_path, "pbx_caller_hung_up.xml", user="200", service="800")
     ok(caller, server=server)
-    assert "left (timeout) after 1.0 s, to hangup" in server.log_text()
+    log = server.log_text()
+    assert "queue 800: call c1 hears position 1" in log, log
+    assert "left (timeout) after 2.5 s, to hangup" in log, log
     stop(server)
 
 
@@ -185,4 +191,20 @@ def test_agent_on_a_private_call_is_not_offered(tmp_path: Path) -> None:
     log = server.log_text()
     assert offers(server) == [("c2", "101")]
     assert log.index("call c1 ended") < log.index("offering call c2 to agent 101"), log
+    stop(server)
+
+
+def test_trunk_call_reaches_the_queue_by_did(tmp_path: Path) -> None:
+    trunk = (
+        '[[trunks]]\nname = "carrier"\nfrom = ["127.0.0.2/32"]\ndid = { "4951234567" = "800" }\n'
+    )
+    server = serve(tmp_path, queue(agents=("101",)), trunk, always=("101",))
+    agent = phone(server, tmp_path, "101", "pbx_agent_answer.xml", pause_ms=200)
+    caller = sipp(
+        server, tmp_path, "pbx_trunk_caller.xml", user="74951112233", service="4951234567",
+        pause_ms=1500, local_ip="127.0.0.2",
+    )  # fmt: skip
+    ok(caller, agent, server=server)
+    log = server.log_text()
+    assert "call c1: 74951112233 -> 800 (queue)" in log and "connected to agent 101" in log, log
     stop(server)

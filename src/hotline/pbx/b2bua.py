@@ -18,6 +18,7 @@ from hotline.config import Config
 from hotline.events import CallAnswered, CallEnded, CallStarted, EventBus
 from hotline.media import (
     DtmfReceived,
+    Language,
     LegId,
     MediaEvent,
     MediaServer,
@@ -223,7 +224,7 @@ class Pbx:
         call.hang_up_after_playback = True
         await self.media.play(call.inbound.media, [prompt])
 
-    def failover(self, call: Call, destination: str | None) -> None:
+    def failover(self, call: Call, destination: str | None, language: Language = "en") -> None:
         """Where a caller goes after the queue's maximum wait: another queue, an extension,
         or a goodbye prompt and hang-up."""
         target = self.dialplan.route(destination) if destination else None
@@ -236,7 +237,7 @@ class Pbx:
             media = call.inbound.media
 
             async def goodbye() -> None:
-                await self.media.play(media, ["all_busy"])
+                await self.media.play(media, ["all_busy"], language=language)
 
             call.spawn(goodbye())
         else:

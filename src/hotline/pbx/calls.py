@@ -259,6 +259,8 @@ class Call:
             leg.answer_reoffer(None)
             return
         leg.answer_reoffer(answer)
+        action = "holds" if signal.on_hold else "resumes"
+        log.info("call %s: %s %s", self.id, _name(self, leg), action)
         other = self.peer if leg is self.inbound else self.inbound
         if other is not None and other.media is not None and self.bridge is not None:
             if signal.on_hold:
@@ -283,3 +285,7 @@ class Call:
             media.append(self.echo_leg)
         self.pbx.call_ended(self, cause, previous, by_agent=by_agent)
         asyncio.get_running_loop().create_task(self.pbx.close_media(self, media))
+
+
+def _name(call: Call, leg: InboundLeg | OutboundLeg) -> str:
+    return call.caller if isinstance(leg, InboundLeg) else leg.label

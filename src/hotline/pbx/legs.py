@@ -58,6 +58,7 @@ class SipContext:
         self.domain = domain
         self.dialogs: dict[DialogId, _Leg] = {}
         self.pending: dict[tuple[str, str], InboundLeg] = {}  # (Call-ID, From tag) for CANCEL
+        self.t1 = 0.5  # RFC 3261 T1: 2xx retransmissions start here, give up at 64*T1
 
     @property
     def hostport(self) -> str:
@@ -174,7 +175,7 @@ class _Leg:
         ACK timeout also tells a dead TCP peer)."""
         loop = asyncio.get_running_loop()
         self._retransmitter = SuccessRetransmitter(
-            response=response, destination=destination, now=loop.time()
+            response=response, destination=destination, now=loop.time(), t1=self.ctx.t1
         )
         self._arm()
 

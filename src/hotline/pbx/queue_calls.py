@@ -191,6 +191,10 @@ class QueueService:
         if command.estimated_wait_seconds is not None:
             items += ["estimated_wait", *say_duration(command.estimated_wait_seconds, language)]
         if items:
+            log.info(
+                "queue %s: call %s hears position %s, estimated wait %s",
+                call.queue, call.id, command.position, command.estimated_wait_seconds,
+            )  # fmt: skip
             self._play(call, items)
 
     def _leave(self, command: acd.Leave) -> None:
@@ -208,7 +212,7 @@ class QueueService:
             command.destination or "hangup",
         )
         call.queue = None
-        self.pbx.failover(call, command.destination)
+        self.pbx.failover(call, command.destination, self.languages.get(command.queue, "en"))
 
     # -- offers to agents ------------------------------------------------------------------
 
