@@ -46,7 +46,6 @@ Samples = npt.NDArray[np.int16]
 Frames = dict[LegId, bytearray | None]
 _HOUSEKEEPING_TICKS = 25
 _RTCP_INTERVAL = 5.0
-_SILENCE = {law: bytes([law.silence]) * 160 for law in Law}
 
 
 class DatagramSender(Protocol):
@@ -231,16 +230,21 @@ class MediaEngine:
             self.housekeeping(now)
 
     def _record(self, frames: Frames) -> None:
-        batch = []
+        recordings: list[Recording] = []
+        codes: list[bytes | bytearray] = []
+        alaw: list[bool] = []
         for bridge in self.bridges.values():
             recording = bridge.recording
             if recording is None or recording.paused:
                 continue
-            caller, agent = bridge.caller, bridge.agent
-            left = frames.get(caller.leg_id) or _SILENCE[caller.law]
-            right = frames.get(agent.leg_id) or _SILENCE[agent.law]
-            batch.append((recording, left, caller.law, right, agent.law))
-        self.recorder.write(batch)
+            caller, agent = bridge.caller.session, bridge.agent.session
+            recordings.append(recording)
+            codes += (
+                frames.get(bridge.caller.leg_id) or caller.silence,
+                frames.get(bridge.agent.leg_id) or agent.silence,
+            )
+            alaw += (caller.alaw, agent.alaw)
+        self.recorder.write(recordings, codes, alaw)
 
     def _decode(self, legs: list[Leg], frames: Frames) -> dict[LegId, Samples]:
         present = [(leg, frame) for leg in legs if (frame := frames.get(leg.leg_id)) is not None]

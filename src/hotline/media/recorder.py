@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .g711 import DECODE_BOTH, Law
+from .g711 import DECODE_BOTH
 from .wav import RATE, WavWriter
 
 __all__ = ["Recording", "RecordingBatch"]
@@ -45,28 +45,28 @@ class RecordingBatch:
     def __init__(self, flush_ticks: int = 25) -> None:
         self.flush_ticks = flush_ticks
         self._order: list[Recording] = []
-        self._buffer = np.zeros((0, flush_ticks, 160, 2), np.int16)
+        self._buffer = np.zeros((0, flush_ticks, 2, 160), np.int16)
         self._filled = 0
 
     def write(
-        self, batch: list[tuple[Recording, bytes | bytearray, Law, bytes | bytearray, Law]]
+        self, recordings: list[Recording], codes: list[bytes | bytearray], alaw: list[bool]
     ) -> None:
-        """Add one 20 ms stereo frame per recording (caller codes left, agent codes right)."""
-        recordings = [recording for recording, *_ in batch]
+        """Add one 20 ms stereo frame per recording.
+
+        ``codes`` holds two frames per recording (caller then agent) and ``alaw`` says, for
+        each of those frames, whether it is A-law (else mu-law).
+        """
         if recordings != self._order:
             self.flush()
             self._order = recordings
-            self._buffer = np.zeros((len(batch), self.flush_ticks, 160, 2), np.int16)
-        if not batch:
+            self._buffer = np.zeros((len(recordings), self.flush_ticks, 2, 160), np.int16)
+        if not recordings:
             return
-        codes = np.frombuffer(
-            b"".join([frame for _, left, _, right, _ in batch for frame in (left, right)]),
-            dtype=np.uint8,
-        ).reshape(len(batch), 2, 160)
-        rows = np.array(
-            [(left is Law.PCMA, right is Law.PCMA) for _, _, left, _, right in batch], np.intp
-        )
-        self._buffer[:, self._filled] = DECODE_BOTH[rows[:, :, None], codes].transpose(0, 2, 1)
+        count = len(recordings)
+        array = np.frombuffer(b"".join(codes), dtype=np.uint8).reshape(count, 2, 160)
+        rows = np.array(alaw, np.intp).reshape(count, 2, 1)
+        # Channels stay apart here and are interleaved once per flush, not once per tick.
+        self._buffer[:, self._filled] = DECODE_BOTH[rows, array]
         self._filled += 1
         if self._filled == self.flush_ticks:
             self.flush()
@@ -77,4 +77,5 @@ class RecordingBatch:
         if not filled:
             return
         for index, recording in enumerate(self._order):
-            recording.writer.write(self._buffer[index, :filled].astype("<i2").tobytes())
+            frames = self._buffer[index, :filled].transpose(0, 2, 1)
+            recording.writer.write(frames.astype("<i2").tobytes())

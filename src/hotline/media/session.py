@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .dtmf import DtmfDigit, TelephoneEventReceiver
+from .g711 import Law
 from .jitter import JitterBuffer
 from .negotiation import NegotiatedAudio
 from .rtcp import ReportBlock, RtcpError, build_report, ntp_timestamp, parse_compound
@@ -88,8 +89,12 @@ class RtpSession:
         """Apply a (re)negotiated stream: law, payload types, where to send, direction."""
         law_changed = self.audio is None or audio is None or audio.law is not self.audio.law
         self.audio = audio
+        law = audio.law if audio is not None else Law.PCMU
+        # Kept as plain attributes for the tick, which reads them for every recorded leg.
+        self.alaw = law is Law.PCMA
+        self.silence = bytes([law.silence]) * 160
         if audio is not None and law_changed:
-            self.jitter = JitterBuffer(silence=audio.law.silence, depth=self._jitter_depth)
+            self.jitter = JitterBuffer(silence=law.silence, depth=self._jitter_depth)
         self.remote = audio.remote if audio is not None else None
         if self.remote is not None:
             self.remote_rtcp = (self.remote[0], self.remote[1] + 1)
