@@ -150,3 +150,15 @@ def test_mix_saturates() -> None:
     loud = np.full(160, 30000, np.int16)
     mixed = mix({1: loud, 2: loud, 3: None}, {9: (1, 2), 8: (3,)})
     assert mixed[9].max() == 32767 and mixed[8] is None
+
+
+def test_repair_folder_skips_files_it_cannot_read(tmp_path) -> None:
+    from hotline.media.wav import repair_folder
+
+    (tmp_path / "notes.wav").write_bytes(b"not a wav at all")
+    good = tmp_path / "good.wav"
+    writer = WavWriter(good)
+    writer.write(bytes(640))
+    writer.close()
+    assert repair_folder(tmp_path) == []
+    assert repair_folder(tmp_path / "missing") == []
