@@ -192,3 +192,24 @@ async def test_wrong_password_is_refused(server: HotlineProcess) -> None:
         with pytest.raises(RegistrationFailed) as failure:
             await ua.register(expires=120)
         assert failure.value.status in (401, 403)
+
+
+async def test_registration_is_refreshed_and_calls_pass_digest_407(tmp_path: Path) -> None:
+    server = start_hotline(tmp_path, extra="[security]\nmin_register_expires = 1\n")
+    try:
+        async with (
+            _agent(server, "101", "s3cret-101") as alice,
+            _agent(server, "102", "s3cret-102") as bob,
+        ):
+            assert await bob.register(expires=2) == 2
+            await asyncio.sleep(3.0)  # past the expiry: only a refresh keeps Bob reachable
+            call = await alice.invite("102")  # 407 answered with Proxy-Authorization
+            incoming = await asyncio.wait_for(bob.next_incoming(), 5)
+            assert incoming.caller == "101"
+            await incoming.answer()
+            await asyncio.wait_for(call.wait_answered(), 5)
+            await call.hangup()
+            await asyncio.wait_for(incoming.wait_ended(), 5)
+    finally:
+        assert server.stop() == 0, server.log_text()
+    assert "refused 407" in server.log_text()
