@@ -52,12 +52,18 @@ class IncomingCall(Call):
         is retransmitted until the ACK. CallFailed (487) when cancelled meanwhile."""
         self._unanswered()
         offer = self.offer
-        if offer is not None:
-            self.remote_sdp = offer
-            self.remote_hold = hold_direction(offer) != "sendrecv"
-            local = await self.media.answer(offer)
-        else:
-            local = await self.media.offer()
+        try:
+            if offer is not None:
+                self.remote_sdp = offer
+                self.remote_hold = hold_direction(offer) != "sendrecv"
+                local = await self.media.answer(offer)
+            else:
+                local = await self.media.offer()
+        except Exception:
+            # RFC 3261 §13.3.1.3: an offer we cannot accept is refused with 488
+            if self.state is not CallState.ENDED:
+                await self.reject(488)
+            raise
         self._unanswered()  # a CANCEL may have come while the media was prepared
         response = make_response(self.invite, 200, to_tag=self.local_tag)
         response.headers.set("Contact", str(self.contact))

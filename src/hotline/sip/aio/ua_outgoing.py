@@ -12,8 +12,9 @@ import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from hotline.sip.aio.ua_call import Call, CallState, hold_direction
+from hotline.sip.aio.ua_call import Call, CallFailed, CallState, hold_direction
 from hotline.sip.auth import answer_challenge
 from hotline.sip.dialog import Dialog
 from hotline.sip.errors import LocalProtocolError
@@ -81,15 +82,18 @@ def retry_request(request: Request, via: str) -> Request:
 class OutgoingCall(Call):
     """A call placed by the user agent; create it with ``UserAgent.invite``."""
 
-    credentials: Credentials | None = None
-
-    def start(self) -> asyncio.Future[None]:
-        """Send the INVITE; the future completes with its first response other than a
-        challenge, failing with CallFailed when that is a final failure."""
+    def __init__(self, *, credentials: Credentials | None, **call: Any) -> None:
+        super().__init__(state=CallState.CALLING, **call)
+        self.credentials = credentials
         self._first: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._provisional = False
         self._cancel_wanted = False
         self._challenged = False
+        self._give_up: asyncio.TimerHandle | None = None
+
+    def start(self) -> asyncio.Future[None]:
+        """Send the INVITE; the future completes with its first response other than a
+        challenge, failing with CallFailed when that is a final failure."""
         self._send_invite()
         return self._first
 
@@ -101,7 +105,10 @@ class OutgoingCall(Call):
         if status in _CHALLENGES and self._retry_with_credentials(response):
             return
         if not self._first.done():
-            self._first.set_result(None)
+            if status >= 300:
+                self._first.set_exception(CallFailed(status, response.reason))
+            else:
+                self._first.set_result(None)
         if status < 200:
             self._on_provisional(response)
         elif status < 300:
@@ -136,8 +143,9 @@ class OutgoingCall(Call):
         self.endpoint.send_stateless(self.dialog.create_ack(response, via=self.via()), self.peer)
         if self.state is CallState.ENDED or self._cancel_wanted:
             # our CANCEL crossed the 2xx: the session exists, so end it with BYE (§9.1)
-            self.answered()
-            self.spawn(self.hangup())
+            bye = self.dialog.create_request("BYE", via=self.via())
+            self.endpoint.send_request(bye, self.peer, lambda _response: None)
+            self.spawn(self.end("cancelled"))
             return
         self.spawn(self._confirm(response))
 
@@ -191,7 +199,15 @@ class OutgoingCall(Call):
         self.endpoint.send_request(cancel, self.peer, self._on_cancel_response)
         # §9.1: with no final response 64*T1 after the CANCEL, the INVITE is given up.
         loop = asyncio.get_running_loop()
-        loop.call_later(32.0, lambda: self.spawn(self.end("cancelled, no final response")))
+        self._give_up = loop.call_later(32.0, self._no_final_response)
+
+    def _no_final_response(self) -> None:
+        self.spawn(self.end("cancelled, no final response"))
+
+    async def end(self, reason: str) -> None:
+        if self._give_up is not None:
+            self._give_up.cancel()
+        await super().end(reason)
 
     def _on_cancel_response(self, response: Response) -> None:
         if response.status >= 300 and self.dialog is None and response.status != 481:

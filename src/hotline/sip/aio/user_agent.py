@@ -113,10 +113,9 @@ class UserAgent:
     async def close(self) -> None:
         """Hang up every call, remove our binding, close the sockets."""
         calls = [call for call in self._calls.values() if not call.ended]
-        for call in calls:
-            with contextlib.suppress(CallFailed, TimeoutError):
-                async with asyncio.timeout(2.0):
-                    await call.hangup()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(3.0):
+                await asyncio.gather(*(call.hangup() for call in calls), return_exceptions=True)
         if self._registration is not None:
             with contextlib.suppress(RegistrationFailed, TimeoutError):
                 async with asyncio.timeout(2.0):
@@ -211,13 +210,11 @@ class UserAgent:
         request.headers.add("Contact", str(self.contact))
         request.headers.add("Content-Type", "application/sdp")
         request.body = offer.encode()
-        call = OutgoingCall(**self._call_parts(request, peer, media, tag), state=CallState.CALLING)
-        call.credentials = self.credentials
+        parts = self._call_parts(request, peer, media, tag)
+        call = OutgoingCall(credentials=self.credentials, **parts)
         call.local_sdp = offer
         self._calls[(call_id, tag)] = call
-        await call.start()
-        if call.ended or call.state is CallState.ENDED:
-            await call.wait_answered()  # raises the CallFailed of the final response
+        await call.start()  # raises the CallFailed of a final failure
         return call
 
     def _call_parts(
