@@ -21,6 +21,7 @@ from hotline.media import (
 )
 from hotline.media.g711 import transcode_table
 from hotline.media.rtcp import parse_compound
+from hotline.media.sdp import parse_sdp
 
 from .conftest import connect, make_peer
 
@@ -188,6 +189,7 @@ async def test_hold_stops_sending_and_resume_restarts(server) -> None:
     # The phone puts us on hold (RFC 3264 §8.4): it only sends, so we only receive.
     held = await server.update_leg(leg, peer.offer(laws="0", direction="sendonly"))
     assert "a=recvonly" in held
+    assert parse_sdp(held).session_version == 1  # a new description of the same session
     await asyncio.sleep(0.05)
     count = len(peer.received)
     await asyncio.sleep(0.1)

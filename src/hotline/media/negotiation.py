@@ -102,9 +102,13 @@ def answer_offer(
     address: str,
     port: int,
     session_id: int,
+    session_version: int = 0,
     laws: tuple[Law, ...] = (Law.PCMU, Law.PCMA),
 ) -> tuple[SessionDescription, NegotiatedAudio]:
-    """Answer an offer (RFC 3264 §6): accept one G.711 audio stream, refuse the others."""
+    """Answer an offer (RFC 3264 §6): accept one G.711 audio stream, refuse the others.
+
+    Each new description of a session needs a higher ``session_version`` (RFC 3264 §8).
+    """
     answered: list[MediaDescription] = []
     negotiated: NegotiatedAudio | None = None
     for media in offer.media:
@@ -143,7 +147,7 @@ def answer_offer(
         raise OfferRefused("no audio stream with PCMU or PCMA over RTP/AVP")
     answer = SessionDescription(
         session_id=session_id,
-        session_version=0,
+        session_version=session_version,
         origin_address=address,
         name="hotline",
         connection=address,

@@ -73,6 +73,7 @@ class MediaServer:
         self._clock = MediaClock(self._engine.tick)
         self._ids = itertools.count(1)
         self._offers: dict[LegId, SessionDescription] = {}
+        self._versions: dict[LegId, int] = {}  # o= versions of our later answers (RFC 3264 §8)
         self._ports: dict[LegId, int] = {}
         self._sockets: dict[LegId, tuple[asyncio.BaseTransport, asyncio.BaseTransport]] = {}
         self._recordings: dict[RecordingId, Bridge] = {}
@@ -181,17 +182,22 @@ class MediaServer:
     async def apply_answer(self, leg_id: LegId, answer: str) -> None:
         """Apply the peer's answer to our offer; raises OfferRefused if it refused the audio."""
         leg = self._leg(leg_id)
-        leg.session.configure(apply_answer(self._offers.pop(leg_id), parse_sdp(answer)))
+        offer = self._offers.pop(leg_id, None)
+        if offer is None:
+            raise ValueError(f"leg {leg_id} has no offer waiting for an answer")
+        leg.session.configure(apply_answer(offer, parse_sdp(answer)))
         self._refresh_bridge(leg)
 
     async def update_leg(self, leg_id: LegId, offer: str) -> str:
         """Answer a re-INVITE's offer on an existing leg (hold, resume, new address)."""
         leg = self._leg(leg_id)
+        version = self._versions[leg_id] = self._versions.get(leg_id, 0) + 1
         answer, audio = answer_offer(
             parse_sdp(offer),
             address=self.rtp_address,
             port=self._ports[leg_id],
             session_id=leg.session.ssrc,
+            session_version=version,
             laws=self.laws,
         )
         leg.session.configure(audio)
@@ -220,6 +226,7 @@ class MediaServer:
         await asyncio.sleep(0)  # transports close on the next loop iteration: let them
         self._pool.give_back(self._ports.pop(leg_id))
         self._offers.pop(leg_id, None)
+        self._versions.pop(leg_id, None)
         self._emit(statistics)
         return statistics
 
