@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def extensions(always: tuple[str, ...] = AGENTS) -> str:
 def start_server(tmp_path: Path, body: str) -> HotlineProcess:
     """``hotline serve`` with ``body`` (extensions, queues ...) on free ports."""
     port = free_udp_tcp_port()
-    low = 30000 + (os.getpid() % 100) * 200
+    # Below the ephemeral ports, where SIPp's media ports come from.
+    low = 21000 + (os.getpid() % 50) * 200
     config = tmp_path / "hotline.toml"
     config.write_text(
         f'[server]\nsip_listen = "127.0.0.1:{port}"\ndata_dir = "{tmp_path / "data"}"\n'
@@ -164,3 +166,16 @@ def media_counts(log: str, call_id: str) -> list[tuple[int, int]]:
 
 def call_ids(log: str) -> list[str]:
     return re.findall(r"call (c\d+): \S+ -> ", log)
+
+
+def settle(server: HotlineProcess, quiet: float = 0.3, limit: float = 5.0) -> str:
+    """The log once Hotline has been quiet for ``quiet`` seconds: the lines written just
+    before a peer finished may still be in the pipe."""
+    deadline = time.monotonic() + limit
+    seen = -1
+    while time.monotonic() < deadline:
+        if len(server.log_lines) == seen:
+            break
+        seen = len(server.log_lines)
+        time.sleep(quiet)
+    return server.log_text()

@@ -11,7 +11,7 @@ import pytest
 
 from hotline.testing.harness import HotlineProcess
 
-from .pbx_support import call, call_ids, extensions, media_counts, phone, sipp, start_server
+from .pbx_support import call, call_ids, extensions, media_counts, phone, settle, sipp, start_server
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def _refused(server: HotlineProcess, tmp_path: Path, user: str, number: str, **k
     caller = sipp(server, tmp_path, "pbx_caller_refused.xml", user=user, service=number, **kw)
     code, out = caller.wait()
     assert code == 0, out + server.log_text()
-    return server.log_text()
+    return settle(server)
 
 
 def test_unknown_number_is_404(server: HotlineProcess, tmp_path: Path) -> None:
@@ -90,6 +90,6 @@ def test_hold_resume_and_info_digits(server: HotlineProcess, tmp_path: Path) -> 
     assert code == 0, out + server.log_text()
     code, out = callee.wait()
     assert code == 0, out + server.log_text()
-    log = server.log_text()
+    log = settle(server)
     for line in ("call c1: DTMF 5 (info)", "call c1: 102 holds", "call c1: 102 resumes"):
         assert line in log, log

@@ -158,7 +158,7 @@ class Pbx:
         if destination.kind is Kind.EXTENSION:
             await call.call_extension(destination.number)
         elif destination.kind is Kind.QUEUE:
-            if await call.answer():
+            if await call.answer() and not call.ended:
                 self.queues.join(call, destination.number)
         elif destination.kind is Kind.ECHO_TEST:
             await self._echo(call)

@@ -96,6 +96,9 @@ class Call:
             if not self.ended:
                 log.warning("call %s: media step failed: %s", self.id, error)
                 self.end("media_failure", status=500)
+        except Exception:  # our bug: say so, and never leave the legs half open
+            log.exception("call %s: call control failed", self.id)
+            self.end("internal_error", status=500)
 
     # -- media of the caller ---------------------------------------------------------------
 
@@ -130,17 +133,20 @@ class Call:
 
     # -- ringing phones --------------------------------------------------------------------
 
-    async def ring(
-        self, number: str, bindings: list[Binding], *, label: str = ""
-    ) -> list[OutboundLeg]:
-        """INVITE every contact of ``number`` in parallel, each with its own media offer."""
-        legs = []
-        for binding in bindings:
+    async def ring(self, targets: list[tuple[str, Binding]]) -> list[OutboundLeg]:
+        """INVITE every (number, contact) at once, each with its own media offer. The offers
+        are made first and the INVITEs leave together, so ring-all rings every phone in the
+        same instant."""
+        offers = []
+        for _, _binding in targets:
             media, offer = await self.pbx.media.create_leg()
             self.pbx.by_media[media] = self
-            if self.ended:
-                await self.pbx.close_media(self, [media])
-                break
+            offers.append((media, offer))
+        if self.ended:
+            await self.pbx.close_media(self, [media for media, _ in offers])
+            return []
+        legs = []
+        for (number, binding), (media, _offer) in zip(targets, offers, strict=True):
             leg = OutboundLeg(
                 self.pbx.sip,
                 target=binding.contact.uri,
@@ -148,12 +154,13 @@ class Call:
                 caller=NameAddress.parse(f"<sip:{self.caller}@{self.pbx.sip.domain}>"),
                 callee=NameAddress.parse(f"<sip:{number}@{self.pbx.sip.domain}>"),
                 on_signal=self.on_signal,
-                label=label or number,
+                label=number,
             )
             leg.media = media
             self.fork.add(leg)
-            leg.invite(offer)
             legs.append(leg)
+        for leg, (_, offer) in zip(legs, offers, strict=True):
+            leg.invite(offer)
         return legs
 
     async def call_extension(self, number: str, *, answered: bool = False) -> None:
@@ -166,7 +173,7 @@ class Call:
         if not answered and await self.open_caller_media() is None:
             return
         self.state = CallState.RINGING if not answered else self.state
-        await self.ring(number, bindings)
+        await self.ring([(number, binding) for binding in bindings])
         loop = asyncio.get_running_loop()
         self._ring_timer = loop.call_later(EXTENSION_RING_SECONDS, self._no_answer)
 

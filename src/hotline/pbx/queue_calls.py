@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from hotline import acd
 from hotline.acd import AcdError, AgentId, CallerId, QueueId
 from hotline.config import Config, QueueConfig
-from hotline.events import QueueCallConnected
+from hotline.events import AgentStateChanged, QueueCallConnected
 from hotline.media import PlaybackFinished, PlaybackId, StopReason, say_duration, say_number
 from hotline.pbx.legs import OutboundLeg
 
@@ -134,6 +134,11 @@ class QueueService:
             self._announce(command)
         elif isinstance(command, acd.PauseAgent):
             log.info("agent %s paused by the ACD (%s)", command.agent, command.reason)
+            self.pbx.bus.publish(
+                AgentStateChanged(
+                    agent=command.agent, change="paused", reason=command.reason, at=self.pbx.wall()
+                )
+            )
         elif isinstance(command, acd.WakeAt):
             self._wake_at(command.at)
         else:
@@ -218,22 +223,25 @@ class QueueService:
 
     def _offer(self, command: acd.Offer) -> None:
         call = self._callers.get(command.caller)
+        ringing = []
         for agent in command.agents:
-            bindings = self.pbx.contacts(agent)
-            if call is None or not bindings:
+            if call is None or not self.pbx.contacts(agent):
                 log.info("queue %s: agent %s has no registered phone", command.queue, agent)
                 self.feed(acd.OfferRejected(caller=command.caller, agent=agent))
                 continue
             log.info("queue %s: offering call %s to agent %s", command.queue, call.id, agent)
             self._offers[(command.caller, agent)] = []
-            call.spawn(self._ring(call, command.caller, agent))
+            ringing.append(agent)
+        if call is not None and ringing:
+            call.spawn(self._ring(call, command.caller, ringing))
 
-    async def _ring(self, call: Call, caller: CallerId, agent: AgentId) -> None:
-        legs = await call.ring(agent, self.pbx.contacts(agent), label=agent)
-        if (caller, agent) in self._offers:
-            self._offers[(caller, agent)] = legs
-        else:  # withdrawn while the legs were being set up
-            for leg in legs:
+    async def _ring(self, call: Call, caller: CallerId, agents: list[AgentId]) -> None:
+        targets = [(str(agent), b) for agent in agents for b in self.pbx.contacts(agent)]
+        for leg in await call.ring(targets):
+            legs = self._offers.get((caller, AgentId(leg.label)))
+            if legs is not None:
+                legs.append(leg)
+            else:  # withdrawn while the legs were being set up
                 call.fork.cancel(leg)
                 leg.hang_up()
 
