@@ -123,11 +123,19 @@ class Step:
     rate: int
     attempted: int
     answered: int
-    failed: int
+    caller_failures: int  # SIPp callers' failed calls
+    agent_failures: int  # SIPp agents' failed calls
+    unanswered: int  # callers never connected to an agent
     answer_times: list[float]
     held: int
     agent_calls: int
     cpu: float
+
+    @property
+    def failed(self) -> int:
+        """At least this many calls went wrong: the three counts overlap (a caller who left
+        before an agent answered is also a failed call for the agent's SIPp)."""
+        return max(self.unanswered, self.caller_failures, self.agent_failures)
 
 
 def register_agents(sipp: str, folder: Path, port: int, agent_port: int, agents: int) -> None:
@@ -173,8 +181,8 @@ def run_step(sipp: str, folder: Path, port: int, rate: int, args: argparse.Names
     agent_failed = sum(int(row.get("FailedCall(P)", 0) or 0) for row in agent_rows)
     attempted = int(last.get("TotalCallCreated", 0) or 0) or total
     return Step(
-        rate=rate, attempted=attempted, answered=len(times),
-        failed=failed + agent_failed + max(0, attempted - failed - len(times)),
+        rate=rate, attempted=attempted, answered=len(times), caller_failures=failed,
+        agent_failures=agent_failed, unanswered=max(0, attempted - len(times)),
         answer_times=times,
         held=max((int(row.get("CurrentCall", 0) or 0) for row in rows), default=0),
         agent_calls=max((int(row.get("CurrentCall", 0) or 0) for row in agent_rows), default=0),
@@ -191,7 +199,8 @@ def report(step: Step) -> None:
         answer = "-"
     print(
         f"{step.rate:>5}/s  attempted {step.attempted:>6}  answered {step.answered:>6}  "
-        f"failed {step.failed:>5}  answer s (median/p95/max) {answer:>16}  "
+        f"failed {step.failed:>5} (callers {step.caller_failures}, agents {step.agent_failures}, "
+        f"no agent {step.unanswered})  answer s (median/p95/max) {answer:>16}  "
         f"held {step.held:>5}  agents talking {step.agent_calls:>5}  hotline CPU {step.cpu:.0%}",
         flush=True,
     )
