@@ -93,3 +93,15 @@ def test_hold_resume_and_info_digits(server: HotlineProcess, tmp_path: Path) -> 
     log = settle(server)
     for line in ("call c1: DTMF 5 (info)", "call c1: 102 holds", "call c1: 102 resumes"):
         assert line in log, log
+
+
+def test_caller_cancel_reaches_every_forked_phone(server: HotlineProcess, tmp_path: Path) -> None:
+    desk = phone(server, tmp_path, "102", "pbx_agent_cancelled.xml")
+    mobile = phone(server, tmp_path, "102", "pbx_agent_cancelled.xml")
+    caller = sipp(
+        server, tmp_path, "pbx_caller_cancel.xml", user="101", service="102", pause_ms=500
+    )
+    for peer in (caller, desk, mobile):
+        code, out = peer.wait()
+        assert code == 0, out + server.log_text()
+    assert "call c1 ended: caller_hangup" in settle(server)
