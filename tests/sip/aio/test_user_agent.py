@@ -12,6 +12,7 @@ import pytest
 from hotline.sip.address import Peer
 from hotline.sip.aio.ua_call import hold_direction, with_direction
 from hotline.sip.aio.user_agent import CallFailed, CallState, IncomingCall, UserAgent
+from hotline.sip.dialog import DialogState
 from hotline.testing.harness import HotlineProcess, start_hotline
 
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -138,16 +139,17 @@ async def test_hold_resume_info_and_bye_from_the_caller(pair: tuple[Phone, Phone
     assert incoming.end_reason == "hung up by the peer"
 
 
-async def test_bye_for_an_unknown_dialog_gets_481(pair: tuple[Phone, Phone]) -> None:
+async def test_request_in_a_forgotten_dialog_gets_481(pair: tuple[Phone, Phone]) -> None:
     alice, bob = pair
     placing, incoming = await _ring(alice, bob)
     call = await asyncio.wait_for(placing, 2)
     await incoming.answer()
     await asyncio.wait_for(call.wait_answered(), 2)  # type: ignore[attr-defined]
-    await incoming.hangup()
-    with pytest.raises(CallFailed) as failure:
-        await call.send_info(b"late")  # type: ignore[attr-defined]
-    assert failure.value.status == 481
+    await incoming.end("forgotten without a BYE")
+    assert await call.send_info(b"late") == 481  # type: ignore[attr-defined]
+    assert call.dialog.state is DialogState.TERMINATED  # type: ignore[attr-defined]
+    await asyncio.wait_for(call.hangup(), 2)  # type: ignore[attr-defined]
+    assert call.ended  # type: ignore[attr-defined]
 
 
 def test_direction_helpers() -> None:

@@ -238,9 +238,11 @@ class Call:
             self._stop_retransmitting()
             try:
                 response = await self.request("BYE")
+                log.debug("call %s: BYE answered %d", self.call_id, response.status)
+            except CallFailed as error:  # the dialog was already gone (481, 408)
+                log.debug("call %s: no BYE: %s", self.call_id, error)
             finally:
                 await self.end("hung up")
-            log.debug("call %s: BYE answered %d", self.call_id, response.status)
         await self.wait_ended()
 
     def _confirmed_dialog(self) -> Dialog:
