@@ -26,9 +26,11 @@ needs_record_leg = pytest.mark.skipif(
 _LOW = 46000 + (os.getpid() % 50) * 40
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[HotlineProcess]:
-    hotline = start_hotline(tmp_path, extra=f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n')
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HotlineProcess]:
+    """One server for the module: each test's calls end before the next starts."""
+    folder = tmp_path_factory.mktemp("hotline")
+    hotline = start_hotline(folder, extra=f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n')
     yield hotline
     assert hotline.stop() == 0, hotline.log_text()
 

@@ -163,9 +163,9 @@ def test_direction_helpers() -> None:
 # -- against a real hotline serve -----------------------------------------------------------
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[HotlineProcess]:
-    hotline = start_hotline(tmp_path)
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HotlineProcess]:
+    hotline = start_hotline(tmp_path_factory.mktemp("hotline"))
     yield hotline
     assert hotline.stop() == 0, hotline.log_text()
 
