@@ -69,8 +69,8 @@ def canonical_name(name: str) -> str:
 class Headers:
     """Ordered, case-insensitive header fields of one message (RFC 3261 §7.3).
 
-    Values are kept as received (after unfolding) and parsed on demand; parsed values are
-    cached until the headers change.
+    Values are kept as received (after unfolding) and parsed on demand; a parsed value is
+    cached under its header's name until a line of that header changes.
     """
 
     __slots__ = ("_cache", "_fields", "_index")
@@ -134,8 +134,16 @@ class Headers:
     def add(self, name: str, value: str) -> None:
         """Append a line (a list header's values may also be added one line each, §7.3.1)."""
         canonical = canonical_name(name)
-        self._fields.append((canonical.lower(), canonical, str(value)))
-        self._changed()
+        key = canonical.lower()
+        value = str(value)
+        self._fields.append((key, canonical, value))
+        index = self._index
+        if index is not None:  # keep the index: responses are built by adding lines
+            if key in index:
+                index[key].append(value)
+            else:
+                index[key] = [value]
+        self._changed(key, keep_index=True)
 
     def set(self, name: str, value: str) -> None:
         """Replace every line of ``name`` by one, in place of the first (or at the end)."""
@@ -145,24 +153,55 @@ class Headers:
         index = next((i for i, f in enumerate(self._fields) if f[0] == key), None)
         self._fields = [f for f in self._fields if f[0] != key]
         self._fields.insert(len(self._fields) if index is None else index, line)
-        self._changed()
+        self._changed(key)
 
     def remove(self, name: str) -> None:
         """Remove every line of ``name``."""
         key = _key(name)
         self._fields = [f for f in self._fields if f[0] != key]
-        self._changed()
+        self._changed(key)
 
-    def _changed(self) -> None:
-        self._index = None
-        self._cache.clear()
+    def _changed(self, key: str, *, keep_index: bool = False) -> None:
+        if not keep_index:
+            self._index = None
+        # Only the values parsed from this header are stale. Dropping them alone (rather than
+        # every cached value) spares the From, To, CSeq and Via of a message being parsed
+        # again after a Server or Contact line is set: that once doubled the cost of a
+        # REGISTER.
+        cache = self._cache
+        if cache:
+            for name in [name for name in cache if _key(name) == key]:
+                del cache[name]
 
     def copy(self) -> Headers:
         """An independent copy: changing one leaves the other as it was."""
         return Headers.from_lines(list(self._fields))
 
+    def with_first_line(self, name: str, value: str) -> Headers:
+        """A copy in which the first line of ``name`` (which must be present) reads ``value``.
+
+        The values parsed from the other headers are shared with the copy, so rewriting the
+        top Via of a received request (received, rport) leaves nothing else to parse again.
+        """
+        key = _key(name)
+        fields = list(self._fields)
+        position = next(i for i, f in enumerate(fields) if f[0] == key)
+        fields[position] = (key, fields[position][1], value)
+        copy = Headers.from_lines(fields)
+        copy._cache = {n: v for n, v in self._cache.items() if _key(n) != key}
+        return copy
+
+    def share_parsed(self, source: Headers, names: Iterable[str]) -> None:
+        """Reuse the values ``source`` parsed from ``names``, whose lines were copied here
+        unchanged (a response takes them from its request, RFC 3261 §8.2.6.2)."""
+        cache = source._cache
+        for name in names:
+            if name in cache:
+                self._cache[name] = cache[name]
+
     def parsed(self, name: str, parse: Callable[[Headers], T]) -> T:
-        """``parse(self)``, cached under ``name`` until the headers change."""
+        """``parse(self)``, cached under ``name`` until a line of header ``name`` changes
+        (``parse`` must read that header only)."""
         try:
             return self._cache[name]  # type: ignore[return-value]
         except KeyError:

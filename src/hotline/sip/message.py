@@ -62,6 +62,7 @@ REASON_PHRASES: dict[int, str] = {
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_COPIED_PARSED = ("Via", "From", "To", "CSeq")
 
 
 class Message:
@@ -198,13 +199,17 @@ def make_response(
         for value in values:
             if value is not None:
                 headers.add(name, value)
+    # What the request parsed is what the response would parse from the same lines.
+    headers.share_parsed(request.headers, _COPIED_PARSED)
     if to_tag is not None and request.headers.get("To") is not None:
         try:
             to_address = request.to_address
         except SipParseError:
             to_address = None
         if to_address is not None and to_address.tag is None:
-            headers.set("To", str(to_address.with_tag(to_tag)))
+            tagged = to_address.with_tag(to_tag)
+            headers.set("To", str(tagged))
+            headers.remember("To", tagged)
     reason = reason or REASON_PHRASES.get(status, "Unknown")
     # A reason may quote what the peer sent: keep it one printable line (§25.1 Reason-Phrase).
     reason = _CONTROL.sub("?", reason[:200])

@@ -136,17 +136,18 @@ def response_destination(via: Via, source: Peer) -> Peer:
 
 
 def _replace_top_via(message: Message, via: Via) -> None:
-    """Rewrite the first Via value in place, keeping every other header where it was."""
-    rebuilt: list[tuple[str, str]] = []
-    done = False
-    for name, value in message.headers:
-        if not done and name.lower() == "via":
-            rest = Headers([("Via", value)]).get_all("Via")[1:]
-            rebuilt.append(("Via", ", ".join([str(via), *rest])))
-            done = True
-        else:
-            rebuilt.append((name, value))
-    message.headers = Headers(rebuilt)
+    """Rewrite the first Via value, keeping every other header where it was.
+
+    The message gets new Headers (whoever shares the old object sees no change); the values
+    parsed from the other headers carry over, and the new Via list is known without parsing.
+    """
+    vias = message.vias
+    first_line = message.headers.get("Via")
+    assert first_line is not None  # vias is not empty
+    rest = Headers([("Via", first_line)]).get_all("Via")[1:] if "," in first_line else []
+    headers = message.headers.with_first_line("Via", ", ".join([str(via), *rest]))
+    headers.remember("Via", [via, *vias[1:]])
+    message.headers = headers
 
 
 def _matches_rfc2543(tx: Transaction, request: Request) -> bool:
