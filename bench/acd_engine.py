@@ -14,7 +14,8 @@ The driver's events are logged, then replayed into a fresh engine with the same 
 returns the same commands), so only ``handle()`` is measured. It prints the events handled
 per second of CPU time (best and median of passes of 5,000 rounds: the best is the figure for
 an idle core, the median shows what the processes sharing the machine cost), and the p50/p99
-wall time of the ``handle()`` calls that made a distribution decision (returned an Offer).
+CPU and wall time of the ``handle()`` calls that made a distribution decision (returned an
+Offer; only these are timed one by one, as reading the thread's CPU clock costs about 1 us).
 
     uv run python bench/acd_engine.py [--rounds 50000] [--seed 1] [--no-records]
 """
@@ -53,6 +54,7 @@ from hotline.acd import (
 AGENTS, QUEUES, WAITING, PER_QUEUE = 1000, 100, 10_000, 30
 WRAP_UP, EARLY_WRAP_UP, BREAK, AWAY, STEP = 2.0, 0.5, 1.0, 2.0, 0.01
 PASS = 5000
+Logged = tuple[Event | None, float, bool]  # event (None: drain the records), now, offered
 STRATEGIES = (
     "longest_waiting", "ring_all", "round_robin", "prioritized_hunt", "fewest_answered",
     "least_talk_time", "hunt_random_start", "hunt_by_threes_prioritized", "weighted_random",
@@ -118,17 +120,20 @@ class Driver:
         self.breaks: deque[tuple[float, AgentId]] = deque()
         self.away: deque[tuple[float, AgentId]] = deque()
         self.call_queue: dict[str, str] = {}
-        self.log: list[tuple[Event | None, float]] = []  # None: drain the records
+        self.log: list[Logged] = []
 
     def send(self, event: Event) -> None:
-        self.log.append((event, self.now))
-        for command in self.engine.handle(event, self.now):
-            if isinstance(command, Offer):
-                agent = command.agents[0]
-                self.waiting.remove(command.caller)
-                self.call_queue[agent] = command.queue
-                self.send(OfferAnswered(caller=command.caller, agent=agent))
-                self.on_call.add(agent)
+        index = len(self.log)
+        self.log.append((event, self.now, False))
+        offers = [c for c in self.engine.handle(event, self.now) if isinstance(c, Offer)]
+        if offers:
+            self.log[index] = (event, self.now, True)
+        for offer in offers:
+            agent = offer.agents[0]
+            self.waiting.remove(offer.caller)
+            self.call_queue[agent] = offer.queue
+            self.send(OfferAnswered(caller=offer.caller, agent=agent))
+            self.on_call.add(agent)
 
     def join(self) -> None:
         self.next_caller += 1
@@ -179,7 +184,7 @@ class Driver:
             self.join()
         self.step_aside(n)
         if n % 1000 == 0:
-            self.log.append((None, self.now))
+            self.log.append((None, self.now, False))
             self.engine.take_records()
 
 
@@ -203,26 +208,34 @@ def play(driver: Driver, rounds: int) -> list[int]:
 
 
 def replay(
-    engine: Engine, log: list[tuple[Event | None, float]], starts: list[int]
-) -> tuple[list[float], list[float]]:
-    """Feed the logged events to a fresh engine (same seed: same commands); return the events
-    per second of CPU time of each pass, and the wall time of each call that offered."""
-    rates, decisions = [], []
-    for event, now in log[: starts[0]]:
+    engine: Engine, log: list[Logged], starts: list[int]
+) -> tuple[list[float], list[float], list[float]]:
+    """Feed the logged events to a fresh engine (same seed: same commands). Return the events
+    per second of CPU time of each pass, and the CPU and wall times of each call that
+    offered: on a shared machine the wall time also counts the time other processes ran."""
+    rates, cpu_times, wall_times = [], [], []
+    for event, now, _ in log[: starts[0]]:
         engine.handle(event, now) if event is not None else engine.take_records()
     for start, end in zip(starts, [*starts[1:], len(log)], strict=True):
         cpu_started = time.process_time()
-        for event, now in log[start:end]:
+        for event, now, decides in log[start:end]:
             if event is None:
                 engine.take_records()
-                continue
-            before = time.perf_counter()
-            commands = engine.handle(event, now)
-            spent = time.perf_counter() - before
-            if any(isinstance(command, Offer) for command in commands):
-                decisions.append(spent)
+            elif not decides:
+                engine.handle(event, now)
+            else:
+                wall, cpu = time.perf_counter(), time.thread_time()
+                engine.handle(event, now)
+                cpu_times.append(time.thread_time() - cpu)
+                wall_times.append(time.perf_counter() - wall)
         rates.append((end - start) / (time.process_time() - cpu_started))
-    return rates, decisions
+    return rates, cpu_times, wall_times
+
+
+def percentiles(times: list[float]) -> str:
+    times = sorted(times)
+    p50, p99 = times[len(times) // 2] * 1e3, times[int(len(times) * 0.99)] * 1e3
+    return f"p50 {p50:.3f} ms, p99 {p99:.3f} ms"
 
 
 def main() -> None:
@@ -241,18 +254,16 @@ def main() -> None:
     # again (in service, events die young); what the engine allocates is still collected.
     gc.collect()
     gc.freeze()
-    rates, decisions = replay(engine, log, starts)
-    decisions.sort()
-    p50 = decisions[len(decisions) // 2] * 1e3
-    p99 = decisions[int(len(decisions) * 0.99)] * 1e3
-    events = Counter(type(event).__name__ for event, _ in log[starts[0] :] if event)
+    rates, cpu_times, wall_times = replay(engine, log, starts)
+    events = Counter(type(event).__name__ for event, _, _ in log[starts[0] :] if event)
     records = "off" if args.no_records else "on"
     print(f"agents={AGENTS} queues={QUEUES} waiting={waiting} rounds={args.rounds}",
           f"records={records}")  # fmt: skip
     print("events:", ", ".join(f"{name} {count}" for name, count in events.most_common()))
     print(f"events handled per second of CPU time in handle(): best {max(rates):,.0f}, "
           f"median {statistics.median(rates):,.0f} (passes of {PASS} rounds)")  # fmt: skip
-    print(f"distribution decision ({len(decisions)} calls): p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+    print(f"distribution decision ({len(cpu_times)} calls): CPU {percentiles(cpu_times)}; "
+          f"wall {percentiles(wall_times)}")  # fmt: skip
 
 
 if __name__ == "__main__":
