@@ -216,7 +216,7 @@ class Core:
         agent.ringing_for = None
         agent.missed += 1
         agent.consecutive_misses += 1
-        entry.tried.add(agent_id)
+        entry.tried |= {agent_id}
         queue = entry.queue
         if cancel:
             self.out.append(CancelOffer(caller=entry.caller, agents=(agent_id,)))
@@ -301,7 +301,7 @@ class Core:
         """Ring the agents the strategy chooses (or reserve one for a callback)."""
         queue = entry.queue
         if new_round:
-            entry.tried.clear()
+            entry.tried = frozenset()
         chosen, sticky = self._sticky_choice(entry, candidates, now)
         if not sticky:
             chosen = queue.strategy.choose(candidates, queue=queue, caller=entry, rng=self.rng)
