@@ -10,6 +10,7 @@ prompt resumes music on hold or hangs up after a feature code.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -72,6 +73,7 @@ class Pbx:
         self.admission = Admission(config, self.dialplan, authenticator, limiter)
         self.calls: dict[str, Call] = {}
         self.by_media: dict[LegId, Call] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
         self.queues = QueueService(self)
         agents = {e.number for e in config.extensions if e.agent}
         self.presence = Presence(agents, self.queues.feed)
@@ -94,6 +96,8 @@ class Pbx:
         """Hang up every call (BYE or CANCEL) and free their media."""
         for call in list(self.calls.values()):
             call.end("shutdown", status=503)
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=2.0)
         for leg in list(self.by_media):
             await self._close_leg(None, leg)
         self.queues.close()
@@ -121,6 +125,12 @@ class Pbx:
             return response
         if request.content_type != "application/sdp" or not request.body:
             return make_response(request, 488, "Offer Required", to_tag=new_tag())
+        required = _required_extensions(request)
+        if required:
+            # §8.2.2.3: we support no extension (session timers stay off), so say which.
+            response = make_response(request, 420, to_tag=new_tag())
+            response.headers.set("Unsupported", ", ".join(required))
+            return response
         leg = InboundLeg(self.sip, request, source, _nothing)
         call = Call(
             self,
@@ -296,6 +306,11 @@ class Pbx:
             call.end("normal")
         else:
             self.queues.playback_finished(call, event)
+
+
+def _required_extensions(request: Request) -> list[str]:
+    values = request.headers.get_all("Require")
+    return [option.strip() for value in values for option in value.split(",") if option.strip()]
 
 
 def _nothing(signal: object) -> None:

@@ -73,7 +73,6 @@ class Call:
         self.agent: str | None = None  # the agent of a connected queue call
         self.hang_up_after_playback = False
         self.answer_sdp = ""
-        self.tasks: set[asyncio.Task[None]] = set()
         self._ring_timer: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
@@ -84,9 +83,11 @@ class Call:
         return self.state is CallState.ENDED
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        # The loop keeps only weak references to tasks: the node's set holds them until done.
+        tasks = self.pbx.tasks
         task = asyncio.get_running_loop().create_task(self._guard(coroutine))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     async def _guard(self, coroutine: Coroutine[Any, Any, None]) -> None:
         try:
@@ -291,7 +292,7 @@ class Call:
         if self.echo_leg is not None:
             media.append(self.echo_leg)
         self.pbx.call_ended(self, cause, previous, by_agent=by_agent)
-        asyncio.get_running_loop().create_task(self.pbx.close_media(self, media))
+        self.spawn(self.pbx.close_media(self, media))
 
 
 def _name(call: Call, leg: InboundLeg | OutboundLeg) -> str:
