@@ -14,7 +14,6 @@ from __future__ import annotations
 import enum
 import heapq
 import logging
-import math
 from random import Random
 
 from hotline.acd.commands import (
@@ -168,7 +167,10 @@ class Core:
             queue.serving = sum(1 for a in queue.logged_in.values() if a.pause_reason is None)
 
     def mark_dirty(self, queue: QueueRuntime) -> None:
-        self._dirty[queue.queue_id] = queue
+        # Without a free agent the queue has no match to make, and the agent who frees up
+        # later marks it dirty then (sync_availability): most joins and abandons stop here.
+        if queue.available:
+            self._dirty[queue.queue_id] = queue
 
     # -- ringing ------------------------------------------------------------------------
 
@@ -373,10 +375,11 @@ class Core:
         )  # fmt: skip
         if not self.options.keep_records:
             return
+        position = queue.line.position(entry)
         for agent_id, reason in zip(ids, reasons, strict=True):
             self.record(
                 now, Verb.OFFER, caller=entry.caller, queue=queue.queue_id, agent=agent_id,
-                position=queue.line.position(entry), reasons=(reason,),
+                position=position, reasons=(reason,),
             )  # fmt: skip
 
     def reason(
@@ -407,8 +410,9 @@ class Core:
             return 0.0
         if serving == 0:
             return None
-        times = queue.handle_times
-        mean = math.fsum(times) / len(times) if times else queue.config.expected_handle_seconds
+        mean = queue.handle_times.mean()
+        if mean is None:
+            mean = queue.config.expected_handle_seconds
         return beyond * mean / serving
 
 
