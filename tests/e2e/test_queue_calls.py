@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from hotline.testing.harness import HotlineProcess
@@ -34,12 +35,13 @@ def queue(
     priority: int = 0,
     announce: float = 30,
     language: str = "en",
+    wrap_up: float = 0.5,
 ) -> str:
     members = ", ".join(f'"{agent}"' for agent in agents)
     return (
         f'[[queues]]\nnumber = "{number}"\nstrategy = "{strategy}"\nagents = [{members}]\n'
         f'ring_timeout = {ring}\nmax_wait = {max_wait}\nfailover = "{failover}"\n'
-        f"wrap_up = 0.5\npriority = {priority}\nannounce_position_every = {announce}\n"
+        f"wrap_up = {wrap_up}\npriority = {priority}\nannounce_position_every = {announce}\n"
         f'language = "{language}"\n\n'
     )
 
@@ -211,3 +213,20 @@ def test_trunk_call_reaches_the_queue_by_did(tmp_path: Path) -> None:
     log = server.log_text()
     assert "call c1: 74951112233 -> 800 (queue)" in log and "connected to agent 101" in log, log
     stop(server)
+
+
+def _logged_at(log: str, text: str) -> datetime:
+    line = next(line for line in log.splitlines() if text in line)
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+
+
+def test_wrap_up_keeps_the_agent_from_the_next_caller(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue(agents=("101",), wrap_up=1.5), always=("101",))
+    agent = phone(server, tmp_path, "101", "pbx_agent_answer.xml", pause_ms=100, extra=("-m", "2"))
+    first = call(server, tmp_path, "102", "800", hold_ms=1000)
+    server.wait_for_log("call c1 connected to agent 101", 5)
+    second = call(server, tmp_path, "103", "800", hold_ms=3500)
+    ok(first, second, agent, server=server)
+    log = server.log_text()
+    gap = _logged_at(log, "offering call c2") - _logged_at(log, "call c1 ended")
+    assert timedelta(seconds=1.4) < gap < timedelta(seconds=3), log
