@@ -168,7 +168,7 @@ def call_ids(log: str) -> list[str]:
     return re.findall(r"call (c\d+): \S+ -> ", log)
 
 
-def settle(server: HotlineProcess, quiet: float = 0.3, limit: float = 5.0) -> str:
+def settle(server: HotlineProcess, quiet: float = 0.2, limit: float = 5.0) -> str:
     """The log once Hotline has been quiet for ``quiet`` seconds: the lines written just
     before a peer finished may still be in the pipe."""
     deadline = time.monotonic() + limit

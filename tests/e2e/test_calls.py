@@ -62,25 +62,14 @@ def _refused(server: HotlineProcess, tmp_path: Path, user: str, number: str, **k
     return settle(server)
 
 
-def test_unknown_number_is_404(server: HotlineProcess, tmp_path: Path) -> None:
-    assert "refused 404" in _refused(server, tmp_path, "101", "555")
-
-
-def test_extension_without_phone_is_480(server: HotlineProcess, tmp_path: Path) -> None:
-    log = _refused(server, tmp_path, "101", "103")
-    assert "extension 103 has no registered phone" in log
-    assert "ended: unavailable" in log
-
-
-def test_wrong_password_is_refused_and_never_rings(server: HotlineProcess, tmp_path: Path) -> None:
+def test_refusals(server: HotlineProcess, tmp_path: Path) -> None:
+    """One server for the calls that never ring anybody."""
     log = _refused(server, tmp_path, "101", "102", password="not-the-password")
-    assert "refused 403: authentication failed" in log
-    assert "call c1" not in log
-
-
-def test_non_agent_cannot_use_feature_codes(server: HotlineProcess, tmp_path: Path) -> None:
-    log = _refused(server, tmp_path, "200", "*62")
-    assert "ended: forbidden" in log
+    assert "refused 403: authentication failed" in log and "call c1" not in log
+    assert "refused 404" in _refused(server, tmp_path, "101", "555")
+    log = _refused(server, tmp_path, "101", "103")
+    assert "extension 103 has no registered phone" in log and "c1 ended: unavailable" in log
+    assert "c2 ended: forbidden" in _refused(server, tmp_path, "200", "*62")  # not an agent
 
 
 def test_hold_resume_and_info_digits(server: HotlineProcess, tmp_path: Path) -> None:
