@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
 from hotline.sip._grammar import (
@@ -107,7 +107,11 @@ class Headers:
         return index
 
     def _lines(self, name: str) -> list[str]:
-        return self.by_key().get(_key(name), _NONE)
+        index = self._index
+        if index is None:
+            index = self.by_key()
+        key = _KEYS.get(name)
+        return index.get(_key(name) if key is None else key, _NONE)
 
     def get(self, name: str) -> str | None:
         """The first line of header ``name``, None when absent."""
@@ -343,7 +347,8 @@ class Via:
         self, changes: dict[str, str | None] | None = None, /, **more: str | None
     ) -> Via:
         """A copy with parameters set (None: present without a value), e.g. received/rport."""
-        return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
+        parameters = set_params(self.parameters, {**(changes or {}), **more})
+        return _new_via(self.transport, self.host, self.port, parameters)
 
 
 _CSEQ = re.compile(r"[ \t]*([0-9]+)[ \t]+([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*")

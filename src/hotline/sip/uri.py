@@ -125,7 +125,9 @@ class SipUri:
         self, changes: dict[str, str | None] | None = None, /, **more: str | None
     ) -> SipUri:
         """A copy with parameters set (None: present without a value)."""
-        return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
+        parameters = set_params(self.parameters, {**(changes or {}), **more})
+        u = self
+        return _new_uri(u.scheme, u.user, u.password, u.host, u.port, parameters, u.headers)
 
     def without_params(self, *names: str) -> SipUri:
         """A copy without the named parameters."""
@@ -203,6 +205,10 @@ def _parse_tel(rest: str) -> SipUri:
 
 def uri_equal(a: SipUri, b: SipUri) -> bool:
     """URI equality of RFC 3261 §19.1.4 (and RFC 3966 §4 for tel URIs)."""
+    if a is b or a == b:
+        # Same components, same order: equal under every rule below. Parsed URIs are shared
+        # (SipUri.parse), so a phone's Contact against its binding usually ends here.
+        return True
     if a.scheme != b.scheme:
         return False
     if a.scheme == "tel":
@@ -316,13 +322,15 @@ class NameAddress:
 
     def with_tag(self, tag: str) -> NameAddress:
         """A copy with ``tag`` set, as a UAS adds it to To (§8.2.6.2)."""
-        return replace(self, parameters=set_params(self.parameters, {"tag": tag}))
+        parameters = set_params(self.parameters, {"tag": tag})
+        return _new_name_address(self.uri, self.display_name, parameters)
 
     def with_params(
         self, changes: dict[str, str | None] | None = None, /, **more: str | None
     ) -> NameAddress:
         """A copy with header parameters set (None: present without a value)."""
-        return replace(self, parameters=set_params(self.parameters, {**(changes or {}), **more}))
+        parameters = set_params(self.parameters, {**(changes or {}), **more})
+        return _new_name_address(self.uri, self.display_name, parameters)
 
 
 _new_name_address = builder(NameAddress)
