@@ -192,7 +192,7 @@ async def test_hold_stops_sending_and_resume_restarts(server) -> None:
     assert parse_sdp(held).session_version == 1  # a new description of the same session
     await asyncio.sleep(0.05)
     count = len(peer.received)
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.25)
     assert len(peer.received) == count  # they asked for no media: nothing is sent
     inactive = await server.update_leg(leg, peer.offer(laws="0", direction="inactive"))
     assert "a=inactive" in inactive

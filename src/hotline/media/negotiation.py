@@ -96,6 +96,41 @@ def _audio_lines(law_pt: str, law: Law, event: int | None) -> tuple[tuple[str, s
     return (*lines, ("ptime", "20"))
 
 
+def _refused(media: MediaDescription) -> MediaDescription:
+    """A stream we decline: same media and protocol, port 0 (RFC 3264 §6)."""
+    return MediaDescription(
+        media=media.media, port=0, protocol=media.protocol, formats=media.formats[:1]
+    )
+
+
+def _accepted(
+    offer: SessionDescription, media: MediaDescription, number: str, law: Law
+) -> NegotiatedAudio:
+    return NegotiatedAudio(
+        law=law,
+        payload_type=int(number),
+        telephone_event=_event_type(media),
+        remote_host=media.connection or offer.connection,
+        remote_port=media.port,
+        ptime=_ptime(media),
+        direction=media.direction(offer.direction).reversed(),
+    )
+
+
+def _accepting_media(audio: NegotiatedAudio, port: int) -> MediaDescription:
+    """Our m= line for the accepted stream: its format, telephone-event, direction."""
+    event = audio.telephone_event
+    number = str(audio.payload_type)
+    formats = (number,) if event is None else (number, str(event))
+    return MediaDescription(
+        media="audio",
+        port=port,
+        protocol=_AVP,
+        formats=formats,
+        attributes=(*_audio_lines(number, audio.law, event), (audio.direction.value, None)),
+    )
+
+
 def answer_offer(
     offer: SessionDescription,
     *,
@@ -114,35 +149,10 @@ def answer_offer(
     for media in offer.media:
         choice = None if negotiated else _choose(media, laws)
         if choice is None:
-            answered.append(
-                MediaDescription(
-                    media=media.media, port=0, protocol=media.protocol, formats=media.formats[:1]
-                )
-            )
-            continue
-        number, law = choice
-        event = _event_type(media)
-        offered = media.direction(offer.direction)
-        ours = offered.reversed()
-        formats = (number,) if event is None else (number, str(event))
-        answered.append(
-            MediaDescription(
-                media="audio",
-                port=port,
-                protocol=_AVP,
-                formats=formats,
-                attributes=(*_audio_lines(number, law, event), (ours.value, None)),
-            )
-        )
-        negotiated = NegotiatedAudio(
-            law=law,
-            payload_type=int(number),
-            telephone_event=event,
-            remote_host=media.connection or offer.connection,
-            remote_port=media.port,
-            ptime=_ptime(media),
-            direction=ours,
-        )
+            answered.append(_refused(media))
+        else:
+            negotiated = _accepted(offer, media, *choice)
+            answered.append(_accepting_media(negotiated, port))
     if negotiated is None:
         raise OfferRefused("no audio stream with PCMU or PCMA over RTP/AVP")
     answer = SessionDescription(

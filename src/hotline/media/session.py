@@ -24,6 +24,8 @@ _HALF = 1 << 31
 _RATE = 8000
 # A relayed timestamp further than this from where our stream stands is a new source stream.
 _MAX_TIMESTAMP_STEP = 2 * _RATE
+# Longer than this without sending is a pause in the stream, not a late tick.
+_PAUSE = 0.2
 _PACK = RTP_HEADER.pack
 _UNPACK = RTP_HEADER.unpack_from
 
@@ -204,7 +206,7 @@ class RtpSession:
         step = (out - self.next_timestamp) & _MASK
         if ssrc != self._relay_ssrc or _MAX_TIMESTAMP_STEP < step < _MASK - _MAX_TIMESTAMP_STEP:
             gap = now - self.last_sent
-            if self.last_sent and gap > 0.03:  # our clock ran on while nothing was sent
+            if self.last_sent and gap > _PAUSE:  # our clock ran on while nothing was sent
                 self.next_timestamp = (self.next_timestamp + int(gap * _RATE)) & _MASK
             self._relay_ssrc = ssrc
             self._relay_offset = (self.next_timestamp - timestamp) & _MASK
@@ -243,10 +245,13 @@ class RtpSession:
         """
         gap = now - self.last_sent
         if not self.last_sent:
-            marker = True
-        elif gap > 0.03:
-            self.next_timestamp = (self.next_timestamp + int(gap * _RATE) // 160 * 160) & _MASK
-            marker = True
+            marker = not event or marker
+        elif gap > _PAUSE:
+            # A real pause (hold, silence, a relay that stopped), not a late tick: a late tick
+            # catches up with contiguous frames, which must keep contiguous timestamps.
+            skipped = int((gap - 0.02) * _RATE) // 160 * 160
+            self.next_timestamp = (self.next_timestamp + skipped) & _MASK
+            marker = not event or marker  # an event's marker belongs to its first packet only
         self.last_sent = now
         stamp = self.next_timestamp if timestamp is None else timestamp
         payload_type = self._event_pt if event else self._audio_pt
