@@ -11,7 +11,17 @@ import pytest
 
 from hotline.testing.harness import HotlineProcess
 
-from .pbx_support import call, call_ids, extensions, media_counts, phone, settle, sipp, start_server
+from .pbx_support import (
+    call,
+    call_ids,
+    extensions,
+    media_counts,
+    phone,
+    require_root,
+    settle,
+    sipp,
+    start_server,
+)
 
 
 @pytest.fixture
@@ -28,6 +38,7 @@ def _wait_for(server: HotlineProcess, text: str, timeout: float = 5.0) -> None:
 def test_extension_to_extension_with_audio_both_ways(
     server: HotlineProcess, tmp_path: Path
 ) -> None:
+    require_root()
     callee = phone(server, tmp_path, "102", "pbx_agent_answer.xml", pause_ms=300)
     caller = call(server, tmp_path, "101", "102", hold_ms=1500)
     code, out = caller.wait()
@@ -44,6 +55,7 @@ def test_extension_to_extension_with_audio_both_ways(
 
 
 def test_echo_test_sends_back_what_it_hears(server: HotlineProcess, tmp_path: Path) -> None:
+    require_root()
     caller = call(server, tmp_path, "101", "*43", hold_ms=1500)
     code, out = caller.wait()
     assert code == 0, out + server.log_text()
@@ -53,6 +65,17 @@ def test_echo_test_sends_back_what_it_hears(server: HotlineProcess, tmp_path: Pa
     caller_leg = media_counts(server.log_text(), call_id)[0]
     received, sent = caller_leg
     assert received > 30 and sent > 0.8 * received, caller_leg
+
+
+def test_echo_test_sends_digits_back(server: HotlineProcess, tmp_path: Path) -> None:
+    require_root()
+    caller = sipp(server, tmp_path, "pbx_caller_dtmf.xml", user="101", service="*43", pause_ms=1200)
+    code, out = caller.wait()
+    assert code == 0, out + server.log_text()
+    server.wait_for_log("call c1: DTMF 5 (rfc4733)", 3)
+    server.wait_for_log("call c1 ended", 3)
+    received, sent = media_counts(settle(server), "c1")[0]
+    assert received > 0 and sent > 0, (received, sent)  # the digit's events, and ours back
 
 
 def _refused(server: HotlineProcess, tmp_path: Path, user: str, number: str, **kw: str) -> str:

@@ -17,6 +17,7 @@ from .pbx_support import (
     extensions,
     media_counts,
     phone,
+    require_root,
     settle,
     shared_phone,
     sipp,
@@ -66,6 +67,7 @@ def stop(server: HotlineProcess) -> None:
 
 
 def test_queue_call_reaches_the_agent_the_strategy_chose(tmp_path: Path) -> None:
+    require_root()
     server = serve(tmp_path, queue(strategy="prioritized_hunt", agents=("102", "101")))
     phone(server, tmp_path, "101", "register.xml")  # registered, never offered
     agent = phone(server, tmp_path, "102", "pbx_agent_answer.xml", pause_ms=300)
