@@ -77,9 +77,11 @@ class Core:
         self.out: list[Command] = []
         self.records: list[Record] = []
         self.records_dropped = 0
-        self._timers: list[tuple[float, int, Timer]] = []
+        # A heap of (at, seq, timer); stale timers are skipped when they reach the top.
+        self.timers: list[tuple[float, int, Timer]] = []
         self._timer_seq = 0
-        self._dirty: dict[QueueId, QueueRuntime] = {}
+        # Queues the current event touched that may hold a match (theory of operation).
+        self.dirty: dict[QueueId, QueueRuntime] = {}
         self.caller_seq = 0
 
     # -- records and timers -------------------------------------------------------------
@@ -125,26 +127,23 @@ class Core:
 
     def add_timer(self, at: float, timer: Timer) -> None:
         self._timer_seq += 1
-        heapq.heappush(self._timers, (at, self._timer_seq, timer))
+        heapq.heappush(self.timers, (at, self._timer_seq, timer))
 
     def next_timer(self) -> float | None:
         """Time of the earliest live timer, dropping stale ones from the top of the heap."""
-        timers = self._timers
+        timers = self.timers
         while timers and not self.timer_live(timers[0][2]):
             heapq.heappop(timers)
         return timers[0][0] if timers else None
 
     def pop_due(self, now: float) -> tuple[float, Timer] | None:
         """The earliest live timer due by ``now``, dropping stale ones on the way."""
-        timers = self._timers
+        timers = self.timers
         while timers and timers[0][0] <= now:
             at, _, timer = heapq.heappop(timers)
             if self.timer_live(timer):
                 return at, timer
         return None
-
-    def entry_live(self, entry: CallerEntry | None) -> bool:
-        return entry is not None and self.callers.get(entry.caller) is entry
 
     def timer_live(self, timer: Timer) -> bool:
         kind, entry = timer.kind, timer.entry
@@ -152,8 +151,8 @@ class Core:
             agent = timer.agent
             assert agent is not None
             return agent.activity is Activity.WRAP_UP and agent.wrap_token == timer.token
-        if entry is None or not self.entry_live(entry):
-            return False
+        if entry is None or self.callers.get(entry.caller) is not entry:
+            return False  # the caller has left the line (answered or gone)
         if kind is TimerKind.RING:
             assert timer.agent is not None
             return entry.ringing.get(timer.agent.agent_id) == timer.token
@@ -181,7 +180,7 @@ class Core:
             wanted = free and queue_id in agent.logged_in
             if wanted and agent_id not in queue.available:
                 queue.available[agent_id] = agent
-                self._dirty[queue_id] = queue
+                self.dirty[queue_id] = queue
             elif not wanted and agent_id in queue.available:
                 del queue.available[agent_id]
 
@@ -194,7 +193,7 @@ class Core:
         # Without a free agent the queue has no match to make, and the agent who frees up
         # later marks it dirty then (sync_availability): most joins and abandons stop here.
         if queue.available:
-            self._dirty[queue.queue_id] = queue
+            self.dirty[queue.queue_id] = queue
 
     # -- ringing ------------------------------------------------------------------------
 
@@ -265,7 +264,7 @@ class Core:
 
     def dispatch(self, now: float) -> None:
         """Serve dirty queues until no idle caller in them has a candidate agent."""
-        dirty = self._dirty
+        dirty = self.dirty
         while dirty:
             best_key: tuple[int, int, float, int] | None = None
             best: CallerEntry | None = None
@@ -328,7 +327,9 @@ class Core:
         queue = entry.queue
         if new_round:
             entry.tried = frozenset()
-        chosen, sticky = self._sticky_choice(entry, candidates, now)
+        chosen, sticky = candidates, False
+        if queue.config.sticky_days is not None:
+            chosen, sticky = self._sticky_choice(entry, candidates, now)
         if not sticky:
             chosen = queue.strategy.choose(candidates, queue=queue, caller=entry, rng=self.rng)
             limit = 1 if queue.strategy.progressive else queue.strategy.ring_at_once

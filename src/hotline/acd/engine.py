@@ -148,7 +148,10 @@ class Engine:
         core = self._core
         core.out = self._pending
         self._pending = []
-        self._run_timers(now)
+        # Most events find no timer due and no queue to serve: look before calling in.
+        timers = core.timers
+        if timers and timers[0][0] <= now:
+            self._run_timers(now)
         handler = _HANDLERS.get(type(event))
         if handler is None and not isinstance(event, TimerFired):
             raise AcdError(f"unknown event {event!r}")
@@ -159,7 +162,8 @@ class Engine:
             core.dispatch(now)
             self._pending = core.out
             raise
-        core.dispatch(now)
+        if core.dirty:
+            core.dispatch(now)
         out = core.out
         wake = core.next_timer()
         if wake is not None and wake != self._last_wake:
