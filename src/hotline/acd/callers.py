@@ -181,7 +181,8 @@ def answered(core: Core, event: OfferAnswered, now: float) -> None:
         return
     queue = entry.queue
     started = entry.ringing.pop(event.agent)
-    core.stop_ringing(entry, list(entry.ringing), now)
+    if entry.ringing:  # ring-all and hunt-by-threes offers: the others stop ringing
+        core.stop_ringing(entry, list(entry.ringing), now)
     queue.line.remove(entry)  # a ringing caller is never in the idle line
     del core.callers[entry.caller]
     agent.activity = Activity.ON_CALL

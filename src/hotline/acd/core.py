@@ -167,11 +167,15 @@ class Core:
     def refresh(self, agent: AgentRuntime, now: float) -> None:
         """Recompute the agent's state and keep the per-queue available indexes in step."""
         state = agent.derived_state()
-        if state is agent.state:
+        previous = agent.state
+        if state is previous:
             return
         agent.state = state
         agent.state_since = now
-        self.sync_availability(agent)
+        # Between two busy states (ringing, on call, wrap-up...) the agent stays out of every
+        # available index; logins and logouts sync the indexes themselves.
+        if state is AgentState.AVAILABLE or previous is AgentState.AVAILABLE:
+            self.sync_availability(agent)
 
     def sync_availability(self, agent: AgentRuntime) -> None:
         free = agent.state is AgentState.AVAILABLE
