@@ -227,7 +227,9 @@ class Pbx:
         assert call.extension is not None
         if not await call.answer():
             return
-        prompt, event = self.features.apply(call.extension, call.destination, self.queues.now())
+        prompt, event = self.features.apply(
+            call.extension, call.destination, self.queues.now(), self.wall()
+        )
         if event is not None:
             self.bus.publish(event)
         assert call.inbound.media is not None

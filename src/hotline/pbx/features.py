@@ -8,7 +8,6 @@ agents cannot log out; a refused change is told with the "invalid entry" prompt.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 from hotline import acd
@@ -38,33 +37,31 @@ class FeatureCodes:
         return extension is not None and extension in self._agents
 
     def apply(
-        self, extension: str, destination: Destination, now: float
+        self, extension: str, destination: Destination, now: float, wall: float
     ) -> tuple[str, AgentStateChanged | None]:
         """The prompt to play and the agent event to publish (None when refused); ``now`` is
-        the ACD's clock."""
+        the ACD's clock, ``wall`` the time of day for the event."""
         agent = AgentId(extension)
         feature = destination.feature
-        state = self._engine.agent_stats(agent, now).state
+        stats = self._engine.agent_stats(agent, now)
+        change: tuple[acd.Event, str, str, str | None]
         if feature is Feature.AGENT_LOGIN:
-            return self._change(acd.AgentLoggedIn(agent=agent), "agent_logged_in", "logged_in")
-        if feature is Feature.AGENT_LOGOUT:
-            if self._agents[extension].always_logged_in or state is AgentState.LOGGED_OUT:
+            change = acd.AgentLoggedIn(agent=agent), "agent_logged_in", "logged_in", None
+        elif feature is Feature.AGENT_LOGOUT:
+            if self._agents[extension].always_logged_in or stats.state is AgentState.LOGGED_OUT:
                 return INVALID, None
-            return self._change(acd.AgentLoggedOut(agent=agent), "agent_logged_out", "logged_out")
-        if feature is Feature.AGENT_PAUSE:
-            if state is AgentState.LOGGED_OUT:
-                return INVALID, None
-            if self._engine.agent_stats(agent, now).pause_reason is not None:
-                return self._change(acd.AgentUnpaused(agent=agent), "agent_unpaused", "unpaused")
-            reason = self._reasons.get(destination.argument or "", "pause")
-            event = acd.AgentPaused(agent=agent, reason=reason)
-            return self._change(event, "agent_paused", "paused", reason)
-        return INVALID, None
-
-    def _change(
-        self, event: acd.Event, prompt: str, change: str, reason: str | None = None
-    ) -> tuple[str, AgentStateChanged | None]:
-        agent = str(event.agent)  # type: ignore[union-attr]
+            change = acd.AgentLoggedOut(agent=agent), "agent_logged_out", "logged_out", None
+        elif feature is Feature.AGENT_PAUSE and stats.state is not AgentState.LOGGED_OUT:
+            if stats.pause_reason is not None:
+                change = acd.AgentUnpaused(agent=agent), "agent_unpaused", "unpaused", None
+            else:
+                why = self._reasons.get(destination.argument or "", "pause")
+                change = acd.AgentPaused(agent=agent, reason=why), "agent_paused", "paused", why
+        else:
+            return INVALID, None
+        event, prompt, name, reason = change
         self._feed(event)
-        log.info("agent %s %s%s", agent, change.replace("_", " "), f" ({reason})" if reason else "")
-        return prompt, AgentStateChanged(agent=agent, change=change, reason=reason, at=time.time())
+        log.info(
+            "agent %s %s%s", extension, name.replace("_", " "), f" ({reason})" if reason else ""
+        )
+        return prompt, AgentStateChanged(agent=extension, change=name, reason=reason, at=wall)
