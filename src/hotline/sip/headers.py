@@ -177,6 +177,15 @@ class Headers:
             for name in [name for name in cache if _key(name) == key]:
                 del cache[name]
 
+    def compact(self) -> None:
+        """Drop the lookup index; the next lookup builds it again.
+
+        A transaction keeps its request for up to 64*T1 after the final response (Timer J),
+        and the index is a list per header name: thousands of such requests made the
+        garbage collector a large share of a busy registrar's time.
+        """
+        self._index = None
+
     def copy(self) -> Headers:
         """An independent copy: changing one leaves the other as it was."""
         return Headers.from_lines(list(self._fields))

@@ -214,6 +214,10 @@ class TransactionLayer:
         if tx is None:
             raise LocalProtocolError(f"No server transaction {transaction_id}", None)
         self._run(tx, tx.send_response(response, now))
+        if response.status >= 200:
+            # Answered: retransmissions match by transaction id, so lookups by header name
+            # are rare from now on (Headers.compact says why this matters).
+            tx.request.headers.compact()
 
     def send_stateless(self, message: Message, destination: Peer) -> None:
         """Send outside any transaction: the ACK for a 2xx (§13.2.2.4), 2xx retransmissions
