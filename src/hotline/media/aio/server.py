@@ -151,7 +151,8 @@ class MediaServer:
         """Answer an SDP offer (RFC 3264 §6) with a new leg: returns its id and the answer.
 
         Raises :class:`~hotline.media.OfferRefused` (``status_hint`` 488) when no audio stream
-        is acceptable, and SdpError for an unparsable offer (answer 400).
+        is acceptable, SdpError for an unparsable offer (answer 400), and OSError when the port
+        range has no free pair left (answer 503).
         """
         parsed = parse_sdp(offer)
         answer_offer(parsed, address=self.rtp_address, port=9, session_id=0, laws=self.laws)
