@@ -324,3 +324,14 @@ async def test_send_dtmf_in_band_when_no_telephone_event(server) -> None:
     frames = samples[: len(samples) // 160 * 160].reshape(-1, 160)
     presses = [detector.feed(d) for d in [*classify(frames), None]]
     assert [p.digit for p in presses if p] == ["7", "3"]
+
+
+async def test_exhausted_port_range_raises_oserror() -> None:
+    from hotline.media import MediaServer
+
+    peer = await make_peer()
+    async with MediaServer(rtp_address="127.0.0.1", port_range=(41950, 41954)) as media:
+        await media.open_leg(peer.offer())
+        await media.open_leg(peer.offer())
+        with pytest.raises(OSError):
+            await media.open_leg(peer.offer())
