@@ -16,6 +16,7 @@ from hotline.media import (
     LegStatistics,
     OfferRefused,
     PlaybackFinished,
+    Role,
     RtpTimeout,
     StopReason,
 )
@@ -224,6 +225,12 @@ async def test_unknown_ids_and_misuse_are_refused(server) -> None:
         server.feed_info_digit(leg, "x")
     with pytest.raises(FileNotFoundError):
         await server.play(leg, ["no_such_prompt"])
+    other, _ = await connect(server)
+    bridge = await server.bridge(leg, other)
+    with pytest.raises(UnknownId):
+        await server.set_role(bridge, leg, Role.BARGE)  # a party, not a participant
+    with pytest.raises(ValueError):
+        await server.apply_answer(leg, "v=0")  # we made no offer on this leg
 
 
 async def test_closing_a_leg_releases_its_ports(server) -> None:

@@ -26,6 +26,7 @@ Call control uses one async object, :class:`MediaServer`, and never touches a so
     await media.set_role(bridge, supervisor_leg, Role.WHISPER)   # or Role.BARGE
     await media.remove_participant(bridge, supervisor_leg)
     recording = await media.record(bridge, Path("2026/call-42.wav"))  # caller left, agent right
+    heard = await media.record_leg(leg, Path("heard.wav"))   # what one leg receives, mono
     await media.pause_recording(recording); await media.resume_recording(recording)
     path = await media.stop_recording(recording)
     await media.unbridge(bridge)

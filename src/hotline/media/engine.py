@@ -71,6 +71,7 @@ class Leg:
     timed_out: bool = False
     next_rtcp: float = 0.0
     event_timestamp: int = 0
+    recording: Recording | None = None  # what this leg receives, mono (record_leg)
 
     @property
     def law(self) -> Law:
@@ -134,8 +135,10 @@ class MediaEngine:
         """
         session = leg.session
         bridge = leg.bridge
-        session.buffering = leg.inband is not None or (
-            bridge is not None and (bridge.recording is not None or bool(bridge.participants))
+        session.buffering = (
+            leg.inband is not None
+            or leg.recording is not None
+            or (bridge is not None and (bridge.recording is not None or bool(bridge.participants)))
         )
         for members, present in (
             (self._buffering, session.buffering),
@@ -245,6 +248,19 @@ class MediaEngine:
             )
             alaw += (caller.alaw, agent.alaw)
         self.recorder.write(recordings, codes, alaw)
+        self._record_legs(frames)
+
+    def _record_legs(self, frames: Frames) -> None:
+        """Mono recordings of what single legs receive (a softphone's ear): few, so one
+        write each per tick."""
+        for leg in self._buffering.values():
+            recording = leg.recording
+            if recording is None or recording.paused:
+                continue
+            session = leg.session
+            codes = np.frombuffer(frames.get(leg.leg_id) or session.silence, np.uint8)
+            samples = DECODE_BOTH[int(session.alaw), codes]
+            recording.writer.write(samples.astype("<i2").tobytes())
 
     def _decode(self, legs: list[Leg], frames: Frames) -> dict[LegId, Samples]:
         present = [(leg, frame) for leg in legs if (frame := frames.get(leg.leg_id)) is not None]

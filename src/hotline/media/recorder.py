@@ -19,7 +19,8 @@ __all__ = ["Recording", "RecordingBatch"]
 
 @dataclass(eq=False, slots=True, kw_only=True)
 class Recording:
-    """One bridge recording; while ``paused`` nothing is written (card numbers stay out)."""
+    """One recording (a bridge's stereo, or a leg's mono); while ``paused`` nothing is
+    written (card numbers stay out)."""
 
     recording_id: int
     writer: WavWriter
@@ -31,7 +32,7 @@ class Recording:
 
     @property
     def seconds(self) -> float:
-        return self.writer.data_size / (4 * RATE)
+        return self.writer.data_size / (2 * self.writer.channels * RATE)
 
 
 class RecordingBatch:

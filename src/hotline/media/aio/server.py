@@ -77,6 +77,7 @@ class MediaServer:
         self._ports: dict[LegId, int] = {}
         self._sockets: dict[LegId, tuple[asyncio.BaseTransport, asyncio.BaseTransport]] = {}
         self._recordings: dict[RecordingId, Bridge] = {}
+        self._leg_recordings: dict[RecordingId, Leg] = {}
 
     # -- lifetime ----------------------------------------------------------------------------
 
@@ -220,6 +221,8 @@ class MediaServer:
                 await self.unbridge(bridge.bridge_id)
             else:
                 await self.remove_participant(bridge.bridge_id, leg_id)
+        if leg.recording is not None:
+            self._finish_leg_recording(leg)
         statistics = self._engine.statistics(leg)
         self._engine.forget(leg)
         for transport in self._sockets.pop(leg_id):
@@ -306,17 +309,23 @@ class MediaServer:
 
     async def set_role(self, bridge_id: BridgeId, leg_id: LegId, role: Role) -> None:
         """Change a participant's role mid-call (listen -> whisper -> barge and back)."""
-        bridge = self._bridge(bridge_id)
-        leg, _ = bridge.participants[leg_id]
-        bridge.participants[leg_id] = (leg, role)
+        leg = self._participant(bridge_id, leg_id)
+        self._bridge(bridge_id).participants[leg_id] = (leg, role)
 
     async def remove_participant(self, bridge_id: BridgeId, leg_id: LegId) -> None:
         """A participant leaves; the two parties go on (back to relaying when none is left)."""
+        leg = self._participant(bridge_id, leg_id)
         bridge = self._bridge(bridge_id)
-        leg, _ = bridge.participants.pop(leg_id)
+        del bridge.participants[leg_id]
         leg.bridge = None
         self._engine.set_mode(bridge)
         self._engine.refresh(leg)
+
+    def _participant(self, bridge_id: BridgeId, leg_id: LegId) -> Leg:
+        found = self._bridge(bridge_id).participants.get(leg_id)
+        if found is None:
+            raise UnknownId(f"leg {leg_id} is no participant of bridge {bridge_id}")
+        return found[0]
 
     def _bridge(self, bridge_id: BridgeId) -> Bridge:
         bridge = self._engine.bridges.get(bridge_id)
@@ -361,6 +370,12 @@ class MediaServer:
 
     # -- recording ---------------------------------------------------------------------------
 
+    def _recording_path(self, path: Path) -> Path:
+        if not path.is_absolute() and self.recordings_dir is not None:
+            path = self.recordings_dir / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
     async def record(self, bridge_id: BridgeId, path: Path) -> RecordingId:
         """Record a bridge to a stereo WAV, caller left and agent right, streamed to disk.
 
@@ -369,13 +384,24 @@ class MediaServer:
         bridge = self._bridge(bridge_id)
         if bridge.recording is not None:
             raise ValueError(f"bridge {bridge_id} is already recorded")
-        if not path.is_absolute() and self.recordings_dir is not None:
-            path = self.recordings_dir / path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = self._recording_path(path)
         recording_id = RecordingId(next(self._ids))
         bridge.recording = Recording(recording_id=recording_id, writer=WavWriter(path))
         self._recordings[recording_id] = bridge
         self._engine.set_mode(bridge)
+        return recording_id
+
+    async def record_leg(self, leg_id: LegId, path: Path) -> RecordingId:
+        """Record what one leg receives from its peer to a mono 8 kHz WAV (what a phone
+        hears), bridged or not; stop it with stop_recording, or it ends with the leg."""
+        leg = self._leg(leg_id)
+        if leg.recording is not None:
+            raise ValueError(f"leg {leg_id} is already recorded")
+        recording_id = RecordingId(next(self._ids))
+        writer = WavWriter(self._recording_path(path), channels=1)
+        leg.recording = Recording(recording_id=recording_id, writer=writer)
+        self._leg_recordings[recording_id] = leg
+        self._engine.refresh(leg)
         return recording_id
 
     async def pause_recording(self, recording_id: RecordingId) -> None:
@@ -387,9 +413,15 @@ class MediaServer:
     async def stop_recording(self, recording_id: RecordingId) -> Path:
         """Complete the file's header and return its path."""
         self._recording(recording_id)
+        leg = self._leg_recordings.get(recording_id)
+        if leg is not None:
+            return self._finish_leg_recording(leg)
         return self._finish_recording(self._recordings[recording_id])
 
     def _recording(self, recording_id: RecordingId) -> Recording:
+        leg = self._leg_recordings.get(recording_id)
+        if leg is not None and leg.recording is not None:
+            return leg.recording
         bridge = self._recordings.get(recording_id)
         if bridge is None or bridge.recording is None:
             raise UnknownId(f"no recording {recording_id}")
@@ -403,6 +435,22 @@ class MediaServer:
         del self._recordings[RecordingId(recording.recording_id)]
         recording.writer.close()
         self._engine.set_mode(bridge)
+        self._emit(
+            RecordingFinished(
+                recording_id=RecordingId(recording.recording_id),
+                path=recording.path,
+                seconds=recording.seconds,
+            )
+        )
+        return recording.path
+
+    def _finish_leg_recording(self, leg: Leg) -> Path:
+        recording = leg.recording
+        assert recording is not None
+        leg.recording = None
+        del self._leg_recordings[RecordingId(recording.recording_id)]
+        recording.writer.close()
+        self._engine.refresh(leg)
         self._emit(
             RecordingFinished(
                 recording_id=RecordingId(recording.recording_id),
