@@ -125,6 +125,9 @@ class Pbx:
             return response
         if request.content_type != "application/sdp" or not request.body:
             return make_response(request, 488, "Offer Required", to_tag=new_tag())
+        if not request.contacts:
+            # §8.1.1.8: an INVITE must say where to reach its sender within the dialog.
+            return make_response(request, 400, "Missing Contact", to_tag=new_tag())
         required = _required_extensions(request)
         if required:
             # §8.2.2.3: we support no extension (session timers stay off), so say which.
