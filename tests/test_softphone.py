@@ -91,7 +91,6 @@ async def test_hold_and_resume(phones: tuple[Softphone, Softphone]) -> None:
     await call.hangup()
 
 
-@pytest.mark.skipif(not hasattr(MediaServer, "record_leg"), reason="no MediaServer.record_leg yet")
 async def test_recording_holds_what_the_phone_hears(
     phones: tuple[Softphone, Softphone], tmp_path: Path
 ) -> None:
