@@ -1,6 +1,6 @@
 """Calls through a real ``hotline serve`` between our own softphones, checked on what each
 phone hears: extension to extension with a different tone each way, the echo test returning
-our own tone and our DTMF, an unknown number refused."""
+our own tone and our DTMF, an unknown number refused, a queue call reaching its agent."""
 
 from __future__ import annotations
 
@@ -22,11 +22,28 @@ from hotline.testing.harness import HotlineProcess, start_hotline
 _LOW = 46000 + (os.getpid() % 50) * 40
 
 
+# A queue with one static agent, 103, beside the harness's extensions 101 and 102.
+_QUEUE = """
+[[extensions]]
+number = "103"
+password = "s3cret-103"
+agent = true
+always_logged_in = true
+
+[[queues]]
+number = "800"
+agents = ["103"]
+wrap_up = 0
+"""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HotlineProcess]:
     """One server for the module: each test's calls end before the next starts."""
     folder = tmp_path_factory.mktemp("hotline")
-    hotline = start_hotline(folder, extra=f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n')
+    hotline = start_hotline(
+        folder, extra=_QUEUE + f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n'
+    )
     yield hotline
     assert hotline.stop() == 0, hotline.log_text()
 
@@ -139,3 +156,32 @@ async def test_unknown_number_fails_with_404(server: HotlineProcess, media: Medi
     finally:
         await alice.close()
     assert failure.value.status == 404
+
+
+async def test_queue_call_reaches_the_agent_with_audio_both_ways(
+    server: HotlineProcess, media: MediaServer, tmp_path: Path
+) -> None:
+    caller, agent = await _phone(server, media, "101"), await _phone(server, media, "103")
+    try:
+        call = await caller.call("800")
+        await asyncio.wait_for(call.wait_answered(), 5)  # the queue answers: welcome, music
+        await call.play_tone(500.0)
+        offer = await asyncio.wait_for(agent.next_incoming(), 10)
+        assert offer.caller == "101"
+        await offer.ring()
+        await offer.answer()
+        await offer.play_tone(1300.0)
+        await asyncio.sleep(0.3)  # the bridge replaces the music
+        await call.record(tmp_path / "caller-heard.wav")
+        await offer.record(tmp_path / "agent-heard.wav")
+        await asyncio.sleep(1.5)
+        heard_by_caller = await call.stop_recording()
+        heard_by_agent = await offer.stop_recording()
+        await offer.hangup()
+        await asyncio.wait_for(call.wait_ended(), 5)
+    finally:
+        await caller.close()
+        await agent.close()
+    assert heard_by_caller is not None and heard_by_agent is not None
+    assert tone_level(heard_by_caller, 1300.0) > 0.5, "the caller should hear the agent"
+    assert tone_level(heard_by_agent, 500.0) > 0.5, "the agent should hear the caller"
