@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -97,7 +98,7 @@ def sipp(
         binary, f"{server.host}:{server.sip_port}", "-sf", str(SCENARIOS / scenario),
         "-inf", str(fields), "-t", "u1", "-m", "1",
         "-i", local_ip, "-mi", local_ip, "-ci", local_ip,
-        "-p", str(port), "-mp", str(free_udp_tcp_port()), "-cp", str(free_udp_tcp_port()),
+        "-p", str(port), "-mp", str(_media_port()), "-cp", str(free_udp_tcp_port()),
         "-au", user, "-ap", password or f"s3cret-{user}",
         "-timeout", f"{timeout}s", "-timeout_error", "-nostdin", "-d", str(pause_ms),
     ]  # fmt: skip
@@ -115,6 +116,19 @@ def sipp(
         command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     return Sipp(process, f"{scenario} as {user}")
+
+
+def _media_port() -> int:
+    """A port free with the one two above it: SIPp binds both for its media."""
+    for _ in range(50):
+        port = free_udp_tcp_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 2))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free media port pair")
 
 
 def phone(
