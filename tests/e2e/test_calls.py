@@ -117,3 +117,12 @@ def test_caller_cancel_reaches_every_forked_phone(server: HotlineProcess, tmp_pa
         code, out = peer.wait()
         assert code == 0, out + server.log_text()
     assert "call c1 ended: caller_hangup" in settle(server)
+
+
+def test_callee_hang_up_reaches_the_caller(server: HotlineProcess, tmp_path: Path) -> None:
+    callee = phone(server, tmp_path, "102", "pbx_agent_hangs_up.xml", pause_ms=200)
+    caller = sipp(server, tmp_path, "pbx_caller_hung_up.xml", user="101", service="102")
+    for peer in (callee, caller):
+        code, out = peer.wait()
+        assert code == 0, out + server.log_text()
+    assert "call c1 ended: callee_hangup" in settle(server)
