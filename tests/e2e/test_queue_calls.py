@@ -232,3 +232,12 @@ def test_wrap_up_keeps_the_agent_from_the_next_caller(tmp_path: Path) -> None:
     log = server.log_text()
     gap = _logged_at(log, "offering call c2") - _logged_at(log, "call c1 ended")
     assert timedelta(seconds=0.9) < gap < timedelta(seconds=2.5), log
+
+
+def test_stopping_hotline_hangs_up_its_calls(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue(agents=("101",)), always=())
+    caller = sipp(server, tmp_path, "pbx_caller_hung_up.xml", user="200", service="800")
+    server.wait_for_log("queue 800: call c1 from 200 joined", 5)
+    stop(server)  # SIGTERM: the waiting caller gets a BYE before the process exits
+    ok(caller, server=server)
+    assert "call c1 ended: shutdown" in server.log_text()
