@@ -48,9 +48,11 @@ async def test_demo_traffic_flows(tmp_path: Path, caplog: pytest.LogCaptureFixtu
         await asyncio.sleep(8.0)
     finally:
         demo.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await demo
-        await hotline.close()
+        async with asyncio.timeout(15):  # the phones hang up and unregister promptly
+            with contextlib.suppress(asyncio.CancelledError):
+                await demo
+        async with asyncio.timeout(15):
+            await hotline.close()
     text = caplog.text
     assert "demo: SIP server 127.0.0.1:" in text and "password s3cret-101" in text
     assert "demo: web pages at http://127.0.0.1:8080/" in text
