@@ -235,7 +235,10 @@ class SimulatedAgent:
         if not self.extension.always_logged_in:
             await self._log_in()
         self.tally.agents_logged_in += 1
-        await asyncio.Event().wait()  # calls arrive through on_incoming until cancelled
+        try:
+            await asyncio.Event().wait()  # calls arrive through on_incoming until cancelled
+        finally:
+            _cancel_all(self._tasks)
 
     async def _log_in(self) -> None:
         """Dial the agent-login code; Hotline confirms with a prompt and hangs up."""
@@ -282,6 +285,12 @@ class SimulatedAgent:
         self.tally.calls_completed += 1
 
 
+def _cancel_all(tasks: set[asyncio.Task[None]]) -> None:
+    """Stop the phone's calls in progress; closing the phone then hangs them up."""
+    for task in list(tasks):
+        task.cancel()
+
+
 def _mu(median: float) -> float:
     """The log-normal's mu for a median (the median of exp(N(mu, sigma)) is exp(mu))."""
     return math.log(median)
@@ -310,9 +319,12 @@ class SimulatedCallers:
 
     async def run(self) -> None:
         await self.phone.start()
-        async with asyncio.TaskGroup() as group:
-            for dialled, queue in self.routes:
-                group.create_task(self._arrivals(dialled, queue))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for dialled, queue in self.routes:
+                    group.create_task(self._arrivals(dialled, queue))
+        finally:
+            _cancel_all(self._tasks)
 
     async def _arrivals(self, dialled: str, queue: str) -> None:
         rate = self.settings.calls_per_minute / 60.0
