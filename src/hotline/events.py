@@ -15,10 +15,13 @@ __all__ = [
     "AgentStateChanged",
     "CallAnswered",
     "CallEnded",
+    "CallHoldChanged",
+    "CallRecorded",
     "CallStarted",
     "Event",
     "EventBus",
     "QueueCallConnected",
+    "QueueEventLogged",
 ]
 
 log = logging.getLogger(__name__)
@@ -74,7 +77,60 @@ class AgentStateChanged:
     at: float
 
 
-Event = CallStarted | CallAnswered | QueueCallConnected | CallEnded | AgentStateChanged
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueEventLogged:
+    """One line of the queue event log (Asterisk's queue_log): the ACD's record, in plain types.
+
+    ``verb`` keeps the queue_log names (``ENTERQUEUE``, ``CONNECT``, ``ABANDON`` ...);
+    ``position`` is the caller's place in line (1 = next) and ``original_position`` its place
+    on joining; ``wait``, ``talk`` and ``ring`` are seconds; ``reason`` a pause or leave
+    reason; ``detail`` free text such as the caller's number; ``explanation`` why an offer
+    went to this agent, for people.
+    """
+
+    at: float
+    verb: str
+    call_id: str | None = None
+    queue: str | None = None
+    agent: str | None = None
+    position: int | None = None
+    original_position: int | None = None
+    wait: float | None = None
+    talk: float | None = None
+    ring: float | None = None
+    reason: str | None = None
+    detail: str | None = None
+    explanation: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallHoldChanged:
+    """The call was put on hold (``on_hold``) or taken off hold."""
+
+    call_id: str
+    on_hold: bool
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRecorded:
+    """The call is being recorded to ``recording`` (a file name under the recordings dir)."""
+
+    call_id: str
+    recording: str
+    at: float
+
+
+Event = (
+    CallStarted
+    | CallAnswered
+    | QueueCallConnected
+    | CallEnded
+    | AgentStateChanged
+    | QueueEventLogged
+    | CallHoldChanged
+    | CallRecorded
+)
 
 
 @dataclass(slots=True)
