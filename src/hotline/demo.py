@@ -20,10 +20,13 @@ How the composition root starts it, next to the server on the same loop::
 
 ``run_demo_traffic`` logs the SIP address, the extensions with their passwords and the web
 address first, so a person can register a softphone of their own. It runs until cancelled.
+Against a server started on its own (``hotline serve --demo``), the same traffic runs from
+another process: ``python -m hotline.demo [--seed N] [--calls-per-minute R]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import ipaddress
@@ -32,7 +35,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from hotline.config import Config, ExtensionConfig, parse_host_port
+from hotline.config import Config, ExtensionConfig, demo_config, parse_host_port
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
 from hotline.sip.aio.user_agent import CallFailed, RegistrationFailed
@@ -368,3 +371,21 @@ class SimulatedCallers:
             await call.hangup()
             return
         await _ended_within(call, 3600.0)
+
+
+def main() -> None:
+    """Demo traffic against ``hotline serve --demo`` running in another process."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--calls-per-minute", type=float, default=3.0, help="per queue")
+    args = parser.parse_args()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = DemoSettings(calls_per_minute=args.calls_per_minute)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_demo_traffic(demo_config(), settings=settings, seed=args.seed))
+
+
+if __name__ == "__main__":
+    main()
