@@ -271,6 +271,14 @@ class EngineMachine(RuleBasedStateMachine):
         held = [a for agents in self.ringing.values() for a in agents] + list(self.on_call)
         assert len(held) == len(set(held))
 
+    @invariant()
+    def serving_counts_match_a_recount(self) -> None:
+        # The engine keeps the unpaused logged-in members of each queue as a running count
+        # (it feeds the estimated wait); it must equal counting them afresh.
+        for runtime in self.engine._core.queues.values():
+            members = runtime.logged_in.values()
+            assert runtime.serving == sum(1 for a in members if a.pause_reason is None)
+
 
 class SlaOrderMachine(EngineMachine):
     """The same rules with ``order_by_sla``: queues with different SLA thresholds and equal

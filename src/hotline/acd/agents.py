@@ -85,10 +85,8 @@ def logged_in(core: Core, event: AgentLoggedIn, now: float) -> None:
     for queue in queues:
         if queue.queue_id in agent.logged_in:
             continue
-        agent.logged_in[queue.queue_id] = queue
-        queue.logged_in[agent.agent_id] = agent
+        core.join_queue(agent, queue)
         core.record(now, Verb.ADDMEMBER, queue=queue.queue_id, agent=agent.agent_id)
-    core.recount_serving(agent)
     core.sync_availability(agent)
     core.refresh(agent, now)
 
@@ -102,13 +100,11 @@ def logged_out(core: Core, event: AgentLoggedOut, now: float) -> None:
     for queue in queues:
         if queue.queue_id not in agent.logged_in:
             continue
-        del agent.logged_in[queue.queue_id]
-        del queue.logged_in[agent.agent_id]
+        core.leave_queue(agent, queue)
         core.record(now, Verb.REMOVEMEMBER, queue=queue.queue_id, agent=agent.agent_id)
     if not agent.logged_in:
-        agent.pause_reason = None
+        core.set_pause(agent, None)
         agent.consecutive_misses = 0
-    core.recount_serving(agent)
     core.sync_availability(agent)
     core.refresh(agent, now)
     for queue in queues:
@@ -128,9 +124,8 @@ def paused(core: Core, event: AgentPaused, now: float) -> None:
         raise AcdError(f"agent {agent.agent_id} is logged out and cannot pause")
     if agent.ringing_for is not None:
         core.withdraw_agent(agent, now)
-    agent.pause_reason = event.reason
+    core.set_pause(agent, event.reason)
     core.record(now, Verb.PAUSE, agent=agent.agent_id, reason=event.reason)
-    core.recount_serving(agent)
     core.refresh(agent, now)
 
 
@@ -138,10 +133,9 @@ def unpaused(core: Core, event: AgentUnpaused, now: float) -> None:
     agent = _agent(core, event.agent)
     if agent.pause_reason is None:
         raise AcdError(f"agent {agent.agent_id} is not paused")
-    agent.pause_reason = None
+    core.set_pause(agent, None)
     agent.consecutive_misses = 0
     core.record(now, Verb.UNPAUSE, agent=agent.agent_id)
-    core.recount_serving(agent)
     core.refresh(agent, now)
 
 

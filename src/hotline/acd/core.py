@@ -188,10 +188,27 @@ class Core:
             elif not wanted and agent_id in queue.available:
                 del queue.available[agent_id]
 
-    def recount_serving(self, agent: AgentRuntime) -> None:
-        """After a login, logout or pause change: recount the unpaused members of its queues."""
-        for queue in agent.member_of.values():
-            queue.serving = sum(1 for a in queue.logged_in.values() if a.pause_reason is None)
+    def set_pause(self, agent: AgentRuntime, reason: str | None) -> None:
+        """Pause the agent with ``reason`` (None: unpause), keeping the count of unpaused
+        logged-in members of its queues in step (a count, not a recount of the members)."""
+        was_serving = agent.pause_reason is None
+        agent.pause_reason = reason
+        if was_serving != (reason is None):
+            step = 1 if reason is None else -1
+            for queue in agent.logged_in.values():
+                queue.serving += step
+
+    def join_queue(self, agent: AgentRuntime, queue: QueueRuntime) -> None:
+        agent.logged_in[queue.queue_id] = queue
+        queue.logged_in[agent.agent_id] = agent
+        if agent.pause_reason is None:
+            queue.serving += 1
+
+    def leave_queue(self, agent: AgentRuntime, queue: QueueRuntime) -> None:
+        del agent.logged_in[queue.queue_id]
+        del queue.logged_in[agent.agent_id]
+        if agent.pause_reason is None:
+            queue.serving -= 1
 
     def mark_dirty(self, queue: QueueRuntime) -> None:
         # Without a free agent the queue has no match to make, and the agent who frees up
@@ -255,9 +272,8 @@ class Core:
         )  # fmt: skip
         limit = queue.config.auto_pause_after
         if limit is not None and agent.consecutive_misses >= limit and agent.pause_reason is None:
-            agent.pause_reason = queue.config.auto_pause_reason
-            self.out.append(PauseAgent(agent=agent_id, reason=agent.pause_reason))
-            self.recount_serving(agent)
+            self.set_pause(agent, queue.config.auto_pause_reason)
+            self.out.append(PauseAgent(agent=agent_id, reason=queue.config.auto_pause_reason))
             self.record(now, Verb.PAUSE, agent=agent_id, reason=agent.pause_reason)
         self.refresh(agent, now)
         if not entry.ringing:
