@@ -162,7 +162,7 @@ def run_step(sipp: str, folder: Path, port: int, rate: int, args: argparse.Names
     agent_rows_before = len(stat_rows(agents_dir))
     cpu_before, started = cpu_seconds(server.pid), time.monotonic()
     command = sipp_command(
-        sipp, "127.0.0.2", f"127.0.0.1:{port}", "-sf", str(SCENARIOS / "pbx_caller.xml"),
+        sipp, "127.0.0.2", f"127.0.0.1:{port}", "-sf", str(SCENARIOS / args.caller_scenario),
         "-s", DID, "-r", str(rate), "-m", str(total), "-l", "10000",
         "-d", str(int(args.hold * 1000)), "-p", str(free_port("127.0.0.2")),
         "-timeout", f"{args.seconds + args.hold + 60}s", "-trace_err",
@@ -214,7 +214,11 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=4.0, help="caller's call length, s")
     parser.add_argument("--ring", type=float, default=1.0, help="agents answer after, s")
     parser.add_argument("--keep", type=Path, help="copy logs and SIPp traces here")
+    parser.add_argument(
+        "--audio", action="store_true", help="callers play 7 s of PCMA (root), agents echo it"
+    )
     args = parser.parse_args()
+    args.caller_scenario = "pbx_caller_audio.xml" if args.audio else "pbx_caller.xml"
     sipp = shutil.which("sipp")
     if sipp is None:
         sys.exit("sipp not found: apt-get install sip-tester")
@@ -245,8 +249,10 @@ def main() -> None:
                     cwd=agents_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
                 )  # fmt: skip
                 time.sleep(0.5)
+                audio = "with" if args.audio else "without"
                 print(
-                    f"{args.agents} agents, answer after {args.ring} s, callers hold {args.hold} s"
+                    f"{args.agents} agents, answer after {args.ring} s, callers hold {args.hold} s,"
+                    f" {audio} caller audio"
                 )
                 steps = []
                 for rate in (int(r) for r in args.rates.split(",")):
