@@ -215,3 +215,9 @@ async def test_registration_is_refreshed_and_calls_pass_digest_407(tmp_path: Pat
     finally:
         assert server.stop() == 0, server.log_text()
     assert "refused 407" in server.log_text()
+
+
+async def test_too_brief_expiry_is_raised_to_min_expires(server: HotlineProcess) -> None:
+    async with _agent(server, "102", "s3cret-102") as ua:
+        assert await ua.register(expires=10) == 60  # 423 Interval Too Brief, Min-Expires: 60
+        await ua.unregister()
