@@ -180,6 +180,15 @@ class PhoneCall:
         """Dial digits in the call (RFC 4733 events, in-band tones without telephone-event)."""
         await self.media.server.send_dtmf(self._leg(), digits)
 
+    async def send_dtmf_info(self, digits: str, duration_ms: int = 160) -> list[int]:
+        """Dial digits as SIP INFO application/dtmf-relay, one request each (the form many
+        PBXs take besides RFC 4733); returns the status of each answer."""
+        statuses = []
+        for digit in digits:
+            body = f"Signal={digit}\r\nDuration={duration_ms}\r\n".encode()
+            statuses.append(await self.sip.send_info(body, "application/dtmf-relay"))
+        return statuses
+
     async def record(self, path: Path) -> None:
         """Record what this phone hears (the far end's audio) to a mono 8 kHz WAV."""
         if self.media.recording is None:

@@ -148,6 +148,19 @@ async def test_dtmf_comes_back_from_the_echo_test(
     server.wait_for_log("DTMF # (rfc4733)", 2)
 
 
+async def test_dtmf_by_sip_info_is_taken(server: HotlineProcess, media: MediaServer) -> None:
+    alice = await _phone(server, media, "101")
+    try:
+        call = await alice.call("*43")
+        await asyncio.wait_for(call.wait_answered(), 5)
+        assert await call.send_dtmf_info("7*") == [200, 200]
+        received = [await asyncio.wait_for(call.digits.get(), 5) for _ in range(2)]
+        await call.hangup()
+    finally:
+        await alice.close()
+    assert received == ["7", "*"]  # the echo test sends them back as RFC 4733 events
+
+
 async def test_unknown_number_fails_with_404(server: HotlineProcess, media: MediaServer) -> None:
     alice = await _phone(server, media, "101")
     try:
