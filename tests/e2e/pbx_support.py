@@ -50,6 +50,7 @@ def start_server(tmp_path: Path, body: str) -> HotlineProcess:
         stderr=subprocess.STDOUT,
         stdout=subprocess.PIPE,
         text=True,
+        errors="replace",
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     server = HotlineProcess(process, "127.0.0.1", port)
@@ -113,7 +114,12 @@ def sipp(
         del command[at : at + 2]
     command += list(extra)
     process = subprocess.Popen(
-        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",  # SIPp may print raw bytes of what it received
     )
     return Sipp(process, f"{scenario} as {user}")
 
