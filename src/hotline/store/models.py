@@ -1,0 +1,149 @@
+"""Tables of the store, as SQLAlchemy 2 ``Mapped[...]`` models.
+
+Times are seconds since the epoch (UTC) in double-precision columns, as in Asterisk's
+queue_log: the events carry them so, the comparison is exact and identical on SQLite and
+PostgreSQL (SQLite has no time zone-aware timestamp type), and the web layer renders ISO 8601.
+
+The migrations in ``hotline.store.migrations`` create these tables; the models describe them
+for queries. A change here needs a new revision there.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import BigInteger, Index, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AgentSession",
+    "AgentStatus",
+    "Base",
+    "CallRecord",
+    "Disposition",
+    "QueueEvent",
+    "SessionKind",
+]
+
+# Constraint names fixed by convention so a later migration can drop or alter them by name
+# on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only numbers rows automatically for a column declared exactly INTEGER PRIMARY KEY.
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Disposition(enum.StrEnum):
+    """How a call ended, for reports: one value per call record."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    TIMEOUT = "timeout"
+    FAILOVER = "failover"
+    CALLBACK = "callback"
+    UNANSWERED = "unanswered"
+    FAILED = "failed"
+
+
+class SessionKind(enum.StrEnum):
+    LOGIN = "login"
+    PAUSE = "pause"
+
+
+class CallRecord(Base):
+    """One row per call, written when it starts and completed when it ends.
+
+    ``disposition`` and ``ended_at`` stay empty while the call is in progress; a call that
+    was in progress when the process died is closed as ``failed`` at the next start.
+    """
+
+    __tablename__ = "call_records"
+
+    call_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    caller: Mapped[str] = mapped_column(String(128))
+    called: Mapped[str] = mapped_column(String(128))
+    trunk: Mapped[str | None] = mapped_column(String(64))
+    queue: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    arrived_at: Mapped[float]
+    queued_at: Mapped[float | None]
+    answered_at: Mapped[float | None]
+    ended_at: Mapped[float | None]
+    disposition: Mapped[str | None] = mapped_column(String(16))
+    end_cause: Mapped[str | None] = mapped_column(String(64))
+    wait_seconds: Mapped[float] = mapped_column(default=0.0)
+    talk_seconds: Mapped[float] = mapped_column(default=0.0)
+    hold_seconds: Mapped[float] = mapped_column(default=0.0)
+    recording: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        Index("ix_call_records_arrived_at", "arrived_at"),
+        Index("ix_call_records_queue_arrived_at", "queue", "arrived_at"),
+        Index("ix_call_records_agent_arrived_at", "agent", "arrived_at"),
+    )
+
+
+class QueueEvent(Base):
+    """One ACD event, like a line of Asterisk's queue_log with named data fields."""
+
+    __tablename__ = "queue_events"
+
+    id: Mapped[int] = mapped_column(Serial, primary_key=True, autoincrement=True)
+    time: Mapped[float]
+    call_id: Mapped[str | None] = mapped_column(String(128))
+    queue: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    verb: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int | None]
+    original_position: Mapped[int | None]
+    wait: Mapped[float | None]
+    talk: Mapped[float | None]
+    ring: Mapped[float | None]
+    reason: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(255))
+    explanation: Mapped[str | None]
+
+    __table_args__ = (
+        Index("ix_queue_events_time", "time"),
+        Index("ix_queue_events_queue_time", "queue", "time"),
+        Index("ix_queue_events_call_id", "call_id"),
+        Index("ix_queue_events_agent_time", "agent", "time"),
+    )
+
+
+class AgentSession(Base):
+    """A span of an agent's day: logged in, or paused (with its reason); open while ``ended_at``
+    is empty."""
+
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[int] = mapped_column(Serial, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[float]
+    ended_at: Mapped[float | None]
+
+    __table_args__ = (Index("ix_agent_sessions_agent_started_at", "agent", "started_at"),)
+
+
+class AgentStatus(Base):
+    """An agent's current login and pause state, one row per agent, restored at start."""
+
+    __tablename__ = "agent_status"
+
+    agent: Mapped[str] = mapped_column(String(64), primary_key=True)
+    logged_in: Mapped[bool]
+    logged_in_at: Mapped[float | None]
+    pause_reason: Mapped[str | None] = mapped_column(String(64))
+    paused_at: Mapped[float | None]
+    updated_at: Mapped[float]

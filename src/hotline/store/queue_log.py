@@ -1,0 +1,71 @@
+"""The queue event log: every ACD event, read back filtered and paged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hotline.events import QueueEventLogged
+from hotline.store.models import QueueEvent
+from hotline.store.paging import FIRST_PAGE, Page, PageRequest, fetch_page
+
+__all__ = ["QueueEventFilter", "QueueEvents", "queue_event_row"]
+
+
+def queue_event_row(event: QueueEventLogged) -> dict[str, object]:
+    """The columns of one log line, for a batched insert."""
+    return {
+        "time": event.at, "call_id": event.call_id, "queue": event.queue, "agent": event.agent,
+        "verb": event.verb, "position": event.position,
+        "original_position": event.original_position, "wait": event.wait, "talk": event.talk,
+        "ring": event.ring, "reason": event.reason, "detail": event.detail,
+        "explanation": event.explanation,
+    }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueEventFilter:
+    """Events in ``[since, until)`` (epoch seconds), narrowed by the fields set."""
+
+    since: float | None = None
+    until: float | None = None
+    queue: str | None = None
+    agent: str | None = None
+    call_id: str | None = None
+    verbs: frozenset[str] = frozenset()
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            where.append(QueueEvent.time >= self.since)
+        if self.until is not None:
+            where.append(QueueEvent.time < self.until)
+        for column, value in ((QueueEvent.queue, self.queue), (QueueEvent.agent, self.agent),
+                              (QueueEvent.call_id, self.call_id)):  # fmt: skip
+            if value is not None:
+                where.append(column == value)
+        if self.verbs:
+            where.append(QueueEvent.verb.in_(sorted(self.verbs)))
+        return where
+
+
+class QueueEvents:
+    """The queue event log aggregate; the event writer is the only one that adds to it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def search(
+        self,
+        where: QueueEventFilter = QueueEventFilter(),
+        page: PageRequest = FIRST_PAGE,
+        *,
+        newest_first: bool = False,
+    ) -> Page[QueueEvent]:
+        """Log lines matching ``where``, in the order they happened (or newest first)."""
+        order = (QueueEvent.time.desc(), QueueEvent.id.desc()) if newest_first else (
+            QueueEvent.time, QueueEvent.id)  # fmt: skip
+        query = select(QueueEvent).where(*where.conditions()).order_by(*order)
+        return await fetch_page(self.session, query, page)

@@ -1,0 +1,155 @@
+"""The event writer: one task that persists the bus's events in batches.
+
+``submit`` is the bus subscriber. It only appends to a queue, so publishing costs call
+control a list append however slow the database is. The task wakes every ``interval``
+seconds (or as soon as ``batch_size`` events wait), folds the waiting events into rows and
+writes them in one transaction: SQLite takes about 5,000 single-row commits a second but
+hundreds of thousands of rows a second in batches. With the default 0.2 s a kill loses at
+most the events of the last interval plus the one being written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hotline.events import AgentStateChanged, Event, EventBus, QueueEventLogged
+from hotline.store.agents import write_agent_change
+from hotline.store.database import Database
+from hotline.store.journeys import ROW_COLUMNS, CallJourney
+from hotline.store.models import Base, CallRecord, QueueEvent
+from hotline.store.queue_log import queue_event_row
+from hotline.store.upsert import upsert
+
+__all__ = ["EventWriter"]
+
+log = logging.getLogger(__name__)
+
+CALLS = Base.metadata.tables[CallRecord.__tablename__]
+QUEUE_EVENTS = Base.metadata.tables[QueueEvent.__tablename__]
+
+
+@dataclass(slots=True)
+class Batch:
+    """The rows of one transaction: log lines, the latest row of each call touched, and agent
+    changes in the order they happened."""
+
+    queue_rows: list[dict[str, object]] = field(default_factory=list)
+    call_rows: dict[str, dict[str, object]] = field(default_factory=dict)
+    agent_changes: list[AgentStateChanged] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.queue_rows) + len(self.call_rows) + len(self.agent_changes)
+
+
+class EventWriter:
+    """Persists events in batches from one task; ``start`` it, ``stop`` it to flush all."""
+
+    def __init__(
+        self, database: Database, *, interval: float = 0.2, batch_size: int = 5000
+    ) -> None:
+        self.database = database
+        self.interval = interval
+        self.batch_size = batch_size
+        self.rows_written = 0
+        self._pending: deque[Event] = deque()
+        self._journeys: dict[str, CallJourney] = {}
+        self._unwritten: list[Batch] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def attach(self, bus: EventBus) -> None:
+        """Subscribe to every event of ``bus``."""
+        bus.subscribe(self.submit)
+
+    def submit(self, event: Event) -> None:
+        """Queue one event for the next batch; never blocks, never touches the database."""
+        self._pending.append(event)
+        if len(self._pending) >= self.batch_size:
+            self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
+
+    async def stop(self) -> None:
+        """Write everything submitted so far, then end the task."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self.flush()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write what waits now, in batches of at most ``batch_size`` events."""
+        while self._pending or self._unwritten:
+            if self._pending:
+                self._unwritten.append(self._collect())
+            if not await self._write_unwritten():
+                return
+
+    def _collect(self) -> Batch:
+        batch = Batch()
+        for _ in range(min(len(self._pending), self.batch_size)):
+            self._add(batch, self._pending.popleft())
+        return batch
+
+    def _add(self, batch: Batch, event: Event) -> None:
+        if isinstance(event, AgentStateChanged):
+            batch.agent_changes.append(event)
+            return
+        if isinstance(event, QueueEventLogged):
+            batch.queue_rows.append(queue_event_row(event))
+            if event.call_id is None or event.call_id not in self._journeys:
+                return  # only the calls Hotline saw start have a record to complete
+            call_id = event.call_id
+        else:
+            call_id = event.call_id
+        journey = self._journeys.setdefault(call_id, CallJourney(call_id=call_id))
+        journey.apply(event)
+        # A snapshot: the journey goes on changing while this batch waits to be written.
+        batch.call_rows[call_id] = journey.row()
+        if journey.ended_at is not None:
+            del self._journeys[call_id]
+
+    async def _write_unwritten(self) -> bool:
+        """Write the batches in order; on a database error keep them for the next tick."""
+        while self._unwritten:
+            batch = self._unwritten[0]
+            try:
+                async with self.database.engine.begin() as connection:
+                    await _write(connection, batch)
+            except (SQLAlchemyError, OSError):
+                log.exception("store: writing %d rows failed; retrying", len(batch))
+                return False
+            self._unwritten.pop(0)
+            self.rows_written += len(batch)
+        return True
+
+
+async def _write(connection: AsyncConnection, batch: Batch) -> None:
+    if batch.queue_rows:
+        await connection.execute(QUEUE_EVENTS.insert(), batch.queue_rows)
+    if batch.call_rows:
+        columns = [name for name in ROW_COLUMNS if name != "call_id"]
+        statement = upsert(connection.dialect.name, CALLS, "call_id", columns)
+        await connection.execute(statement, list(batch.call_rows.values()))
+    for change in batch.agent_changes:
+        await write_agent_change(connection, change)

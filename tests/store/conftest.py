@@ -1,0 +1,30 @@
+"""Real databases for the store tests: a SQLite file, and a PostgreSQL server of our own,
+started once per test session (a throwaway cluster) with a fresh database for each test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from hotline.store.throwaway import PostgresServer, PostgresUnavailable, throwaway_postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    try:
+        with throwaway_postgres() as server:
+            yield server
+    except PostgresUnavailable as missing:
+        pytest.skip(f"no PostgreSQL for the store tests: {missing}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of an empty database, once on a SQLite file and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'hotline.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    yield server.url(await server.create_database())
