@@ -19,7 +19,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 __all__ = ["PostgresServer", "PostgresUnavailable", "throwaway_postgres"]
 
@@ -44,13 +45,13 @@ class PostgresServer:
     async def create_database(self) -> str:
         """A new empty database; returns its name."""
         name = f"hotline_{uuid.uuid4().hex[:12]}"
-        connection = await asyncpg.connect(
-            host=self.host, port=self.port, user=self.user, database="postgres"
-        )
+        # CREATE DATABASE cannot run inside a transaction.
+        engine = create_async_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
         try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
+            async with engine.connect() as connection:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
         finally:
-            await connection.close()
+            await engine.dispose()
         return name
 
 
