@@ -17,6 +17,7 @@ from collections.abc import Coroutine
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from hotline.events import CallHoldChanged
 from hotline.media import BridgeId, LegId, OfferRefused, SdpError, UnknownId
 from hotline.pbx.fork import Fork, Verdict
 from hotline.pbx.legs import InboundLeg, LegState, OutboundLeg
@@ -269,6 +270,9 @@ class Call:
         leg.answer_reoffer(answer)
         action = "holds" if signal.on_hold else "resumes"
         log.info("call %s: %s %s", self.id, _name(self, leg), action)
+        self.pbx.bus.publish(
+            CallHoldChanged(call_id=self.id, on_hold=signal.on_hold, at=self.pbx.wall())
+        )
         other = self.peer if leg is self.inbound else self.inbound
         if other is not None and other.media is not None and self.bridge is not None:
             if signal.on_hold:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from hotline import acd
 from hotline.acd import AcdError, AgentId, CallerId, QueueId
 from hotline.config import Config, QueueConfig
-from hotline.events import AgentStateChanged, QueueCallConnected
+from hotline.events import AgentStateChanged, QueueCallConnected, QueueEventLogged
 from hotline.media import PlaybackFinished, PlaybackId, StopReason, say_duration, say_number
 from hotline.pbx.legs import OutboundLeg
 
@@ -120,6 +120,32 @@ class QueueService:
             return
         for command in commands:
             self._execute(command)
+        self._publish_records()
+
+    def _publish_records(self) -> None:
+        """The engine's queue-log records, on the bus for the store (times made wall-clock)."""
+        records = self.engine.take_records()
+        if not records:
+            return
+        offset = self.pbx.wall() - self.now()
+        for record in records:
+            self.pbx.bus.publish(
+                QueueEventLogged(
+                    at=record.time + offset,
+                    verb=record.verb.value,
+                    call_id=record.caller,
+                    queue=record.queue,
+                    agent=record.agent,
+                    position=record.position,
+                    original_position=record.original_position,
+                    wait=record.wait,
+                    talk=record.talk,
+                    ring=record.ring,
+                    reason=record.reason,
+                    detail=record.detail,
+                    explanation=record.explain() if record.reasons else None,
+                )
+            )
 
     def _execute(self, command: acd.Command) -> None:
         if isinstance(command, acd.Offer):
