@@ -139,6 +139,7 @@ async def test_dtmf_comes_back_from_the_echo_test(
     try:
         call = await alice.call("*43")
         await asyncio.wait_for(call.wait_answered(), 5)
+        await asyncio.sleep(0.3)
         await call.send_dtmf("19#")
         received = [await asyncio.wait_for(call.digits.get(), 5) for _ in range(3)]
         await call.hangup()
@@ -153,6 +154,7 @@ async def test_dtmf_by_sip_info_is_taken(server: HotlineProcess, media: MediaSer
     try:
         call = await alice.call("*43")
         await asyncio.wait_for(call.wait_answered(), 5)
+        await asyncio.sleep(0.3)  # Hotline drops digits until its echo is set up
         assert await call.send_dtmf_info("7*") == [200, 200]
         received = [await asyncio.wait_for(call.digits.get(), 5) for _ in range(2)]
         await call.hangup()
