@@ -6,6 +6,7 @@ another listens on that same port as the phone (UAS scenarios), so Hotline's INV
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -21,6 +22,7 @@ import pytest
 from hotline.testing.harness import SCENARIOS, HotlineProcess, free_udp_tcp_port, require_sipp
 
 AGENTS = ("101", "102", "103", "104")
+_runs = itertools.count(1)
 
 
 def extensions(always: tuple[str, ...] = AGENTS) -> str:
@@ -91,7 +93,8 @@ def sipp(
 ) -> Sipp:
     """Start SIPp with ``scenario`` as extension ``user`` (password s3cret-<user>)."""
     binary = require_sipp()
-    fields = tmp_path / f"fields-{user}.csv"
+    # One file per run: a SIPp still starting must not read a file another run rewrites.
+    fields = tmp_path / f"fields-{user}-{next(_runs)}.csv"
     fields.write_text(f"SEQUENTIAL\n{user};hotline.local;s3cret-{user}\n")
     port = port or free_udp_tcp_port()
     uas = service is None and "agent" in scenario

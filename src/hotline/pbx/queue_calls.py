@@ -94,6 +94,10 @@ class QueueService:
             if extension.always_logged_in:
                 self.feed(acd.AgentLoggedIn(agent=AgentId(extension.number)))
                 log.info("agent %s logged in (always_logged_in)", extension.number)
+                change = AgentStateChanged(
+                    agent=extension.number, change="logged_in", at=self.pbx.wall()
+                )
+                self.pbx.bus.publish(change)
 
     def close(self) -> None:
         if self._timer is not None:
