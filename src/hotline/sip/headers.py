@@ -174,7 +174,8 @@ class Headers:
         # REGISTER.
         cache = self._cache
         if cache:
-            for name in [name for name in cache if _key(name) == key]:
+            keys = _KEYS
+            for name in [name for name in cache if (keys.get(name) or _key(name)) == key]:
                 del cache[name]
 
     def compact(self) -> None:
