@@ -90,6 +90,7 @@ def build(config: Config) -> Hotline:
         rtp_address=config.media.rtp_address,
         port_range=config.media.port_range,
         recordings_dir=Path(config.server.data_dir) / "recordings",
+        rtp_timeout=config.media.rtp_timeout_seconds,
     )
     bus = EventBus()
     pbx = Pbx(config, sip, media, location, authenticator, limiter, bus=bus)

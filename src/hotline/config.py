@@ -195,6 +195,9 @@ class SecurityConfig(_Section):
 class MediaConfig(_Section):
     rtp_address: str = "127.0.0.1"
     rtp_ports: str = Field("20000-29999", pattern=r"^[0-9]{1,5}-[0-9]{1,5}$")
+    # A call whose RTP stays silent this long is dead (a crashed phone, a lost NAT binding):
+    # Hotline hangs up both legs.
+    rtp_timeout_seconds: float = Field(30.0, gt=0)
 
     @field_validator("rtp_ports")
     @classmethod

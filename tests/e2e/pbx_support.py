@@ -37,15 +37,16 @@ def extensions(always: tuple[str, ...] = AGENTS) -> str:
     return text
 
 
-def start_server(tmp_path: Path, body: str) -> HotlineProcess:
-    """``hotline serve`` with ``body`` (extensions, queues ...) on free ports."""
+def start_server(tmp_path: Path, body: str, media: str = "") -> HotlineProcess:
+    """``hotline serve`` with ``body`` (extensions, queues ...) on free ports; ``media`` adds
+    keys to the ``[media]`` section."""
     port = free_udp_tcp_port()
     # Below the ephemeral ports, where SIPp's media ports come from.
     low = 21000 + (os.getpid() % 50) * 200
     config = tmp_path / "hotline.toml"
     config.write_text(
         f'[server]\nsip_listen = "127.0.0.1:{port}"\ndata_dir = "{tmp_path / "data"}"\n'
-        f'domain = "hotline.local"\n\n[media]\nrtp_ports = "{low}-{low + 199}"\n\n{body}'
+        f'domain = "hotline.local"\n\n[media]\nrtp_ports = "{low}-{low + 199}"\n{media}\n{body}'
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "serve", "--config", str(config)],
