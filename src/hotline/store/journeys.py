@@ -120,9 +120,13 @@ class CallJourney:
             self.wait_seconds = max(0.0, at - self.queued_at)
         self.disposition = classify(self).value
 
+    def values(self) -> tuple[object, ...]:
+        """The call record's columns in ``ROW_COLUMNS`` order, for a bulk upsert."""
+        return tuple(getattr(self, name) for name in ROW_COLUMNS)
+
     def row(self) -> dict[str, object]:
-        """The call record's columns, for an insert or an update."""
-        return {name: getattr(self, name) for name in ROW_COLUMNS}
+        """The call record's columns by name."""
+        return dict(zip(ROW_COLUMNS, self.values(), strict=True))
 
 
 def classify(journey: CallJourney) -> Disposition:

@@ -11,18 +11,22 @@ from hotline.events import QueueEventLogged
 from hotline.store.models import QueueEvent
 from hotline.store.paging import FIRST_PAGE, Page, PageRequest, fetch_page
 
-__all__ = ["QueueEventFilter", "QueueEvents", "queue_event_row"]
+__all__ = ["QUEUE_EVENT_COLUMNS", "QueueEventFilter", "QueueEvents", "queue_event_row"]
 
 
-def queue_event_row(event: QueueEventLogged) -> dict[str, object]:
-    """The columns of one log line, for a batched insert."""
-    return {
-        "time": event.at, "call_id": event.call_id, "queue": event.queue, "agent": event.agent,
-        "verb": event.verb, "position": event.position,
-        "original_position": event.original_position, "wait": event.wait, "talk": event.talk,
-        "ring": event.ring, "reason": event.reason, "detail": event.detail,
-        "explanation": event.explanation,
-    }  # fmt: skip
+QUEUE_EVENT_COLUMNS = (
+    "time", "call_id", "queue", "agent", "verb", "position", "original_position", "wait",
+    "talk", "ring", "reason", "detail", "explanation",
+)  # fmt: skip
+
+
+def queue_event_row(event: QueueEventLogged) -> tuple[object, ...]:
+    """The columns of one log line in ``QUEUE_EVENT_COLUMNS`` order, for a bulk insert."""
+    return (
+        event.at, event.call_id, event.queue, event.agent, event.verb, event.position,
+        event.original_position, event.wait, event.talk, event.ring, event.reason,
+        event.detail, event.explanation,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

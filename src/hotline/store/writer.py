@@ -20,18 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.events import AgentStateChanged, Event, EventBus, QueueEventLogged
 from hotline.store.agents import write_agent_change
+from hotline.store.bulk import BulkInsert
 from hotline.store.database import Database
 from hotline.store.journeys import ROW_COLUMNS, CallJourney
-from hotline.store.models import Base, CallRecord, QueueEvent
-from hotline.store.queue_log import queue_event_row
-from hotline.store.upsert import upsert
+from hotline.store.models import CallRecord, QueueEvent
+from hotline.store.queue_log import QUEUE_EVENT_COLUMNS, queue_event_row
 
 __all__ = ["EventWriter"]
 
 log = logging.getLogger(__name__)
 
-CALLS = Base.metadata.tables[CallRecord.__tablename__]
-QUEUE_EVENTS = Base.metadata.tables[QueueEvent.__tablename__]
+INSERT_QUEUE_EVENTS = BulkInsert(QueueEvent.__tablename__, QUEUE_EVENT_COLUMNS)
+UPSERT_CALLS = BulkInsert(CallRecord.__tablename__, ROW_COLUMNS, key="call_id")
 
 
 @dataclass(slots=True)
@@ -39,8 +39,8 @@ class Batch:
     """The rows of one transaction: log lines, the latest row of each call touched, and agent
     changes in the order they happened."""
 
-    queue_rows: list[dict[str, object]] = field(default_factory=list)
-    call_rows: dict[str, dict[str, object]] = field(default_factory=dict)
+    queue_rows: list[tuple[object, ...]] = field(default_factory=list)
+    call_rows: dict[str, tuple[object, ...]] = field(default_factory=dict)
     agent_changes: list[AgentStateChanged] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -125,7 +125,7 @@ class EventWriter:
         journey = self._journeys.setdefault(call_id, CallJourney(call_id=call_id))
         journey.apply(event)
         # A snapshot: the journey goes on changing while this batch waits to be written.
-        batch.call_rows[call_id] = journey.row()
+        batch.call_rows[call_id] = journey.values()
         if journey.ended_at is not None:
             del self._journeys[call_id]
 
@@ -145,11 +145,7 @@ class EventWriter:
 
 
 async def _write(connection: AsyncConnection, batch: Batch) -> None:
-    if batch.queue_rows:
-        await connection.execute(QUEUE_EVENTS.insert(), batch.queue_rows)
-    if batch.call_rows:
-        columns = [name for name in ROW_COLUMNS if name != "call_id"]
-        statement = upsert(connection.dialect.name, CALLS, "call_id", columns)
-        await connection.execute(statement, list(batch.call_rows.values()))
+    await INSERT_QUEUE_EVENTS.execute(connection, batch.queue_rows)
+    await UPSERT_CALLS.execute(connection, list(batch.call_rows.values()))
     for change in batch.agent_changes:
         await write_agent_change(connection, change)
