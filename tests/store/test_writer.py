@@ -170,3 +170,24 @@ async def test_a_burst_is_written_in_batches_without_blocking(store: Store) -> N
     async with store.database.session() as session:
         page = await QueueEvents(session).search(QueueEventFilter(since=2990.0))
     assert page.total == 10
+
+
+async def test_a_row_the_database_refuses_does_not_stop_the_writer(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus = EventBus()
+    store.start(bus)
+    too_long = "x" * 300  # longer than the detail column: PostgreSQL refuses it, SQLite not
+    for n, detail in enumerate(("before", too_long, "after")):
+        bus.publish(QueueEventLogged(at=float(n), verb="ENTERQUEUE", queue="q", detail=detail))
+    await store.writer.stop()
+    queued_call(bus, "later", 10.0, answered=True)
+    await store.writer.stop()
+    async with store.database.session() as session:
+        page = await QueueEvents(session).search(QueueEventFilter(until=3.0))
+        later = await CallRecords(session).get("later")
+    details = [e.detail for e in page.items]
+    assert details[0] == "before" and details[-1] == "after"
+    assert later is not None and later.disposition == "answered"
+    if store.database.dialect == "postgresql":
+        assert len(details) == 2 and "row refused and dropped" in caplog.text

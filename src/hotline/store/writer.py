@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.events import AgentStateChanged, Event, EventBus, QueueEventLogged
@@ -45,6 +46,15 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.queue_rows) + len(self.call_rows) + len(self.agent_changes)
+
+    def split(self) -> Iterator[Batch]:
+        """One batch per row, in the order they are written."""
+        for row in self.queue_rows:
+            yield Batch(queue_rows=[row])
+        for call_id, values in self.call_rows.items():
+            yield Batch(call_rows={call_id: values})
+        for change in self.agent_changes:
+            yield Batch(agent_changes=[change])
 
 
 class EventWriter:
@@ -134,14 +144,46 @@ class EventWriter:
         while self._unwritten:
             batch = self._unwritten[0]
             try:
-                async with self.database.engine.begin() as connection:
-                    await _write(connection, batch)
+                self.rows_written += await self._write_or_split(batch)
             except (SQLAlchemyError, OSError):
                 log.exception("store: writing %d rows failed; retrying", len(batch))
                 return False
             self._unwritten.pop(0)
-            self.rows_written += len(batch)
         return True
+
+    async def _write_or_split(self, batch: Batch) -> int:
+        """Write ``batch``; returns the rows written. A row the database refuses (a value too
+        long for its column) would otherwise fail its batch at every retry and stop the
+        writer for good, so the batch is then written row by row without the bad rows."""
+        try:
+            await self._transaction(batch)
+            return len(batch)
+        except DBAPIError as error:
+            if not _refused(error):
+                raise
+            log.warning("store: a batch of %d rows was refused; writing one by one", len(batch))
+        written = 0
+        for single in batch.split():
+            try:
+                await self._transaction(single)
+                written += 1
+            except DBAPIError as error:
+                if not _refused(error):
+                    raise
+                log.exception("store: row refused and dropped: %r", single)
+        return written
+
+    async def _transaction(self, batch: Batch) -> None:
+        async with self.database.engine.begin() as connection:
+            await _write(connection, batch)
+
+
+def _refused(error: DBAPIError) -> bool:
+    """The database refused the data, as opposed to being unreachable (worth a retry).
+    Drivers do not all map their errors to ``DataError``: asyncpg's executemany raises a
+    plain ``DBAPIError`` for a value too long."""
+    unreachable = (OperationalError, InterfaceError)
+    return not (error.connection_invalidated or isinstance(error, unreachable))
 
 
 async def _write(connection: AsyncConnection, batch: Batch) -> None:
