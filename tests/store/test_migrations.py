@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.store import Database
 from hotline.store.database import create_engine
 from hotline.store.migrate import current_revision, head_revision, upgrade
+from hotline.store.models import Base
 
 TABLES = {"agent_sessions", "agent_status", "call_records", "queue_events"}
 
@@ -68,3 +71,17 @@ async def test_sqlite_file_runs_in_wal_mode(tmp_path: Path) -> None:
         assert (tmp_path / "data" / "hotline.db").exists()
     finally:
         await database.close()
+
+
+async def test_models_match_the_migrated_schema(database_url: str) -> None:
+    """The models describe what the migrations build: a model changed without a revision
+    shows here as a difference."""
+    database = await Database.open(database_url)
+    try:
+        async with database.engine.connect() as connection:
+            differences = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            )
+    finally:
+        await database.close()
+    assert differences == []

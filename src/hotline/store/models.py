@@ -11,8 +11,9 @@ for queries. A change here needs a new revision there.
 from __future__ import annotations
 
 import enum
+from typing import ClassVar
 
-from sqlalchemy import BigInteger, Index, Integer, MetaData, String
+from sqlalchemy import BigInteger, Float, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -40,6 +41,8 @@ Serial = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # FLOAT is a double on both databases; the initial revision created the columns so.
+    type_annotation_map: ClassVar[dict[type, Float[float]]] = {float: Float()}
 
 
 class Disposition(enum.StrEnum):
