@@ -191,3 +191,19 @@ async def test_a_row_the_database_refuses_does_not_stop_the_writer(
     assert later is not None and later.disposition == "answered"
     if store.database.dialect == "postgresql":
         assert len(details) == 2 and "row refused and dropped" in caplog.text
+
+
+async def test_only_calls_seen_starting_get_a_record(store: Store) -> None:
+    bus = EventBus()
+    store.start(bus)
+    bus.publish(CallAnswered(call_id="before-restart", answered_by="201", at=1.0))
+    bus.publish(CallEnded(call_id="before-restart", cause="normal", at=2.0))
+    queued_call(bus, "x", 10.0, answered=True)
+    bus.publish(QueueEventLogged(at=41.0, verb="COMPLETECALLER", call_id="x", queue="sales",
+                                 agent="201", wait=5.0, talk=24.0))  # fmt: skip
+    await store.writer.stop()
+    async with store.database.session() as session:
+        calls = await CallRecords(session).search()
+        log = await QueueEvents(session).search(QueueEventFilter(call_id="x"))
+    assert [(c.call_id, c.ended_at, c.talk_seconds) for c in calls.items] == [("x", 40.0, 24.0)]
+    assert [e.verb for e in log.items] == ["ENTERQUEUE", "CONNECT", "COMPLETECALLER"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hotline.events import AgentStateChanged, Event, EventBus, QueueEventLogged
+from hotline.events import AgentStateChanged, CallStarted, Event, EventBus, QueueEventLogged
 from hotline.store.agents import write_agent_change
 from hotline.store.bulk import BulkInsert
 from hotline.store.database import Database
@@ -105,7 +105,10 @@ class EventWriter:
             except TimeoutError:
                 pass
             self._wake.clear()
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:  # a bug in one batch must not end the writer for the process
+                log.exception("store: flush failed")
 
     async def flush(self) -> None:
         """Write what waits now, in batches of at most ``batch_size`` events."""
@@ -127,17 +130,18 @@ class EventWriter:
             return
         if isinstance(event, QueueEventLogged):
             batch.queue_rows.append(queue_event_row(event))
-            if event.call_id is None or event.call_id not in self._journeys:
-                return  # only the calls Hotline saw start have a record to complete
-            call_id = event.call_id
-        else:
-            call_id = event.call_id
-        journey = self._journeys.setdefault(call_id, CallJourney(call_id=call_id))
+        if isinstance(event, CallStarted):
+            self._journeys[event.call_id] = CallJourney(call_id=event.call_id)
+        journey = self._journeys.get(event.call_id or "")
+        if journey is None:
+            # Only a call seen starting has a record to complete: events of a call that
+            # started before a restart, or after its end (a COMPLETECALLER), are log lines.
+            return
         journey.apply(event)
         # A snapshot: the journey goes on changing while this batch waits to be written.
-        batch.call_rows[call_id] = journey.values()
+        batch.call_rows[journey.call_id] = journey.values()
         if journey.ended_at is not None:
-            del self._journeys[call_id]
+            del self._journeys[journey.call_id]
 
     async def _write_unwritten(self) -> bool:
         """Write the batches in order; on a database error keep them for the next tick."""
