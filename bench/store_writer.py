@@ -5,9 +5,9 @@ answered call: CallStarted, ENTERQUEUE, CONNECT, QueueCallConnected, COMPLETECAL
 CallEnded (three queue log lines, and one call record written once or twice). It publishes in
 slices of 1,000 events and yields to the loop between them, as call control would, while the
 writer runs its batches; the clock stops when ``stop()`` has written the last one. A second
-pass publishes queue log lines only (plain inserts). SQLite is a file in a temporary
-directory (WAL, synchronous=NORMAL); PostgreSQL a throwaway server with fsync on, reached over
-TCP loopback. The goal is 20,000 rows a second or more.
+pass publishes queue log lines only (inserts; COPY on PostgreSQL). SQLite is a file in a
+temporary directory (WAL, synchronous=NORMAL); PostgreSQL a throwaway server with fsync on,
+reached over TCP loopback. The goal is 20,000 rows a second or more.
 
     uv run python bench/store_writer.py [--calls 10000] [--batch 5000] [--only sqlite|postgresql]
 """
