@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 import signal
@@ -104,12 +105,22 @@ async def _serve(config: Config) -> None:
         loop.add_signal_handler(signum, stop.set)
     hotline = build(config)
     await hotline.start()
+    _tune_garbage_collector()
     log.info("hotline ready")
     try:
         await stop.wait()
     finally:
         log.info("stopping")
         await hotline.close()
+
+
+def _tune_garbage_collector() -> None:
+    """Each SIP message makes many short-lived objects; with the default thresholds the cyclic
+    collector ran often enough to take a sixth of the server's CPU under REGISTER load and to
+    pause the loop for a few hundred milliseconds. What exists at start-up (configuration,
+    modules, prompt cache) is frozen out of collection, and collections run less often."""
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
 
 
 def serve(config: Config) -> int:

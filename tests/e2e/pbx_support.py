@@ -19,7 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from hotline.testing.harness import SCENARIOS, HotlineProcess, free_udp_tcp_port, require_sipp
+from hotline.testing.harness import (
+    SCENARIOS,
+    HotlineProcess,
+    die_with_parent,
+    free_udp_tcp_port,
+    require_sipp,
+)
 
 AGENTS = ("101", "102", "103", "104")
 _runs = itertools.count(1)
@@ -55,6 +61,7 @@ def start_server(tmp_path: Path, body: str, media: str = "") -> HotlineProcess:
         text=True,
         errors="replace",
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=die_with_parent,
     )
     server = HotlineProcess(process, "127.0.0.1", port)
 
@@ -124,6 +131,7 @@ def sipp(
         stderr=subprocess.STDOUT,
         text=True,
         errors="replace",  # SIPp may print raw bytes of what it received
+        preexec_fn=die_with_parent,
     )
     return Sipp(process, f"{scenario} as {user}")
 

@@ -14,6 +14,17 @@ from pathlib import Path
 
 import pytest
 
+
+def die_with_parent() -> None:
+    """Run in a child before exec: the kernel kills it when the test process dies, so a test
+    run stopped by a time-out leaves no server behind (Linux PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 SCENARIOS = Path(__file__).resolve().parents[3] / "tests" / "e2e" / "scenarios"
 
 
@@ -89,6 +100,7 @@ def start_hotline(tmp_path: Path, host: str = "127.0.0.1", extra: str = "") -> H
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=die_with_parent,
     )
     hotline = HotlineProcess(process, host, port)
 
