@@ -57,6 +57,8 @@ CASES = [
     ((start(), IVR, leave("JOINEMPTY", 2.0, 0.0), end(9.0)),              Disposition.FAILOVER),
     ((start(), IVR, enter(2.0), leave("CALLBACKREQUEST", 30.0, 28.0), end(35.0)),
                                                                           Disposition.CALLBACK),
+    ((start(), IVR, enter(2.0), leave("EXITWITHTIMEOUT", 62.0, 60.0), enter(62.0),
+      leave("ABANDON", 70.0, 8.0), end(70.0)),                            Disposition.ABANDONED),
     ((start(), end(30.0, "no_answer")),                                   Disposition.UNANSWERED),
     ((start(), end(0.1, "bad_sdp")),                                      Disposition.FAILED),
 ]  # fmt: skip

@@ -97,7 +97,8 @@ class CallJourney:
 
     def _queue_event(self, event: QueueEventLogged) -> None:
         if event.verb == "ENTERQUEUE":
-            self.queue, self.queued_at = event.queue, event.at
+            # A caller sent on from one queue to another is judged by how it left the last.
+            self.queue, self.queued_at, self.queue_exit = event.queue, event.at, None
         elif event.verb in QUEUE_EXITS and self.answered_at is None:
             self.queue = self.queue or event.queue
             self.queue_exit = event.verb
