@@ -7,7 +7,8 @@ import gc
 import logging
 import secrets
 import signal
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvloop
@@ -21,6 +22,7 @@ from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
 from hotline.sip.location import InMemoryLocationService, LocationService
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
+from hotline.store import Store
 
 __all__ = ["Hotline", "build", "serve"]
 
@@ -37,14 +39,23 @@ class Hotline:
     media: MediaServer
     pbx: Pbx
     bus: EventBus
+    store: Store | None = field(default=None)
 
     async def start(self) -> None:
+        self.store = await Store.open(
+            self.config.database.url,
+            data_dir=Path(self.config.server.data_dir),
+            now=time.time(),
+        )
+        self.store.start(self.bus)  # before call control, so its first events are kept
         repaired = await self.media.start()
         for path in repaired:
             log.info("repaired recording %s", path)
         self.pbx.install()
         await self.sip.start()
         self.pbx.start()
+        agents = await self.store.logged_in_agents()
+        self.pbx.queues.restore([(a.agent, a.pause_reason) for a in agents])
         log.info(
             "SIP listening on %s port %d (UDP and TCP), domain %s",
             self.sip.transport.host,
@@ -56,6 +67,8 @@ class Hotline:
         await self.pbx.close()  # BYE and CANCEL go out while the transport is still open
         await self.sip.close()
         await self.media.close()
+        if self.store is not None:
+            await self.store.close()  # after the calls' last events
 
 
 def build(config: Config) -> Hotline:

@@ -18,6 +18,7 @@ __all__ = [
     "AgentsConfig",
     "Config",
     "ConfigError",
+    "DatabaseConfig",
     "ExtensionConfig",
     "FeaturesConfig",
     "MediaConfig",
@@ -213,8 +214,15 @@ class MediaConfig(_Section):
         return low, high
 
 
+class DatabaseConfig(_Section):
+    """Unset: SQLite at ``<data_dir>/hotline.db``. PostgreSQL: ``postgresql+asyncpg://...``."""
+
+    url: str | None = Field(None, pattern=r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://")
+
+
 class Config(_Section):
     server: ServerConfig = ServerConfig()
+    database: DatabaseConfig = DatabaseConfig()
     security: SecurityConfig = SecurityConfig()
     media: MediaConfig = MediaConfig()
     features: FeaturesConfig = FeaturesConfig()

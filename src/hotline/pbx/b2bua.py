@@ -69,6 +69,9 @@ class Pbx:
         self.location = location
         self.bus = bus or EventBus()
         self.wall = wall_clock
+        # Short call ids (c1, c2 ...) restart with the process; records need ids unique across
+        # restarts, so published events carry them behind this run's prefix (see record_id).
+        self.run_id = _base36(int(wall_clock() * 1000))
         self.dialplan = Dialplan(config)
         self.admission = Admission(config, self.dialplan, authenticator, limiter)
         self.calls: dict[str, Call] = {}
@@ -101,6 +104,10 @@ class Pbx:
         for leg in list(self.by_media):
             await self._close_leg(None, leg)
         self.queues.close()
+
+    def record_id(self, call_id: str) -> str:
+        """The id under which the call is recorded: unique across restarts of Hotline."""
+        return f"{self.run_id}-{call_id}"
 
     def contacts(self, number: str) -> list[Binding]:
         return self.location.contacts_for(number, self.wall())
@@ -146,15 +153,16 @@ class Pbx:
         leg.on_signal = call.on_signal
         self.calls[call.id] = call
         log.info(
-            "call %s: %s -> %s (%s)",
+            "call %s: %s -> %s (%s, record %s)",
             call.id,
             call.caller,
             decision.destination.number,
             decision.destination.kind.value,
+            self.record_id(call.id),
         )
         self.bus.publish(
             CallStarted(
-                call_id=call.id,
+                call_id=self.record_id(call.id),
                 caller=call.caller,
                 destination=decision.destination.number,
                 trunk=decision.trunk,
@@ -261,12 +269,14 @@ class Pbx:
     # -- bookkeeping -------------------------------------------------------------------------
 
     def call_answered(self, call: Call, by: str) -> None:
-        self.bus.publish(CallAnswered(call_id=call.id, answered_by=by, at=self.wall()))
+        self.bus.publish(
+            CallAnswered(call_id=self.record_id(call.id), answered_by=by, at=self.wall())
+        )
 
     def call_ended(self, call: Call, cause: str, previous: CallState, *, by_agent: bool) -> None:
         self.calls.pop(call.id, None)
         log.info("call %s ended: %s", call.id, cause)
-        self.bus.publish(CallEnded(call_id=call.id, cause=cause, at=self.wall()))
+        self.bus.publish(CallEnded(call_id=self.record_id(call.id), cause=cause, at=self.wall()))
         self.queues.call_ended(call, by_agent=by_agent)
         self.presence.call_ended(call.id)
 
@@ -320,3 +330,12 @@ def _required_extensions(request: Request) -> list[str]:
 
 def _nothing(signal: object) -> None:
     """Placeholder until the leg's call exists."""
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while number:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+    return text or "0"

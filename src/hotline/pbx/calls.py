@@ -271,7 +271,9 @@ class Call:
         action = "holds" if signal.on_hold else "resumes"
         log.info("call %s: %s %s", self.id, _name(self, leg), action)
         self.pbx.bus.publish(
-            CallHoldChanged(call_id=self.id, on_hold=signal.on_hold, at=self.pbx.wall())
+            CallHoldChanged(
+                call_id=self.pbx.record_id(self.id), on_hold=signal.on_hold, at=self.pbx.wall()
+            )
         )
         other = self.peer if leg is self.inbound else self.inbound
         if other is not None and other.media is not None and self.bridge is not None:

@@ -99,6 +99,18 @@ class QueueService:
                 )
                 self.pbx.bus.publish(change)
 
+    def restore(self, agents: list[tuple[str, str | None]]) -> None:
+        """Log back in (and pause with their reason) the agents who were logged in when
+        Hotline stopped. Nothing is published: their sessions in the store go on."""
+        for number, pause_reason in agents:
+            extension = next((e for e in self.pbx.config.extensions if e.number == number), None)
+            if extension is None or not extension.agent or extension.always_logged_in:
+                continue
+            self.feed(acd.AgentLoggedIn(agent=AgentId(number)))
+            if pause_reason is not None:
+                self.feed(acd.AgentPaused(agent=AgentId(number), reason=pause_reason))
+            log.info("agent %s logged in again after restart", number)
+
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -137,7 +149,7 @@ class QueueService:
                 QueueEventLogged(
                     at=record.time + offset,
                     verb=record.verb.value,
-                    call_id=record.caller,
+                    call_id=record.caller and self.pbx.record_id(record.caller),
                     queue=record.queue,
                     agent=record.agent,
                     position=record.position,
@@ -316,7 +328,7 @@ class QueueService:
         )
         self.pbx.bus.publish(
             QueueCallConnected(
-                call_id=call.id,
+                call_id=self.pbx.record_id(call.id),
                 queue=command.queue,
                 agent=command.agent,
                 wait_seconds=command.wait_seconds,

@@ -1,0 +1,40 @@
+"""What survives a restart: agents stay logged in, and every call is on record in the store."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .pbx_support import call, phone, sipp
+from .test_queue_calls import ok, queue, serve, stop
+
+
+def _rows(database: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database) as connection:
+        return list(connection.execute(sql))
+
+
+def test_logged_in_agent_is_still_logged_in_after_a_restart(tmp_path: Path) -> None:
+    config = queue(agents=("101",), max_wait=20)
+    server = serve(tmp_path, config, always=())
+    login = sipp(server, tmp_path, "pbx_caller_hung_up.xml", user="101", service="*62")
+    ok(login, server=server)
+    stop(server)
+
+    server = serve(tmp_path, config, always=())  # same data folder, new process
+    server.wait_for_log("agent 101 logged in again after restart", 5)
+    agent = phone(server, tmp_path, "101", "pbx_agent_answer.xml", pause_ms=300)
+    caller = call(server, tmp_path, "200", "800", hold_ms=1500)
+    ok(caller, agent, server=server)
+    stop(server)
+
+    database = tmp_path / "data" / "hotline.db"
+    records = _rows(
+        database, "SELECT caller, called, queue, agent, disposition FROM call_records"
+    )
+    assert ("200", "800", "800", "101", "answered") in records, records
+    assert any(row[:2] == ("101", "*62") for row in records), records
+    verbs = [row[0] for row in _rows(database, "SELECT verb FROM queue_events ORDER BY time")]
+    assert "CONNECT" in verbs, verbs
+    sessions = _rows(database, "SELECT agent, kind, ended_at FROM agent_sessions")
+    assert any(agent == "101" and kind == "login" for agent, kind, _ in sessions), sessions
