@@ -153,13 +153,13 @@ class Pbx:
         leg.on_signal = call.on_signal
         self.calls[call.id] = call
         log.info(
-            "call %s: %s -> %s (%s, record %s)",
+            "call %s: %s -> %s (%s)",
             call.id,
             call.caller,
             decision.destination.number,
             decision.destination.kind.value,
-            self.record_id(call.id),
         )
+        log.debug("call %s is recorded as %s", call.id, self.record_id(call.id))
         self.bus.publish(
             CallStarted(
                 call_id=self.record_id(call.id),
