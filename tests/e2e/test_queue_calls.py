@@ -97,12 +97,24 @@ def test_simultaneous_answers_leave_no_dialog_open(tmp_path: Path) -> None:
     """Both phones answer 700 ms after the INVITEs, which leave together. When both 200s are
     in flight, the loser is ACKed and gets a BYE at once; when Hotline's CANCEL reaches the
     slower phone first, it gets 487. Either way each SIPp call ends with no dialog open."""
-    server = serve(tmp_path, queue())
-    phones = shared_phone(server, tmp_path, ("101", "102"), "pbx_agent_same_instant.xml", 0)
-    caller = call(server, tmp_path, "200", "800", hold_ms=1500)
-    ok(caller, phones, server=server)
-    log = server.log_text()
-    assert len(re.findall(r"connected to agent", log)) == 1, log
+    for attempt in range(3):
+        (tmp_path / str(attempt)).mkdir()
+        server = serve(tmp_path / str(attempt), queue())
+        phones = shared_phone(server, tmp_path, ("101", "102"), "pbx_agent_same_instant.xml", 0)
+        caller = call(server, tmp_path, "200", "800", hold_ms=1500)
+        code, out = phones.wait()
+        # SIPp's own race: a CANCEL landing while its 700 ms timer fires finds the scenario
+        # between two steps and SIPp aborts the call. Hotline did nothing wrong: run again.
+        if code != 0 and "unexpected CANCEL" in out:
+            caller.wait()
+            stop(server)
+            continue
+        assert code == 0, f"{phones.name}:\n{out}\n{server.log_text()}"
+        ok(caller, server=server)
+        log = server.log_text()
+        assert len(re.findall(r"connected to agent", log)) == 1, log
+        return
+    raise AssertionError("SIPp aborted on its own CANCEL race three times in a row")
 
 
 def test_no_answer_moves_to_the_next_agent(tmp_path: Path) -> None:
