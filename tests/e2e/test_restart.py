@@ -29,9 +29,7 @@ def test_logged_in_agent_is_still_logged_in_after_a_restart(tmp_path: Path) -> N
     stop(server)
 
     database = tmp_path / "data" / "hotline.db"
-    records = _rows(
-        database, "SELECT caller, called, queue, agent, disposition FROM call_records"
-    )
+    records = _rows(database, "SELECT caller, called, queue, agent, disposition FROM call_records")
     assert ("200", "800", "800", "101", "answered") in records, records
     assert any(row[:2] == ("101", "*62") for row in records), records
     verbs = [row[0] for row in _rows(database, "SELECT verb FROM queue_events ORDER BY time")]
