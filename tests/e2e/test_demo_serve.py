@@ -1,0 +1,49 @@
+"""``hotline serve --demo``: a minute of simulated traffic, calls flowing, no error logged."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hotline.config import demo_config, parse_host_port
+from hotline.testing.harness import die_with_parent
+
+
+def _port_taken(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def test_demo_runs_a_minute_with_calls_and_no_errors(tmp_path: Path) -> None:
+    host, port = parse_host_port(demo_config().server.sip_listen)
+    if _port_taken(host, port):
+        pytest.skip(f"the demo's SIP port {port} is taken on this machine")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hotline.cli", "serve", "--demo"],
+        cwd=tmp_path,  # the demo keeps its data in ./hotline-data
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=die_with_parent,
+    )
+    time.sleep(60)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, out
+    assert "ERROR" not in out and "Traceback" not in out, out
+    assert "demo: agent 101 Anna, password s3cret-101" in out
+    assert out.count("connected to agent") >= 1, out
+    assert (tmp_path / "hotline-data" / "hotline.db").exists()
