@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import secrets
@@ -111,7 +112,7 @@ def build(config: Config) -> Hotline:
     return Hotline(config=config, sip=sip, location=location, media=media, pbx=pbx, bus=bus)
 
 
-async def _serve(config: Config) -> None:
+async def _serve(config: Config, demo: bool) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -120,11 +121,26 @@ async def _serve(config: Config) -> None:
     await hotline.start()
     _tune_garbage_collector()
     log.info("hotline ready")
+    traffic = asyncio.create_task(_demo_traffic(config)) if demo else None
     try:
         await stop.wait()
     finally:
         log.info("stopping")
+        if traffic is not None:
+            traffic.cancel()  # the simulated phones hang up and unregister first
+            with contextlib.suppress(asyncio.CancelledError):
+                await traffic
         await hotline.close()
+
+
+async def _demo_traffic(config: Config) -> None:
+    from hotline.demo import run_demo_traffic
+
+    try:
+        await run_demo_traffic(config)
+    except Exception:
+        # The demo is a show, not the service: if it breaks, the server keeps serving.
+        log.exception("demo traffic stopped")
 
 
 def _tune_garbage_collector() -> None:
@@ -136,10 +152,11 @@ def _tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 50, 1000)
 
 
-def serve(config: Config) -> int:
-    """Run until SIGINT or SIGTERM; return the process exit status."""
+def serve(config: Config, *, demo: bool = False) -> int:
+    """Run until SIGINT or SIGTERM; return the process exit status. ``demo`` adds simulated
+    callers and agents making real SIP calls (``hotline serve --demo``)."""
     try:
-        uvloop.run(_serve(config))
+        uvloop.run(_serve(config, demo))
     except OSError as error:
         log.error("cannot start: %s", error)
         return 1

@@ -19,7 +19,11 @@ def register(subparsers: Any) -> None:
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
-    source.add_argument("--demo", action="store_true", help="use the built-in demo configuration")
+    source.add_argument(
+        "--demo",
+        action="store_true",
+        help="the built-in demo configuration, with simulated callers and agents",
+    )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
     parser.set_defaults(run=run)
 
@@ -35,4 +39,4 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from hotline.app import serve
 
-    return serve(config)
+    return serve(config, demo=args.demo)
