@@ -92,7 +92,8 @@ class SipEndpoint:
         self.on_cancel: CancelHandler | None = None
         # 2xx retransmissions that outlive their INVITE transaction: the dialog ACKs them again.
         self.on_stray_response: ResponseHandler | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
+        self._timer_deadline: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -236,14 +237,18 @@ class SipEndpoint:
     def _arm_timer(self) -> None:
         deadline = self._layer.get_timer()
         if self._timer is not None:
-            if deadline is not None and self._timer.when() == deadline:
+            # The deadline is kept apart: uvloop returns a plain Handle (no ``when()``) for a
+            # deadline already past.
+            if deadline == self._timer_deadline:
                 return
             self._timer.cancel()
             self._timer = None
+        self._timer_deadline = deadline
         if deadline is not None and self._loop is not None:
             self._timer = self._loop.call_at(deadline, self._fire_timer)
 
     def _fire_timer(self) -> None:
         self._timer = None
+        self._timer_deadline = None
         self._layer.handle_timer(self._now())
         self._process()
