@@ -11,8 +11,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from hotline.testing.harness import (
     die_with_parent,
     free_udp_tcp_port,
     require_sipp,
+    run_hotline,
 )
 
 AGENTS = ("101", "102", "103", "104")
@@ -54,25 +53,7 @@ def start_server(tmp_path: Path, body: str, media: str = "") -> HotlineProcess:
         f'[server]\nsip_listen = "127.0.0.1:{port}"\ndata_dir = "{tmp_path / "data"}"\n'
         f'domain = "hotline.local"\n\n[media]\nrtp_ports = "{low}-{low + 199}"\n{media}\n{body}'
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hotline.cli", "serve", "--config", str(config)],
-        stderr=subprocess.STDOUT,
-        stdout=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=die_with_parent,
-    )
-    server = HotlineProcess(process, "127.0.0.1", port)
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            server.log_lines.append(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    server.wait_for_log("hotline ready")
-    return server
+    return run_hotline(config, "127.0.0.1", port)
 
 
 @dataclass

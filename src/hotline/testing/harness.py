@@ -87,6 +87,7 @@ password = "s3cret-102"
 
 
 def start_hotline(tmp_path: Path, host: str = "127.0.0.1", extra: str = "") -> HotlineProcess:
+    """``hotline serve`` on a free port with extensions 101 and 102 and ``extra`` TOML."""
     port = free_udp_tcp_port(host)
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     config = tmp_path / "hotline.toml"
@@ -94,11 +95,18 @@ def start_hotline(tmp_path: Path, host: str = "127.0.0.1", extra: str = "") -> H
         f'[server]\nsip_listen = "{listen}"\ndata_dir = "{tmp_path / "data"}"\n'
         f'domain = "hotline.local"\n{extra}\n{EXTENSIONS}'
     )
+    return run_hotline(config, host, port)
+
+
+def run_hotline(config: Path, host: str, port: int) -> HotlineProcess:
+    """Start ``hotline serve --config`` (listening on ``host:port``), collect its log, and
+    return once it is ready."""
     process = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "serve", "--config", str(config)],
         stderr=subprocess.STDOUT,
         stdout=subprocess.PIPE,
         text=True,
+        errors="replace",  # a peer's raw bytes may reach the log
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         preexec_fn=die_with_parent,
     )
