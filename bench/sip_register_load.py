@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
+# HOTLINE_PROFILE="-m cProfile -o reg.prof" profiles the server during the load.
+PROFILE = os.environ.get("HOTLINE_PROFILE", "").split()
 
 
 def free_port() -> int:
@@ -125,7 +127,7 @@ def main() -> None:
         log = folder / "hotline.log"
         with log.open("wb") as log_file:
             server = subprocess.Popen(
-                [sys.executable, "-m", "hotline.cli", "serve", "--config", str(config),
+                [sys.executable, *PROFILE, "-m", "hotline.cli", "serve", "--config", str(config),
                  "--log-level", "WARNING"],
                 stdout=log_file, stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
