@@ -253,3 +253,16 @@ def test_stopping_hotline_hangs_up_its_calls(tmp_path: Path) -> None:
     stop(server)  # SIGTERM: the waiting caller gets a BYE before the process exits
     ok(caller, server=server)
     assert "call c1 ended: shutdown" in server.log_text()
+
+
+def test_agent_ringing_for_a_private_call_is_not_offered(tmp_path: Path) -> None:
+    server = serve(tmp_path, queue(agents=("101",), max_wait=1), always=("101",))
+    agent = phone(server, tmp_path, "101", "pbx_agent_cancelled.xml")
+    private = sipp(server, tmp_path, "pbx_caller_cancel.xml", user="102", service="101",
+                   pause_ms=4000)  # fmt: skip
+    server.wait_for_log("call c1: 102 -> 101", 5)
+    caller = sipp(server, tmp_path, "pbx_caller_hung_up.xml", user="200", service="800")
+    ok(caller, server=server)  # waited its second in vain, then failed over to hang-up
+    assert offers(server) == [], server.log_text()
+    ok(private, agent, server=server)
+    stop(server)

@@ -175,6 +175,10 @@ class Call:
         if not answered and await self.open_caller_media() is None:
             return
         self.state = CallState.RINGING if not answered else self.state
+        if self.agent is None:
+            # An agent whose phone rings for a private call is busy for the queues already:
+            # an offer now would ring a phone that is about to be answered.
+            self.pbx.presence.busy(self.id, number)
         await self.ring([(number, binding) for binding in bindings])
         loop = asyncio.get_running_loop()
         self._ring_timer = loop.call_later(EXTENSION_RING_SECONDS, self._no_answer)
