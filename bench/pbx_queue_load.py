@@ -17,11 +17,9 @@ ring time; 500 concurrent bridged calls.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,17 +28,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _sip_load import cpu_seconds, free_port, stat_rows, wait_ready, write_credentials
+
 HERE = Path(__file__).parent
 SCENARIOS = HERE / "scenarios"
 DID = "5550100"
 FIRST_AGENT = 3000
 CONNECTED = re.compile(r"connected to agent \d+ after ([0-9.]+) s")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def write_config(folder: Path, port: int, agents: int) -> Path:
@@ -64,58 +58,12 @@ def write_config(folder: Path, port: int, agents: int) -> Path:
     return path
 
 
-def write_fields(folder: Path, agents: int) -> Path:
-    rows = []
-    for number in range(FIRST_AGENT, FIRST_AGENT + agents):
-        rows.append(
-            f"{number};hotline.local;[authentication username={number} password=pw-{number}]"
-        )
-    path = folder / "agents.csv"
-    path.write_text("SEQUENTIAL\n" + "\n".join(rows) + "\n")
-    return path
-
-
-PROBE = (
-    b"OPTIONS sip:hotline.local SIP/2.0\r\n"
-    b"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKbenchready;rport\r\n"
-    b"From: <sip:bench@hotline.local>;tag=1\r\nTo: <sip:hotline.local>\r\nCall-ID: bench-ready\r\n"
-    b"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-)
-
-
-def wait_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.settimeout(0.3)
-            sock.sendto(PROBE, ("127.0.0.1", port))
-            try:
-                if sock.recv(65535).startswith(b"SIP/2.0 200"):
-                    return
-            except OSError:
-                time.sleep(0.2)
-    sys.exit(f"hotline did not start:\n{log.read_text()}")
-
-
 def sipp_command(sipp: str, host: str, *args: str) -> list[str]:
     return [
         sipp, *args, "-t", "u1", "-i", host, "-mi", host, "-ci", host,
         "-cp", str(free_port(host)), "-mp", str(free_port(host)),
         "-nostdin", "-trace_stat", "-fd", "1",
     ]  # fmt: skip
-
-
-def stat_rows(folder: Path) -> list[dict[str, str]]:
-    files = sorted(folder.glob("*_.csv"))
-    if not files:
-        return []
-    with files[-1].open() as handle:
-        return list(csv.DictReader(handle, delimiter=";"))
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -141,10 +89,12 @@ class Step:
 def register_agents(sipp: str, folder: Path, port: int, agent_port: int, agents: int) -> None:
     work = folder / "register"
     work.mkdir()
+    numbers = range(FIRST_AGENT, FIRST_AGENT + agents)
+    credentials = write_credentials(folder / "agents.csv", numbers)
     command = sipp_command(
         sipp, "127.0.0.1", f"127.0.0.1:{port}", "-sf", str(SCENARIOS / "pbx_register.xml"),
         "-trace_err", "-auth_uri", "hotline.local",
-        "-inf", str(write_fields(folder, agents)), "-p", str(agent_port),
+        "-inf", str(credentials), "-p", str(agent_port),
         "-m", str(agents), "-r", "200", "-timeout", "60s", "-timeout_error",
     )  # fmt: skip
     result = subprocess.run(command, cwd=work, capture_output=True, text=True)
@@ -160,7 +110,7 @@ def run_step(sipp: str, folder: Path, port: int, rate: int, args: argparse.Names
     total = rate * args.seconds
     log_start = log.stat().st_size
     agent_rows_before = len(stat_rows(agents_dir))
-    cpu_before, started = cpu_seconds(server.pid), time.monotonic()
+    cpu_before, started = cpu_seconds(server.pid) or 0.0, time.monotonic()
     command = sipp_command(
         sipp, "127.0.0.2", f"127.0.0.1:{port}", "-sf", str(SCENARIOS / args.caller_scenario),
         "-s", DID, "-r", str(rate), "-m", str(total), "-l", "10000",
@@ -168,7 +118,7 @@ def run_step(sipp: str, folder: Path, port: int, rate: int, args: argparse.Names
         "-timeout", f"{args.seconds + args.hold + 60}s", "-trace_err",
     )  # fmt: skip
     subprocess.run(command, cwd=work, capture_output=True, text=True)
-    cpu = (cpu_seconds(server.pid) - cpu_before) / (time.monotonic() - started)
+    cpu = ((cpu_seconds(server.pid) or 0.0) - cpu_before) / (time.monotonic() - started)
     time.sleep(1.0)  # the last BYEs reach the agents
     rows = stat_rows(work)
     last = rows[-1] if rows else {}

@@ -15,25 +15,19 @@ registration (Linux) tells what one core could do on a machine shared with SIPp.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _sip_load import cpu_seconds, free_port, stat_rows, wait_ready, write_credentials
+
 HERE = Path(__file__).parent
 # HOTLINE_PROFILE="-m cProfile -o reg.prof" profiles the server during the load.
 PROFILE = os.environ.get("HOTLINE_PROFILE", "").split()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def write_config(folder: Path, port: int, extensions: int) -> Path:
@@ -53,60 +47,9 @@ def write_config(folder: Path, port: int, extensions: int) -> Path:
     return path
 
 
-def write_fields(folder: Path, extensions: int) -> Path:
-    path = folder / "fields.csv"
-    rows = [
-        f"{n};hotline.local;[authentication username={n} password=pw-{n}]"
-        for n in range(10000, 10000 + extensions)
-    ]
-    path.write_text("SEQUENTIAL\n" + "\n".join(rows) + "\n")
-    return path
-
-
-PROBE = (
-    b"OPTIONS sip:hotline.local SIP/2.0\r\n"
-    b"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKready;rport\r\n"
-    b"From: <sip:bench@hotline.local>;tag=1\r\nTo: <sip:hotline.local>\r\nCall-ID: ready\r\n"
-    b"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-)
-
-
-def wait_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    """Probe with OPTIONS until the server answers (WARNING level logs no ready line)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.settimeout(0.3)
-            sock.sendto(PROBE, ("127.0.0.1", port))
-            try:
-                if sock.recv(65535).startswith(b"SIP/2.0 200"):
-                    return
-            except OSError:
-                time.sleep(0.2)
-    sys.exit(f"hotline did not start:\n{log.read_text()}")
-
-
-def read_stats(folder: Path) -> list[dict[str, str]]:
-    """The rows of SIPp's statistics file (one a second with ``-fd 1``, then a final one)."""
-    files = sorted(folder.glob("register_load_*_.csv"))
-    if not files:
-        return []
-    with files[-1].open() as handle:
-        return list(csv.DictReader(handle, delimiter=";"))
-
-
 def sipp_seconds(row: dict[str, str]) -> float:
     """Seconds from SIPp's start of traffic to this row; its times end with epoch seconds."""
     return float(row["CurrentTime"].split()[-1]) - float(row["StartTime"].split()[-1])
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU time of a live process (Linux /proc), None elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -123,7 +66,7 @@ def main() -> None:
         folder = Path(name)
         port = free_port()
         config = write_config(folder, port, args.extensions)
-        fields = write_fields(folder, args.extensions)
+        fields = write_credentials(folder / "fields.csv", range(10000, 10000 + args.extensions))
         log = folder / "hotline.log"
         with log.open("wb") as log_file:
             server = subprocess.Popen(
@@ -149,7 +92,7 @@ def main() -> None:
                 )  # fmt: skip
                 elapsed = time.monotonic() - started
                 cpu_after = cpu_seconds(server.pid)
-                rows = read_stats(folder)
+                rows = stat_rows(folder, "register_load_*_.csv")
             finally:
                 server.terminate()
                 server.wait(timeout=10)
