@@ -435,14 +435,7 @@ class MediaServer:
         del self._recordings[RecordingId(recording.recording_id)]
         recording.writer.close()
         self._engine.set_mode(bridge)
-        self._emit(
-            RecordingFinished(
-                recording_id=RecordingId(recording.recording_id),
-                path=recording.path,
-                seconds=recording.seconds,
-            )
-        )
-        return recording.path
+        return self._finished(recording)
 
     def _finish_leg_recording(self, leg: Leg) -> Path:
         recording = leg.recording
@@ -451,6 +444,9 @@ class MediaServer:
         del self._leg_recordings[RecordingId(recording.recording_id)]
         recording.writer.close()
         self._engine.refresh(leg)
+        return self._finished(recording)
+
+    def _finished(self, recording: Recording) -> Path:
         self._emit(
             RecordingFinished(
                 recording_id=RecordingId(recording.recording_id),
