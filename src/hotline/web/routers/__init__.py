@@ -1,0 +1,1 @@
+"""HTTP routers: the REST API under /api and the HTML pages."""
