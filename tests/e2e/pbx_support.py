@@ -46,14 +46,16 @@ def start_server(tmp_path: Path, body: str, media: str = "") -> HotlineProcess:
     """``hotline serve`` with ``body`` (extensions, queues ...) on free ports; ``media`` adds
     keys to the ``[media]`` section."""
     port = free_udp_tcp_port()
+    http_port = free_udp_tcp_port()
     # Below the ephemeral ports, where SIPp's media ports come from.
     low = 21000 + (os.getpid() % 50) * 200
     config = tmp_path / "hotline.toml"
     config.write_text(
-        f'[server]\nsip_listen = "127.0.0.1:{port}"\ndata_dir = "{tmp_path / "data"}"\n'
-        f'domain = "hotline.local"\n\n[media]\nrtp_ports = "{low}-{low + 199}"\n{media}\n{body}'
+        f'[server]\nsip_listen = "127.0.0.1:{port}"\nhttp_listen = "127.0.0.1:{http_port}"\n'
+        f'data_dir = "{tmp_path / "data"}"\ndomain = "hotline.local"\n\n'
+        f'[media]\nrtp_ports = "{low}-{low + 199}"\n{media}\n{body}'
     )
-    return run_hotline(config, "127.0.0.1", port)
+    return run_hotline(config, "127.0.0.1", port, http_port)
 
 
 @dataclass

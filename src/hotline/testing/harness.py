@@ -49,7 +49,14 @@ class HotlineProcess:
     process: subprocess.Popen[str]
     host: str
     sip_port: int
+    http_port: int | None = None
     log_lines: list[str] = field(default_factory=list)
+
+    @property
+    def http_url(self) -> str:
+        """The web server's base address (REST API, WebSocket, pages)."""
+        assert self.http_port is not None, "started without http_listen"
+        return f"http://127.0.0.1:{self.http_port}"
 
     def log_text(self) -> str:
         return "".join(self.log_lines)
@@ -89,18 +96,20 @@ password = "s3cret-102"
 def start_hotline(tmp_path: Path, host: str = "127.0.0.1", extra: str = "") -> HotlineProcess:
     """``hotline serve`` on a free port with extensions 101 and 102 and ``extra`` TOML."""
     port = free_udp_tcp_port(host)
+    http_port = free_udp_tcp_port()
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     config = tmp_path / "hotline.toml"
     config.write_text(
-        f'[server]\nsip_listen = "{listen}"\ndata_dir = "{tmp_path / "data"}"\n'
-        f'domain = "hotline.local"\n{extra}\n{EXTENSIONS}'
+        f'[server]\nsip_listen = "{listen}"\nhttp_listen = "127.0.0.1:{http_port}"\n'
+        f'data_dir = "{tmp_path / "data"}"\ndomain = "hotline.local"\n{extra}\n{EXTENSIONS}'
     )
-    return run_hotline(config, host, port)
+    return run_hotline(config, host, port, http_port)
 
 
-def run_hotline(config: Path, host: str, port: int) -> HotlineProcess:
-    """Start ``hotline serve --config`` (listening on ``host:port``), collect its log, and
-    return once it is ready."""
+def run_hotline(config: Path, host: str, port: int, http_port: int | None = None) -> HotlineProcess:
+    """Start ``hotline serve --config`` (SIP on ``host:port``, the web server on loopback
+    ``http_port`` when the configuration sets it), collect its log, and return once it is
+    ready."""
     process = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "serve", "--config", str(config)],
         stderr=subprocess.STDOUT,
@@ -110,7 +119,7 @@ def run_hotline(config: Path, host: str, port: int) -> HotlineProcess:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         preexec_fn=die_with_parent,
     )
-    hotline = HotlineProcess(process, host, port)
+    hotline = HotlineProcess(process, host, port, http_port)
 
     def pump() -> None:
         assert process.stdout is not None
