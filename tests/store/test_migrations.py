@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.store import Database
 from hotline.store.database import create_engine
-from hotline.store.migrate import current_revision, head_revision, upgrade
+from hotline.store.migrate import SCRIPT_LOCATION, current_revision, head_revision, upgrade
 from hotline.store.models import Base
 
-TABLES = {"agent_sessions", "agent_status", "call_records", "queue_events"}
+TABLES = {
+    "agent_sessions",
+    "agent_status",
+    "call_records",
+    "config_objects",
+    "queue_events",
+    "registrations",
+}
 
 
 async def _indexes(connection: AsyncConnection, table: str) -> set[str]:
@@ -23,13 +32,23 @@ async def _indexes(connection: AsyncConnection, table: str) -> set[str]:
     )
 
 
+async def _tables(connection: AsyncConnection) -> set[str]:
+    return await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
 async def test_open_migrates_an_empty_database_to_head(database_url: str) -> None:
     database = await Database.open(database_url)
     try:
         assert await current_revision(database.engine) == head_revision()
         async with database.engine.connect() as connection:
-            tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
-        assert tables >= TABLES
+            assert await _tables(connection) >= TABLES
     finally:
         await database.close()
 
@@ -41,7 +60,7 @@ async def test_open_twice_is_a_no_op(database_url: str) -> None:
         await database.close()
 
 
-async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -> None:
+async def test_first_schema_is_upgraded_keeping_its_rows(database_url: str) -> None:
     engine = create_engine(database_url)
     await upgrade(engine, "0001")
     async with engine.begin() as connection:
@@ -53,11 +72,55 @@ async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -
 
     database = await Database.open(database_url)
     try:
-        assert await current_revision(database.engine) == head_revision() == "0002"
+        assert await current_revision(database.engine) == head_revision()
         async with database.engine.connect() as connection:
             assert "ix_queue_events_agent_time" in await _indexes(connection, "queue_events")
             rows = (await connection.execute(text("SELECT agent, verb FROM queue_events"))).all()
         assert [tuple(row) for row in rows] == [("201", "PAUSE")]
+    finally:
+        await database.close()
+
+
+async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -> None:
+    """0002 to 0003: the registrations and configuration objects tables appear, the agents'
+    state stays."""
+    engine = create_engine(database_url)
+    await upgrade(engine, "0002")
+    async with engine.begin() as connection:
+        assert not await _tables(connection) & {"registrations", "config_objects"}
+        await connection.execute(
+            text("INSERT INTO agent_status (agent, logged_in, updated_at) VALUES ('201', true, 2)")
+        )
+    await engine.dispose()
+
+    database = await Database.open(database_url)
+    try:
+        assert await current_revision(database.engine) == head_revision() == "0003"
+        async with database.engine.connect() as connection:
+            assert await _tables(connection) >= TABLES
+            assert await _indexes(connection, "registrations") == {
+                "ix_registrations_aor",
+                "ix_registrations_expires_at",
+            }
+            rows = (await connection.execute(text("SELECT agent FROM agent_status"))).all()
+        assert [tuple(row) for row in rows] == [("201",)]
+    finally:
+        await database.close()
+
+
+async def test_downgrade_to_the_previous_schema_drops_the_new_tables(database_url: str) -> None:
+    database = await Database.open(database_url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_downgrade, "0002")
+        assert await current_revision(database.engine) == "0002"
+        async with database.engine.connect() as connection:
+            tables = await _tables(connection)
+        assert "registrations" not in tables
+        assert "config_objects" not in tables
+        assert "agent_status" in tables
+        await upgrade(database.engine)  # and back: the downgrade left nothing behind
+        assert await current_revision(database.engine) == head_revision()
     finally:
         await database.close()
 

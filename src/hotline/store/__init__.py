@@ -1,4 +1,5 @@
-"""The store: call records, the queue event log and agent sessions in SQLite or PostgreSQL.
+"""The store: call records, the queue event log, agent sessions, SIP registrations and
+configuration objects in SQLite or PostgreSQL.
 
 SQLAlchemy 2 with async sessions; Alembic migrations applied when the database is opened;
 events written in batches by one task (``EventWriter``); one repository per aggregate for
@@ -7,18 +8,23 @@ the readers (the web API, reports).
 
 from hotline.store.agents import AgentRecords, AgentSnapshot, SessionFilter
 from hotline.store.calls import CallFilter, CallRecords
+from hotline.store.config_objects import ConfigObjects, StaleVersion
 from hotline.store.database import Database, sqlite_url
 from hotline.store.journeys import CallJourney, classify
 from hotline.store.models import (
     AgentSession,
     AgentStatus,
     CallRecord,
+    ConfigObject,
     Disposition,
+    JsonValue,
     QueueEvent,
+    Registration,
     SessionKind,
 )
 from hotline.store.paging import MAX_LIMIT, Page, PageRequest
 from hotline.store.queue_log import QueueEventFilter, QueueEvents
+from hotline.store.registrations import Registrations, StoredBinding
 from hotline.store.service import Store
 from hotline.store.writer import EventWriter
 
@@ -32,17 +38,24 @@ __all__ = [
     "CallJourney",
     "CallRecord",
     "CallRecords",
+    "ConfigObject",
+    "ConfigObjects",
     "Database",
     "Disposition",
     "EventWriter",
+    "JsonValue",
     "Page",
     "PageRequest",
     "QueueEvent",
     "QueueEventFilter",
     "QueueEvents",
+    "Registration",
+    "Registrations",
     "SessionFilter",
     "SessionKind",
+    "StaleVersion",
     "Store",
+    "StoredBinding",
     "classify",
     "sqlite_url",
 ]

@@ -11,9 +11,10 @@ for queries. A change here needs a new revision there.
 from __future__ import annotations
 
 import enum
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
-from sqlalchemy import BigInteger, Float, Index, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, Float, Index, Integer, MetaData, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -21,8 +22,11 @@ __all__ = [
     "AgentStatus",
     "Base",
     "CallRecord",
+    "ConfigObject",
     "Disposition",
+    "JsonValue",
     "QueueEvent",
+    "Registration",
     "SessionKind",
 ]
 
@@ -37,6 +41,11 @@ NAMING_CONVENTION = {
 
 # SQLite only numbers rows automatically for a column declared exactly INTEGER PRIMARY KEY.
 Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+# A JSON document: JSONB on PostgreSQL (compared and indexed by value), text on SQLite.
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+JsonValue: TypeAlias = dict[str, "JsonValue"] | list["JsonValue"] | str | int | float | bool | None
 
 
 class Base(DeclarativeBase):
@@ -149,4 +158,44 @@ class AgentStatus(Base):
     logged_in_at: Mapped[float | None]
     pause_reason: Mapped[str | None] = mapped_column(String(64))
     paused_at: Mapped[float | None]
+    updated_at: Mapped[float]
+
+
+class Registration(Base):
+    """One SIP binding (RFC 3261 §10): a contact of an address of record and where its
+    REGISTER came from, kept so a restarted server reaches phones at once. The location
+    service rewrites an AOR's rows whole; rows whose ``expires_at`` has passed are dead."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(Serial, primary_key=True, autoincrement=True)
+    aor: Mapped[str] = mapped_column(String(255))
+    contact: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[float]
+    call_id: Mapped[str] = mapped_column(String(255))
+    cseq: Mapped[int] = mapped_column(BigInteger)
+    q: Mapped[float]
+    transport: Mapped[str] = mapped_column(String(8))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int]
+    registered_at: Mapped[float]
+
+    __table_args__ = (
+        Index("ix_registrations_aor", "aor"),
+        Index("ix_registrations_expires_at", "expires_at"),
+    )
+
+
+class ConfigObject(Base):
+    """A configuration object (a queue, an extension, an IVR, wallboard settings...) as a JSON
+    document under ``(kind, key)``. ``version`` counts its writes, from 1: an update names the
+    version it read and is refused when another write came first (optimistic concurrency)."""
+
+    __tablename__ = "config_objects"
+
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[JsonValue] = mapped_column(Json, nullable=False)
+    version: Mapped[int]
+    created_at: Mapped[float]
     updated_at: Mapped[float]
