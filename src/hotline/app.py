@@ -24,6 +24,9 @@ from hotline.sip.location import InMemoryLocationService, LocationService
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
 from hotline.store import Store
+from hotline.web.app import create_app
+from hotline.web.server import WebServer
+from hotline.web.services import WebServices
 
 __all__ = ["Hotline", "build", "serve"]
 
@@ -41,6 +44,7 @@ class Hotline:
     pbx: Pbx
     bus: EventBus
     store: Store | None = field(default=None)
+    web: WebServer | None = field(default=None)
 
     async def start(self) -> None:
         self.store = await Store.open(
@@ -49,6 +53,14 @@ class Hotline:
             now=time.time(),
         )
         self.store.start(self.bus)  # before call control, so its first events are kept
+        # The web app follows the bus from before the first call; it serves once all runs.
+        app = create_app(WebServices(self.config, self.pbx, self.store))
+        self.web = WebServer(app, self.config.server.http_listen)
+        try:
+            self.web.bind()  # an address in use stops the start before any call is taken
+        except OSError:
+            await self.store.close()
+            raise
         repaired = await self.media.start()
         for path in repaired:
             log.info("repaired recording %s", path)
@@ -63,8 +75,11 @@ class Hotline:
             self.sip.port,
             self.config.server.domain,
         )
+        await self.web.start()
 
     async def close(self) -> None:
+        if self.web is not None:
+            await self.web.close()  # WebSocket clients told first; no request during the stop
         await self.pbx.close()  # BYE and CANCEL go out while the transport is still open
         await self.sip.close()
         await self.media.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from hotline import acd
 from hotline.acd import AgentId, AgentState
 from hotline.config import parse_config
+from hotline.events import AgentStateChanged
+from hotline.pbx.agent_control import AgentControl
 from hotline.pbx.features import FeatureCodes
 from hotline.pbx.queue_calls import build_engine
 from hotline.pbx.routing import Dialplan
@@ -39,7 +41,11 @@ def _features() -> tuple[FeatureCodes, acd.Engine, list[acd.Event]]:
         engine.handle(event, 1.0)
 
     feed(acd.AgentLoggedIn(agent=AgentId("102")))
-    return FeatureCodes(CONFIG, engine, feed), engine, fed
+    published: list[AgentStateChanged] = []
+    control = AgentControl(
+        CONFIG, engine, feed, published.append, now=lambda: 1.0, wall=lambda: 0.0
+    )
+    return FeatureCodes(control), engine, fed
 
 
 def _state(engine: acd.Engine, agent: str) -> AgentState:
@@ -48,23 +54,23 @@ def _state(engine: acd.Engine, agent: str) -> AgentState:
 
 def test_login_pause_with_reason_unpause_logout() -> None:
     features, engine, _ = _features()
-    assert features.apply("101", PLAN.route("*62"), 1.0, 0.0)[0] == "agent_logged_in"
+    assert features.apply("101", PLAN.route("*62"))[0] == "agent_logged_in"
     assert _state(engine, "101") is AgentState.AVAILABLE
-    prompt, event = features.apply("101", PLAN.route("*642"), 1.0, 0.0)
+    prompt, event = features.apply("101", PLAN.route("*642"))
     assert prompt == "agent_paused" and event is not None and event.reason == "lunch"
     assert engine.agent_stats(AgentId("101"), 1.0).pause_reason == "lunch"
-    assert features.apply("101", PLAN.route("*64"), 1.0, 0.0)[0] == "agent_unpaused"
+    assert features.apply("101", PLAN.route("*64"))[0] == "agent_unpaused"
     assert _state(engine, "101") is AgentState.AVAILABLE
-    assert features.apply("101", PLAN.route("*63"), 1.0, 0.0)[0] == "agent_logged_out"
+    assert features.apply("101", PLAN.route("*63"))[0] == "agent_logged_out"
     assert _state(engine, "101") is AgentState.LOGGED_OUT
 
 
 def test_refusals_change_nothing() -> None:
     features, engine, fed = _features()
     before = list(fed)
-    assert features.apply("101", PLAN.route("*64"), 1.0, 0.0) == ("invalid_entry", None)
-    assert features.apply("101", PLAN.route("*63"), 1.0, 0.0) == ("invalid_entry", None)
-    assert features.apply("102", PLAN.route("*63"), 1.0, 0.0) == ("invalid_entry", None)
+    assert features.apply("101", PLAN.route("*64")) == ("invalid_entry", None)
+    assert features.apply("101", PLAN.route("*63")) == ("invalid_entry", None)
+    assert features.apply("102", PLAN.route("*63")) == ("invalid_entry", None)
     assert fed == before
     assert _state(engine, "102") is AgentState.AVAILABLE
 

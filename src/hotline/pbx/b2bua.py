@@ -28,6 +28,7 @@ from hotline.media import (
     UnknownId,
 )
 from hotline.pbx.admission import Admission, Refused
+from hotline.pbx.agent_control import AgentControl
 from hotline.pbx.calls import Call, CallState
 from hotline.pbx.features import FeatureCodes
 from hotline.pbx.legs import InboundLeg, OutboundLeg, SipContext
@@ -80,7 +81,15 @@ class Pbx:
         self.queues = QueueService(self)
         agents = {e.number for e in config.extensions if e.agent}
         self.presence = Presence(agents, self.queues.feed)
-        self.features = FeatureCodes(config, self.queues.engine, self.queues.feed)
+        self.agents = AgentControl(
+            config,
+            self.queues.engine,
+            self.queues.feed,
+            self.bus.publish,
+            now=self.queues.now,
+            wall=wall_clock,
+        )
+        self.features = FeatureCodes(self.agents)
 
     def install(self) -> None:
         endpoint = self.sip.endpoint
@@ -238,11 +247,7 @@ class Pbx:
         assert call.extension is not None
         if not await call.answer():
             return
-        prompt, event = self.features.apply(
-            call.extension, call.destination, self.queues.now(), self.wall()
-        )
-        if event is not None:
-            self.bus.publish(event)
+        prompt, _ = self.features.apply(call.extension, call.destination)
         assert call.inbound.media is not None
         call.hang_up_after_playback = True
         await self.media.play(call.inbound.media, [prompt])

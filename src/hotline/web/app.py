@@ -1,0 +1,65 @@
+"""``create_app``: the FastAPI application of one node (REST API, WebSocket, pages).
+
+Domain errors map to answers in one place: an unknown agent is 404, a change the agent's
+state does not allow is 409, each with a ``detail`` message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from hotline.pbx.agent_control import AgentChangeRefused, UnknownAgent
+from hotline.web import ws
+from hotline.web.live import LiveHub
+from hotline.web.routers import agents, calls, pages, queues
+from hotline.web.services import WebServices
+from hotline.web.views import LiveView
+
+__all__ = ["create_app"]
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(services: WebServices) -> FastAPI:
+    """The application for ``services``; its hub follows the bus from now on, and serves
+    WebSocket clients while the application runs (its lifespan)."""
+    hub = LiveHub(LiveView(services.pbx), services.pbx.bus, wall=services.pbx.wall)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        hub.start()
+        try:
+            yield
+        finally:
+            hub.close()
+
+    app = FastAPI(
+        title="Hotline",
+        summary="Queues, agents and calls of a Hotline call center: live state and history.",
+        version="1",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.hub = hub
+    for module in (queues, agents, calls):
+        app.include_router(module.router)
+    app.include_router(ws.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    app.add_exception_handler(UnknownAgent, _domain_error)
+    app.add_exception_handler(AgentChangeRefused, _domain_error)
+    return app
+
+
+async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+    status = getattr(error, "status_hint", 400)
+    return JSONResponse({"detail": str(error)}, status_code=status)

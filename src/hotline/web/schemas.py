@@ -1,0 +1,188 @@
+"""The objects of the web API and the WebSocket frames, as Pydantic models.
+
+Times are Unix epoch seconds (floats), durations seconds. The field names are a contract with
+the wallboard pages and with CRMs: add fields, never rename them.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AgentOut",
+    "AgentSessionOut",
+    "AgentStateName",
+    "CallOut",
+    "ErrorOut",
+    "LiveCallOut",
+    "LiveCallState",
+    "PageOut",
+    "PauseRequest",
+    "QueueEventOut",
+    "QueueOut",
+]
+
+AgentStateName = Literal[
+    "logged_out", "available", "ringing", "on_call", "busy_elsewhere", "wrap_up", "paused"
+]
+LiveCallState = Literal["ringing", "queued", "connected", "on_hold"]
+T = TypeVar("T")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class QueueOut(_Out):
+    """A queue with its live figures; counters cover today (reset at local midnight)."""
+
+    number: str = Field(description="The queue's number, as dialled")
+    name: str = Field(description="Display name (the number when none is configured)")
+    strategy: str = Field(description="How the next agent is chosen (ring_all, ...)")
+    priority: int = Field(description="Higher is served first when agents are shared")
+    sla_seconds: float = Field(description="Service level threshold: answered within this")
+    waiting: int = Field(description="Callers waiting in line now (callbacks not counted)")
+    longest_wait_seconds: float = Field(description="Wait of the longest-waiting caller now")
+    callbacks_pending: int = Field(description="Callers waiting for a call back")
+    logged_in: int = Field(description="Member agents logged in")
+    available: int = Field(description="Agents free to take a call now")
+    ringing: int = Field(description="Agents whose phone rings with an offer")
+    on_call: int = Field(description="Agents on a queue call")
+    wrap_up: int = Field(description="Agents in wrap-up after a call")
+    paused: int = Field(description="Logged-in agents on pause")
+    busy_elsewhere: int = Field(description="Agents on another call (private or other queue)")
+    offered: int = Field(description="Callers who joined the line today")
+    answered: int = Field(description="Callers connected to an agent today")
+    abandoned: int = Field(description="Callers who hung up while waiting today")
+    timed_out: int = Field(description="Callers who left after the maximum wait today")
+    answered_within_sla: int = Field(description="Answered within sla_seconds today")
+    service_level: float | None = Field(
+        description="answered_within_sla / answered (0..1); null when nothing was answered"
+    )
+    abandon_rate: float | None = Field(description="abandoned / offered (0..1); null if none")
+    average_wait_seconds: float | None = Field(
+        description="Mean wait of answered callers today; null when none"
+    )
+    average_talk_seconds: float | None = Field(description="Mean talk time today; null if none")
+    estimated_wait_seconds: float | None = Field(
+        description="Estimated wait of a caller joining now; null when it cannot be estimated"
+    )
+    agents: list[str] = Field(description="Member agents' numbers, in priority order")
+
+
+class AgentOut(_Out):
+    """An agent (an extension that may log into queues) and its live state."""
+
+    number: str = Field(description="The agent's extension number")
+    name: str = Field(description="Display name (the number when none is configured)")
+    state: AgentStateName = Field(description="What the agent is doing now")
+    pause_reason: str | None = Field(description="Why the agent is paused; null when not")
+    state_since: float = Field(description="When the agent entered its state (epoch seconds)")
+    queues: list[str] = Field(description="Queues the agent is a member of")
+    logged_in_queues: list[str] = Field(description="Queues the agent is logged into now")
+    answered: int = Field(description="Queue calls answered today")
+    talk_seconds: float = Field(description="Time on queue calls today")
+
+
+class LiveCallOut(_Out):
+    """A call in progress."""
+
+    id: str = Field(description="The call's id; its record in /api/calls has the same id")
+    caller: str = Field(description="Calling number")
+    destination: str = Field(description="Number dialled")
+    queue: str | None = Field(description="Queue the caller waits in or was served by")
+    agent: str | None = Field(description="Agent connected with a queue caller")
+    state: LiveCallState = Field(description="ringing, queued, connected or on_hold")
+    started_at: float = Field(description="When the call arrived (epoch seconds)")
+    answered_at: float | None = Field(
+        description="When a person (extension or agent) answered; null until then"
+    )
+
+
+class PauseRequest(BaseModel):
+    """Body of POST /api/agents/{number}/pause."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        "pause",
+        description="A configured pause reason name ([agents] pause_reasons), or 'pause'",
+        max_length=64,
+    )
+
+
+class CallOut(_Out):
+    """A call record: one per call, completed when it ends."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: str = Field(validation_alias="call_id", description="The call's id")
+    caller: str = Field(description="Calling number")
+    called: str = Field(description="Number dialled")
+    trunk: str | None = Field(description="Trunk the call came in by; null for extensions")
+    queue: str | None = Field(description="Last queue the caller waited in")
+    agent: str | None = Field(description="Agent who took the call")
+    arrived_at: float = Field(description="When the call arrived")
+    queued_at: float | None = Field(description="When it entered a queue")
+    answered_at: float | None = Field(description="When it was answered")
+    ended_at: float | None = Field(description="When it ended; null while in progress")
+    disposition: str | None = Field(
+        description="answered, abandoned, timeout, failover, callback, unanswered or failed; "
+        "null while in progress"
+    )
+    end_cause: str | None = Field(description="How the call ended (caller_hangup, ...)")
+    wait_seconds: float = Field(description="Time waiting in queues")
+    talk_seconds: float = Field(description="Time connected with a person")
+    hold_seconds: float = Field(description="Time on hold")
+    recording: str | None = Field(description="Recording file name, when recorded")
+
+
+class QueueEventOut(_Out):
+    """One line of the queue event log (Asterisk queue_log verbs)."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int = Field(description="Sequence number of the line")
+    at: float = Field(validation_alias="time", description="When it happened")
+    verb: str = Field(description="ENTERQUEUE, CONNECT, ABANDON, PAUSE ...")
+    call_id: str | None = Field(description="The call concerned, if any")
+    queue: str | None = Field(description="The queue concerned, if any")
+    agent: str | None = Field(description="The agent concerned, if any")
+    position: int | None = Field(description="Caller's place in line (1 = next)")
+    original_position: int | None = Field(description="Caller's place on joining")
+    wait: float | None = Field(description="Seconds waited")
+    talk: float | None = Field(description="Seconds talked")
+    ring: float | None = Field(description="Seconds rung")
+    reason: str | None = Field(description="Pause or leave reason")
+    detail: str | None = Field(description="Free text, such as the caller's number")
+    explanation: str | None = Field(description="Why an offer went to this agent")
+
+
+class AgentSessionOut(_Out):
+    """A span of an agent's day: logged in, or paused with a reason."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int = Field(description="Sequence number of the session")
+    agent: str = Field(description="The agent's number")
+    kind: Literal["login", "pause"] = Field(description="login or pause")
+    reason: str | None = Field(description="Pause reason")
+    started_at: float = Field(description="Start (epoch seconds)")
+    ended_at: float | None = Field(description="End; null while it lasts")
+
+
+class PageOut(_Out, Generic[T]):
+    """One page of results and the count of all matching rows."""
+
+    items: list[T] = Field(description="The rows of this page")
+    total: int = Field(description="Rows matching the filters, in all pages")
+    limit: int = Field(description="Page size asked for")
+    offset: int = Field(description="Rows skipped before this page")
+
+
+class ErrorOut(_Out):
+    """An error answer."""
+
+    detail: str = Field(description="What went wrong, for people")

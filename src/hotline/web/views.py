@@ -1,0 +1,179 @@
+"""The live view of a running node: its queues, agents and calls in progress, as the API's
+objects.
+
+Queue and agent figures come from the ACD engine (on its monotonic clock, turned into epoch
+seconds here); calls from call control. What a ``Call`` does not keep (when it arrived, when
+a person answered, the queue that served it, hold) is followed from the bus events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from hotline.acd import AcdError, AgentId, QueueId
+from hotline.events import (
+    CallAnswered,
+    CallEnded,
+    CallHoldChanged,
+    CallStarted,
+    Event,
+    QueueCallConnected,
+    QueueEventLogged,
+)
+from hotline.pbx import Call, CallState, Pbx
+from hotline.web.schemas import AgentOut, LiveCallOut, LiveCallState, QueueOut
+
+__all__ = ["LiveView"]
+
+HOTLINE = "hotline"  # CallAnswered.answered_by when Hotline itself answers (queue, IVR)
+
+
+@dataclass(slots=True)
+class _CallFacts:
+    started_at: float
+    answered_at: float | None = None
+    queues: list[str] = field(default_factory=list)  # the last one is the current one
+    on_hold: bool = False
+
+
+class LiveView:
+    """Reads the live state of ``pbx``; ``observe`` must see every bus event."""
+
+    def __init__(self, pbx: Pbx) -> None:
+        self._pbx = pbx
+        self._engine = pbx.queues.engine
+        config = pbx.config
+        self._queue_config = {q.number: q for q in config.queues}
+        self._agent_names = {e.number: e.name or e.number for e in config.extensions if e.agent}
+        self.members: dict[str, frozenset[str]] = {
+            agent: frozenset(self._engine.member_queues(AgentId(agent)))
+            for agent in self._agent_names
+        }
+        self._facts: dict[str, _CallFacts] = {}  # by record id
+        # The engine's clock starts at boot: an agent untouched since start has been in its
+        # state since Hotline started, not since the machine did.
+        self._started = pbx.wall()
+
+    # -- following the calls ---------------------------------------------------------------
+
+    def observe(self, event: Event) -> frozenset[str]:
+        """Note what ``event`` says of a call; return the queues the event concerns."""
+        if isinstance(event, QueueEventLogged):
+            if event.call_id is not None and event.queue is not None:
+                self._enter(event.call_id, event.queue)
+            return frozenset((event.queue,)) if event.queue is not None else frozenset()
+        if isinstance(event, CallStarted):
+            facts = self._facts[event.call_id] = _CallFacts(started_at=event.at)
+            if event.destination in self._queue_config:
+                facts.queues.append(event.destination)
+            return frozenset(facts.queues)
+        call_id = getattr(event, "call_id", None)
+        found = self._facts.get(call_id) if call_id is not None else None
+        if found is None:
+            return frozenset()
+        facts = found
+        if isinstance(event, QueueCallConnected):
+            self._enter(event.call_id, event.queue)
+            facts.answered_at = event.at
+        elif isinstance(event, CallAnswered) and event.answered_by != HOTLINE:
+            facts.answered_at = facts.answered_at or event.at
+        elif isinstance(event, CallHoldChanged):
+            facts.on_hold = event.on_hold
+        elif isinstance(event, CallEnded):
+            del self._facts[event.call_id]
+        return frozenset(facts.queues)
+
+    def _enter(self, call_id: str, queue: str) -> None:
+        facts = self._facts.get(call_id)
+        if facts is not None and (not facts.queues or facts.queues[-1] != queue):
+            facts.queues.append(queue)
+
+    # -- queues and agents -------------------------------------------------------------------
+
+    def queue_numbers(self) -> list[str]:
+        return list(self._queue_config)
+
+    def queue(self, number: str) -> QueueOut | None:
+        config = self._queue_config.get(number)
+        if config is None:
+            return None
+        s = self._engine.queue_stats(QueueId(number), self._pbx.queues.now())
+        return QueueOut(
+            number=number, name=config.name or number, strategy=config.strategy,
+            priority=config.priority, sla_seconds=config.sla_seconds, waiting=s.waiting,
+            longest_wait_seconds=s.longest_wait_seconds, callbacks_pending=s.callbacks_pending,
+            logged_in=s.logged_in, available=s.available, ringing=s.ringing, on_call=s.on_call,
+            wrap_up=s.wrap_up, paused=s.paused, busy_elsewhere=s.busy_elsewhere,
+            offered=s.offered, answered=s.answered, abandoned=s.abandoned, timed_out=s.timed_out,
+            answered_within_sla=s.answered_within_sla, service_level=s.service_level,
+            abandon_rate=s.abandon_rate, average_wait_seconds=s.asa_seconds,
+            average_talk_seconds=s.average_talk_seconds,
+            estimated_wait_seconds=s.estimated_wait_seconds, agents=list(config.agents),
+        )  # fmt: skip
+
+    def queues(self) -> list[QueueOut]:
+        return [q for number in self._queue_config if (q := self.queue(number)) is not None]
+
+    def agent(self, number: str) -> AgentOut | None:
+        name = self._agent_names.get(number)
+        if name is None:
+            return None
+        try:
+            s = self._engine.agent_stats(AgentId(number), self._pbx.queues.now())
+        except AcdError:
+            return None
+        return AgentOut(
+            number=number,
+            name=name,
+            state=s.state.value,
+            pause_reason=s.pause_reason,
+            state_since=max(self._started, self._pbx.wall() - s.seconds_in_state),
+            queues=sorted(self.members[number]),
+            logged_in_queues=sorted(s.queues),
+            answered=s.answered,
+            talk_seconds=s.talk_seconds,
+        )
+
+    def agents(self) -> list[AgentOut]:
+        return [a for number in self._agent_names if (a := self.agent(number)) is not None]
+
+    def reset_today(self) -> None:
+        """Start a new day of queue and agent counters."""
+        self._engine.reset_statistics()
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def calls(self) -> list[LiveCallOut]:
+        return [c for call in list(self._pbx.calls.values()) if (c := self._call(call))]
+
+    def _call(self, call: Call) -> LiveCallOut | None:
+        if call.ended:
+            return None
+        record_id = self._pbx.record_id(call.id)
+        facts = self._facts.get(record_id) or _CallFacts(started_at=self._pbx.wall())
+        queue = call.queue or (facts.queues[-1] if facts.queues else None)
+        return LiveCallOut(
+            id=record_id,
+            caller=call.caller,
+            destination=call.destination.number,
+            queue=queue,
+            agent=call.agent,
+            state=_state(call, facts),
+            started_at=facts.started_at,
+            answered_at=facts.answered_at,
+        )
+
+
+def _state(call: Call, facts: _CallFacts) -> LiveCallState:
+    if call.state in (CallState.ROUTING, CallState.RINGING):
+        return "ringing"
+    if call.state is CallState.ANSWERED and call.queue is not None:
+        return "queued"
+    return "on_hold" if facts.on_hold else "connected"
+
+
+def agents_of(view: LiveView, queues: Iterable[str]) -> frozenset[str]:
+    """The agents who are members of any of ``queues``."""
+    wanted = frozenset(queues)
+    return frozenset(agent for agent, member in view.members.items() if member & wanted)

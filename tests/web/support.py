@@ -1,0 +1,135 @@
+"""Helpers for the web tests: a real Hotline node built with ``hotline.app.build`` on a SQLite
+file (or a throwaway PostgreSQL database), started on free loopback ports, and reached over
+HTTP and WebSocket like any client would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+from hotline.app import Hotline, build
+from hotline.config import parse_config
+from hotline.testing.harness import free_udp_tcp_port
+
+# Agents: 101 and 102 serve 800 (102 always logged in), 103 serves 801, 104 both; 200 is no
+# agent. Each test uses its own agents, so tests sharing a node do not meet.
+CONFIG = """
+[server]
+sip_listen = "127.0.0.1:{sip}"
+http_listen = "127.0.0.1:0"
+data_dir = "{data}"
+domain = "hotline.local"
+
+[database]
+{database}
+
+[media]
+rtp_ports = "{low}-{high}"
+
+[[extensions]]
+number = "101"
+name = "Anna"
+password = "s3cret-101"
+agent = true
+
+[[extensions]]
+number = "102"
+password = "s3cret-102"
+agent = true
+always_logged_in = true
+
+[[extensions]]
+number = "103"
+name = "Boris"
+password = "s3cret-103"
+agent = true
+
+[[extensions]]
+number = "104"
+password = "s3cret-104"
+agent = true
+
+[[extensions]]
+number = "105"
+password = "s3cret-105"
+agent = true
+
+[[extensions]]
+number = "200"
+password = "s3cret-200"
+
+[[queues]]
+number = "800"
+name = "Support"
+agents = ["101", "102", "104"]
+wrap_up = 0
+
+[[queues]]
+number = "801"
+name = "Sales"
+strategy = "longest_waiting"
+agents = ["103", "104", "105"]
+wrap_up = 0
+sla_seconds = 30
+"""
+
+_ports = iter(range(47000 + (os.getpid() % 40) * 100, 47000 + (os.getpid() % 40) * 100 + 100, 20))
+
+
+@dataclass
+class Node:
+    hotline: Hotline
+    url: str
+    http: httpx.AsyncClient
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/ws/events"
+
+    def events(self, query: str = "") -> Any:
+        """A WebSocket client of ``/ws/events`` (``query``: ``?queue=800``)."""
+        return connect(self.ws_url + query, max_size=None)
+
+
+async def start_node(folder: Path, database: str = "") -> Hotline:
+    low = next(_ports)
+    config = parse_config(
+        CONFIG.format(
+            sip=free_udp_tcp_port(),
+            data=folder / "data",
+            database=database,
+            low=low,
+            high=low + 19,
+        )
+    )
+    hotline = build(config)
+    await hotline.start()
+    return hotline
+
+
+async def receive(ws: ClientConnection, timeout: float = 3.0) -> dict[str, Any]:
+    frame: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    return frame
+
+
+async def receive_until(
+    ws: ClientConnection, match: Callable[[dict[str, Any]], bool], timeout: float = 3.0
+) -> dict[str, Any]:
+    """The first frame ``match`` accepts within ``timeout``; the frames before are skipped."""
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = await receive(ws, timeout)
+            if match(frame):
+                return frame
+
+
+def agent_in(frame: dict[str, Any], number: str) -> dict[str, Any]:
+    return next(a for a in frame["agents"] if a["number"] == number)

@@ -1,0 +1,153 @@
+"""Live state over REST and WebSocket against a running node: queues and agents listed, an
+agent logged in and paused through the API seen as events and statistics frames, the
+snapshot a late client gets first, and the queue filter."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from .support import Node, agent_in, receive, receive_until
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+QUEUE_FIELDS = {
+    "number", "name", "strategy", "priority", "sla_seconds", "waiting", "longest_wait_seconds",
+    "callbacks_pending", "logged_in", "available", "ringing", "on_call", "wrap_up", "paused",
+    "busy_elsewhere", "offered", "answered", "abandoned", "timed_out", "answered_within_sla",
+    "service_level", "abandon_rate", "average_wait_seconds", "average_talk_seconds",
+    "estimated_wait_seconds", "agents",
+}  # fmt: skip
+AGENT_FIELDS = {"number", "name", "state", "pause_reason", "state_since", "queues", "answered",
+                "talk_seconds"}  # fmt: skip
+
+
+def _is_event(kind: str, **data: Any) -> Any:
+    def match(frame: dict[str, Any]) -> bool:
+        if frame["type"] != "event" or frame["kind"] != kind:
+            return False
+        return all(frame["data"].get(key) == value for key, value in data.items())
+
+    return match
+
+
+async def test_queues_listed_with_configuration_and_live_figures(node: Node) -> None:
+    response = await node.http.get("/api/queues")
+    assert response.status_code == 200
+    queues = {q["number"]: q for q in response.json()}
+    assert set(queues) == {"800", "801"}
+    support = queues["800"]
+    assert set(support) >= QUEUE_FIELDS
+    assert support["name"] == "Support" and support["strategy"] == "ring_all"
+    assert support["agents"] == ["101", "102", "104"]
+    assert support["logged_in"] >= 1  # 102 is always logged in
+    assert support["service_level"] is None  # nothing answered yet
+    sales = (await node.http.get("/api/queues/801")).json()
+    assert sales["strategy"] == "longest_waiting" and sales["sla_seconds"] == 30
+    missing = await node.http.get("/api/queues/999")
+    assert missing.status_code == 404 and "999" in missing.json()["detail"]
+
+
+async def test_agents_listed_with_their_state(node: Node) -> None:
+    agents = {a["number"]: a for a in (await node.http.get("/api/agents")).json()}
+    assert set(agents) == {"101", "102", "103", "104", "105"}
+    assert set(agents["101"]) >= AGENT_FIELDS
+    assert agents["101"]["name"] == "Anna" and agents["102"]["name"] == "102"
+    assert agents["102"]["state"] == "available" and agents["102"]["queues"] == ["800"]
+    assert agents["104"]["queues"] == ["800", "801"]
+    assert agents["102"]["state_since"] <= time.time()
+    assert (await node.http.get("/api/agents/200")).status_code == 404  # not an agent
+
+
+async def test_login_through_the_api_is_an_event_and_a_stats_frame(node: Node) -> None:
+    async with node.events() as ws:
+        snapshot = await receive(ws)
+        assert snapshot["type"] == "snapshot"
+        assert agent_in(snapshot, "101")["state"] == "logged_out"
+        before = time.time()
+        response = await node.http.post("/api/agents/101/login")
+        assert response.status_code == 200, response.text
+        assert response.json()["state"] == "available"
+        event = await receive_until(ws, _is_event("agent_state_changed", agent="101"))
+        assert event["data"]["change"] == "logged_in"
+        assert before <= event["at"] <= time.time()
+        stats = await receive_until(ws, lambda f: f["type"] == "stats")
+        # Coalesced, yet soon: well within the 200 ms of the contract.
+        assert time.time() - event["at"] < 1.0
+        assert agent_in(stats, "101")["state"] == "available"
+        support = next(q for q in stats["queues"] if q["number"] == "800")
+        assert support["available"] >= 2
+        paused = await node.http.post("/api/agents/101/pause", json={"reason": "lunch"})
+        assert paused.json()["pause_reason"] == "lunch"
+        event = await receive_until(ws, _is_event("agent_state_changed", agent="101"))
+        assert event["data"] == {**event["data"], "change": "paused", "reason": "lunch"}
+        stats = await receive_until(ws, lambda f: f["type"] == "stats")
+        assert agent_in(stats, "101")["state"] == "paused"
+
+
+async def test_a_late_client_gets_the_current_state_first(node: Node) -> None:
+    assert (await node.http.post("/api/agents/103/login")).status_code == 200
+    assert (await node.http.post("/api/agents/103/pause")).json()["pause_reason"] == "pause"
+    async with node.events() as ws:
+        snapshot = await receive(ws)
+    assert snapshot["type"] == "snapshot"
+    assert set(snapshot) == {"type", "at", "queues", "agents", "calls"}
+    boris = agent_in(snapshot, "103")
+    assert boris["state"] == "paused" and boris["pause_reason"] == "pause"
+    assert set(snapshot["queues"][0]) >= QUEUE_FIELDS
+    assert (await node.http.post("/api/agents/103/unpause")).status_code == 200
+
+
+async def test_queue_filter_keeps_to_its_queues_and_their_agents(node: Node) -> None:
+    async with node.events("?queue=801") as ws:
+        snapshot = await receive(ws)
+        assert [q["number"] for q in snapshot["queues"]] == ["801"]
+        assert {a["number"] for a in snapshot["agents"]} == {"103", "104", "105"}
+        await node.http.post("/api/agents/101/logout")  # 800 only: not for this client
+        await node.http.post("/api/agents/105/login")
+        event = await receive_until(ws, lambda f: f["type"] == "event")
+        assert event["kind"] in ("agent_state_changed", "queue_event")
+        assert event["data"]["agent"] == "105", event
+        stats = await receive_until(ws, lambda f: f["type"] == "stats")
+        assert [q["number"] for q in stats["queues"]] == ["801"]
+        assert "101" not in {a["number"] for a in stats["agents"]}
+
+
+async def test_unknown_queue_in_the_filter_closes_with_4404(node: Node) -> None:
+    async with node.events("?queue=801&queue=999") as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4404 and "999" in closed.value.rcvd.reason
+
+
+async def test_stats_frames_keep_coming_without_changes(node: Node) -> None:
+    async with node.events("?queue=800") as ws:
+        await receive(ws)
+        stats = await receive_until(ws, lambda f: f["type"] == "stats", timeout=6.5)
+    assert abs(stats["at"] - time.time()) < 1.0
+
+
+async def test_live_calls_empty_when_idle(node: Node) -> None:
+    response = await node.http.get("/api/calls/live")
+    assert response.status_code == 200 and response.json() == []
+
+
+async def test_refused_changes_answer_409_and_change_nothing(node: Node) -> None:
+    cases = [
+        ("/api/agents/102/logout", "always logged in"),
+        ("/api/agents/104/pause", "logged out"),
+        ("/api/agents/104/unpause", "not paused"),
+        ("/api/agents/104/logout", "not logged in"),
+    ]
+    for path, why in cases:
+        response = await node.http.post(path)
+        assert response.status_code == 409, (path, response.text)
+        assert why in response.json()["detail"]
+    assert (await node.http.get("/api/agents/104")).json()["state"] == "logged_out"
+    assert (await node.http.post("/api/agents/999/login")).status_code == 404
+    bad = await node.http.post("/api/agents/104/pause", json={"reason": "nap"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "reason"]
