@@ -97,3 +97,59 @@ def test_serve_reports_missing_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+def test_wallboard_section_is_optional_and_old_files_keep_working() -> None:
+    wallboard = parse_config(GOOD).wallboard
+    assert wallboard.theme == "dark"
+    assert wallboard.tiles[:3] == ["waiting", "longest_wait", "service_level"]
+    assert wallboard.waiting_warning <= wallboard.waiting_alert
+    assert wallboard.logo is None
+
+
+def test_wallboard_section_loads_every_key(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    config = parse_config(
+        f'[wallboard]\ntitle = "Acme support"\nlogo = "{logo}"\ntheme = "light"\n'
+        'tiles = ["service_level", "waiting"]\nshow_agents = false\n'
+        "waiting_warning = 2\nwaiting_alert = 2\nlongest_wait_warning = 15\n"
+        "longest_wait_alert = 45.5\nservice_level_target = 90\n"
+        '[wallboard.colors]\nalert = "#C00"\non_call = "#1e90ff"\n'
+    )
+    wallboard = config.wallboard
+    assert (wallboard.title, wallboard.logo) == ("Acme support", str(logo))
+    assert wallboard.theme == "light"
+    assert wallboard.tiles == ["service_level", "waiting"]
+    assert not wallboard.show_agents
+    assert (wallboard.waiting_alert, wallboard.longest_wait_alert) == (2, 45.5)
+    assert wallboard.service_level_target == 90
+    assert (wallboard.colors.alert, wallboard.colors.on_call) == ("#C00", "#1e90ff")
+    assert wallboard.colors.available == "#2fbf71"  # unset colours keep their default
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('theme = "blue"', "wallboard.theme: Input should be 'dark' or 'light'"),
+        ('tiles = ["waiting", "queue_depth"]', "wallboard.tiles[1]: Input should be 'waiting'"),
+        ('tiles = ["waiting", "waiting"]', "wallboard.tiles: Value error, tile listed twice"),
+        ("tiles = []", "wallboard.tiles: List should have at least 1 item"),
+        ("waiting_warning = 0", "wallboard.waiting_warning: Input should be greater than or"),
+        ("waiting_warning = 9\nwaiting_alert = 4", "need waiting_warning <= waiting_alert, got 9"),
+        ("longest_wait_warning = 90", "need longest_wait_warning <= longest_wait_alert"),
+        ("longest_wait_alert = -1", "wallboard.longest_wait_alert: Input should be greater"),
+        ("service_level_target = 0.8", "a percentage from 1 to 100 (80 means 80 %), got 0.8"),
+        ("service_level_target = 120", "wallboard.service_level_target: Input should be less"),
+        ('logo = "missing.png"', "wallboard.logo: Value error, no such file: 'missing.png'"),
+        ('logo = "notes.txt"', "expected an image file (.png, .jpg, .jpeg, .gif, .svg, .webp)"),
+        ("title = '" + "x" * 81 + "'", "wallboard.title: String should have at most 80"),
+        ('fonts = "Comic"', "wallboard.fonts: Extra inputs are not permitted"),
+        ('[wallboard.colors]\nalert = "red"', "wallboard.colors.alert: String should match"),
+        ('[wallboard.colors]\nidle = "#fff"', "wallboard.colors.idle: Extra inputs"),
+    ],
+)
+def test_bad_wallboard_section_names_key_and_problem(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(f"[wallboard]\n{text}\n", "test.toml")
+    assert expected in str(caught.value)

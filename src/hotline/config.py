@@ -26,6 +26,9 @@ __all__ = [
     "SecurityConfig",
     "ServerConfig",
     "TrunkConfig",
+    "WallboardColors",
+    "WallboardConfig",
+    "WallboardTile",
     "demo_config",
     "load_config",
     "parse_config",
@@ -220,6 +223,110 @@ class DatabaseConfig(_Section):
     url: str | None = Field(None, pattern=r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://")
 
 
+WallboardTile = Literal[
+    "waiting",
+    "longest_wait",
+    "available",
+    "ringing",
+    "on_call",
+    "wrap_up",
+    "paused",
+    "logged_in",
+    "offered",
+    "answered",
+    "abandoned",
+    "abandon_rate",
+    "service_level",
+    "average_wait",
+    "average_talk",
+    "estimated_wait",
+    "callbacks",
+]
+DEFAULT_TILES: tuple[WallboardTile, ...] = (
+    "waiting",
+    "longest_wait",
+    "service_level",
+    "available",
+    "on_call",
+    "wrap_up",
+    "paused",
+    "logged_in",
+    "answered",
+    "abandoned",
+    "average_wait",
+    "average_talk",
+)
+CssColor = Annotated[
+    str, Field(pattern=r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$", description="#rgb or #rrggbb")
+]
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+
+
+class WallboardColors(_Section):
+    """Colors that signal: thresholds crossed, and each agent state (the same in both themes)."""
+
+    ok: CssColor = "#2fbf71"
+    warning: CssColor = "#f5a524"
+    alert: CssColor = "#ef4444"
+    available: CssColor = "#2fbf71"
+    ringing: CssColor = "#facc15"
+    on_call: CssColor = "#3b9eff"
+    busy_elsewhere: CssColor = "#22b8cf"
+    wrap_up: CssColor = "#a78bfa"
+    paused: CssColor = "#ef6f6c"
+    logged_out: CssColor = "#7c8591"
+
+
+class WallboardConfig(_Section):
+    """The wall display: URL parameters of a board override these keys one by one."""
+
+    title: str = Field("Hotline", max_length=80)
+    logo: str | None = None  # an image file, served at /wallboard/logo
+    theme: Literal["dark", "light"] = "dark"
+    tiles: list[WallboardTile] = Field(list(DEFAULT_TILES), min_length=1)
+    show_agents: bool = True
+    waiting_warning: int = Field(3, ge=1)  # callers waiting
+    waiting_alert: int = Field(6, ge=1)
+    longest_wait_warning: float = Field(30.0, gt=0)  # seconds
+    longest_wait_alert: float = Field(60.0, gt=0)
+    service_level_target: float = Field(80.0, le=100)  # percent answered within the SLA
+    colors: WallboardColors = WallboardColors()
+
+    @field_validator("tiles")
+    @classmethod
+    def _distinct_tiles(cls, value: list[WallboardTile]) -> list[WallboardTile]:
+        repeated = sorted({tile for tile in value if value.count(tile) > 1})
+        if repeated:
+            raise ValueError(f"tile listed twice: {', '.join(repeated)}")
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _readable_image(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.lower().endswith(LOGO_SUFFIXES):
+            raise ValueError(f"expected an image file ({', '.join(LOGO_SUFFIXES)}), got {value!r}")
+        if not Path(value).is_file():
+            raise ValueError(f"no such file: {value!r}")
+        return value
+
+    @field_validator("service_level_target")
+    @classmethod
+    def _percent(cls, value: float) -> float:
+        if value < 1:
+            raise ValueError(f"a percentage from 1 to 100 (80 means 80 %), got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _warning_before_alert(self) -> Self:
+        for name in ("waiting", "longest_wait"):
+            warning, alert = getattr(self, f"{name}_warning"), getattr(self, f"{name}_alert")
+            if warning > alert:
+                raise ValueError(f"need {name}_warning <= {name}_alert, got {warning} > {alert}")
+        return self
+
+
 class Config(_Section):
     server: ServerConfig = ServerConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -230,6 +337,7 @@ class Config(_Section):
     extensions: list[ExtensionConfig] = []
     queues: list[QueueConfig] = []
     trunks: list[TrunkConfig] = []
+    wallboard: WallboardConfig = WallboardConfig()
 
     @model_validator(mode="after")
     def _consistent_numbers(self) -> Self:
