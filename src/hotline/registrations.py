@@ -23,7 +23,6 @@ This module joins ``hotline.sip`` and ``hotline.store``, which know nothing of e
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from collections.abc import Sequence
@@ -34,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hotline.sip import Binding, InMemoryLocationService, NameAddress, Peer, SipError, SipUri
 from hotline.sip.address import Transport
 from hotline.store import Database, Registrations, StoredBinding
+from hotline.store.periodic import Periodic
 
 __all__ = ["PersistentLocation"]
 
@@ -52,15 +52,12 @@ class PersistentLocation:
     def __init__(self, *, domain: str, interval: float = 0.5) -> None:
         self.memory = InMemoryLocationService(domain=domain)
         self.domain = self.memory.domain
-        self.interval = interval
         self.flushes = 0  # transactions written
         self.rewrites = 0  # AOR binding sets rewritten, over all flushes
         self._database: Database | None = None
         self._dirty: set[str] = set()
         self._purged_at: float | None = None
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._closing = False
+        self._periodic = Periodic(self.flush, interval=interval, name="registrations")
 
     # Reads: memory only.
 
@@ -115,29 +112,11 @@ class PersistentLocation:
         """Flush every ``interval`` from now on (after ``load``)."""
         if self._database is None:
             raise RuntimeError("PersistentLocation.start before load: no database to write to")
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="registrations")
+        self._periodic.start()
 
     async def close(self) -> None:
         """Stop the task and write every change made so far."""
-        self._closing = True
-        self._wake.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-        await self.flush()
-
-    async def _run(self) -> None:
-        while not self._closing:
-            try:
-                async with asyncio.timeout(self.interval):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-            try:
-                await self.flush()
-            except Exception:  # a bug in one flush must not stop persisting for the process
-                log.exception("registrations: flush failed")
+        await self._periodic.stop()
 
     async def flush(self) -> bool:
         """Rewrite the dirty AORs and delete the purged rows, in one transaction; on a database

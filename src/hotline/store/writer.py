@@ -10,7 +10,6 @@ most the events of the last interval plus the one being written.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import deque
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from hotline.store.bulk import BulkInsert
 from hotline.store.database import Database
 from hotline.store.journeys import ROW_COLUMNS, CallJourney
 from hotline.store.models import CallRecord, QueueEvent
+from hotline.store.periodic import Periodic
 from hotline.store.queue_log import QUEUE_EVENT_COLUMNS, queue_event_row
 
 __all__ = ["EventWriter"]
@@ -70,9 +70,7 @@ class EventWriter:
         self._pending: deque[Event] = deque()
         self._journeys: dict[str, CallJourney] = {}
         self._unwritten: list[Batch] = []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._periodic = Periodic(self.flush, interval=interval, name="store-writer")
 
     def attach(self, bus: EventBus) -> None:
         """Subscribe to every event of ``bus``."""
@@ -82,33 +80,14 @@ class EventWriter:
         """Queue one event for the next batch; never blocks, never touches the database."""
         self._pending.append(event)
         if len(self._pending) >= self.batch_size:
-            self._wake.set()
+            self._periodic.wake()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Write everything submitted so far, then end the task."""
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-        await self.flush()
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            try:
-                async with asyncio.timeout(self.interval):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-            self._wake.clear()
-            try:
-                await self.flush()
-            except Exception:  # a bug in one batch must not end the writer for the process
-                log.exception("store: flush failed")
+        await self._periodic.stop()
 
     async def flush(self) -> None:
         """Write what waits now, in batches of at most ``batch_size`` events."""
