@@ -280,6 +280,9 @@ class WallboardColors(_Section):
 class WallboardConfig(_Section):
     """The wall display: URL parameters of a board override these keys one by one."""
 
+    # inf would reach the page as JSON it cannot parse.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
     title: str = Field("Hotline", max_length=80)
     logo: str | None = None  # an image file, served at /wallboard/logo
     theme: Literal["dark", "light"] = "dark"
