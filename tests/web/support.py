@@ -7,16 +7,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from hotline.app import Hotline, build
 from hotline.config import parse_config
+from hotline.media import MediaServer
+from hotline.sip.address import Peer
+from hotline.softphone import Softphone
 from hotline.testing.harness import free_udp_tcp_port
 
 # Agents: 101 and 102 serve 800 (102 always logged in), 103 serves 801, 104 both; 200 is no
@@ -81,7 +84,14 @@ wrap_up = 0
 sla_seconds = 30
 """
 
+T = TypeVar("T")
 _ports = iter(range(47000 + (os.getpid() % 40) * 100, 47000 + (os.getpid() % 40) * 100 + 100, 20))
+
+
+def phone_ports() -> tuple[int, int]:
+    """RTP ports for the test's own phones, apart from the node's."""
+    low = next(_ports)
+    return low, low + 19
 
 
 @dataclass
@@ -129,6 +139,26 @@ async def receive_until(
             frame = await receive(ws, timeout)
             if match(frame):
                 return frame
+
+
+async def phone(node: Node, media: MediaServer, number: str) -> Softphone:
+    """A softphone registered as ``number`` with the node."""
+    registrar = Peer(transport="UDP", host="127.0.0.1", port=node.hotline.sip.port)
+    softphone = Softphone(
+        media, "127.0.0.1", username=number, password=f"s3cret-{number}",
+        domain="hotline.local", registrar=registrar,
+    )  # fmt: skip
+    await softphone.start()
+    await softphone.register(expires=300)
+    return softphone
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 5.0) -> T:
+    """The first truthy result of ``check``, polled until ``timeout``."""
+    async with asyncio.timeout(timeout):
+        while not (result := await check()):
+            await asyncio.sleep(0.05)
+    return result
 
 
 def agent_in(frame: dict[str, Any], number: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from hotline.pbx.agent_control import AgentChangeRefused, UnknownAgent
 from hotline.web import ws
 from hotline.web.live import LiveHub
-from hotline.web.routers import agents, calls, pages, queues
+from hotline.web.routers import agent_sessions, agents, calls, docs, pages, queue_events, queues
 from hotline.web.services import WebServices
 from hotline.web.views import LiveView
 
@@ -43,17 +43,18 @@ def create_app(services: WebServices) -> FastAPI:
         title="Hotline",
         summary="Queues, agents and calls of a Hotline call center: live state and history.",
         version="1",
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by the docs router, behind ``access``
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.services = services
     app.state.hub = hub
-    for module in (queues, agents, calls):
+    for module in (queues, agents, calls, queue_events, agent_sessions, docs):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
+    app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.add_exception_handler(UnknownAgent, _domain_error)
     app.add_exception_handler(AgentChangeRefused, _domain_error)

@@ -8,13 +8,12 @@ from fastapi import APIRouter, HTTPException, Query
 
 from hotline.store import CallFilter, CallRecords, Disposition
 from hotline.web.deps import Access, ServicesDep, ViewDep
-from hotline.web.routers.paging import PageDep, Since, Until, page_out
+from hotline.web.routers.paging import Name, PageDep, Since, Until, page_out
 from hotline.web.schemas import CallOut, ErrorOut, LiveCallOut, PageOut
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/calls", tags=["calls"], dependencies=[Access])
-Name = Annotated[str | None, Query(max_length=64)]
 
 
 @router.get("/live", summary="Calls in progress")

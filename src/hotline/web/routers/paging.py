@@ -11,11 +11,12 @@ from pydantic import BaseModel
 from hotline.store import MAX_LIMIT, Page, PageRequest
 from hotline.web.schemas import PageOut
 
-__all__ = ["PageDep", "Since", "Until", "page_out"]
+__all__ = ["Name", "PageDep", "Since", "Until", "page_out"]
 
 M = TypeVar("M", bound=BaseModel)
 MAX_OFFSET = 1_000_000_000  # far beyond any table; keeps the number within 64-bit SQL integers
 
+Name = Annotated[str | None, Query(max_length=64)]  # a queue or agent number
 Since = Annotated[
     float | None,
     Query(description="From this time on (epoch seconds, inclusive)", allow_inf_nan=False),
