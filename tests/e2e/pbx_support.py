@@ -22,6 +22,7 @@ from hotline.testing.harness import (
     HotlineProcess,
     die_with_parent,
     free_udp_tcp_port,
+    free_udp_tcp_ports,
     require_sipp,
     run_hotline,
 )
@@ -45,8 +46,7 @@ def extensions(always: tuple[str, ...] = AGENTS) -> str:
 def start_server(tmp_path: Path, body: str, media: str = "") -> HotlineProcess:
     """``hotline serve`` with ``body`` (extensions, queues ...) on free ports; ``media`` adds
     keys to the ``[media]`` section."""
-    port = free_udp_tcp_port()
-    http_port = free_udp_tcp_port()
+    port, http_port = free_udp_tcp_ports(2)
     # Below the ephemeral ports, where SIPp's media ports come from.
     low = 21000 + (os.getpid() % 50) * 200
     config = tmp_path / "hotline.toml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -30,17 +31,27 @@ SCENARIOS = Path(__file__).resolve().parents[3] / "tests" / "e2e" / "scenarios"
 
 def free_udp_tcp_port(host: str = "127.0.0.1") -> int:
     """A port free for both UDP and TCP on ``host`` right now."""
+    return free_udp_tcp_ports(1, host)[0]
+
+
+def free_udp_tcp_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` different ports, each free for both UDP and TCP on ``host`` right now (all
+    held open together while they are chosen, so no two are the same)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    for _ in range(50):
-        with socket.socket(family, socket.SOCK_DGRAM) as udp:
+    with contextlib.ExitStack() as held:
+        ports: list[int] = []
+        for _ in range(50 * count):
+            udp = held.enter_context(socket.socket(family, socket.SOCK_DGRAM))
             udp.bind((host, 0))
             port = int(udp.getsockname()[1])
-            with socket.socket(family, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind((host, port))
-                except OSError:
-                    continue
-                return port
+            tcp = held.enter_context(socket.socket(family, socket.SOCK_STREAM))
+            try:
+                tcp.bind((host, port))
+            except OSError:
+                continue
+            ports.append(port)
+            if len(ports) == count:
+                return ports
     raise RuntimeError("no free port")
 
 
@@ -95,8 +106,7 @@ password = "s3cret-102"
 
 def start_hotline(tmp_path: Path, host: str = "127.0.0.1", extra: str = "") -> HotlineProcess:
     """``hotline serve`` on a free port with extensions 101 and 102 and ``extra`` TOML."""
-    port = free_udp_tcp_port(host)
-    http_port = free_udp_tcp_port()
+    port, http_port = free_udp_tcp_ports(2, host)
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     config = tmp_path / "hotline.toml"
     config.write_text(
