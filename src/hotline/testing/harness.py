@@ -137,7 +137,7 @@ def run_hotline(config: Path, host: str, port: int, http_port: int | None = None
             hotline.log_lines.append(line)
 
     threading.Thread(target=pump, daemon=True).start()
-    hotline.wait_for_log("hotline ready")
+    hotline.wait_for_log("hotline ready", 30)  # imports alone take seconds on a busy machine
     return hotline
 
 
