@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -107,6 +108,18 @@ class Node:
     def events(self, query: str = "") -> Any:
         """A WebSocket client of ``/ws/events`` (``query``: ``?queue=800``)."""
         return connect(self.ws_url + query, max_size=None)
+
+
+@asynccontextmanager
+async def running_node(folder: Path, database: str = "") -> AsyncIterator[Node]:
+    """A started node (``database``: TOML of its ``[database]`` section) and a client of it."""
+    hotline = await start_node(folder, database)
+    assert hotline.web is not None
+    try:
+        async with httpx.AsyncClient(base_url=hotline.web.url, timeout=10) as http:
+            yield Node(hotline, hotline.web.url, http)
+    finally:
+        await hotline.close()
 
 
 async def start_node(folder: Path, database: str = "") -> Hotline:
