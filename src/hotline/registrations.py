@@ -30,8 +30,15 @@ from itertools import groupby
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from hotline.sip import Binding, InMemoryLocationService, NameAddress, Peer, SipError, SipUri
-from hotline.sip.address import Transport
+from hotline.sip import (
+    Binding,
+    InMemoryLocationService,
+    NameAddress,
+    Peer,
+    SipError,
+    SipUri,
+    Transport,
+)
 from hotline.store import Database, Registrations, StoredBinding
 from hotline.store.periodic import Periodic
 

@@ -105,8 +105,6 @@ class ConfigObjects:
             .where(*_identity(kind, key), ConfigObject.version == version)
             .values(value=value, version=version + 1, updated_at=now)
             .returning(ConfigObject)
-            # An object this session read before must show the new value, not the one read.
-            .execution_options(populate_existing=True)
         )
         return (await self.session.scalars(statement)).one_or_none()
 
