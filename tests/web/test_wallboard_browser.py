@@ -1,0 +1,228 @@
+"""The wallboard in a real browser (Debian's Chromium, headless, driven by Playwright) against a
+real ``hotline serve``, while our own softphones call the queue and agents log in, answer and
+pause: the page changes live, never reloads, and comes back by itself after a restart.
+Screenshots of both themes go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+
+from hotline.media import MediaServer
+from hotline.sip.address import Peer
+from hotline.softphone import PhoneCall, Softphone
+from hotline.testing.harness import HotlineProcess, run_hotline, start_hotline
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# A change reaches the page within this (the server sends stats 200 ms after a change).
+LIVE_MS = 1500
+_LOW = 43000 + (os.getpid() % 50) * 40
+
+AGENTS = {"103": "Anna", "104": "Boris", "105": "Chloe", "106": "Dmitri"}
+CONFIG = "".join(
+    f'[[extensions]]\nnumber = "{number}"\nname = "{name}"\npassword = "s3cret-{number}"\n'
+    "agent = true\n\n"
+    for number, name in AGENTS.items()
+) + (
+    '[[queues]]\nnumber = "800"\nname = "Support"\nstrategy = "longest_waiting"\n'
+    f"agents = {list(AGENTS)}\nring_timeout = 60\nwrap_up = 60\nsla_seconds = 20\n\n"
+    '[wallboard]\ntitle = "Hotline"\nwaiting_warning = 1\nwaiting_alert = 2\n\n'
+    f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n'
+)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (Debian package chromium; .ci/run installs it)")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox"],  # CI runs as root
+        )
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def media() -> AsyncIterator[MediaServer]:
+    async with MediaServer(rtp_address="127.0.0.1", port_range=(_LOW, _LOW + 39)) as server:
+        yield server
+
+
+class Floor:
+    """The server, the phones of the callers and agents, and the REST client."""
+
+    def __init__(self, server: HotlineProcess, media: MediaServer) -> None:
+        self.server = server
+        self.media = media
+        self.phones: dict[str, Softphone] = {}
+        self.http = httpx.AsyncClient(base_url=server.http_url, timeout=5)
+
+    async def phone(self, number: str) -> Softphone:
+        registrar = Peer(transport="UDP", host="127.0.0.1", port=self.server.sip_port)
+        phone = Softphone(
+            self.media, "127.0.0.1", username=number, password=f"s3cret-{number}",
+            domain="hotline.local", registrar=registrar,
+        )  # fmt: skip
+        await phone.start()
+        await phone.register(expires=300)
+        self.phones[number] = phone
+        return phone
+
+    async def rest(self, agent: str, action: str, body: dict[str, str] | None = None) -> None:
+        response = await self.http.post(f"/api/agents/{agent}/{action}", json=body)
+        assert response.status_code == 200, response.text
+
+    async def logged(self, text: str) -> None:
+        await asyncio.to_thread(self.server.wait_for_log, text, 10)
+
+    async def answer_next(self, agent: str) -> PhoneCall:
+        incoming = await asyncio.wait_for(self.phones[agent].next_incoming(), 10)
+        await incoming.ring()
+        await incoming.answer()
+        return incoming
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        for phone in self.phones.values():
+            await phone.close()
+
+
+def tile(page: Page, name: str) -> Locator:
+    return page.locator(f'[data-tile="{name}"] [data-value]')
+
+
+def card(page: Page, agent: str) -> Locator:
+    return page.locator(f'.agent[data-agent="{agent}"]')
+
+
+async def open_board(browser: Browser, url: str) -> Page:
+    page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await page.goto(url)
+    await expect(page.locator("[data-status]")).to_have_text("live", timeout=5000)
+    await page.evaluate("window.sameDocument = true")  # gone if the page ever reloads
+    return page
+
+
+async def test_wallboard_follows_calls_and_agents_live(
+    tmp_path: Path, browser: Browser, media: MediaServer
+) -> None:
+    server = start_hotline(tmp_path, extra=CONFIG)
+    floor = Floor(server, media)
+    try:
+        page = await open_board(browser, f"{server.http_url}/wallboard/800")
+        await watch_a_busy_hour(floor, page)
+        await take_screenshots(browser, page, server.http_url)
+        await survive_a_restart(floor, page, tmp_path)
+        assert await page.evaluate("window.sameDocument") is True, "the page reloaded"
+    finally:
+        await floor.close()
+        floor.server.stop()
+
+
+async def watch_a_busy_hour(floor: Floor, page: Page) -> None:
+    await expect(tile(page, "waiting")).to_have_text("0")
+    await expect(tile(page, "logged_in")).to_have_text("0")
+    await expect(page.locator("[data-agents-empty]")).to_be_visible()
+
+    # Dmitri logs in by REST, takes a call and hangs up: wrap-up, and one answered.
+    await floor.rest("106", "login")
+    await expect(card(page, "106")).to_have_attribute("data-state", "available", timeout=LIVE_MS)
+    await expect(card(page, "106")).to_contain_text("Dmitri")
+    for number in ("101", "102", "103", "106"):
+        await floor.phone(number)
+    first = await floor.phones["101"].call("800")
+    dmitri = await floor.answer_next("106")
+    await asyncio.wait_for(first.wait_answered(), 5)
+    await expect(card(page, "106")).to_have_attribute("data-state", "on_call", timeout=LIVE_MS)
+    await first.hangup()
+    await expect(card(page, "106")).to_have_attribute("data-state", "wrap_up", timeout=LIVE_MS)
+    await expect(tile(page, "answered")).to_have_text("1", timeout=LIVE_MS)
+    await asyncio.wait_for(dmitri.wait_ended(), 5)
+
+    # Anna logs in by feature code from her phone.
+    login = await floor.phones["103"].call("*62")
+    await floor.logged("agent 103 logged in")
+    await expect(card(page, "103")).to_have_attribute("data-state", "available", timeout=LIVE_MS)
+    await expect(tile(page, "available")).to_have_text("1", timeout=LIVE_MS)
+    await asyncio.wait_for(login.wait_ended(), 10)
+
+    # Boris logs in and goes to lunch, by REST.
+    await floor.rest("104", "login")
+    await floor.rest("104", "pause", {"reason": "lunch"})
+    await expect(card(page, "104")).to_have_attribute("data-state", "paused", timeout=LIVE_MS)
+    await expect(card(page, "104")).to_contain_text("Paused · lunch")
+
+    # Two callers; Anna's phone rings for the first, the second waits for nobody.
+    await floor.phones["101"].call("800")
+    await floor.logged("to agent 103")
+    await expect(card(page, "103")).to_have_attribute("data-state", "ringing", timeout=LIVE_MS)
+    await expect(tile(page, "waiting")).to_have_text("1", timeout=LIVE_MS)
+    await floor.phones["102"].call("800")
+    await floor.logged("from 102 joined")
+    await expect(tile(page, "waiting")).to_have_text("2", timeout=LIVE_MS)
+    await expect(page.locator('[data-tile="waiting"]')).to_have_class("tile level-alert")
+
+    # Anna answers: on call, and one caller left waiting.
+    incoming = await asyncio.wait_for(floor.phones["103"].next_incoming(), 5)
+    await incoming.ring()
+    await incoming.answer()
+    await expect(card(page, "103")).to_have_attribute("data-state", "on_call", timeout=LIVE_MS)
+    await expect(tile(page, "waiting")).to_have_text("1", timeout=LIVE_MS)
+    await expect(page.locator('[data-tile="waiting"]')).to_have_class("tile level-warning")
+
+    # Chloe logs in and her phone rings for the caller still waiting; she lets it ring.
+    await floor.phone("105")
+    await floor.rest("105", "login")
+    await expect(card(page, "105")).to_have_attribute("data-state", "ringing", timeout=LIVE_MS)
+
+    # Clocks tick in the browser between stats frames.
+    before = await tile(page, "longest_wait").text_content()
+    await page.wait_for_timeout(2100)
+    after = await tile(page, "longest_wait").text_content()
+    assert before and after and seconds(after) - seconds(before) >= 2, (before, after)
+    assert await tile(page, "logged_in").text_content() == "4"
+    assert await tile(page, "on_call").text_content() == "1"
+
+
+def seconds(clock: str) -> int:
+    minutes, rest = clock.split(":")[-2:]
+    return int(minutes) * 60 + int(rest)
+
+
+async def take_screenshots(browser: Browser, page: Page, url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / "wallboard-dark.png")
+    light = await open_board(browser, f"{url}/wallboard/800?theme=light")
+    await expect(light.locator("html")).to_have_attribute("data-theme", "light")
+    await expect(tile(light, "waiting")).to_have_text("1")
+    await light.screenshot(path=ARTIFACTS / "wallboard-light.png")
+    await light.close()
+
+
+async def survive_a_restart(floor: Floor, page: Page, tmp_path: Path) -> None:
+    server = floor.server
+    assert server.stop() == 0, server.log_text()
+    await expect(page.locator("[data-status]")).to_have_text("reconnecting", timeout=3000)
+    await expect(page.locator("[data-banner]")).to_be_visible()
+    await expect(page.locator("body")).to_have_class("page-board offline")
+    await page.screenshot(path=ARTIFACTS / "wallboard-reconnecting.png")
+
+    floor.server = await asyncio.to_thread(
+        run_hotline, tmp_path / "hotline.toml", server.host, server.sip_port, server.http_port
+    )
+    await floor.logged("agent 103 logged in again after restart")
+    # The fresh snapshot: the calls ended with the old process, the agents are still in.
+    await expect(page.locator("[data-status]")).to_have_text("live", timeout=12000)
+    await expect(page.locator("[data-banner]")).to_be_hidden()
+    await expect(tile(page, "waiting")).to_have_text("0", timeout=LIVE_MS)
+    await expect(card(page, "103")).to_have_attribute("data-state", "available")
+    await expect(card(page, "104")).to_have_attribute("data-state", "paused")
