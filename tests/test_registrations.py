@@ -22,6 +22,7 @@ from hotline.sip.auth import DigestAuthenticator, answer_challenge
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
 from hotline.store import Database, Registrations
+from hotline.store.models import Base
 
 DOMAIN = "hotline.local"
 T0 = 1_700_000_000.0
@@ -274,3 +275,18 @@ async def test_a_kill_loses_at_most_the_last_second(data_dir: Path, tmp_path: Pa
     # A phone unregistered within the last second may be found either way, not one before.
     assert held >= registered - unregistered - unregistered_lately
     assert held & unregistered == set()
+
+
+async def test_a_failed_flush_keeps_its_changes_for_the_next(server: Server) -> None:
+    """The table gone (a real database error), nothing is lost: the AORs stay dirty."""
+    table = Base.metadata.tables["registrations"]
+    async with server.database.engine.begin() as connection:
+        await connection.run_sync(table.drop)
+    server.phone("101").register("Contact: <sip:101@192.0.2.10>", "Expires: 60", now=T0)
+    assert not await server.location.flush()
+    assert server.location.pending == 1
+
+    async with server.database.engine.begin() as connection:
+        await connection.run_sync(table.create)
+    assert await server.location.flush()
+    assert await _stored(server.database) == [("sip:101@hotline.local", "<sip:101@192.0.2.10>")]

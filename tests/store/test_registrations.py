@@ -71,3 +71,12 @@ async def test_expired_bindings_are_left_out_and_deleted(database: Database) -> 
         assert await Registrations(session).delete_expired(150.0) == 1
         await session.commit()
     assert await _unexpired(database, 0.0) == [kept]
+
+
+async def test_a_call_id_of_any_length_is_kept(database: Database) -> None:
+    """Phones choose their Call-ID: a long one must not make the table refuse the binding."""
+    long = _binding("sip:201@hotline.local", "<sip:201@192.0.2.7>", 5000.0)._replace(
+        call_id="x" * 2000 + "@192.0.2.7"
+    )
+    await _replace(database, [long.aor], [long])
+    assert await _unexpired(database, 0.0) == [long]

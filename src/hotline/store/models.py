@@ -172,7 +172,7 @@ class Registration(Base):
     aor: Mapped[str] = mapped_column(String(255))
     contact: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[float]
-    call_id: Mapped[str] = mapped_column(String(255))
+    call_id: Mapped[str] = mapped_column(Text)  # as long as the phone made it
     cseq: Mapped[int] = mapped_column(BigInteger)
     q: Mapped[float]
     transport: Mapped[str] = mapped_column(String(8))

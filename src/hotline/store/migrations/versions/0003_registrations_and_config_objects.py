@@ -32,7 +32,7 @@ def _registrations() -> None:
         sa.Column("aor", sa.String(255), nullable=False),
         sa.Column("contact", sa.Text(), nullable=False),
         sa.Column("expires_at", sa.Float(), nullable=False),
-        sa.Column("call_id", sa.String(255), nullable=False),
+        sa.Column("call_id", sa.Text(), nullable=False),
         sa.Column("cseq", sa.BigInteger(), nullable=False),
         sa.Column("q", sa.Float(), nullable=False),
         sa.Column("transport", sa.String(8), nullable=False),
