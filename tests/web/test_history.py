@@ -4,6 +4,7 @@ history (call record, queue events, agent sessions) through the API."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from hotline.media import MediaServer
+from hotline.web.live import seconds_to_midnight
 
 from .support import Node, eventually, phone, phone_ports, receive, receive_until
 
@@ -90,6 +92,21 @@ async def test_queue_call_live_then_in_the_history(node: Node, media: MediaServe
     assert sessions["total"] == 1 and sessions["items"][0]["ended_at"] is None
     queue = (await http.get("/api/queues/801")).json()
     assert queue["answered"] == 1 and queue["offered"] == 1 and queue["service_level"] == 1.0
+    assert (await http.get("/api/agents/103")).json()["answered"] == 1
+    # At local midnight "today" starts again; the history stays.
+    assert node.hotline.web is not None
+    node.hotline.web.app.state.hub.new_day()
+    queue = (await http.get("/api/queues/801")).json()
+    assert queue["answered"] == 0 and queue["offered"] == 0 and queue["service_level"] is None
+    assert (await http.get("/api/agents/103")).json()["answered"] == 0
+    assert (await http.get(f"/api/calls/{call_id}")).status_code == 200
+
+
+async def test_the_day_ends_at_local_midnight() -> None:
+    evening = datetime.datetime(2026, 11, 25, 23, 59, 0).astimezone().timestamp()
+    assert seconds_to_midnight(evening) == pytest.approx(60.0)
+    morning = datetime.datetime(2026, 11, 25, 0, 0, 30).astimezone().timestamp()
+    assert seconds_to_midnight(morning) == pytest.approx(24 * 3600 - 30, abs=3600)  # DST days
 
 
 async def _connected(http: httpx.AsyncClient) -> dict[str, Any] | None:

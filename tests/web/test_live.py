@@ -4,11 +4,14 @@ snapshot a late client gets first, and the queue filter."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
+
+from hotline.events import QueueEventLogged
 
 from .support import Node, agent_in, receive, receive_until
 
@@ -151,3 +154,43 @@ async def test_refused_changes_answer_409_and_change_nothing(node: Node) -> None
     assert (await node.http.post("/api/agents/999/login")).status_code == 404
     bad = await node.http.post("/api/agents/104/pause", json={"reason": "nap"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "reason"]
+
+
+async def test_a_slow_client_is_dropped_and_the_others_get_everything(node: Node) -> None:
+    hub = node.hotline.web.app.state.hub if node.hotline.web else None
+    assert hub is not None
+    detail = "x" * 4000
+    total = 4000  # about 16 MB of frames: more than a stalled socket's buffers hold
+    async with node.events() as fast, node.events("?queue=800") as slow:
+        await receive(fast)
+        await receive(slow)
+        slow.transport.pause_reading()  # a client that stops reading, as a frozen browser
+        received = 0
+
+        async def read_fast() -> None:
+            nonlocal received
+            while received < total:
+                frame = await receive(fast, timeout=10)
+                if frame["type"] == "event" and frame["data"].get("verb") == "SLOWTEST":
+                    received += 1
+
+        reader = asyncio.create_task(read_fast())
+        for chunk in range(0, total, 50):
+            for n in range(chunk, chunk + 50):
+                node.hotline.bus.publish(
+                    QueueEventLogged(at=time.time(), verb="SLOWTEST", queue="800", position=n,
+                                     detail=detail)
+                )  # fmt: skip
+            # The publisher waits for the fast client (never for the slow one), so that a
+            # busy test machine cannot make the fast one fall behind too.
+            while received < chunk - 200 and not reader.done():
+                await asyncio.sleep(0.002)
+        await asyncio.wait_for(reader, 30)
+        assert received == total
+        assert len(hub.clients) == 1  # the slow one is gone
+        slow.transport.resume_reading()
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                await receive(slow, timeout=10)
+    code = closed.value.rcvd.code if closed.value.rcvd is not None else None
+    assert code in (1013, None), closed.value

@@ -238,10 +238,13 @@ class LiveHub:
     # -- the day -------------------------------------------------------------------------------
 
     def _schedule_midnight(self) -> None:
+        if self._midnight is not None:
+            self._midnight.cancel()
         loop = asyncio.get_running_loop()
-        self._midnight = loop.call_later(seconds_to_midnight(self._wall()), self._new_day)
+        self._midnight = loop.call_later(seconds_to_midnight(self._wall()), self.new_day)
 
-    def _new_day(self) -> None:
+    def new_day(self) -> None:
+        """Start "today" again (at local midnight): zero the queue and agent counters."""
         log.info("web: a new day; queue and agent statistics reset")
         self.view.reset_today()
         self._schedule_midnight()
