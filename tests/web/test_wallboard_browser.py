@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -38,17 +39,15 @@ CONFIG = "".join(
 )
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (Debian package chromium; .ci/run installs it)")
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
+        browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             args=["--no-sandbox"],  # CI runs as root
         )
-        yield chromium
-        await chromium.close()
+        yield browser
+        await browser.close()
 
 
 @pytest.fixture
@@ -104,28 +103,46 @@ def card(page: Page, agent: str) -> Locator:
     return page.locator(f'.agent[data-agent="{agent}"]')
 
 
-async def open_board(browser: Browser, url: str) -> Page:
+async def open_board(browser: Browser, url: str, errors: list[str]) -> Page:
+    """A page of ``url`` once its feed is live; its script errors go to ``errors``."""
     page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.on("pageerror", lambda error: errors.append(f"{url}: {error}"))
     await page.goto(url)
     await expect(page.locator("[data-status]")).to_have_text("live", timeout=5000)
     await page.evaluate("window.sameDocument = true")  # gone if the page ever reloads
     return page
 
 
-async def test_wallboard_follows_calls_and_agents_live(
-    tmp_path: Path, browser: Browser, media: MediaServer
-) -> None:
-    server = start_hotline(tmp_path, extra=CONFIG)
+async def test_wallboard_follows_calls_and_agents_live(tmp_path: Path, media: MediaServer) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (Debian package chromium; .ci/run installs it)")
+    server = start_hotline(tmp_path, extra=CONFIG)  # before the browser takes the CPU
     floor = Floor(server, media)
     try:
-        page = await open_board(browser, f"{server.http_url}/wallboard/800")
-        await watch_a_busy_hour(floor, page)
-        await take_screenshots(browser, page, server.http_url)
-        await survive_a_restart(floor, page, tmp_path)
-        assert await page.evaluate("window.sameDocument") is True, "the page reloaded"
+        async with chromium() as browser:
+            await follow(browser, floor, tmp_path)
     finally:
         await floor.close()
         floor.server.stop()
+
+
+async def follow(browser: Browser, floor: Floor, tmp_path: Path) -> None:
+    """The list of boards and one board open while the floor gets busy, then a restart."""
+    server = floor.server
+    errors: list[str] = []
+    listing = await open_board(browser, f"{server.http_url}/wallboard", errors)
+    summary = listing.locator('[data-queue="800"] [data-summary]')
+    await expect(summary).to_contain_text("0 waiting · 0 of 0 agents available")
+    page = await open_board(browser, f"{server.http_url}/wallboard/800", errors)
+    await watch_a_busy_hour(floor, page)
+    # The list of boards followed too.
+    await expect(summary).to_contain_text("1 waiting (longest 0:")
+    await expect(summary).to_contain_text("0 of 4 agents available")
+    await expect(summary).to_contain_text("2 answered, 0 abandoned today")
+    await take_screenshots(browser, page, f"{server.http_url}/wallboard/800?theme=light", errors)
+    await survive_a_restart(floor, page, tmp_path)
+    assert await page.evaluate("window.sameDocument") is True, "the page reloaded"
+    assert errors == []
 
 
 async def watch_a_busy_hour(floor: Floor, page: Page) -> None:
@@ -198,10 +215,10 @@ def seconds(clock: str) -> int:
     return int(minutes) * 60 + int(rest)
 
 
-async def take_screenshots(browser: Browser, page: Page, url: str) -> None:
+async def take_screenshots(browser: Browser, page: Page, light_url: str, errors: list[str]) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=ARTIFACTS / "wallboard-dark.png")
-    light = await open_board(browser, f"{url}/wallboard/800?theme=light")
+    light = await open_board(browser, light_url, errors)
     await expect(light.locator("html")).to_have_attribute("data-theme", "light")
     await expect(tile(light, "waiting")).to_have_text("1")
     await light.screenshot(path=ARTIFACTS / "wallboard-light.png")

@@ -128,7 +128,11 @@ function renderAgents() {
       cards.delete(number);
     }
   }
-  grid.replaceChildren(...shown.map(card));
+  const ordered = shown.map(card);
+  // Moving a card restarts its animation: only reorder when the order changed.
+  if (ordered.some((element, at) => grid.children[at] !== element) || grid.children.length !== ordered.length) {
+    grid.replaceChildren(...ordered);
+  }
   empty.hidden = shown.length > 0;
   legend.replaceChildren(
     ...STATE_ORDER.map((state) => {
@@ -169,7 +173,7 @@ function tick() {
       ? `${unknown}Connection to Hotline lost: reconnecting${seconds ? ` in ${seconds} s` : "…"} (attempt ${status.attempt})`
       : "Connecting to Hotline…";
   }
-  if (!frame) return;
+  if (!frame || !status.live) return; // stale figures stand still
   if (tiles.has("longest_wait")) renderTile("longest_wait", tiles.get("longest_wait"));
   const now = serverNow();
   for (const element of cards.values()) {
