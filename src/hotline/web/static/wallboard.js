@@ -109,7 +109,7 @@ function card(agent) {
   element.title = `${agent.name || agent.number} (${agent.number})`;
   name.textContent = agent.name || agent.number;
   const reason = agent.state === "paused" && agent.pause_reason ? ` · ${agent.pause_reason}` : "";
-  state.textContent = STATE_LABELS[agent.state] + reason;
+  state.textContent = (STATE_LABELS[agent.state] || agent.state) + reason;
   since.textContent = duration(serverNow() - agent.state_since);
   return element;
 }
