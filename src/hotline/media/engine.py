@@ -34,7 +34,7 @@ from .events import (
 from .g711 import DECODE_BOTH, ENCODE_TABLES, Law, transcode_table
 from .mixer import Role, mix, routes
 from .player import Player, StopReason
-from .recorder import Recording, RecordingBatch
+from .recorder import Recorder, Recording
 from .session import Address, RtpSession
 from .tone import InbandDetector, classify
 
@@ -118,7 +118,7 @@ class MediaEngine:
         self.legs: dict[LegId, Leg] = {}
         self.bridges: dict[BridgeId, Bridge] = {}
         self.ticks = 0
-        self.recorder = RecordingBatch()
+        self.recorder = Recorder()
         # Legs that need work on the tick, kept up to date by refresh() so that a tick
         # never walks the legs that only relay.
         self._buffering: dict[LegId, Leg] = {}
@@ -138,7 +138,7 @@ class MediaEngine:
         session.buffering = (
             leg.inband is not None
             or leg.recording is not None
-            or (bridge is not None and (bridge.recording is not None or bool(bridge.participants)))
+            or (bridge is not None and bool(bridge.participants))
         )
         for members, present in (
             (self._buffering, session.buffering),
@@ -221,8 +221,9 @@ class MediaEngine:
     def tick(self, now: float) -> None:
         """Do one 20 ms step of every stream."""
         self.ticks += 1
+        self.recorder.tick()
         frames = {leg_id: leg.session.jitter.pop() for leg_id, leg in self._buffering.items()}
-        self._record(frames)
+        self._record_legs(frames)
         self._detect_inband(frames)
         outgoing: list[tuple[Leg, Samples]] = []
         self._mix(frames, outgoing)
@@ -231,24 +232,6 @@ class MediaEngine:
         self._encode_and_send(outgoing, now)
         if self.ticks % _HOUSEKEEPING_TICKS == 0:
             self.housekeeping(now)
-
-    def _record(self, frames: Frames) -> None:
-        recordings: list[Recording] = []
-        codes: list[bytes | bytearray] = []
-        alaw: list[bool] = []
-        for bridge in self.bridges.values():
-            recording = bridge.recording
-            if recording is None or recording.paused:
-                continue
-            caller, agent = bridge.caller.session, bridge.agent.session
-            recordings.append(recording)
-            codes += (
-                frames.get(bridge.caller.leg_id) or caller.silence,
-                frames.get(bridge.agent.leg_id) or agent.silence,
-            )
-            alaw += (caller.alaw, agent.alaw)
-        self.recorder.write(recordings, codes, alaw)
-        self._record_legs(frames)
 
     def _record_legs(self, frames: Frames) -> None:
         """Mono recordings of what single legs receive (a softphone's ear): few, so one

@@ -1,20 +1,64 @@
 """Recording a bridge to a stereo WAV: caller on the left channel, agent on the right.
 
-Every tick the frames of all recorded bridges are decoded and interleaved in one numpy
-operation, then each file gets its 640 bytes; the per-call cost is one buffered write.
+A bridge's recording holds a *tape*: one row of G.711 codes per recorded leg, a second long,
+used as a ring. Each received packet's payload is copied straight into its leg's row at the
+place its RTP timestamp maps to on the media clock's timeline (one slice assignment on the
+per-packet path, see :meth:`~hotline.media.session.RtpSession.receive`), so the 20 ms tick does
+no work per recorded call at all: it only advances the timeline. Every ``flush_ticks`` ticks
+each recording decodes what the timeline has passed since its last write, interleaves the
+channels and appends it to its file in one write; recordings are spread over those ticks so
+that no tick writes them all. The first packet of a leg (and a stream that jumped) is placed
+``DEPTH`` samples ahead of the timeline, which absorbs that much network jitter; gaps stay
+silence.
+
+A kill loses at most one flush interval (0.5 s by default) plus what the OS has not written;
+the WAV header is repaired on the next start (:func:`~hotline.media.wav.repair_folder`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
-from .g711 import DECODE_BOTH
+from .g711 import ALAW_SILENCE, DECODE_BOTH, ULAW_SILENCE
 from .wav import RATE, WavWriter
 
-__all__ = ["Recording", "RecordingBatch"]
+if TYPE_CHECKING:
+    from .session import RtpSession
+
+__all__ = ["AHEAD", "DEPTH", "WIDTH", "Recorder", "Recording", "Tape"]
+
+# About a second of codes per recorded leg: half a second waiting for its write, the rest
+# ahead. A power of two divides 2**32, so RTP timestamps wrapping around stay contiguous.
+WIDTH = 8192
+# Packets up to this far ahead of the timeline are placed; further is a new stream (resync).
+AHEAD = 1600
+# Where a new stream starts, ahead of the timeline: the network jitter a recording absorbs.
+DEPTH = 320
+# Packets this far behind the timeline are late (dropped); a run of them is a stream that moved
+# back in time, which is followed.
+_LATE = 1600
+_LATE_BEFORE_RESYNC = 3
+_FRAME = 160
+
+
+@dataclass(eq=False, slots=True)
+class Tape:
+    """A recording's rows of codes, one per leg, placed by RTP timestamp."""
+
+    sessions: Sequence[RtpSession]
+    codes: npt.NDArray[np.uint8]
+    written: int  # the timeline position (in samples) up to which the file is written
+
+    def silence(self) -> npt.NDArray[np.uint8]:
+        """Each row's silence code (a column, to broadcast along the row)."""
+        values = [ALAW_SILENCE if s.alaw else ULAW_SILENCE for s in self.sessions]
+        return np.array(values, np.uint8).reshape(-1, 1)
 
 
 @dataclass(eq=False, slots=True, kw_only=True)
@@ -25,6 +69,7 @@ class Recording:
     recording_id: int
     writer: WavWriter
     paused: bool = False
+    tape: Tape | None = field(default=None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -35,48 +80,132 @@ class Recording:
         return self.writer.data_size / (2 * self.writer.channels * RATE)
 
 
-class RecordingBatch:
-    """Decodes and interleaves every recording's frame each tick; writes every few ticks.
+class Recorder:
+    """The recordings' timeline and their staggered writes.
 
-    Writing 640 bytes per call per tick would cost one Python call per call per tick, so the
-    frames gather in one array and each file gets ``flush_ticks`` frames at once (0.5 s by
-    default: what a kill can lose, on top of what the OS has not written).
+    ``position`` counts the samples the media clock has passed (160 a tick) and ``head`` is
+    where that falls in every tape's ring; sessions read ``head`` to place packets.
     """
 
     def __init__(self, flush_ticks: int = 25) -> None:
         self.flush_ticks = flush_ticks
-        self._order: list[Recording] = []
-        self._buffer = np.zeros((0, flush_ticks, 2, 160), np.int16)
-        self._filled = 0
+        self.position = 0
+        self.head = 0
+        self._ticks = 0
+        self._slots: list[list[Recording]] = [[] for _ in range(flush_ticks)]
 
-    def write(
-        self, recordings: list[Recording], codes: list[bytes | bytearray], alaw: list[bool]
-    ) -> None:
-        """Add one 20 ms stereo frame per recording.
+    # -- recordings --------------------------------------------------------------------------
 
-        ``codes`` holds two frames per recording (caller then agent) and ``alaw`` says, for
-        each of those frames, whether it is A-law (else mu-law).
-        """
-        if recordings != self._order:
-            self.flush()
-            self._order = recordings
-            self._buffer = np.zeros((len(recordings), self.flush_ticks, 2, 160), np.int16)
-        if not recordings:
+    def attach(self, recording: Recording, sessions: Sequence[RtpSession]) -> None:
+        """Start taping ``sessions`` (one channel each, in order) into ``recording``."""
+        codes = np.empty((len(sessions), WIDTH), np.uint8)
+        tape = Tape(sessions, codes, self.position)
+        codes[:] = tape.silence()
+        recording.tape = tape
+        for row, session in enumerate(sessions):
+            session.tape_recorder = self
+            session.tape_start = memoryview(codes[row])  # placed by its first packet
+            session.tape_row = None
+        min(self._slots, key=len).append(recording)
+
+    def detach(self, recording: Recording) -> None:
+        """Write what is left and stop taping (the file stays open)."""
+        tape = recording.tape
+        if tape is None:
             return
-        count = len(recordings)
-        array = np.frombuffer(b"".join(codes), dtype=np.uint8).reshape(count, 2, 160)
-        rows = np.array(alaw, np.intp).reshape(count, 2, 1)
-        # Channels stay apart here and are interleaved once per flush, not once per tick.
-        self._buffer[:, self._filled] = DECODE_BOTH[rows, array]
-        self._filled += 1
-        if self._filled == self.flush_ticks:
-            self.flush()
+        self.flush(recording)
+        for slot in self._slots:
+            if recording in slot:
+                slot.remove(recording)
+        for session in tape.sessions:
+            session.tape_row = session.tape_start = session.tape_recorder = None
+        recording.tape = None
 
-    def flush(self) -> None:
-        """Append the gathered frames to each file."""
-        filled, self._filled = self._filled, 0
-        if not filled:
+    def set_paused(self, recording: Recording, paused: bool) -> None:
+        """Pause or resume at this tick: what came before is written (or dropped) first."""
+        self.flush(recording)
+        recording.paused = paused
+
+    # -- the tick ----------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Advance the timeline by one frame and write this tick's share of recordings."""
+        self.position += _FRAME
+        self.head = self.position % WIDTH
+        self._ticks += 1
+        for recording in self._slots[self._ticks % self.flush_ticks]:
+            self.flush(recording)
+
+    def flush(self, recording: Recording) -> None:
+        """Append the audio the timeline passed since the last write, then blank it."""
+        tape = recording.tape
+        if tape is None:
             return
-        for index, recording in enumerate(self._order):
-            frames = self._buffer[index, :filled].transpose(0, 2, 1)
-            recording.writer.write(frames.astype("<i2").tobytes())
+        start, stop = tape.written, self.position
+        if stop <= start:
+            return
+        tape.written = stop
+        count = min(stop - start, WIDTH)
+        first = (stop - count) % WIDTH
+        pieces = [(first, min(first + count, WIDTH))]
+        if first + count > WIDTH:
+            pieces.append((0, first + count - WIDTH))
+        codes = tape.codes
+        if not recording.paused:
+            # Codes interleaved (each sample's channels side by side), then decoded.
+            interleaved = np.empty((count, len(tape.sessions)), np.uint8)
+            done = 0
+            for a, b in pieces:
+                interleaved[done : done + b - a] = codes[:, a:b].T
+                done += b - a
+            laws = [int(session.alaw) for session in tape.sessions]
+            if min(laws) == max(laws):
+                samples = DECODE_BOTH[laws[0]].take(interleaved)
+            else:
+                samples = np.empty(interleaved.shape, np.int16)
+                for channel, law in enumerate(laws):
+                    samples[:, channel] = DECODE_BOTH[law].take(interleaved[:, channel])
+            recording.writer.write(samples.astype("<i2", copy=False).tobytes())
+        silence = tape.silence()
+        for a, b in pieces:
+            codes[:, a:b] = silence
+
+    # -- placing packets (the per-packet path's slow cases) ----------------------------------
+
+    def begin(self, session: RtpSession, timestamp: int, payload: bytes) -> None:
+        """A taped leg's first packet: map its timestamps to ``DEPTH`` ahead of the timeline."""
+        session.tape_row, session.tape_start = session.tape_start, None
+        self._resync(session, timestamp, payload)
+
+    def place(self, session: RtpSession, timestamp: int, payload: bytes) -> None:
+        """A packet the inline path could not place: it wraps around the ring, it is late,
+        or its stream jumped."""
+        size = len(payload)
+        position = (timestamp + session.tape_shift) % WIDTH
+        ahead = (position - self.head) % WIDTH
+        if ahead + size <= AHEAD:
+            self._write(session, position, payload)
+            session.tape_late_run = 0
+        elif ahead >= WIDTH - _LATE:
+            session.tape_late += 1
+            session.tape_late_run += 1
+            if session.tape_late_run >= _LATE_BEFORE_RESYNC:
+                self._resync(session, timestamp, payload)
+        else:
+            self._resync(session, timestamp, payload)
+
+    def _resync(self, session: RtpSession, timestamp: int, payload: bytes) -> None:
+        position = (self.head + DEPTH) % WIDTH
+        session.tape_shift = (position - timestamp) % WIDTH
+        session.tape_late_run = 0
+        self._write(session, position, payload)
+
+    @staticmethod
+    def _write(session: RtpSession, position: int, payload: bytes) -> None:
+        row = session.tape_row
+        assert row is not None
+        size = len(payload)
+        first = min(size, WIDTH - position)
+        row[position : position + first] = payload[:first]
+        if first < size:
+            row[: size - first] = payload[first:]

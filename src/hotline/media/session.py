@@ -13,6 +13,7 @@ from .dtmf import DtmfDigit, TelephoneEventReceiver
 from .g711 import Law
 from .jitter import JitterBuffer
 from .negotiation import NegotiatedAudio
+from .recorder import AHEAD, WIDTH, Recorder
 from .rtcp import ReportBlock, RtcpError, build_report, ntp_timestamp, parse_compound
 from .rtp import RTP_HEADER, ReceptionStatistics, RtpError, parse_header
 
@@ -79,6 +80,15 @@ class RtpSession:
         self.relay_to: RtpSession | None = None
         self.translate: bytes | None = None
         self.accepts_relay = False
+        # A recorded leg's row of its recording's tape (see recorder.py): ``tape_start``
+        # until the first packet places the stream, then ``tape_row`` with ``tape_shift``
+        # mapping RTP timestamps to places in the row.
+        self.tape_recorder: Recorder | None = None
+        self.tape_start: memoryview | None = None
+        self.tape_row: memoryview | None = None
+        self.tape_shift = 0
+        self.tape_late = 0
+        self.tape_late_run = 0
         self._relay_ssrc: int | None = None
         self._relay_offset = 0
         self._jitter_depth = jitter_depth
@@ -168,6 +178,19 @@ class RtpSession:
                     jitter.end = offset + end - start
             else:
                 jitter.push(timestamp, payload)
+        row = self.tape_row
+        if row is not None:
+            size = end - start
+            place = (timestamp + self.tape_shift) % WIDTH
+            recorder = self.tape_recorder
+            assert recorder is not None
+            if place + size <= WIDTH and (place - recorder.head) % WIDTH + size <= AHEAD:
+                row[place : place + size] = payload
+            else:
+                recorder.place(self, timestamp, payload)
+        elif self.tape_start is not None:
+            assert self.tape_recorder is not None
+            self.tape_recorder.begin(self, timestamp, payload)
         target = self.relay_to
         if target is None or not target.accepts_relay:
             return None

@@ -388,7 +388,9 @@ class MediaServer:
         recording_id = RecordingId(next(self._ids))
         bridge.recording = Recording(recording_id=recording_id, writer=WavWriter(path))
         self._recordings[recording_id] = bridge
-        self._engine.set_mode(bridge)
+        self._engine.recorder.attach(
+            bridge.recording, [bridge.caller.session, bridge.agent.session]
+        )
         return recording_id
 
     async def record_leg(self, leg_id: LegId, path: Path) -> RecordingId:
@@ -405,10 +407,10 @@ class MediaServer:
         return recording_id
 
     async def pause_recording(self, recording_id: RecordingId) -> None:
-        self._recording(recording_id).paused = True
+        self._engine.recorder.set_paused(self._recording(recording_id), True)
 
     async def resume_recording(self, recording_id: RecordingId) -> None:
-        self._recording(recording_id).paused = False
+        self._engine.recorder.set_paused(self._recording(recording_id), False)
 
     async def stop_recording(self, recording_id: RecordingId) -> Path:
         """Complete the file's header and return its path."""
@@ -430,11 +432,10 @@ class MediaServer:
     def _finish_recording(self, bridge: Bridge) -> Path:
         recording = bridge.recording
         assert recording is not None
-        self._engine.recorder.flush()
+        self._engine.recorder.detach(recording)
         bridge.recording = None
         del self._recordings[RecordingId(recording.recording_id)]
         recording.writer.close()
-        self._engine.set_mode(bridge)
         return self._finished(recording)
 
     def _finish_leg_recording(self, leg: Leg) -> Path:

@@ -1,0 +1,199 @@
+"""Recording on the relay path: packets go out as they arrive and land in the tape by timestamp."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from hotline.media import Law, Role
+from hotline.media.g711 import decode, transcode_table
+from hotline.media.negotiation import NegotiatedAudio
+from hotline.media.recorder import WIDTH, Recorder, Recording
+from hotline.media.rtp import build_rtp
+from hotline.media.sdp import Direction
+from hotline.media.session import RtpSession
+from hotline.media.wav import WavWriter
+
+from .conftest import connect
+
+
+def _channels(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    with wave.open(str(path)) as read:
+        assert (read.getnchannels(), read.getsampwidth(), read.getframerate()) == (2, 2, 8000)
+        stereo = np.frombuffer(read.readframes(read.getnframes()), "<i2").reshape(-1, 2)
+    return stereo[:, 0], stereo[:, 1]
+
+
+def _contains(channel: np.ndarray, expected: np.ndarray) -> bool:
+    """Whether ``expected`` appears in ``channel`` sample for sample, in one piece."""
+    starts = np.flatnonzero(channel == expected[0])
+    return any(np.array_equal(channel[s : s + len(expected)], expected) for s in starts)
+
+
+async def _settle(predicate, timeout: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_recorded_bridge_relays_at_once_and_records_both_directions_exactly(server):
+    caller_leg, caller = await connect(server, Law.PCMU)
+    agent_leg, agent = await connect(server, Law.PCMA)
+    bridge = await server.bridge(caller_leg, agent_leg)
+    recording = await server.record(bridge, Path("exact.wav"))
+    # Random codes avoid the silence code, so every sample must be found where it belongs.
+    said = [bytes(os.urandom(160).replace(b"\xff", b"\x7f")) for _ in range(30)]
+    answered = [bytes(os.urandom(160).replace(b"\xd5", b"\x55")) for _ in range(20)]
+    sent_at: list[float] = []
+    start = time.monotonic()
+    for index in range(30):  # paced like a phone: one packet each 20 ms
+        sent_at.append(time.monotonic())
+        caller.send_codes(said[index])
+        if index < 20:
+            agent.send_codes(answered[index])
+        await asyncio.sleep(max(start + (index + 1) * 0.02 - time.monotonic(), 0))
+    await _settle(lambda: len(agent.received) == 30 and len(caller.received) == 20)
+    delays = [r.arrival - sent for r, sent in zip(agent.received, sent_at, strict=True)]
+    # Forwarded on arrival, not on the 20 ms tick: the median trip is far below a frame.
+    assert sorted(delays)[len(delays) // 2] < 0.005
+    to_agent = agent.received
+    assert [r.sequence for r in to_agent] == [
+        (to_agent[0].sequence + i) & 0xFFFF for i in range(30)
+    ]
+    assert all(
+        (b.timestamp - a.timestamp) & 0xFFFFFFFF == 160 for a, b in itertools.pairwise(to_agent)
+    )
+    table = transcode_table(Law.PCMA, Law.PCMU)  # the caller speaks mu-law
+    assert [r.payload for r in caller.received] == [codes.translate(table) for codes in answered]
+    await asyncio.sleep(0.1)
+    left, right = _channels(await server.stop_recording(recording))
+    assert _contains(left, decode(b"".join(said), Law.PCMU))
+    assert _contains(right, decode(b"".join(answered), Law.PCMA))
+
+
+async def test_supervisor_joining_and_leaving_keeps_the_agents_stream_continuous(server):
+    caller_leg, caller = await connect(server)
+    agent_leg, agent = await connect(server)
+    supervisor_leg, supervisor = await connect(server)
+    bridge = await server.bridge(caller_leg, agent_leg)
+    recording = await server.record(bridge, Path("supervised.wav"))
+    phases = [b"\x11", b"\x22", b"\x33"]  # relayed, mixed with a listener, relayed again
+    for phase, code in enumerate(phases):
+        if phase == 1:
+            await server.add_participant(bridge, supervisor_leg, Role.LISTEN)
+        if phase == 2:
+            await server.remove_participant(bridge, supervisor_leg)
+        start = time.monotonic()
+        for index in range(15):
+            caller.send_codes(code * 160)
+            await asyncio.sleep(max(start + (index + 1) * 0.02 - time.monotonic(), 0))
+    await asyncio.sleep(0.15)
+    stream = agent.received
+    assert all((b.sequence - a.sequence) & 0xFFFF == 1 for a, b in itertools.pairwise(stream))
+    steps = [(b.timestamp - a.timestamp) & 0xFFFFFFFF for a, b in itertools.pairwise(stream)]
+    assert all(0 < step <= 1600 for step in steps)  # forward only, no wild jump
+    assert len({r.ssrc for r in stream}) == 1
+    heard = {r.payload[:1] for r in stream}
+    assert set(phases) <= heard  # each phase reached the agent
+    assert any(r.payload[:1] == b"\x11" for r in supervisor.received) is False
+    assert supervisor.received  # the listener heard the mixed phase
+    left, _ = _channels(await server.stop_recording(recording))
+    value = decode(b"\x22", Law.PCMU)[0]
+    assert np.count_nonzero(left == value) >= 10 * 160  # recorded in the mixed phase too
+
+
+def _session(ssrc: int, law: Law = Law.PCMU) -> RtpSession:
+    audio = NegotiatedAudio(
+        law=law,
+        payload_type=law.value,
+        telephone_event=None,
+        remote_host="192.0.2.1",
+        remote_port=4000,
+        ptime=20,
+        direction=Direction.SENDRECV,
+    )
+    return RtpSession(ssrc=ssrc, sequence=0, timestamp=0, audio=audio)
+
+
+def test_tape_wraps_reorders_and_follows_a_jump(tmp_path) -> None:
+    recorder = Recorder(flush_ticks=25)
+    caller, agent = _session(1), _session(2, Law.PCMA)
+    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "tape.wav"))
+    recorder.attach(recording, [caller, agent])
+    rng = np.random.default_rng(7)
+    spoken = rng.integers(0, 0xFF, 160 * 200, dtype=np.uint8).tobytes()  # 4 s, codes < 0xFF
+    source = ("192.0.2.1", 4000)
+    jump = 240 * 67  # a new stream from here on (a re-INVITE): the tape must follow it
+    packets = [
+        (index, (0xFFFFFFFF - 20 * 160 + index) & 0xFFFFFFFF if index < jump else 77 + index)
+        for index in range(0, len(spoken), 240)  # 30 ms packets against 20 ms ticks
+    ]  # the first stream's timestamps wrap around 2**32 on the way
+    order, sent = packets[:], 0
+    for i in range(0, len(order) - 1, 4):  # swap neighbours: reordering within the jitter
+        order[i], order[i + 1] = order[i + 1], order[i]
+    for tick in range(300):
+        now = tick * 0.02
+        while sent < len(order) and order[sent][0] < (tick + 1) * 160:
+            index, timestamp = order[sent]
+            payload = spoken[index : index + 240]
+            data = build_rtp(
+                payload_type=0,
+                sequence=sent,
+                timestamp=timestamp,
+                ssrc=5,
+                payload=payload,
+                marker=False,
+            )
+            caller.receive(data, source, now)
+            sent += 1
+        recorder.tick()
+    recorder.detach(recording)
+    recording.writer.close()
+    left, right = _channels(recording.path)
+    expected = decode(spoken, Law.PCMU)
+    # The jump costs one re-placement; each side of it is recorded sample for sample.
+    assert _contains(left, expected[: jump - 240 * 2])
+    assert _contains(left, expected[jump : 160 * 199])
+    assert len(left) >= 290 * 160 and len(left) > WIDTH  # the ring went round several times
+    assert set(right.tolist()) == {int(decode(b"\xd5", Law.PCMA)[0])}  # A-law silence
+    assert caller.tape_row is None and agent.tape_start is None
+
+
+def test_pause_drops_exactly_what_arrives_while_paused(tmp_path) -> None:
+    recorder = Recorder(flush_ticks=25)
+    caller, agent = _session(1), _session(2)
+    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "paused.wav"))
+    recorder.attach(recording, [caller, agent])
+    source = ("192.0.2.1", 4000)
+    codes = {range(0, 20): b"\x10", range(20, 40): b"\x20", range(40, 60): b"\x30"}
+    for tick in range(70):
+        for span, code in codes.items():
+            if tick in span:
+                data = build_rtp(
+                    payload_type=0,
+                    sequence=tick,
+                    timestamp=tick * 160,
+                    ssrc=5,
+                    payload=code * 160,
+                    marker=False,
+                )
+                caller.receive(data, source, tick * 0.02)
+        recorder.tick()
+        if tick == 21:  # the tape trails arrival by its depth (2 frames)
+            recorder.set_paused(recording, True)
+        if tick == 41:
+            recorder.set_paused(recording, False)
+    recorder.detach(recording)
+    recording.writer.close()
+    left, _ = _channels(recording.path)
+    values = {code: int(decode(code, Law.PCMU)[0]) for code in codes.values()}
+    assert np.count_nonzero(left == values[b"\x10"]) == 20 * 160
+    assert np.count_nonzero(left == values[b"\x20"]) == 0
+    assert np.count_nonzero(left == values[b"\x30"]) == 20 * 160
