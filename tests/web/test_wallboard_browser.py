@@ -26,7 +26,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LIVE_MS = 1500
 _LOW = 43000 + (os.getpid() % 50) * 40
 
-AGENTS = {"103": "Anna", "104": "Boris", "105": "Chloe", "106": "Dmitri"}
+AGENTS = {
+    "103": "Anna", "104": "Boris", "105": "Chloe", "106": "Dmitri", "107": "Emma", "108": "Fyodor"
+}  # fmt: skip
 CONFIG = "".join(
     f'[[extensions]]\nnumber = "{number}"\nname = "{name}"\npassword = "s3cret-{number}"\n'
     "agent = true\n\n"
@@ -137,7 +139,7 @@ async def follow(browser: Browser, floor: Floor, tmp_path: Path) -> None:
     await watch_a_busy_hour(floor, page)
     # The list of boards followed too.
     await expect(summary).to_contain_text("1 waiting (longest 0:")
-    await expect(summary).to_contain_text("0 of 4 agents available")
+    await expect(summary).to_contain_text("1 of 6 agents available")
     await expect(summary).to_contain_text("2 answered, 0 abandoned today")
     await take_screenshots(browser, page, f"{server.http_url}/wallboard/800?theme=light", errors)
     await survive_a_restart(floor, page, tmp_path)
@@ -172,11 +174,13 @@ async def watch_a_busy_hour(floor: Floor, page: Page) -> None:
     await expect(tile(page, "available")).to_have_text("1", timeout=LIVE_MS)
     await asyncio.wait_for(login.wait_ended(), 10)
 
-    # Boris logs in and goes to lunch, by REST.
-    await floor.rest("104", "login")
-    await floor.rest("104", "pause", {"reason": "lunch"})
+    # Boris and Emma log in and pause, by REST.
+    for agent, reason in (("104", "lunch"), ("107", "training")):
+        await floor.rest(agent, "login")
+        await floor.rest(agent, "pause", {"reason": reason})
     await expect(card(page, "104")).to_have_attribute("data-state", "paused", timeout=LIVE_MS)
     await expect(card(page, "104")).to_contain_text("Paused · lunch")
+    await expect(tile(page, "paused")).to_have_text("2", timeout=LIVE_MS)
 
     # Two callers; Anna's phone rings for the first, the second waits for nobody.
     await floor.phones["101"].call("800")
@@ -200,13 +204,16 @@ async def watch_a_busy_hour(floor: Floor, page: Page) -> None:
     await floor.phone("105")
     await floor.rest("105", "login")
     await expect(card(page, "105")).to_have_attribute("data-state", "ringing", timeout=LIVE_MS)
+    # Fyodor comes in after: free, as the one caller left is ringing Chloe.
+    await floor.rest("108", "login")
+    await expect(card(page, "108")).to_have_attribute("data-state", "available", timeout=LIVE_MS)
 
     # Clocks tick in the browser between stats frames.
     before = await tile(page, "longest_wait").text_content()
     await page.wait_for_timeout(2100)
     after = await tile(page, "longest_wait").text_content()
     assert before and after and seconds(after) - seconds(before) >= 2, (before, after)
-    assert await tile(page, "logged_in").text_content() == "4"
+    assert await tile(page, "logged_in").text_content() == "6"
     assert await tile(page, "on_call").text_content() == "1"
 
 
