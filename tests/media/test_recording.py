@@ -126,7 +126,7 @@ def test_tape_wraps_reorders_and_follows_a_jump(tmp_path) -> None:
     recorder = Recorder(flush_ticks=25)
     caller, agent = _session(1), _session(2, Law.PCMA)
     recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "tape.wav"))
-    recorder.attach(recording, [caller, agent])
+    recorder.attach(recording, caller, agent)
     rng = np.random.default_rng(7)
     spoken = rng.integers(0, 0xFF, 160 * 200, dtype=np.uint8).tobytes()  # 4 s, codes < 0xFF
     source = ("192.0.2.1", 4000)
@@ -170,7 +170,7 @@ def test_pause_drops_exactly_what_arrives_while_paused(tmp_path) -> None:
     recorder = Recorder(flush_ticks=25)
     caller, agent = _session(1), _session(2)
     recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "paused.wav"))
-    recorder.attach(recording, [caller, agent])
+    recorder.attach(recording, caller, agent)
     source = ("192.0.2.1", 4000)
     codes = {range(0, 20): b"\x10", range(20, 40): b"\x20", range(40, 60): b"\x30"}
     for tick in range(70):

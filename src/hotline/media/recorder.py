@@ -17,7 +17,7 @@ the WAV header is repaired on the next start (:func:`~hotline.media.wav.repair_f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,11 +47,22 @@ _LATE_BEFORE_RESYNC = 3
 _FRAME = 160
 
 
+@functools.cache
+def _stereo_table(left_alaw: bool, right_alaw: bool) -> npt.NDArray[np.uint32]:
+    """For ``left | right << 8`` (two G.711 codes), the stereo frame of their samples as
+    little-endian int16 pairs."""
+    codes = np.arange(1 << 16)
+    left = DECODE_BOTH[int(left_alaw)][codes & 0xFF].astype(np.uint32) & 0xFFFF
+    right = DECODE_BOTH[int(right_alaw)][codes >> 8].astype(np.uint32) & 0xFFFF
+    table: npt.NDArray[np.uint32] = (left | right << 16).astype("<u4")
+    return table
+
+
 @dataclass(eq=False, slots=True)
 class Tape:
     """A recording's rows of codes, one per leg, placed by RTP timestamp."""
 
-    sessions: Sequence[RtpSession]
+    sessions: tuple[RtpSession, RtpSession]
     codes: npt.NDArray[np.uint8]
     written: int  # the timeline position (in samples) up to which the file is written
 
@@ -96,9 +107,10 @@ class Recorder:
 
     # -- recordings --------------------------------------------------------------------------
 
-    def attach(self, recording: Recording, sessions: Sequence[RtpSession]) -> None:
-        """Start taping ``sessions`` (one channel each, in order) into ``recording``."""
-        codes = np.empty((len(sessions), WIDTH), np.uint8)
+    def attach(self, recording: Recording, left: RtpSession, right: RtpSession) -> None:
+        """Start taping what ``left`` and ``right`` receive into ``recording``'s channels."""
+        sessions = (left, right)
+        codes = np.empty((2, WIDTH), np.uint8)
         tape = Tape(sessions, codes, self.position)
         codes[:] = tape.silence()
         recording.tape = tape
@@ -152,20 +164,19 @@ class Recorder:
             pieces.append((0, first + count - WIDTH))
         codes = tape.codes
         if not recording.paused:
-            # Codes interleaved (each sample's channels side by side), then decoded.
-            interleaved = np.empty((count, len(tape.sessions)), np.uint8)
+            caller, agent = tape.sessions
+            # Both channels' codes of a sample as one 16-bit index into a table of both
+            # channels' samples: decoding and interleaving in one lookup.
+            index = np.empty(count, np.uint16)
             done = 0
             for a, b in pieces:
-                interleaved[done : done + b - a] = codes[:, a:b].T
+                part = index[done : done + b - a]
+                part[:] = codes[1, a:b]
+                part <<= 8
+                part |= codes[0, a:b]
                 done += b - a
-            laws = [int(session.alaw) for session in tape.sessions]
-            if min(laws) == max(laws):
-                samples = DECODE_BOTH[laws[0]].take(interleaved)
-            else:
-                samples = np.empty(interleaved.shape, np.int16)
-                for channel, law in enumerate(laws):
-                    samples[:, channel] = DECODE_BOTH[law].take(interleaved[:, channel])
-            recording.writer.write(samples.astype("<i2", copy=False).tobytes())
+            table = _stereo_table(caller.alaw, agent.alaw)
+            recording.writer.write(table.take(index).tobytes())
         silence = tape.silence()
         for a, b in pieces:
             codes[:, a:b] = silence

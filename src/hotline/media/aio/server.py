@@ -388,9 +388,7 @@ class MediaServer:
         recording_id = RecordingId(next(self._ids))
         bridge.recording = Recording(recording_id=recording_id, writer=WavWriter(path))
         self._recordings[recording_id] = bridge
-        self._engine.recorder.attach(
-            bridge.recording, [bridge.caller.session, bridge.agent.session]
-        )
+        self._engine.recorder.attach(bridge.recording, bridge.caller.session, bridge.agent.session)
         return recording_id
 
     async def record_leg(self, leg_id: LegId, path: Path) -> RecordingId:
