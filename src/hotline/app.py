@@ -18,9 +18,9 @@ from hotline.config import Config, parse_host_port
 from hotline.events import EventBus
 from hotline.media import MediaServer
 from hotline.pbx import Pbx
+from hotline.registrations import PersistentLocation
 from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
-from hotline.sip.location import InMemoryLocationService, LocationService
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
 from hotline.store import Store
@@ -39,7 +39,7 @@ class Hotline:
 
     config: Config
     sip: SipEndpoint
-    location: LocationService
+    location: PersistentLocation
     media: MediaServer
     pbx: Pbx
     bus: EventBus
@@ -61,6 +61,9 @@ class Hotline:
         except OSError:
             await self.store.close()
             raise
+        # Phones registered before a restart are reachable before SIP serves the first call.
+        await self.location.load(self.store.database, now=time.time())
+        self.location.start()
         repaired = await self.media.start()
         for path in repaired:
             log.info("repaired recording %s", path)
@@ -82,6 +85,7 @@ class Hotline:
             await self.web.close()  # WebSocket clients told first; no request during the stop
         await self.pbx.close()  # BYE and CANCEL go out while the transport is still open
         await self.sip.close()
+        await self.location.close()  # the last registrations, before the database closes
         await self.media.close()
         if self.store is not None:
             await self.store.close()  # after the calls' last events
@@ -103,7 +107,7 @@ def build(config: Config) -> Hotline:
         window=security.failure_window_seconds,
         ban=security.ban_seconds,
     )
-    location = InMemoryLocationService(domain=config.server.domain)
+    location = PersistentLocation(domain=config.server.domain)
     host, port = parse_host_port(config.server.sip_listen)
     registrar = Registrar(
         config.server.domain,
