@@ -62,6 +62,7 @@ class WebServer:
         config = uvicorn.Config(
             self.app,
             lifespan="on",
+            ws="websockets-sansio",  # lighter per frame than the legacy implementation
             log_config=None,
             log_level="warning",
             access_log=False,
