@@ -13,6 +13,7 @@ transport in production, anything with ``sendto`` in tests).
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -230,8 +231,11 @@ class MediaEngine:
         self._play(outgoing)
         self._send_events(now)
         self._encode_and_send(outgoing, now)
-        if self.ticks % _HOUSEKEEPING_TICKS == 0:
-            self.housekeeping(now)
+        # Each leg's timers are looked at every 25 ticks, a 25th of the legs on each tick, so
+        # that no tick walks them all.
+        phase = self.ticks % _HOUSEKEEPING_TICKS
+        legs = list(self.legs.values())[phase::_HOUSEKEEPING_TICKS]
+        self.housekeeping(now, legs, statistics=phase == 0)
 
     def _record_legs(self, frames: Frames) -> None:
         """Mono recordings of what single legs receive (a softphone's ear): few, so one
@@ -325,21 +329,25 @@ class MediaEngine:
 
     # -- timers ------------------------------------------------------------------------------
 
-    def housekeeping(self, now: float) -> None:
-        """Inactivity, DTMF events without end packets, RTCP reports, periodic statistics."""
+    def housekeeping(
+        self, now: float, legs: list[Leg] | None = None, *, statistics: bool = True
+    ) -> None:
+        """Inactivity, DTMF events without end packets, RTCP reports (for ``legs``, all by
+        default), periodic statistics (for all legs, when ``statistics``)."""
         interval = self.statistics_interval
-        if interval is not None and now >= self._next_statistics:
+        if statistics and interval is not None and now >= self._next_statistics:
             self._next_statistics = now + interval
             for leg in self.legs.values():
                 self.emit(self.statistics(leg))
-        for leg in self.legs.values():
+        for leg in self.legs.values() if legs is None else legs:
             session = leg.session
             digits = session.dtmf.handle_timer(now)
             if digits:
                 self.digits_received(leg, digits, DtmfSource.RFC4733)
             self._check_timeout(leg, now)
             if now >= leg.next_rtcp and leg.rtcp_transport is not None:
-                leg.next_rtcp = now + _RTCP_INTERVAL
+                # Randomized (RFC 3550 §6.2) so that calls set up together report apart.
+                leg.next_rtcp = now + _RTCP_INTERVAL * random.uniform(0.5, 1.5)
                 remote = session.remote_rtcp
                 if remote is not None and session.audio is not None:
                     leg.rtcp_transport.sendto(session.rtcp_report(now, self.cname), remote)
