@@ -41,6 +41,7 @@ def write_config(folder: Path, port: int, agents: int) -> Path:
     numbers = [str(FIRST_AGENT + index) for index in range(agents)]
     lines = [
         "[server]", f'sip_listen = "127.0.0.1:{port}"', f'data_dir = "{folder / "data"}"',
+        f'http_listen = "127.0.0.1:{free_port()}"',
         'domain = "hotline.local"', "[security]", "max_auth_failures = 1000000",
         "[media]", 'rtp_ports = "20000-39999"',
     ]  # fmt: skip

@@ -34,6 +34,7 @@ def write_config(folder: Path, port: int, extensions: int) -> Path:
     lines = [
         "[server]",
         f'sip_listen = "127.0.0.1:{port}"',
+        f'http_listen = "127.0.0.1:{free_port()}"',
         f'data_dir = "{folder / "data"}"',
         'domain = "hotline.local"',
         "[security]",

@@ -16,8 +16,8 @@ from hotline.config import demo_config, parse_host_port
 from hotline.testing.harness import die_with_parent
 
 
-def _port_taken(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+def _port_taken(host: str, port: int, kind: int = socket.SOCK_DGRAM) -> bool:
+    with socket.socket(socket.AF_INET, kind) as probe:
         try:
             probe.bind((host, port))
         except OSError:
@@ -29,6 +29,9 @@ def test_demo_runs_a_minute_with_calls_and_no_errors(tmp_path: Path) -> None:
     host, port = parse_host_port(demo_config().server.sip_listen)
     if _port_taken(host, port):
         pytest.skip(f"the demo's SIP port {port} is taken on this machine")
+    web_host, web_port = parse_host_port(demo_config().server.http_listen)
+    if _port_taken(web_host, web_port, socket.SOCK_STREAM):
+        pytest.skip(f"the demo's web port {web_port} is taken on this machine")
     process = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "serve", "--demo"],
         cwd=tmp_path,  # the demo keeps its data in ./hotline-data
