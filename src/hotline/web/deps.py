@@ -20,7 +20,8 @@ __all__ = ["Access", "HubDep", "ServicesDep", "ViewDep", "access"]
 
 
 async def access(connection: HTTPConnection) -> None:
-    """Allow the request or WebSocket (everyone, for now)."""
+    """Allow the request or WebSocket (everyone, for now). A refusal will raise
+    ``HTTPException(401 or 403)`` for requests and ``WebSocketException(1008)`` for sockets."""
 
 
 def _services(connection: HTTPConnection) -> WebServices:
