@@ -7,6 +7,7 @@ Queue calls follow the ACD engine's commands (``QueueService``).
 """
 
 from hotline.pbx.admission import Admission, Admitted, Refused
+from hotline.pbx.agent_control import AgentChangeRefused, AgentControl, UnknownAgent
 from hotline.pbx.b2bua import Pbx
 from hotline.pbx.calls import Call, CallState
 from hotline.pbx.fork import Fork, Verdict, final_status
@@ -18,6 +19,8 @@ from hotline.pbx.signals import Answered, DigitReceived, HungUp, Reoffered, Ring
 __all__ = [
     "Admission",
     "Admitted",
+    "AgentChangeRefused",
+    "AgentControl",
     "Answered",
     "Call",
     "CallState",
@@ -38,6 +41,7 @@ __all__ = [
     "Ringing",
     "Signal",
     "SipContext",
+    "UnknownAgent",
     "Verdict",
     "build_engine",
     "final_status",
