@@ -9,6 +9,12 @@ from the send call to the kernel's receive timestamp, both loopback hops include
 bound of the delay the server adds) and the server's CPU use, then names the largest count
 with under 1 % late ticks and no loss.
 
+The CPU columns are the server's user+system time over the measured seconds: in percent of
+one core, the kernel's part of it, and in milliseconds per call and second (1000 divided by
+it is the calls one core carries at that cost). ``load`` is the machine's one-minute load
+average: other processes on a shared machine delay the server's wake-ups (late ticks, loss)
+and slow its CPU down, so compare runs made under similar load, and a --bare run next to it.
+
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5 --bare   # baseline
 """
@@ -47,7 +53,9 @@ class Result:
     p50_ms: float
     p99_ms: float
     cpu_percent: float
+    system_percent: float
     max_tick_ms: float
+    load: float
 
 
 def offer(port: int) -> str:
@@ -77,7 +85,7 @@ def phones(
     queue.put(sock.getsockname()[1])
     ports = queue.get()
     sock.setblocking(False)
-    audio = bytes([0xFF]) * 148
+    audio = os.urandom(148)  # not silence: recordings decode varied codes, as in a real call
     legs = [("127.0.0.1", port) for port in ports]
     slices = 10  # spread each 20 ms frame's packets over ten 2 ms slots
     delays: list[float] = []
@@ -212,7 +220,8 @@ async def run(calls: int, seconds: float, warmup: float, pinned: bool, bare: boo
                 transport.close()
         else:
             await media.close()
-    cpu = (cpu_end.ru_utime + cpu_end.ru_stime - cpu_start.ru_utime - cpu_start.ru_stime) / wall
+    system = (cpu_end.ru_stime - cpu_start.ru_stime) / wall
+    cpu = (cpu_end.ru_utime - cpu_start.ru_utime) / wall + system
     values = np.array(delays) * 1000 if delays else np.zeros(1)
     return Result(
         calls=calls,
@@ -221,7 +230,9 @@ async def run(calls: int, seconds: float, warmup: float, pinned: bool, bare: boo
         p50_ms=float(np.percentile(values, 50)),
         p99_ms=float(np.percentile(values, 99)),
         cpu_percent=100 * cpu,
+        system_percent=100 * system,
         max_tick_ms=metrics.max_tick_seconds * 1000,
+        load=os.getloadavg()[0],
     )
 
 
@@ -250,8 +261,8 @@ def main() -> int:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     out = sys.stdout
     out.write(
-        "calls  late%   loss%   delay p50 ms  p99 ms  server CPU%  worst tick ms"
-        "  calls/core at this CPU cost\n"
+        "calls  late%   loss%   delay p50 ms  p99 ms  server CPU% (kernel)  CPU ms/call-s"
+        "  worst tick ms  load  calls/core at this CPU cost\n"
     )
     best = 0
     for calls in arguments.calls:
@@ -260,8 +271,9 @@ def main() -> int:
         )
         out.write(
             f"{result.calls:5d}  {result.late_percent:5.2f}  {result.loss_percent:6.3f}  "
-            f"{result.p50_ms:12.2f}  {result.p99_ms:6.2f}  {result.cpu_percent:11.0f}  "
-            f"{result.max_tick_ms:13.1f}  {per_core(result):>27}\n"
+            f"{result.p50_ms:12.2f}  {result.p99_ms:6.2f}  {result.cpu_percent:11.0f} "
+            f"{result.system_percent:8.0f}  {10 * result.cpu_percent / result.calls:13.2f}  "
+            f"{result.max_tick_ms:13.1f}  {result.load:4.1f}  {per_core(result):>27}\n"
         )
         out.flush()
         if result.late_percent < 1 and result.loss_percent <= 0:
