@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ from hotline.testing.harness import free_udp_tcp_port
 
 from .support import Node
 
-WALLBOARD = """
+NODE = """
 [server]
 sip_listen = "127.0.0.1:{sip}"
 http_listen = "127.0.0.1:0"
@@ -29,17 +31,24 @@ name = "Anna"
 password = "s3cret-101"
 agent = true
 
-[[queues]]
-number = "700"
-name = "Billing & <Co>"
-agents = ["101"]
-sla_seconds = 15
+[[extensions]]
+number = "102"
+password = "s3cret-102"
+agent = true
+always_logged_in = true
 
 [[queues]]
-number = "701"
+number = "{first}"
+name = "{name}"
+agents = ["101", "102"]
+sla_seconds = {sla}
+
+[[queues]]
+number = "{second}"
 name = "Sales"
 agents = ["101"]
-
+"""
+WALLBOARD = """
 [wallboard]
 title = "Acme support"
 logo = "{logo}"
@@ -55,14 +64,18 @@ LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8
 LOGO += "</svg>"
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def branded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Node]:
-    """A node whose configuration sets every key of ``[wallboard]``."""
-    folder = tmp_path_factory.mktemp("wallboard")
-    logo = folder / "logo.svg"
-    logo.write_text(LOGO)
-    text = WALLBOARD.format(sip=free_udp_tcp_port(), data=folder / "data", logo=logo)
-    hotline = build(parse_config(text))
+@asynccontextmanager
+async def serving(
+    folder: Path, first: str, name: str, sla: int, wallboard: str = ""
+) -> AsyncIterator[Node]:
+    """A started node with queue ``first`` (``name``, ``sla`` seconds) and the next number
+    (Sales), ``wallboard`` TOML added, and a client of it."""
+    second = str(int(first) + 1)
+    text = NODE.format(
+        sip=free_udp_tcp_port(), data=folder / "data", first=first, name=name, sla=sla,
+        second=second,
+    )  # fmt: skip
+    hotline = build(parse_config(text + wallboard))
     await hotline.start()
     assert hotline.web is not None
     try:
@@ -70,6 +83,23 @@ async def branded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Nod
             yield Node(hotline, hotline.web.url, http)
     finally:
         await hotline.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def plain(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Node]:
+    """Queues 800 and 801 and no ``[wallboard]`` section: the defaults."""
+    async with serving(tmp_path_factory.mktemp("plain"), "800", "Support", 20) as node:
+        yield node
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def branded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Node]:
+    """Queues 700 and 701, and every key of ``[wallboard]`` set."""
+    folder = tmp_path_factory.mktemp("branded")
+    logo = folder / "logo.svg"
+    logo.write_text(LOGO)
+    async with serving(folder, "700", "Billing & <Co>", 15, WALLBOARD.format(logo=logo)) as node:
+        yield node
 
 
 def settings_of(page: str) -> dict[str, object]:
@@ -92,8 +122,8 @@ def notes_of(page: str) -> list[str]:
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-async def test_list_links_every_queue_with_its_live_summary(node: Node) -> None:
-    response = await node.http.get("/wallboard")
+async def test_list_links_every_queue_with_its_live_summary(plain: Node) -> None:
+    response = await plain.http.get("/wallboard")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
@@ -107,11 +137,11 @@ async def test_list_links_every_queue_with_its_live_summary(node: Node) -> None:
     assert 'src="/static/wallboard-list.js"' in page
 
 
-async def test_list_form_opens_one_board_for_the_queues_ticked(node: Node) -> None:
-    response = await node.http.get("/wallboard?queue=800&queue=801&theme=light")
+async def test_list_form_opens_one_board_for_the_queues_ticked(plain: Node) -> None:
+    response = await plain.http.get("/wallboard?queue=800&queue=801&theme=light")
     assert response.status_code == 303
     assert response.headers["location"] == "/wallboard/800,801?theme=light"
-    board = await node.http.get(response.headers["location"])
+    board = await plain.http.get(response.headers["location"])
     assert board.status_code == 200
     assert '<html lang="en" data-theme="light">' in board.text
     settings = settings_of(board.text)
@@ -122,8 +152,8 @@ async def test_list_form_opens_one_board_for_the_queues_ticked(node: Node) -> No
     ]
 
 
-async def test_board_without_a_wallboard_section_shows_the_default_tiles(node: Node) -> None:
-    response = await node.http.get("/wallboard/800")
+async def test_board_without_a_wallboard_section_shows_the_default_tiles(plain: Node) -> None:
+    response = await plain.http.get("/wallboard/800")
     assert response.status_code == 200
     page = response.text
     assert '<html lang="en" data-theme="dark">' in page
@@ -205,8 +235,8 @@ async def test_a_threshold_pair_may_move_together_in_either_order(branded: Node)
         ("%ff=%fe", "ignored"),
     ],
 )
-async def test_bad_url_parameters_are_named_on_the_page(node: Node, query: str, note: str) -> None:
-    response = await node.http.get(f"/wallboard/800?{query}&color_ok=123456")
+async def test_bad_url_parameters_are_named_on_the_page(plain: Node, query: str, note: str) -> None:
+    response = await plain.http.get(f"/wallboard/800?{query}&color_ok=123456")
     assert response.status_code == 200
     notes = notes_of(response.text)
     assert len(notes) == 1 and note in notes[0], notes
@@ -215,8 +245,8 @@ async def test_bad_url_parameters_are_named_on_the_page(node: Node, query: str, 
     assert tiles_of(response.text)
 
 
-async def test_markup_in_the_url_is_escaped(node: Node) -> None:
-    page = (await node.http.get("/wallboard/800?title=<script>alert(1)</script>")).text
+async def test_markup_in_the_url_is_escaped(plain: Node) -> None:
+    page = (await plain.http.get("/wallboard/800?title=<script>alert(1)</script>")).text
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -224,30 +254,30 @@ async def test_markup_in_the_url_is_escaped(node: Node) -> None:
 @pytest.mark.parametrize(
     "path", ["/wallboard/999", "/wallboard/800,999", "/wallboard/abc", "/wallboard/,"]
 )
-async def test_unknown_queue_is_a_404_page(node: Node, path: str) -> None:
-    response = await node.http.get(path)
+async def test_unknown_queue_is_a_404_page(plain: Node, path: str) -> None:
+    response = await plain.http.get(path)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "There is no queue" in response.text
     assert '<a href="/wallboard">All wallboards</a>' in response.text
 
 
-async def test_the_logo_is_served_by_hotline(branded: Node, node: Node) -> None:
+async def test_the_logo_is_served_by_hotline(branded: Node, plain: Node) -> None:
     response = await branded.http.get("/wallboard/logo")
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/svg+xml"
     assert response.text == LOGO
-    assert (await node.http.get("/wallboard/logo")).status_code == 404  # none configured
+    assert (await plain.http.get("/wallboard/logo")).status_code == 404  # none configured
 
 
-async def test_pages_load_nothing_from_outside(node: Node, branded: Node) -> None:
+async def test_pages_load_nothing_from_outside(plain: Node, branded: Node) -> None:
     """Every src and href of every page is a path on Hotline that answers, and the scripts
     and styles they load name no other host."""
     pages = [
-        (node, "/wallboard"),
-        (node, "/wallboard/800"),
-        (node, "/wallboard/800,801?theme=light"),
-        (node, "/wallboard/999"),
+        (plain, "/wallboard"),
+        (plain, "/wallboard/800"),
+        (plain, "/wallboard/800,801?theme=light"),
+        (plain, "/wallboard/999"),
         (branded, "/wallboard/700"),
     ]
     assets: list[tuple[Node, str]] = []
@@ -273,7 +303,7 @@ async def test_pages_load_nothing_from_outside(node: Node, branded: Node) -> Non
     assert {"/static/wallboard.css", "/static/wallboard.js", "/static/wallboard-list.js"} <= scripts
 
 
-async def test_scripts_are_served_as_javascript_modules(node: Node) -> None:
+async def test_scripts_are_served_as_javascript_modules(plain: Node) -> None:
     for name in ("wallboard.js", "wallboard-live.js", "wallboard-list.js"):
-        response = await node.http.get(f"/static/{name}")
+        response = await plain.http.get(f"/static/{name}")
         assert response.headers["content-type"].startswith("text/javascript"), name
