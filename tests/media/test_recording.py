@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from hotline.media import Law, Role
-from hotline.media.g711 import decode, transcode_table
+from hotline.media.g711 import decode, encode, transcode_table
 from hotline.media.negotiation import NegotiatedAudio
 from hotline.media.recorder import WIDTH, Recorder, Recording
 from hotline.media.rtp import build_rtp
@@ -197,3 +197,27 @@ def test_pause_drops_exactly_what_arrives_while_paused(tmp_path) -> None:
     assert np.count_nonzero(left == values[b"\x10"]) == 20 * 160
     assert np.count_nonzero(left == values[b"\x20"]) == 0
     assert np.count_nonzero(left == values[b"\x30"]) == 20 * 160
+
+
+async def test_a_law_change_mid_recording_decodes_each_part_with_its_law(server) -> None:
+    caller_leg, caller = await connect(server, Law.PCMU)
+    agent_leg, _ = await connect(server)
+    bridge = await server.bridge(caller_leg, agent_leg)
+    recording = await server.record(bridge, Path("relaw.wav"))
+    level = np.full(160, 1000, np.int16)
+    heard = {}
+    for law in (Law.PCMU, Law.PCMA):
+        if law is Law.PCMA:  # a re-INVITE moves the caller to A-law
+            await server.update_leg(caller_leg, caller.offer(laws="8"))
+            caller.law = law
+        codes = encode(level, law)
+        heard[law] = int(decode(codes, law)[0])
+        wrong = Law.PCMA if law is Law.PCMU else Law.PCMU
+        heard[wrong, law] = int(decode(codes, wrong)[0])  # the same codes read the wrong way
+        await caller.stream(np.tile(level, 12))
+    await asyncio.sleep(0.1)
+    left, _ = _channels(await server.stop_recording(recording))
+    assert np.count_nonzero(left == heard[Law.PCMU]) >= 8 * 160
+    assert np.count_nonzero(left == heard[Law.PCMA]) >= 8 * 160
+    assert np.count_nonzero(left == heard[Law.PCMA, Law.PCMU]) == 0
+    assert np.count_nonzero(left == heard[Law.PCMU, Law.PCMA]) == 0

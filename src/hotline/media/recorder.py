@@ -138,6 +138,12 @@ class Recorder:
         self.flush(recording)
         recording.paused = paused
 
+    def blank(self, recording: Recording) -> None:
+        """Refill the tape with silence (after a leg's law changed, so that its codes do
+        not mean other samples now)."""
+        if recording.tape is not None:
+            recording.tape.codes[:] = recording.tape.silence()
+
     # -- the tick ----------------------------------------------------------------------------
 
     def tick(self) -> None:

@@ -23,7 +23,7 @@ from ..events import (
 )
 from ..g711 import Law
 from ..mixer import Role
-from ..negotiation import answer_offer, apply_answer, build_offer
+from ..negotiation import NegotiatedAudio, answer_offer, apply_answer, build_offer
 from ..player import PROMPTS_DIR, Player, PromptLibrary, StopReason
 from ..recorder import Recording
 from ..say import Language
@@ -187,8 +187,7 @@ class MediaServer:
         offer = self._offers.pop(leg_id, None)
         if offer is None:
             raise ValueError(f"leg {leg_id} has no offer waiting for an answer")
-        leg.session.configure(apply_answer(offer, parse_sdp(answer)))
-        self._refresh_bridge(leg)
+        self._reconfigure(leg, apply_answer(offer, parse_sdp(answer)))
 
     async def update_leg(self, leg_id: LegId, offer: str) -> str:
         """Answer a re-INVITE's offer on an existing leg (hold, resume, new address)."""
@@ -202,13 +201,20 @@ class MediaServer:
             session_version=version,
             laws=self.laws,
         )
-        leg.session.configure(audio)
-        self._refresh_bridge(leg)
+        self._reconfigure(leg, audio)
         return answer.to_text()
 
-    def _refresh_bridge(self, leg: Leg) -> None:
-        if leg.bridge is not None:
-            self._engine.set_mode(leg.bridge)
+    def _reconfigure(self, leg: Leg, audio: NegotiatedAudio | None) -> None:
+        bridge = leg.bridge
+        recording = bridge.recording if bridge is not None else None
+        alaw = leg.session.alaw
+        if recording is not None:
+            self._engine.recorder.flush(recording)  # what came under the old law
+        leg.session.configure(audio)
+        if recording is not None and leg.session.alaw != alaw:
+            self._engine.recorder.blank(recording)
+        if bridge is not None:
+            self._engine.set_mode(bridge)
         self._engine.refresh(leg)
 
     async def close_leg(self, leg_id: LegId) -> LegStatistics:
