@@ -44,10 +44,13 @@ Call control uses one async object, :class:`MediaServer`, and never touches a so
 
 A leg plays to its peer what a player gives it, else what its bridge gives it: the partner's
 packets, or the supervisor mix. Two-party bridges relay each packet as it arrives (rewriting
-SSRC, sequence and timestamp, and transcoding mu-law/A-law with a byte table); prompts, music,
-recordings and supervisor mixing run on the single 20 ms clock, with each tick's work batched
-across calls with numpy. The cores (``sdp``, ``negotiation``, ``rtp``, ``rtcp``, ``g711``,
-``dtmf``, ``tone``, ``jitter``, ``mixer``, ``player``, ``wav``, ``session``, ``engine``) take
+SSRC, sequence and timestamp, and transcoding mu-law/A-law with a byte table); a recorded
+bridge's packets are also copied, as they arrive, into the recording's tape by RTP timestamp
+(``recorder``), which each recording writes out every half second, recordings spread over the
+ticks. Prompts, music and supervisor mixing run on the single 20 ms clock, with each tick's
+work batched across calls with numpy. The cores (``sdp``, ``negotiation``, ``rtp``, ``rtcp``,
+``g711``, ``dtmf``, ``tone``, ``jitter``, ``mixer``, ``player``, ``recorder``, ``wav``,
+``session``, ``engine``) take
 explicit times and hold no sockets; ``hotline.media.aio`` owns the sockets and the clock. This
 package imports nothing else of hotline.
 """

@@ -1,10 +1,13 @@
 """The media engine's core: legs, bridges, players and recordings, driven by a 20 ms tick.
 
 One ``tick(now)`` does all periodic work for every leg (the issue's single media clock): take
-each leg's next frame out of its jitter buffer, write recordings, detect in-band digits, mix
-conference bridges, play prompts and music, send RFC 4733 events. Two-party bridges relay
-packets as they arrive instead (see :class:`~hotline.media.session.RtpSession`), so their added
-delay is the time to rewrite a header, not a tick.
+each leg's next frame out of its jitter buffer, advance the recordings' timeline and write a
+share of them, detect in-band digits, mix conference bridges, play prompts and music, send
+RFC 4733 events, and look at a share of the legs' timers. Two-party bridges relay packets as
+they arrive instead (see :class:`~hotline.media.session.RtpSession`), so their added delay is
+the time to rewrite a header, not a tick, and their recordings take each packet as it arrives
+(see :mod:`~hotline.media.recorder`): a recorded two-party call costs the tick nothing but its
+share of the half-second writes.
 
 The engine never opens sockets: each leg holds a :class:`DatagramSender` (an asyncio datagram
 transport in production, anything with ``sendto`` in tests).

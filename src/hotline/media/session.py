@@ -1,7 +1,8 @@
 """The sans-IO state of one RTP leg (RFC 3550): what it receives, what it sends, its counters.
 
 ``receive`` is called for every datagram and is kept lean: one header parse, statistics, the
-jitter buffer, and, when the leg is relayed to a partner, the rewritten packet for that partner
+jitter buffer (when the tick needs this leg's frames), the recording's tape (when the leg is
+recorded), and, when the leg is relayed to a partner, the rewritten packet for that partner
 (the partner's SSRC, sequence and timestamps, so each side sees one continuous stream).
 """
 
