@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
 import time
@@ -254,7 +255,9 @@ def main() -> None:
     # again (in service, events die young); what the engine allocates is still collected.
     gc.collect()
     gc.freeze()
+    load_before = os.getloadavg()[0]
     rates, cpu_times, wall_times = replay(engine, log, starts)
+    load_after = os.getloadavg()[0]
     events = Counter(type(event).__name__ for event, _, _ in log[starts[0] :] if event)
     records = "off" if args.no_records else "on"
     print(f"agents={AGENTS} queues={QUEUES} waiting={waiting} rounds={args.rounds}",
@@ -264,6 +267,10 @@ def main() -> None:
           f"median {statistics.median(rates):,.0f} (passes of {PASS} rounds)")  # fmt: skip
     print(f"distribution decision ({len(cpu_times)} calls): CPU {percentiles(cpu_times)}; "
           f"wall {percentiles(wall_times)}")  # fmt: skip
+    print(f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before the "
+          f"replay, {load_after:.1f} after; above about {(os.cpu_count() or 1) - 1} other "
+          "processes compete for the cores: CPU figures then run slower (shared caches, "
+          "frequency) and wall figures count the time others ran; trust the best pass")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ _TRANSITIONS: dict[type[object], dict[Activity, Activity | None]] = {
 }
 
 
+_CALL_ENDED_FROM = _TRANSITIONS[CallEnded]
+_IDLE = Activity.IDLE
+_COMPLETEAGENT, _COMPLETECALLER = Verb.COMPLETEAGENT, Verb.COMPLETECALLER
+
+
 def _check_transition(agent: AgentRuntime, event: object) -> None:
     """Refuse an event the agent's current activity has no transition for, naming both."""
     if agent.activity not in _TRANSITIONS[type(event)]:
@@ -141,17 +146,21 @@ def unpaused(core: Core, event: AgentUnpaused, now: float) -> None:
 
 def call_ended(core: Core, event: CallEnded, now: float) -> None:
     agent = _agent(core, event.agent)
-    _check_transition(agent, event)
+    if agent.activity not in _CALL_ENDED_FROM:
+        _check_transition(agent, event)
     queue = agent.call_queue
     assert queue is not None  # set together with ON_CALL
     talk = now - agent.call_start
     agent.talk_seconds += talk
-    queue.counters.talk_total += talk
-    queue.counters.talk_count += 1
-    verb = Verb.COMPLETEAGENT if event.by_agent else Verb.COMPLETECALLER
+    counters = queue.counters
+    counters.talk_total += talk
+    counters.talk_count += 1
+    verb = _COMPLETEAGENT if event.by_agent else _COMPLETECALLER
+    # Fields of Record by position: caller, queue, agent, position, original_position, wait,
+    # talk.
     core.record(
-        now, verb, caller=agent.call_caller, queue=queue.queue_id, agent=agent.agent_id,
-        wait=agent.call_wait, talk=talk,
+        now, verb, agent.call_caller, queue.queue_id, agent.agent_id, None, None,
+        agent.call_wait, talk,
     )  # fmt: skip
     agent.call_caller = None
     wrap_up = queue.config.wrap_up_seconds
@@ -159,7 +168,7 @@ def call_ended(core: Core, event: CallEnded, now: float) -> None:
         agent.activity = Activity.WRAP_UP
         agent.wrap_token += 1
         agent.wrap_start = now
-        core.add_timer(now + wrap_up, Timer(TimerKind.WRAP_UP, agent=agent, token=agent.wrap_token))
+        core.add_timer(now + wrap_up, Timer(TimerKind.WRAP_UP, None, agent, agent.wrap_token))
         core.refresh(agent, now)
     else:
         _free(core, agent, now)
@@ -174,7 +183,7 @@ def _free(core: Core, agent: AgentRuntime, now: float) -> None:
         queue.counters.handle_count += 1
         queue.handle_times.append(handle)
     agent.call_queue = None
-    agent.activity = Activity.IDLE
+    agent.activity = _IDLE
     agent.idle_since = now
     core.refresh(agent, now)
 

@@ -6,7 +6,15 @@ AcdError leaves the engine as it was.
 
 from __future__ import annotations
 
-from hotline.acd.commands import CancelOffer, Connect, Leave, OfferCallback, PlayAnnouncement
+from collections.abc import Mapping
+
+from hotline.acd.commands import (
+    Leave,
+    OfferCallback,
+    PlayAnnouncement,
+    new_cancel_offer,
+    new_connect,
+)
 from hotline.acd.core import Core, Timer, TimerKind
 from hotline.acd.events import (
     CallbackFailed,
@@ -17,7 +25,7 @@ from hotline.acd.events import (
     OfferNotAnswered,
     OfferRejected,
 )
-from hotline.acd.model import AcdError, CallerId, LeaveReason
+from hotline.acd.model import AcdError, AgentState, CallerId, LeaveReason
 from hotline.acd.records import Verb
 from hotline.acd.state import Activity, CallerEntry, QueueRuntime
 
@@ -37,6 +45,11 @@ __all__ = [
     "relax",
     "ring_timed_out",
 ]
+
+# Never changed: the engine only reads a caller's skills.
+_NONE: Mapping[str, int] = {}
+_ENTERQUEUE, _CONNECT = Verb.ENTERQUEUE, Verb.CONNECT
+_ON_CALL, _STATE_ON_CALL = Activity.ON_CALL, AgentState.ON_CALL
 
 _LEAVE_VERB = {
     LeaveReason.ABANDON: Verb.ABANDON,
@@ -72,23 +85,28 @@ def joined(core: Core, event: CallerJoined, now: float) -> None:
         return
     core.caller_seq += 1
     order_key = now + (config.sla_seconds if core.options.order_by_sla else 0.0)
+    skills = event.skills
+    # Most callers need no skill: share one empty mapping (read-only) instead of a copy each.
     entry = CallerEntry(
-        caller=event.caller, queue=queue, priority=event.priority, number=event.number,
-        skills=dict(event.skills), join_time=now, seq=core.caller_seq, order_key=order_key,
+        event.caller, queue, event.priority, event.number, dict(skills) if skills else _NONE,
+        now, core.caller_seq, order_key,
     )  # fmt: skip
     entry.random_start = core.rng.random()
-    queue.line.add(entry)
+    position = queue.line.add(entry)
     queue.idle.add(entry)
     core.callers[event.caller] = entry
-    entry.original_position = queue.line.position(entry)
-    entry.estimate = core.estimate(queue, entry.original_position)
+    entry.original_position = position
+    entry.estimate = core.estimate(queue, position)
     queue.counters.offered += 1
+    # Fields of Record by position: caller, queue, agent, position ... detail.
     core.record(
-        now, Verb.ENTERQUEUE, caller=event.caller, queue=queue.queue_id,
-        position=entry.original_position, detail=event.number,
+        now, _ENTERQUEUE, event.caller, queue.queue_id, None, position, None, None, None, None,
+        None, (), event.number,
     )  # fmt: skip
-    _start_timers(core, entry, now)
-    core.mark_dirty(queue)
+    if queue.has_caller_timers:
+        _start_timers(core, entry, now)
+    if queue.available:  # core.mark_dirty, inline
+        core.dirty[queue.queue_id] = queue
 
 
 def _refuse(
@@ -177,34 +195,40 @@ def answered(core: Core, event: OfferAnswered, now: float) -> None:
     entry = core.callers.get(event.caller)
     if entry is None or event.agent not in entry.ringing:
         # The offer was withdrawn before the answer arrived: hang up that agent leg.
-        core.out.append(CancelOffer(caller=event.caller, agents=(event.agent,)))
+        core.out.append(new_cancel_offer(event.caller, (event.agent,)))
         return
     queue = entry.queue
-    started = entry.ringing.pop(event.agent)
-    if entry.ringing:  # ring-all and hunt-by-threes offers: the others stop ringing
-        core.stop_ringing(entry, list(entry.ringing), now)
+    caller, agent_id = entry.caller, agent.agent_id
+    ringing = entry.ringing
+    started = ringing.pop(agent_id)
+    if ringing:  # ring-all and hunt-by-threes offers: the others stop ringing
+        core.stop_ringing(entry, list(ringing), now)
     queue.line.remove(entry)  # a ringing caller is never in the idle line
-    del core.callers[entry.caller]
-    agent.activity = Activity.ON_CALL
+    del core.callers[caller]
+    wait = now - entry.join_time
+    agent.activity = _ON_CALL
     agent.ringing_for = None
-    agent.call_caller = entry.caller
+    agent.call_caller = caller
     agent.call_queue = queue
     agent.call_start = now
-    agent.call_wait = now - entry.join_time
+    agent.call_wait = wait
     agent.answered += 1
     agent.consecutive_misses = 0
-    core.refresh(agent, now)
-    queue.last_answered = agent.agent_id
+    # core.refresh(agent, now), inline: from RINGING (it was ringing for this caller) to
+    # ON_CALL, two states outside the available indexes.
+    agent.state = _STATE_ON_CALL
+    agent.state_since = now
+    queue.last_answered = agent_id
     if entry.number is not None and queue.config.sticky_days is not None:
-        core.sticky[entry.number] = (agent.agent_id, now)
-    wait = now - entry.join_time
+        core.sticky[entry.number] = (agent_id, now)
     _count_answer(queue, entry, wait)
-    core.out.append(
-        Connect(caller=entry.caller, queue=queue.queue_id, agent=agent.agent_id, wait_seconds=wait)
-    )
+    queue_id = queue.queue_id
+    core.out.append(new_connect(caller, queue_id, agent_id, wait))
+    # Fields of Record by position: caller, queue, agent, position, original_position, wait,
+    # talk, ring.
     core.record(
-        now, Verb.CONNECT, caller=entry.caller, queue=queue.queue_id, agent=agent.agent_id,
-        original_position=entry.original_position, wait=wait, ring=now - started,
+        now, _CONNECT, caller, queue_id, agent_id, None, entry.original_position, wait, None,
+        now - started,
     )  # fmt: skip
 
 

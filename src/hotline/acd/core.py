@@ -14,23 +14,29 @@ from __future__ import annotations
 import enum
 import heapq
 import logging
+from heapq import heappush
 from random import Random
 
 from hotline.acd.commands import (
-    CancelOffer,
     Command,
     DialCallback,
-    Offer,
     OfferReason,
     PauseAgent,
+    new_cancel_offer,
+    new_offer,
 )
 from hotline.acd.model import AcdError, AgentId, AgentState, CallerId, EngineOptions, QueueId
 from hotline.acd.records import Record, Verb
-from hotline.acd.state import Activity, AgentRuntime, CallerEntry, QueueRuntime
+from hotline.acd.state import _ACTIVITY_STATE, Activity, AgentRuntime, CallerEntry, QueueRuntime
 
 __all__ = ["Core", "TimerKind"]
 
 log = logging.getLogger(__name__)
+
+_new_tuple = tuple.__new__
+_IDLE, _RINGING = Activity.IDLE, Activity.RINGING
+_AVAILABLE, _STATE_RINGING = AgentState.AVAILABLE, AgentState.RINGING
+_OFFER = Verb.OFFER
 
 Candidates = list[AgentRuntime]
 
@@ -53,7 +59,6 @@ class Timer:
     def __init__(
         self,
         kind: TimerKind,
-        *,
         entry: CallerEntry | None = None,
         agent: AgentRuntime | None = None,
         token: float = 0.0,
@@ -69,6 +74,8 @@ class Core:
 
     def __init__(self, options: EngineOptions, seed: int) -> None:
         self.options = options
+        self.keep_records = options.keep_records
+        self.max_records = options.max_records
         self.rng = Random(seed)
         self.queues: dict[QueueId, QueueRuntime] = {}
         self.agents: dict[AgentId, AgentRuntime] = {}
@@ -90,7 +97,6 @@ class Core:
         self,
         now: float,
         verb: Verb,
-        *,
         caller: CallerId | None = None,
         queue: QueueId | None = None,
         agent: AgentId | None = None,
@@ -103,18 +109,23 @@ class Core:
         reasons: tuple[OfferReason, ...] = (),
         detail: str | None = None,
     ) -> None:
-        """Keep a record of ``verb`` (the fields are those of ``Record``)."""
-        if not self.options.keep_records:
+        """Keep a record of ``verb``.
+
+        The parameters are the fields of ``Record`` in their order. Speed trade-off: the
+        frequent records pass them by position (a call with keywords costs more), and the
+        record is built with ``tuple.__new__`` rather than the NamedTuple's ``__new__``,
+        which is Python code; either way the record is the same.
+        """
+        if not self.keep_records:
             return
-        if len(self.records) >= self.options.max_records:
+        records = self.records
+        if len(records) >= self.max_records:
             self._drop_oldest_records()
-        # Speed trade-off: named parameters passed on by position rather than **fields: no
-        # dict is built and unpacked for each of the one or two records an event makes.
-        self.records.append(
-            Record(
+        records.append(
+            _new_tuple(Record, (
                 now, verb, caller, queue, agent, position, original_position, wait, talk,
                 ring, reason, reasons, detail,
-            )
+            ))
         )  # fmt: skip
 
     def _drop_oldest_records(self) -> None:
@@ -166,7 +177,13 @@ class Core:
 
     def refresh(self, agent: AgentRuntime, now: float) -> None:
         """Recompute the agent's state and keep the per-queue available indexes in step."""
-        state = agent.derived_state()
+        activity = agent.activity
+        if activity is not _IDLE:
+            state = _ACTIVITY_STATE[activity]
+        elif not agent.logged_in:
+            state = AgentState.LOGGED_OUT
+        else:
+            state = _AVAILABLE if agent.pause_reason is None else AgentState.PAUSED
         previous = agent.state
         if state is previous:
             return
@@ -174,19 +191,22 @@ class Core:
         agent.state_since = now
         # Between two busy states (ringing, on call, wrap-up...) the agent stays out of every
         # available index; logins and logouts sync the indexes themselves.
-        if state is AgentState.AVAILABLE or previous is AgentState.AVAILABLE:
+        if state is _AVAILABLE or previous is _AVAILABLE:
             self.sync_availability(agent)
 
     def sync_availability(self, agent: AgentRuntime) -> None:
-        free = agent.state is AgentState.AVAILABLE
         agent_id = agent.agent_id
+        if agent.state is not _AVAILABLE:
+            for queue in agent.member_of.values():
+                queue.available.pop(agent_id, None)
+            return
+        logged_in, dirty = agent.logged_in, self.dirty
         for queue_id, queue in agent.member_of.items():
-            wanted = free and queue_id in agent.logged_in
-            if wanted and agent_id not in queue.available:
+            if queue_id not in logged_in:
+                queue.available.pop(agent_id, None)
+            elif agent_id not in queue.available:
                 queue.available[agent_id] = agent
-                self.dirty[queue_id] = queue
-            elif not wanted and agent_id in queue.available:
-                del queue.available[agent_id]
+                dirty[queue_id] = queue
 
     def set_pause(self, agent: AgentRuntime, reason: str | None) -> None:
         """Pause the agent with ``reason`` (None: unpause), keeping the count of unpaused
@@ -228,7 +248,7 @@ class Core:
             agent.activity = Activity.IDLE
             agent.ringing_for = None
             self.refresh(agent, now)
-        self.out.append(CancelOffer(caller=entry.caller, agents=tuple(agent_ids)))
+        self.out.append(new_cancel_offer(entry.caller, tuple(agent_ids)))
 
     def release_ringing(self, entry: CallerEntry, agent_ids: list[AgentId], now: float) -> None:
         """Stop ringing ``agent_ids``; a caller nobody rings for any more waits idle again."""
@@ -265,7 +285,7 @@ class Core:
         entry.tried |= {agent_id}
         queue = entry.queue
         if cancel:
-            self.out.append(CancelOffer(caller=entry.caller, agents=(agent_id,)))
+            self.out.append(new_cancel_offer(entry.caller, (agent_id,)))
         self.record(
             now, Verb.RINGNOANSWER, caller=entry.caller, queue=queue.queue_id, agent=agent_id,
             ring=now - started, reason=reason,
@@ -286,16 +306,15 @@ class Core:
         """Serve dirty queues until no idle caller in them has a candidate agent."""
         dirty = self.dirty
         while dirty:
-            best_key: tuple[int, int, float, int] | None = None
             best: CallerEntry | None = None
             for queue_id, queue in list(dirty.items()):
-                entry = self._first_servable(queue, now) if queue.available else None
+                entry = queue.idle.first() if queue.available else None
+                if entry is not None and entry.skills:
+                    entry = self._first_servable(queue, now)
                 if entry is None:
                     del dirty[queue_id]
-                    continue
-                key = queue.global_key(entry)
-                if best_key is None or key < best_key:
-                    best_key, best = key, entry
+                elif best is None or entry.rank < best.rank:
+                    best = entry
             if best is None:
                 return
             candidates, new_round = self.candidates(best, now)
@@ -321,6 +340,8 @@ class Core:
         the agents of the very last attempt if someone else is free.
         """
         available = list(entry.queue.available.values())
+        if not entry.skills and not entry.tried:
+            return available, False  # the common case
         if entry.skills and available:
             needs = self.needs(entry, now)
             available = [a for a in available if _meets(a, needs)]
@@ -352,23 +373,21 @@ class Core:
             chosen, sticky = self._sticky_choice(entry, candidates, now)
         if not sticky:
             chosen = queue.strategy.choose(candidates, queue=queue, caller=entry, rng=self.rng)
-            limit = 1 if queue.strategy.progressive else queue.strategy.ring_at_once
-            if entry.callback_number is not None:
-                limit = 1
+            limit = 1 if entry.callback_number is not None else queue.ring_limit
             if limit is not None:
                 chosen = chosen[:limit]
         queue.idle.remove(entry)
         entry.attempt += 1
-        entry.last_attempt = tuple(agent.agent_id for agent in chosen)
+        entry.last_attempt = tuple([agent.agent_id for agent in chosen])
         if entry.first_offer is None:
             entry.first_offer = now
             if now > entry.join_time:
                 queue.counters.waited += 1
         reasons = [self.reason(entry, a, rank, sticky, now) for rank, a in enumerate(chosen)]
         self.ring(entry, chosen, reasons, now)
-        if queue.strategy.progressive and entry.callback_number is None:
+        if queue.progressive and entry.callback_number is None:
             step = queue.config.progressive_step_seconds
-            timer = Timer(TimerKind.PROGRESSIVE, entry=entry, token=entry.attempt)
+            timer = Timer(TimerKind.PROGRESSIVE, entry, None, entry.attempt)
             self.add_timer(now + step, timer)
 
     def _sticky_choice(
@@ -390,61 +409,69 @@ class Core:
     ) -> None:
         """Put the chosen agents in RINGING for ``entry`` and emit the offer (or the dial)."""
         queue = entry.queue
+        ringing = entry.ringing
         for agent in chosen:
-            agent.activity = Activity.RINGING
+            agent_id = agent.agent_id
+            agent.activity = _RINGING
             agent.ringing_for = entry
-            entry.ringing[agent.agent_id] = now
-            self.refresh(agent, now)
-        ids = tuple(agent.agent_id for agent in chosen)
+            ringing[agent_id] = now
+            # self.refresh(agent, now), inline: candidates come from the available
+            # indexes, so the agent goes from AVAILABLE to RINGING and leaves them all.
+            agent.state = _STATE_RINGING
+            agent.state_since = now
+            for member_queue in agent.member_of.values():
+                member_queue.available.pop(agent_id, None)
+        ids = tuple([agent.agent_id for agent in chosen])
+        caller, queue_id = entry.caller, queue.queue_id
         if entry.callback_number is not None:
             self.out.append(
                 DialCallback(
-                    caller=entry.caller, queue=queue.queue_id, agent=ids[0],
+                    caller=caller, queue=queue_id, agent=ids[0],
                     number=entry.callback_number, reason=reasons[0],
                 )
             )  # fmt: skip
             self.record(
-                now, Verb.CALLBACKDIAL, caller=entry.caller, queue=queue.queue_id,
-                agent=ids[0], reasons=(reasons[0],),
+                now, Verb.CALLBACKDIAL, caller=caller, queue=queue_id, agent=ids[0],
+                reasons=(reasons[0],),
             )  # fmt: skip
             return
         ring_seconds = queue.config.ring_seconds
+        timers = self.timers
         for agent in chosen:
-            timer = Timer(TimerKind.RING, entry=entry, agent=agent, token=now)
-            self.add_timer(now + ring_seconds, timer)
-        self.out.append(
-            Offer(
-                caller=entry.caller, queue=queue.queue_id, agents=ids,
-                ring_seconds=ring_seconds, reasons=tuple(reasons),
-            )
-        )  # fmt: skip
-        if not self.options.keep_records:
+            self._timer_seq += 1
+            timer = Timer(TimerKind.RING, entry, agent, now)
+            heappush(timers, (now + ring_seconds, self._timer_seq, timer))
+        self.out.append(new_offer(caller, queue_id, ids, ring_seconds, tuple(reasons)))
+        if not self.keep_records:
             return
         position = queue.line.position(entry)
+        record = self.record
         for agent_id, reason in zip(ids, reasons, strict=True):
-            self.record(
-                now, Verb.OFFER, caller=entry.caller, queue=queue.queue_id, agent=agent_id,
-                position=position, reasons=(reason,),
+            # Fields of Record by position: caller, queue, agent, position, ... reasons.
+            record(
+                now, _OFFER, caller, queue_id, agent_id, position, None, None, None, None,
+                None, (reason,),
             )  # fmt: skip
 
     def reason(
         self, entry: CallerEntry, agent: AgentRuntime, rank: int, sticky: bool, now: float
     ) -> OfferReason:
         queue = entry.queue
-        return OfferReason(
-            strategy=queue.strategy.name,
-            rank=rank,
-            member_priority=queue.position_of[agent.agent_id],
-            caller_priority=entry.priority,
-            idle_seconds=now - agent.idle_since,
-            talk_seconds=agent.talk_seconds,
-            answered=agent.answered,
-            skills=tuple((skill, agent.skills.get(skill, 0)) for skill in entry.skills)
-            if entry.skills
-            else (),
-            tie_break="sticky agent" if sticky else queue.strategy.tie_break,
-            sticky=sticky,
-        )
+        strategy = queue.strategy
+        skills = entry.skills
+        # tuple.__new__: the same OfferReason without the NamedTuple's Python __new__.
+        return _new_tuple(OfferReason, (
+            strategy.name,
+            rank,
+            queue.position_of[agent.agent_id],
+            entry.priority,
+            now - agent.idle_since,
+            agent.talk_seconds,
+            agent.answered,
+            tuple([(skill, agent.skills.get(skill, 0)) for skill in skills]) if skills else (),
+            "sticky agent" if sticky else strategy.tie_break,
+            sticky,
+        ))  # fmt: skip
 
     def estimate(self, queue: QueueRuntime, position: int) -> float | None:
         """Expected wait at ``position``: callers beyond the free agents, each served at the

@@ -21,11 +21,12 @@ PauseAgent (auto-pause), WakeAt.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from heapq import heappop
 from typing import Any
 
 from hotline.acd import agents as _agents
 from hotline.acd import callers as _callers
-from hotline.acd.commands import Command, WakeAt
+from hotline.acd.commands import Command, new_wake_at
 from hotline.acd.core import Core, Timer, TimerKind
 from hotline.acd.events import (
     AgentBusyElsewhere,
@@ -146,8 +147,11 @@ class Engine:
             raise AcdError(f"time went backwards: {now} after {self._now}")
         self._now = now
         core = self._core
-        core.out = self._pending
-        self._pending = []
+        if self._pending:
+            out = core.out = self._pending
+            self._pending = []
+        else:
+            out = core.out = []
         # Most events find no timer due and no queue to serve: look before calling in.
         timers = core.timers
         if timers and timers[0][0] <= now:
@@ -164,12 +168,14 @@ class Engine:
             raise
         if core.dirty:
             core.dispatch(now)
-        out = core.out
-        wake = core.next_timer()
+        # core.next_timer(), inline: the earliest live timer (stale ones are dropped).
+        live = core.timer_live
+        while timers and not live(timers[0][2]):
+            heappop(timers)
+        wake = timers[0][0] if timers else None
         if wake is not None and wake != self._last_wake:
-            out.append(WakeAt(at=wake))
+            out.append(new_wake_at(wake))
         self._last_wake = wake
-        core.out = []
         return out
 
     def _run_timers(self, now: float) -> None:
