@@ -29,13 +29,31 @@ _LOW = 43000 + (os.getpid() % 50) * 40
 AGENTS = {
     "103": "Anna", "104": "Boris", "105": "Chloe", "106": "Dmitri", "107": "Emma", "108": "Fyodor"
 }  # fmt: skip
-CONFIG = "".join(
-    f'[[extensions]]\nnumber = "{number}"\nname = "{name}"\npassword = "s3cret-{number}"\n'
-    "agent = true\n\n"
-    for number, name in AGENTS.items()
-) + (
-    '[[queues]]\nnumber = "800"\nname = "Support"\nstrategy = "longest_waiting"\n'
+# A room of 50 agents, always logged in, serving a queue of their own.
+FIRST_NAMES = [
+    "Alice", "Bruno", "Carla", "Denis", "Elena", "Felix", "Greta", "Hamid", "Ines", "Jonas",
+    "Kira", "Lars", "Mona", "Nils", "Olga", "Paul", "Rosa", "Sven", "Tara", "Ugo", "Vera", "Wim",
+    "Xenia", "Yann", "Zora",
+]  # fmt: skip
+ROOM = {
+    str(300 + i): f"{FIRST_NAMES[i % 25]} {'KM'[i // 25]}." for i in range(2 * len(FIRST_NAMES))
+}
+
+
+def _extensions(agents: dict[str, str], always: bool) -> str:
+    return "".join(
+        f'[[extensions]]\nnumber = "{number}"\nname = "{name}"\npassword = "s3cret-{number}"\n'
+        f"agent = true\nalways_logged_in = {str(always).lower()}\n\n"
+        for number, name in agents.items()
+    )
+
+
+CONFIG = (
+    _extensions(AGENTS, always=False)
+    + _extensions(ROOM, always=True)
+    + '[[queues]]\nnumber = "800"\nname = "Support"\nstrategy = "longest_waiting"\n'
     f"agents = {list(AGENTS)}\nring_timeout = 60\nwrap_up = 60\nsla_seconds = 20\n\n"
+    f'[[queues]]\nnumber = "900"\nname = "Room"\nagents = {list(ROOM)}\n\n'
     '[wallboard]\ntitle = "Hotline"\nwaiting_warning = 1\nwaiting_alert = 2\n\n'
     f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n'
 )
@@ -142,6 +160,7 @@ async def follow(browser: Browser, floor: Floor, tmp_path: Path) -> None:
     await expect(summary).to_contain_text("1 of 6 agents available")
     await expect(summary).to_contain_text("2 answered, 0 abandoned today")
     await take_screenshots(browser, page, f"{server.http_url}/wallboard/800?theme=light", errors)
+    await fifty_agents_fit(browser, f"{server.http_url}/wallboard/900", errors)
     await survive_a_restart(floor, page, tmp_path)
     assert await page.evaluate("window.sameDocument") is True, "the page reloaded"
     assert errors == []
@@ -230,6 +249,31 @@ async def take_screenshots(browser: Browser, page: Page, light_url: str, errors:
     await expect(tile(light, "waiting")).to_have_text("1")
     await light.screenshot(path=ARTIFACTS / "wallboard-light.png")
     await light.close()
+
+
+async def fifty_agents_fit(browser: Browser, url: str, errors: list[str]) -> None:
+    """Every card of a room of 50 on screen, on a 1080p TV and on a small laptop, in type
+    still readable across the room on the TV."""
+    room = await open_board(browser, url, errors)
+    await expect(room.locator(".agent")).to_have_count(50)
+    for width, height, smallest in ((1920, 1080, 18), (1280, 720, 11)):
+        await room.set_viewport_size({"width": width, "height": height})
+        await room.wait_for_timeout(300)
+        fit = await room.evaluate(FIT)
+        assert fit["inside"] == 50 and fit["font"] >= smallest, (width, fit)
+        await room.screenshot(path=ARTIFACTS / f"wallboard-50-agents-{width}.png")
+    await room.close()
+
+
+# How many agent cards lie wholly inside the agents' panel, and their type size in pixels.
+FIT = """() => {
+  const panel = document.querySelector(".agents").getBoundingClientRect();
+  const cards = [...document.querySelectorAll(".agent")].map((c) => c.getBoundingClientRect());
+  const inside = cards.filter((r) => r.top >= panel.top && r.bottom <= panel.bottom + 0.5
+    && r.left >= panel.left && r.right <= panel.right + 0.5).length;
+  const font = parseFloat(getComputedStyle(document.querySelector(".agent")).fontSize);
+  return { inside, font };
+}"""
 
 
 async def survive_a_restart(floor: Floor, page: Page, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ const statusPill = document.querySelector("[data-status]");
 const banner = document.querySelector("[data-banner]");
 const clock = document.querySelector("[data-clock]");
 const cards = new Map();
+const CROWDED = 24; // agents: past this many, the tiles shrink
 
 let frame = null; // the last snapshot or stats frame, with `received` (local clock)
 let figures = null;
@@ -134,6 +135,7 @@ function renderAgents() {
     grid.replaceChildren(...ordered);
   }
   empty.hidden = shown.length > 0;
+  document.body.classList.toggle("crowded", shown.length > CROWDED);
   legend.replaceChildren(
     ...STATE_ORDER.map((state) => {
       const item = Object.assign(document.createElement("li"), { textContent: `${STATE_LABELS[state]} ` });
