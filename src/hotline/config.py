@@ -473,6 +473,11 @@ announce_position_every = 20
 name = "demo-carrier"
 from = ["127.0.0.2/32"]
 did = { "4951234567" = "800", "4957654321" = "801" }
+
+[wallboard]
+title = "Hotline demo"
+waiting_warning = 2
+waiting_alert = 4
 """
 
 

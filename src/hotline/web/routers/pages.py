@@ -76,7 +76,7 @@ async def wallboard(request: Request, queues: str, services: ServicesDep) -> Res
     config = services.config
     shown, unknown = parse_queue_list(queues, config)
     if unknown or not shown:
-        missing = ", ".join(unknown) or queues
+        missing = (", ".join(unknown) or queues)[:80]
         return _not_found(request, services, f"There is no queue {missing}.")
     board = board_settings(config.wallboard, request.query_params.multi_items())
     columns, rows = tile_grid(len(board.settings.tiles))
