@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,6 +75,16 @@ def test_threshold_pairs_are_checked_against_what_is_kept() -> None:
     assert crossed.notes == [
         "waiting_warning='7' ignored: need waiting_warning <= waiting_alert, got 7 > 4"
     ]
+
+
+def test_a_logo_gone_since_the_start_does_not_break_the_board(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG")
+    configured = WallboardConfig(logo=str(logo))
+    logo.unlink()
+    board = board_settings(configured, [("theme", "light"), ("waiting_alert", "x")])
+    assert (board.settings.theme, board.settings.logo) == ("light", str(logo))
+    assert len(board.notes) == 1
 
 
 def test_colours_may_be_given_without_the_hash() -> None:

@@ -130,7 +130,9 @@ def parse_queue_list(text: str, config: Config) -> tuple[list[BoardQueue], list[
 
 def board_settings(config: WallboardConfig, params: Iterable[tuple[str, str]]) -> Board:
     """The configuration with every valid URL override applied; invalid ones become notes."""
-    base = config.model_dump()
+    # The logo is checked when the configuration loads, not again at each page (the file may
+    # have gone since: the page then shows no logo rather than failing).
+    base = config.model_dump(exclude={"logo"})
     overrides: list[tuple[str, str, dict[str, Any]]] = []
     notes: list[str] = []
     for name, value in params:
@@ -141,7 +143,7 @@ def board_settings(config: WallboardConfig, params: Iterable[tuple[str, str]]) -
             overrides.append((name, value, change))
     together = _merged(base, [change for _, _, change in overrides])
     try:
-        return Board(WallboardConfig.model_validate(together), notes)
+        return Board(_with_logo(together, config.logo), notes)
     except ValidationError:
         pass
     # Some override is wrong: apply them one at a time and name each one refused.
@@ -153,7 +155,11 @@ def board_settings(config: WallboardConfig, params: Iterable[tuple[str, str]]) -
             notes.append(f"{name}={value!r} ignored: {_reason(error)}")
             continue
         base = candidate
-    return Board(WallboardConfig.model_validate(base), notes)
+    return Board(_with_logo(base, config.logo), notes)
+
+
+def _with_logo(data: dict[str, Any], logo: str | None) -> WallboardConfig:
+    return WallboardConfig.model_validate(data).model_copy(update={"logo": logo})
 
 
 def _override(name: str, value: str) -> dict[str, Any] | None:
