@@ -221,3 +221,38 @@ async def test_a_law_change_mid_recording_decodes_each_part_with_its_law(server)
     assert np.count_nonzero(left == heard[Law.PCMA]) >= 8 * 160
     assert np.count_nonzero(left == heard[Law.PCMA, Law.PCMU]) == 0
     assert np.count_nonzero(left == heard[Law.PCMU, Law.PCMA]) == 0
+
+
+def test_sporadic_late_packets_are_dropped_without_moving_the_stream(tmp_path) -> None:
+    recorder = Recorder(flush_ticks=25)
+    caller, agent = _session(1), _session(2)
+    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "late.wav"))
+    recorder.attach(recording, caller, agent)
+    rng = np.random.default_rng(3)
+    frames = [rng.integers(0, 0xFF, 160, dtype=np.uint8).tobytes() for _ in range(100)]
+    held: dict[int, list[int]] = {}
+    for tick in range(110):
+        due = held.pop(tick, [])
+        if tick < 100:
+            if tick % 10 == 5:
+                held.setdefault(tick + 4, []).append(tick)  # 80 ms late: past its place
+            else:
+                due.append(tick)
+        for number in due:
+            data = build_rtp(
+                payload_type=0,
+                sequence=number,
+                timestamp=number * 160,
+                ssrc=5,
+                payload=frames[number],
+                marker=False,
+            )
+            caller.receive(data, ("192.0.2.1", 4000), tick * 0.02)
+        recorder.tick()
+    recorder.detach(recording)
+    recording.writer.close()
+    left, _ = _channels(recording.path)
+    late = {number for number in range(100) if number % 10 == 5}
+    expected = b"".join(b"\xff" * 160 if n in late else frames[n] for n in range(100))
+    assert _contains(left, decode(expected, Law.PCMU))  # ten late ones, never a re-placement
+    assert caller.tape_late == len(late)

@@ -44,6 +44,7 @@ DEPTH = 320
 # back in time, which is followed.
 _LATE = 1600
 _LATE_BEFORE_RESYNC = 3
+_LATE_RUN_SPAN = 5 * 160
 _FRAME = 160
 
 
@@ -205,6 +206,11 @@ class Recorder:
             session.tape_late_run = 0
         elif ahead >= WIDTH - _LATE:
             session.tape_late += 1
+            # Late packets far apart are jitter; a run of them within a few frames is a
+            # stream that moved back in time (or a phone whose clock runs slow), followed.
+            if self.position - session.tape_late_at > _LATE_RUN_SPAN:
+                session.tape_late_run = 0
+            session.tape_late_at = self.position
             session.tape_late_run += 1
             if session.tape_late_run >= _LATE_BEFORE_RESYNC:
                 self._resync(session, timestamp, payload)

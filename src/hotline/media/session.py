@@ -90,6 +90,7 @@ class RtpSession:
         self.tape_shift = 0
         self.tape_late = 0
         self.tape_late_run = 0
+        self.tape_late_at = 0
         self._relay_ssrc: int | None = None
         self._relay_offset = 0
         self._jitter_depth = jitter_depth
