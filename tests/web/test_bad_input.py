@@ -18,8 +18,8 @@ from .support import Node
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 HUGE = "9" * 40
-GARBAGE_VALUES = ["", "-1", "abc", HUGE, "1e999", "nan", "-inf", "%00", "'; drop table x;--",
-                  "🙂" * 100, "x" * 5000, "1.5", "0"]  # fmt: skip
+GARBAGE_VALUES = ["", "-1", HUGE, "1e999", "nan", "'; drop table x;--", "🙂" * 100, "x" * 5000,
+                  "1.5"]  # fmt: skip
 PAGED = ("since", "until", "limit", "offset")
 GET_ENDPOINTS = {
     "/api/calls": (*PAGED, "queue", "agent", "disposition"),
