@@ -106,8 +106,24 @@ def test_parse_auth_params_handles_quotes_escapes_and_commas() -> None:
     assert params == {"realm": 'a, "b"', "nonce": "xyz", "qop": "auth,auth-int", "stale": "TRUE"}
 
 
+def test_parse_auth_params_reads_compact_and_spaced_credentials_alike() -> None:
+    pairs = [("username", '"101"'), ("realm", '"r"'), ("nonce", '"n,1=2"'), ("uri", '"sip:r"'),
+             ("algorithm", "MD5"), ("nc", "00000001"), ("opaque", '""')]  # fmt: skip
+    compact = "Digest " + ",".join(f"{n}={v}" for n, v in pairs)
+    spaced = "Digest  " + " ,\t".join(f"{n} = {v}" for n, v in pairs) + " "
+    expected = {n: v.strip('"') for n, v in pairs}
+    assert parse_auth_params(compact) == parse_auth_params(spaced) == ("Digest", expected)
+
+
 @pytest.mark.parametrize(
-    "value", ['Digest realm="a", realm="b"', 'Digest realm="a" nonce="b"', 'Digest realm="open']
+    "value",
+    [
+        'Digest realm="a", realm="b"',
+        'Digest realm="a",REALM="b"',
+        'Digest realm="a",,b',
+        'Digest realm="a" nonce="b"',
+        'Digest realm="open',
+    ],
 )
 def test_parse_auth_params_rejects_malformed_values(value: str) -> None:
     with pytest.raises(ValueError):

@@ -258,6 +258,35 @@ def test_make_response_copies_what_rfc_3261_section_8_2_6_says() -> None:
     assert isinstance(parse_message(fresh.to_bytes()), Response)
 
 
+def test_make_response_copies_timestamp_and_the_record_route_of_a_dialog() -> None:
+    invite = request(
+        OPTIONS.replace(b"OPTIONS", b"INVITE").replace(
+            b"Accept: application/sdp\r\n",
+            b"Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n"
+            b"Record-Route: <sip:p3.example.com;lr>\r\nTimestamp: 54.5 0.2\r\n",
+        )
+    )
+    routes = ["<sip:p1.example.com;lr>, <sip:p2.example.com;lr>", "<sip:p3.example.com;lr>"]
+    for status in (180, 200):  # §12.1.1: responses that establish a dialog
+        response = make_response(invite, status, to_tag="t")
+        assert response.headers.get_all("Record-Route") == invite.headers.get_all("Record-Route")
+        assert [v for n, v in response.headers if n == "Record-Route"] == routes
+        assert response.headers.get("Timestamp") == "54.5 0.2"  # §8.2.6.1
+    for status in (100, 486):
+        response = make_response(invite, status, to_tag="t")
+        assert "Record-Route" not in response.headers
+        assert response.headers.get("Timestamp") == "54.5 0.2"
+    options = request(OPTIONS.replace(b"Accept:", b"Record-Route: <sip:p1;lr>\r\nAccept:"))
+    assert "Record-Route" not in make_response(options, 200).headers
+
+
+def test_make_response_adds_the_to_tag_to_the_to_as_received() -> None:
+    message = request(OPTIONS.replace(b"To: <sip:hotline.local>", b"To: Desk <sip:hotline.local>"))
+    response = make_response(message, 200, to_tag="abc")
+    assert response.headers.get("To") == "Desk <sip:hotline.local>;tag=abc"
+    assert response.to_address.tag == "abc" and response.to_address.display_name == "Desk"
+
+
 def test_make_response_on_a_partial_request_copies_values_as_received() -> None:
     with pytest.raises(SipParseError) as caught:
         parse_message(load("quotbal"))

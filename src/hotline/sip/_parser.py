@@ -136,7 +136,7 @@ def _answerable(method: str, headers: Headers, uri: SipUri = _UNKNOWN_URI) -> Re
 
 
 def _frame_body(headers: Headers, body: bytes) -> bytes:
-    values = headers.get_all("Content-Length")
+    values = headers.by_key().get("content-length")
     if not values:
         return body
     if len(values) > 1:

@@ -62,27 +62,35 @@ def required(headers: Headers, name: str) -> str:
 
 
 def parse_vias(headers: Headers) -> list[Via]:
+    return _vias(headers.get_all("Via"))
+
+
+def _vias(values: list[str]) -> list[Via]:
     try:
-        return [Via.parse(value) for value in headers.get_all("Via")]
+        return [Via.parse(value) for value in values]
     except SipParseError as error:
         raise in_header("Via", error) from None
 
 
 def parse_cseq(headers: Headers) -> CSeq:
+    return _cseq(required(headers, "CSeq"))
+
+
+def _cseq(value: str) -> CSeq:
     try:
-        return CSeq.parse(required(headers, "CSeq"))
+        return CSeq.parse(value)
     except SipParseError as error:
-        if error.reason.startswith("Missing"):
-            raise
         raise in_header("CSeq", error) from None
 
 
 def parse_name_address(headers: Headers, name: str) -> NameAddress:
+    return _name_address(required(headers, name), name)
+
+
+def _name_address(value: str, name: str) -> NameAddress:
     try:
-        return NameAddress.parse(required(headers, name))
+        return NameAddress.parse(value)
     except SipParseError as error:
-        if error.reason.startswith("Missing"):
-            raise
         raise in_header(name, error) from None
 
 
@@ -106,8 +114,10 @@ def parse_routes(headers: Headers, name: str) -> list[NameAddress]:
 def parse_expires(headers: Headers) -> int | None:
     """delta-seconds (§20.19); a value past 2**32 - 1 reads as 2**32 - 1 (§25.1 note)."""
     value = headers.get("Expires")
-    if value is None:
-        return None
+    return None if value is None else _expires(value)
+
+
+def _expires(value: str) -> int:
     value = value.strip(" \t")
     if not value.isdigit() or not value.isascii():
         raise SipParseError(f"Bad Expires header {value[:20]!r}")
@@ -116,8 +126,10 @@ def parse_expires(headers: Headers) -> int | None:
 
 def parse_max_forwards(headers: Headers) -> int | None:
     value = headers.get("Max-Forwards")
-    if value is None:
-        return None
+    return None if value is None else _max_forwards(value)
+
+
+def _max_forwards(value: str) -> int:
     value = value.strip(" \t")
     if not value.isdigit() or not value.isascii() or len(value) > 5 or int(value) > 255:
         raise SipParseError(f"Bad Max-Forwards header {value[:20]!r}: 0 to 255")
@@ -128,41 +140,50 @@ def check_headers(headers: Headers, method: str | None) -> None:
     """The checks of a request (``method`` given) or a response (§8.2, §8.1.3.3).
 
     Parsed values are left in the headers' cache, so the typed properties cost nothing later.
+    The values are read from the index directly: this runs for every message received.
     """
     index = headers.by_key()
-    missing = [name for name, key in _MANDATORY_KEYS if key not in index]
-    if missing:
+    if not all(key in index for _, key in _MANDATORY_KEYS):
+        missing = [name for name, key in _MANDATORY_KEYS if key not in index]
         plural = "s" if len(missing) > 1 else ""
         raise SipParseError(f"Missing {', '.join(missing)} header{plural}")
     for name, key in _SINGLE_KEYS:
-        if key in index and len(index[key]) > 1:
+        lines = index.get(key)
+        if lines is not None and len(lines) > 1:
             raise SipParseError(f"More than one {name} header")
-    vias = parse_vias(headers)
-    headers.remember("Via", vias)
+    cache = headers._cache
+    via_lines = index["via"]
+    vias = cache["Via"] = _vias(
+        headers.get_all("Via") if any("," in line for line in via_lines) else via_lines
+    )
     if method is not None and vias[0].branch == "z9hG4bK":
         raise SipParseError("Bad Via header: branch z9hG4bK has no transaction identifier")
-    headers.remember("From", parse_name_address(headers, "From"))
-    headers.remember("To", parse_name_address(headers, "To"))
+    cache["From"] = _name_address(index["from"][0], "From")
+    cache["To"] = _name_address(index["to"][0], "To")
     call_id = index["call-id"][0]
     if _CALL_ID.fullmatch(call_id) is None:
         raise SipParseError(f"Bad Call-ID header {call_id[:30]!r}")
-    cseq = parse_cseq(headers)
-    headers.remember("CSeq", cseq)
+    cseq = cache["CSeq"] = _cseq(index["cseq"][0])
     if method is not None:
         if cseq.method != method:
             raise SipParseError(f"CSeq method {cseq.method} does not match request method {method}")
-        _check_request_headers(headers, index)
+        _check_request_headers(headers, index, cache)
 
 
-def _check_request_headers(headers: Headers, index: dict[str, list[str]]) -> None:
-    headers.remember("Max-Forwards", parse_max_forwards(headers))
+def _check_request_headers(
+    headers: Headers, index: dict[str, list[str]], cache: dict[str, object]
+) -> None:
+    lines = index.get("max-forwards")
+    cache["Max-Forwards"] = None if lines is None else _max_forwards(lines[0])
     if "contact" in index:
-        headers.remember("Contact", parse_contacts(headers))
-    if "expires" in index:
-        headers.remember("Expires", parse_expires(headers))
-    for name in ("Route", "Record-Route"):
-        if name.lower() in index:
-            headers.remember(name, parse_routes(headers, name))
+        cache["Contact"] = parse_contacts(headers)
+    lines = index.get("expires")
+    if lines is not None:
+        cache["Expires"] = _expires(lines[0])
+    if "route" in index:
+        cache["Route"] = parse_routes(headers, "Route")
+    if "record-route" in index:
+        cache["Record-Route"] = parse_routes(headers, "Record-Route")
     if "date" in index and not _DATE.fullmatch(index["date"][0]):
         raise SipParseError("Bad Date header: RFC 1123 date in GMT expected")
     if "content-type" in index and not _MEDIA_TYPE.fullmatch(index["content-type"][0]):

@@ -89,9 +89,10 @@ class Headers:
     ) -> Headers:
         """Headers from (key, name, value) triples the parser already normalized, and the
         values by key when the parser built them on the way."""
-        headers = cls()
+        headers: Headers = object.__new__(cls)
         headers._fields = fields
         headers._index = index
+        headers._cache = {}
         return headers
 
     def by_key(self) -> dict[str, list[str]]:

@@ -20,15 +20,15 @@ from hotline.sip.uri import NameAddress, SipUri, uri_equal
 __all__ = ["Binding", "InMemoryLocationService", "LocationService", "canonical_aor"]
 
 
-def canonical_aor(uri: SipUri) -> str:
+def canonical_aor(uri: SipUri, *, host: str | None = None) -> str:
     """The index of an address of record (RFC 3261 §10.3 step 5).
 
     Parameters, headers and port are dropped, escapes are undone and the host lower-cased.
     ``sips:`` maps to the same record as ``sip:``: an extension is one record whichever way
-    the phone reaches us.
+    the phone reaches us. ``host`` files the record under that host instead of the URI's.
     """
     user = unquote(uri.user) if uri.user else ""
-    host = uri.host.lower()
+    host = (uri.host if host is None else host).lower()
     return f"sip:{user}@{host}" if user else f"sip:{host}"
 
 

@@ -63,6 +63,10 @@ REASON_PHRASES: dict[int, str] = {
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _COPIED_PARSED = ("Via", "From", "To", "CSeq")
+_COPIED = (("from", "From"), ("to", "To"), ("call-id", "Call-ID"), ("cseq", "CSeq"))
+_NO_LINES: list[str] = []
+# Requests whose 101-299 responses may establish a dialog (RFC 3261 §12.1, RFC 6665, RFC 3515).
+_DIALOG_CREATING = frozenset({"INVITE", "SUBSCRIBE", "REFER"})
 _LENGTH = "content-length"
 
 
@@ -191,31 +195,51 @@ def make_response(
     request: Request, status: int, reason: str | None = None, *, to_tag: str | None = None
 ) -> Response:
     """A response to ``request`` as RFC 3261 §8.2.6 builds it: every Via, From, Call-ID, CSeq
-    and To copied, with ``to_tag`` added to To when given and To has none.
+    and To copied, with ``to_tag`` added to To when given and To has none; Timestamp copied
+    (§8.2.6.1, §20.38); Record-Route copied into a response that may establish a dialog
+    (101 to 299 to INVITE, SUBSCRIBE or REFER, §12.1.1).
 
     Works on the ``partial`` request of a SipParseError too: values are copied as received,
     so a response can be formed even when some of them could not be parsed.
     """
-    headers = Headers()
-    for name in ("Via", "From", "To", "Call-ID", "CSeq"):
-        values = request.headers.get_all("Via") if name == "Via" else [request.headers.get(name)]
-        for value in values:
-            if value is not None:
-                headers.add(name, value)
-    # What the request parsed is what the response would parse from the same lines.
-    headers.share_parsed(request.headers, _COPIED_PARSED)
-    if to_tag is not None and request.headers.get("To") is not None:
+    source = request.headers
+    index = source.by_key()
+    vias = index.get("via", _NO_LINES)
+    if any("," in value for value in vias):
+        vias = source.get_all("Via")
+    fields = [("via", "Via", value) for value in vias]
+    for key, name in _COPIED:
+        lines = index.get(key)
+        if lines:
+            fields.append((key, name, lines[0]))
+    tagged = None
+    if to_tag is not None and "to" in index:
         try:
             to_address = request.to_address
         except SipParseError:
             to_address = None
         if to_address is not None and to_address.tag is None:
             tagged = to_address.with_tag(to_tag)
-            headers.set("To", str(tagged))
-            headers.remember("To", tagged)
+            # The To of the request as received, with the tag added (§8.2.6.2).
+            to_value = index["to"][0]
+            if to_address.param("tag") is not None:
+                to_value = str(tagged)  # an empty tag: written anew
+            else:
+                to_value = f"{to_value};tag={to_tag}"
+            fields = [("to", "To", to_value) if f[0] == "to" else f for f in fields]
+    if "timestamp" in index:
+        fields += [("timestamp", "Timestamp", value) for value in index["timestamp"]]
+    if "record-route" in index and 100 < status < 300 and request.method in _DIALOG_CREATING:
+        fields += [("record-route", "Record-Route", value) for value in index["record-route"]]
+    headers = Headers.from_lines(fields)
+    # What the request parsed is what the response would parse from the same lines.
+    headers.share_parsed(source, _COPIED_PARSED)
+    if tagged is not None:
+        headers.remember("To", tagged)
     reason = reason or REASON_PHRASES.get(status, "Unknown")
     # A reason may quote what the peer sent: keep it one printable line (§25.1 Reason-Phrase).
-    reason = _CONTROL.sub("?", reason[:200])
+    if len(reason) > 200 or _CONTROL.search(reason):
+        reason = _CONTROL.sub("?", reason[:200])
     return Response(status=status, reason=reason, headers=headers)
 
 

@@ -27,11 +27,12 @@ the steps of §10.3 in order:
 from __future__ import annotations
 
 import email.utils
+import functools
 import ipaddress
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 from hotline.sip.address import Peer
@@ -40,7 +41,7 @@ from hotline.sip.errors import LocalProtocolError, SipParseError
 from hotline.sip.location import Binding, LocationService, canonical_aor
 from hotline.sip.message import Request, Response, make_response, new_tag
 from hotline.sip.security import AuthFailureLimiter
-from hotline.sip.uri import NameAddress, SipUri, uri_equal
+from hotline.sip.uri import NameAddress, SipUri, _new_name_address, uri_equal
 
 __all__ = ["Registrar"]
 
@@ -136,7 +137,7 @@ class Registrar:
             raise _Rejected(403)
         if not self._is_ours(to_uri.host):
             raise _Rejected(404, "Address Of Record Not Here")
-        return canonical_aor(replace(to_uri, host=self.domain))
+        return canonical_aor(to_uri, host=self.domain)
 
     def _is_ours(self, host: str) -> bool:
         return host.lower() in self._hosts or (self._accept_ip_hosts and _is_ip_address(host))
@@ -197,7 +198,10 @@ class Registrar:
         if raw_q is not None and not _Q_VALUE.fullmatch(raw_q):
             raise _Rejected(400, "Bad Contact q Parameter")
         q = 1.0 if raw_q is None else float(raw_q)
-        stored = replace(contact, parameters=_without(contact.parameters, "expires"))
+        parameters = contact.parameters
+        if _param(contact, "expires") is not None:
+            parameters = _without(parameters, "expires")
+        stored = _new_name_address(contact.uri, contact.display_name, parameters)
         return _Update(contact=stored, expires=min(expires, self.max_expires), q=q)
 
     def _expires_header(self, request: Request) -> int | None:
@@ -241,9 +245,12 @@ class Registrar:
         """Step 8: 200 with all current bindings and their remaining time (§10.3 step 8)."""
         response = make_response(request, 200, to_tag=new_tag())
         for binding in bindings:
-            parameters = (*binding.contact.parameters, ("expires", str(binding.remaining(now))))
-            response.headers.add("Contact", str(replace(binding.contact, parameters=parameters)))
-        response.headers.add("Date", email.utils.formatdate(now, usegmt=True))
+            contact = binding.contact  # stored without expires (_read_contact)
+            parameters = (*contact.parameters, ("expires", str(binding.remaining(now))))
+            response.headers.add(
+                "Contact", str(_new_name_address(contact.uri, contact.display_name, parameters))
+            )
+        response.headers.add("Date", _http_date(now))
         return response
 
     def _purge(self, now: float) -> None:
@@ -253,6 +260,20 @@ class Registrar:
             self._next_purge = now + _PURGE_INTERVAL
 
 
+def _http_date(now: float) -> str:
+    """The Date header value (§20.17), made once a second."""
+    second = int(now)
+    text = _DATES.get(second)
+    if text is None:
+        _DATES.clear()
+        text = _DATES[second] = email.utils.formatdate(second, usegmt=True)
+    return text
+
+
+_DATES: dict[int, str] = {}
+
+
+@functools.lru_cache(maxsize=1024)
 def _is_ip_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)

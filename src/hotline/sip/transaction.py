@@ -238,6 +238,9 @@ class Transaction:
         self.state = _INITIAL_STATE[kind]
         self.last_response: Response | None = None
         self.ack: Request | None = None
+        # (From tag, Call-ID, CSeq) of a server transaction whose request had no To tag: the
+        # transaction layer's index of requests that could be merged (§8.2.2.2).
+        self.merge_key: tuple[str | None, str, int, str] | None = None
         self._deadlines: dict[Timer, float] = {}
         self._intervals: dict[Timer, float] = {}
 
@@ -295,6 +298,9 @@ class Transaction:
 
     def handle_timer(self, now: float) -> list[Output]:
         """Fire every timer whose deadline is at or before ``now``, earliest first."""
+        deadlines = self._deadlines
+        if not deadlines or min(deadlines.values()) > now:
+            return []  # the usual case, after every message: nothing due
         outputs: list[Output] = []
         while self.state is not TransactionState.TERMINATED:
             due = [(deadline, timer) for timer, deadline in self._deadlines.items()]
@@ -310,7 +316,8 @@ class Transaction:
         """Apply one stimulus through the table, then fire timers that are already due
         (a zero-length timer on a reliable transport ends the transaction at once)."""
         outputs = self._step(stimulus, message, now)
-        return outputs + self.handle_timer(now)
+        due = self.handle_timer(now)
+        return outputs + due if due else outputs
 
     # -- machinery ------------------------------------------------------------------------
 
@@ -327,13 +334,14 @@ class Transaction:
         for timer in transition.arm:
             self._arm(timer, now)
         if transition.next_state is not self.state:
-            logger.debug(
-                "%s %s: %s -> %s",
-                self.kind.value,
-                self.id,
-                self.state.name,
-                transition.next_state.name,
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s: %s -> %s",
+                    self.kind.value,
+                    self.id,
+                    self.state.name,
+                    transition.next_state.name,
+                )
             self.state = transition.next_state
             if self.state is TransactionState.TERMINATED:
                 self._deadlines.clear()

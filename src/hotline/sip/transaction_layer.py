@@ -269,7 +269,8 @@ class TransactionLayer:
 
     def _receive_request(self, request: Request, source: Peer, now: float) -> None:
         stamp_via(request, source)
-        tx = self._transactions.get(server_transaction_id(request))
+        transaction_id = server_transaction_id(request)
+        tx = self._transactions.get(transaction_id)
         if tx is not None and request.method == "ACK" and tx.state is TransactionState.ACCEPTED:
             tx = None  # an ACK for the 2xx that reuses the branch (RFC 2543 peers): the TU's
         if tx is not None and self._matches(tx, request):
@@ -278,12 +279,12 @@ class TransactionLayer:
             self._events.append(AckReceived(request=request, source=source))
         elif request.method == "CANCEL":
             self._receive_cancel(request, source, now)
-        elif self._is_merged(request):
+        elif (key := _merge_key(request)) is not None and key in self._merge_index:
             logger.info("merged request %s %s: 482", request.method, request.call_id)
-            tx = self._new_server(request, source, now)
+            tx = self._new_server(request, source, now, transaction_id, key)
             self._run(tx, tx.send_response(make_response(request, 482, to_tag=new_tag()), now))
         else:
-            tx = self._new_server(request, source, now)
+            tx = self._new_server(request, source, now, transaction_id, key)
             self._events.append(
                 RequestReceived(request=request, source=source, transaction_id=tx.id)
             )
@@ -298,7 +299,7 @@ class TransactionLayer:
         invite_tx = self._transactions.get(server_transaction_id(cancel, "INVITE"))
         if invite_tx is not None and not self._matches(invite_tx, cancel):
             invite_tx = None
-        tx = self._new_server(cancel, source, now)
+        tx = self._new_server(cancel, source, now, server_transaction_id(cancel), None)
         if invite_tx is None:
             self._run(tx, tx.send_response(make_response(cancel, 481, to_tag=new_tag()), now))
             return
@@ -311,18 +312,23 @@ class TransactionLayer:
                 CancelReceived(request=cancel, source=source, transaction_id=invite_tx.id)
             )
 
-    def _is_merged(self, request: Request) -> bool:
-        key = _merge_key(request)
-        return key is not None and key in self._merge_index
-
-    def _new_server(self, request: Request, source: Peer, now: float) -> Transaction:
+    def _new_server(
+        self,
+        request: Request,
+        source: Peer,
+        now: float,
+        transaction_id: TransactionId,
+        merge_key: MergeKey | None,
+    ) -> Transaction:
+        """A server transaction for ``request``, its id and merge key (_merge_key, None for
+        a CANCEL) already worked out by the caller."""
         invite = request.method == "INVITE"
         kind = TransactionKind.INVITE_SERVER if invite else TransactionKind.NON_INVITE_SERVER
         destination = response_destination(request.top_via, source)
-        tx = self._add(kind, server_transaction_id(request), request, destination)
-        key = _merge_key(request)
-        if key is not None:
-            self._merge_index.setdefault(key, tx.id)
+        tx = self._add(kind, transaction_id, request, destination)
+        tx.merge_key = merge_key
+        if merge_key is not None:
+            self._merge_index.setdefault(merge_key, tx.id)
         self._run(tx, tx.start(now))
         return tx
 
@@ -379,7 +385,7 @@ class TransactionLayer:
     def _forget(self, tx: Transaction) -> None:
         self._transactions.pop(tx.id, None)
         self._scheduled.pop(tx.id, None)
-        key = _merge_key(tx.request)
+        key = tx.merge_key
         if key is not None and self._merge_index.get(key) == tx.id:
             del self._merge_index[key]
 

@@ -322,6 +322,8 @@ class NameAddress:
 
     def with_tag(self, tag: str) -> NameAddress:
         """A copy with ``tag`` set, as a UAS adds it to To (§8.2.6.2)."""
+        if find_param(self.parameters, "tag") is None:
+            return _new_name_address(self.uri, self.display_name, (*self.parameters, ("tag", tag)))
         parameters = set_params(self.parameters, {"tag": tag})
         return _new_name_address(self.uri, self.display_name, parameters)
 

@@ -194,7 +194,11 @@ class SipEndpoint:
 
     def respond(self, response: Response) -> None:
         """Send a response through its server transaction."""
-        response.headers.set("Server", self._server_name)
+        headers = response.headers
+        if "Server" in headers:
+            headers.set("Server", self._server_name)
+        else:
+            headers.add("Server", self._server_name)  # the same, without rebuilding the list
         self._layer.send_response(response, self._now())
         self._flush()
 
