@@ -17,6 +17,12 @@ and slow its CPU down, so compare runs made under similar load, and a --bare run
 
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5 --bare   # baseline
+    uv run python bench/media_bridge.py --calls 500 --seconds 6 --engine-only
+
+``--engine-only`` measures what no other process can skew: the engine's own CPU time (process
+time) for the same calls, with every leg's packets handed to its socket protocol in-process
+(the kernel's and uvloop's socket work left out, sends dropped) and the clock's ticks called
+back to back: per packet, per tick (mean, p99, worst) and per call-second.
 """
 
 from __future__ import annotations
@@ -236,6 +242,65 @@ async def run(calls: int, seconds: float, warmup: float, pinned: bool, bare: boo
     )
 
 
+class _Dropped:
+    """Stands in for a leg's socket in --engine-only: what the engine sends goes nowhere."""
+
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        pass
+
+
+async def engine_cost(calls: int, seconds: float) -> str:
+    """The engine's CPU time for ``calls`` bridged, recorded calls, without sockets."""
+    with tempfile.TemporaryDirectory() as folder:
+        media = MediaServer(
+            rtp_address="127.0.0.1", port_range=(42000, 52000), recordings_dir=Path(folder)
+        )
+        engine = media._engine  # the bench drives the engine's tick itself
+        receivers = []
+        for index in range(calls):
+            legs = []
+            for side in range(2):
+                port = 30000 + 4 * index + 2 * side
+                leg_id, _ = await media.open_leg(offer(port))
+                leg = engine.legs[leg_id]
+                receivers.append((leg.transport.get_protocol().datagram_received, port))  # type: ignore[union-attr]
+                leg.transport = _Dropped()
+                legs.append(leg_id)
+            bridge = await media.bridge(*legs)
+            await media.record(bridge, Path(f"{legs[0]}.wav"))
+        audio = os.urandom(160)
+        frames = int(seconds * 50)
+        packets = [
+            [
+                HEADER.pack(0x80, 0, frame & 0xFFFF, frame * 160, index + 1) + audio
+                for index in range(len(receivers))
+            ]
+            for frame in range(frames)
+        ]
+        addresses = [("127.0.0.1", port) for _, port in receivers]
+        ticks: list[float] = []
+        packet_time = 0.0
+        start = time.monotonic()
+        for frame in range(frames):
+            before = time.process_time()
+            for (receive, _), data, address in zip(
+                receivers, packets[frame], addresses, strict=True
+            ):
+                receive(data, address)
+            middle = time.process_time()
+            engine.tick(start + frame * 0.02)
+            ticks.append(time.process_time() - middle)
+            packet_time += middle - before
+        await media.close()
+    tick = np.array(ticks) * 1000
+    total = packet_time + sum(ticks)
+    return (
+        f"{calls:5d}  {packet_time / (frames * len(receivers)) * 1e6:10.2f}  "
+        f"{tick.mean():9.2f}  {np.percentile(tick, 99):8.2f}  {tick.max():8.2f}  "
+        f"{total / seconds / calls * 1000:18.3f}\n"
+    )
+
+
 def per_core(result: Result) -> str:
     """Calls one core would carry at the CPU cost measured, for a clean run only: a starved
     server (late ticks, loss) spends little CPU because it is not scheduled, not because it is
@@ -254,12 +319,23 @@ def main() -> int:
     parser.add_argument(
         "--bare", action="store_true", help="calibrate: a plain uvloop relay, no media engine"
     )
+    parser.add_argument(
+        "--engine-only",
+        action="store_true",
+        help="the engine's own CPU time, packets handed over in-process (no sockets)",
+    )
     arguments = parser.parse_args()
     if not arguments.no_pin:
         pin(0)
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     out = sys.stdout
+    if arguments.engine_only:
+        out.write("calls  us/packet  tick ms  p99 ms  max ms  engine ms/call-s\n")
+        for calls in arguments.calls:
+            out.write(uvloop.run(engine_cost(calls, arguments.seconds)))
+            out.flush()
+        return 0
     out.write(
         "calls  late%   loss%   delay p50 ms  p99 ms  server CPU% (kernel)  CPU ms/call-s"
         "  worst tick ms  load  calls/core at this CPU cost\n"
