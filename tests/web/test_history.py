@@ -50,6 +50,11 @@ async def test_queue_call_live_then_in_the_history(node: Node, media: MediaServe
                 (call_id, "200", "801", "801")
             ]
             assert live[0]["state"] in ("queued", "ringing") and live[0]["answered_at"] is None
+            waiting = (await http.get("/api/queues/801")).json()["callers"]
+            assert [(c["call_id"], c["caller"], c["position"]) for c in waiting] == [
+                (call_id, "200", 1)
+            ]
+            assert waiting[0]["ringing"] == ["103"] and waiting[0]["wait_seconds"] > 0
             await offer.ring()
             await offer.answer()
             connected = await receive_until(ws, lambda f: f.get("kind") == "queue_call_connected")

@@ -20,8 +20,10 @@ __all__ = [
     "LiveCallState",
     "PageOut",
     "PauseRequest",
+    "QueueDetailOut",
     "QueueEventOut",
     "QueueOut",
+    "WaitingCallerOut",
 ]
 
 AgentStateName = Literal[
@@ -70,6 +72,24 @@ class QueueOut(_Out):
         description="Estimated wait of a caller joining now; null when it cannot be estimated"
     )
     agents: list[str] = Field(description="Member agents' numbers, in priority order")
+
+
+class WaitingCallerOut(_Out):
+    """A caller waiting in a queue, in serving order."""
+
+    call_id: str = Field(description="The call's id (as in /api/calls/live)")
+    caller: str = Field(description="Calling number")
+    position: int = Field(description="Place in line (1 = next)")
+    wait_seconds: float = Field(description="Time waited so far")
+    priority: int = Field(description="Caller priority (higher is served first)")
+    callback: bool = Field(description="Waiting for a call back rather than on the line")
+    ringing: list[str] = Field(description="Agents whose phones ring for this caller now")
+
+
+class QueueDetailOut(QueueOut):
+    """A queue with its live figures and the callers waiting in it."""
+
+    callers: list[WaitingCallerOut] = Field(description="Callers waiting, in serving order")
 
 
 class AgentOut(_Out):

@@ -22,7 +22,14 @@ from hotline.events import (
     QueueEventLogged,
 )
 from hotline.pbx import Call, CallState, Pbx
-from hotline.web.schemas import AgentOut, LiveCallOut, LiveCallState, QueueOut
+from hotline.web.schemas import (
+    AgentOut,
+    LiveCallOut,
+    LiveCallState,
+    QueueDetailOut,
+    QueueOut,
+    WaitingCallerOut,
+)
 
 __all__ = ["LiveView"]
 
@@ -111,6 +118,27 @@ class LiveView:
             average_talk_seconds=s.average_talk_seconds,
             estimated_wait_seconds=s.estimated_wait_seconds, agents=list(config.agents),
         )  # fmt: skip
+
+    def queue_detail(self, number: str) -> QueueDetailOut | None:
+        """The queue with the callers waiting in it, for supervisors."""
+        queue = self.queue(number)
+        if queue is None:
+            return None
+        callers = []
+        for waiting in self._engine.waiting(QueueId(number), self._pbx.queues.now()):
+            call = self._pbx.calls.get(waiting.caller)
+            callers.append(
+                WaitingCallerOut(
+                    call_id=self._pbx.record_id(waiting.caller),
+                    caller=call.caller if call is not None else "",
+                    position=waiting.position,
+                    wait_seconds=waiting.wait_seconds,
+                    priority=waiting.priority,
+                    callback=waiting.callback,
+                    ringing=list(waiting.ringing),
+                )
+            )
+        return QueueDetailOut(**queue.model_dump(), callers=callers)
 
     def queues(self) -> list[QueueOut]:
         return [q for number in self._queue_config if (q := self.queue(number)) is not None]

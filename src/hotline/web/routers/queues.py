@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from hotline.web.deps import Access, ViewDep
-from hotline.web.schemas import ErrorOut, QueueOut
+from hotline.web.schemas import ErrorOut, QueueDetailOut, QueueOut
 
 __all__ = ["router"]
 
@@ -18,10 +18,12 @@ async def list_queues(view: ViewDep) -> list[QueueOut]:
 
 
 @router.get(
-    "/{number}", summary="One queue with its live statistics", responses={404: {"model": ErrorOut}}
+    "/{number}",
+    summary="One queue with its live statistics and the callers waiting",
+    responses={404: {"model": ErrorOut}},
 )
-async def get_queue(number: str, view: ViewDep) -> QueueOut:
-    queue = view.queue(number)
+async def get_queue(number: str, view: ViewDep) -> QueueDetailOut:
+    queue = view.queue_detail(number)
     if queue is None:
         raise HTTPException(404, f"no queue {number}")
     return queue
