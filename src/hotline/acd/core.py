@@ -16,6 +16,7 @@ import heapq
 import logging
 from heapq import heappush
 from random import Random
+from typing import NamedTuple
 
 from hotline.acd.commands import (
     Command,
@@ -51,22 +52,20 @@ class TimerKind(enum.Enum):
     WRAP_UP = "wrap_up"
 
 
-class Timer:
-    """A pending timer; stale ones are skipped when they come due (lazy deletion)."""
+_RING_TIMER = TimerKind.RING
 
-    __slots__ = ("agent", "entry", "kind", "token")
 
-    def __init__(
-        self,
-        kind: TimerKind,
-        entry: CallerEntry | None = None,
-        agent: AgentRuntime | None = None,
-        token: float = 0.0,
-    ) -> None:
-        self.kind = kind
-        self.entry = entry
-        self.agent = agent
-        self.token = token
+class Timer(NamedTuple):
+    """A pending timer; stale ones are skipped when they come due (lazy deletion).
+
+    A NamedTuple: one is made for every offer, and a tuple is cheaper to build and for the
+    garbage collector to scan than an object.
+    """
+
+    kind: TimerKind
+    entry: CallerEntry | None = None
+    agent: AgentRuntime | None = None
+    token: float = 0.0
 
 
 class Core:
@@ -439,18 +438,20 @@ class Core:
         timers = self.timers
         for agent in chosen:
             self._timer_seq += 1
-            timer = Timer(TimerKind.RING, entry, agent, now)
+            timer = _new_tuple(Timer, (_RING_TIMER, entry, agent, now))
             heappush(timers, (now + ring_seconds, self._timer_seq, timer))
-        self.out.append(new_offer(caller, queue_id, ids, ring_seconds, tuple(reasons)))
+        offer_reasons = tuple(reasons)
+        self.out.append(new_offer(caller, queue_id, ids, ring_seconds, offer_reasons))
         if not self.keep_records:
             return
         position = queue.line.position(entry)
         record = self.record
         for agent_id, reason in zip(ids, reasons, strict=True):
-            # Fields of Record by position: caller, queue, agent, position, ... reasons.
+            # Fields of Record by position: caller, queue, agent, position, ... reasons
+            # (one agent: the offer's own tuple, equal to (reason,), one object fewer).
             record(
                 now, _OFFER, caller, queue_id, agent_id, position, None, None, None, None,
-                None, (reason,),
+                None, offer_reasons if len(ids) == 1 else (reason,),
             )  # fmt: skip
 
     def reason(
