@@ -16,6 +16,9 @@ per second of CPU time (best and median of passes of 5,000 rounds: the best is t
 an idle core, the median shows what the processes sharing the machine cost), and the p50/p99
 CPU and wall time of the ``handle()`` calls that made a distribution decision (returned an
 Offer; only these are timed one by one, as reading the thread's CPU clock costs about 1 us).
+Last it prints the load average around the replay: on a machine busy with other processes
+even CPU time runs slower (shared caches), so compare figures taken under similar load, or
+count instructions with callgrind, which the load does not change.
 
     uv run python bench/acd_engine.py [--rounds 50000] [--seed 1] [--no-records]
 """
