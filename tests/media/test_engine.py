@@ -134,3 +134,21 @@ def test_late_ticks_keep_timestamps_contiguous_and_pauses_mark_a_talk_spurt() ->
         for now in (2.12, 2.5)
     ]  # the tick runs very late in the middle of an event
     assert [h.marker for h in event] == [False, False] and {h.timestamp for h in event} == {99}
+
+
+def test_rtcp_reports_of_many_legs_are_spread_over_the_ticks() -> None:
+    engine = MediaEngine(emit=lambda event: None)
+    wires = []
+    for leg_id in range(1, 101):
+        leg, _ = _leg(engine, leg_id)
+        leg.rtcp_transport = wire = Wire()
+        wires.append(wire)
+    per_tick = []
+    for tick in range(1, 751):  # 15 s: every leg reports about three times
+        before = sum(len(wire.sent) for wire in wires)
+        engine.tick(tick * 0.02)
+        per_tick.append(sum(len(wire.sent) for wire in wires) - before)
+    assert all(len(wire.sent) >= 2 for wire in wires)
+    # A 25th of the legs is looked at per tick, and report intervals are randomized: no tick
+    # builds every leg's report (100 legs at once before).
+    assert max(per_tick) <= 10
