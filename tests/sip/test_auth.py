@@ -194,6 +194,14 @@ def test_nonce_from_another_secret_or_tampered_is_stale() -> None:
     assert authenticator.verify(register(answer(forged)), 1.0).status is AuthStatus.STALE
 
 
+def test_a_long_secret_keys_nonces_like_any_other() -> None:
+    authenticator = DigestAuthenticator(REALM, PASSWORDS.get, secret=b"k" * 100)
+    challenge = authenticator.challenge(0.0)[0]
+    assert authenticator.verify(register(answer(challenge)), 1.0).status is AuthStatus.OK
+    other = DigestAuthenticator(REALM, PASSWORDS.get, secret=b"k" * 99)
+    assert other.verify(register(answer(challenge)), 1.0).status is AuthStatus.STALE
+
+
 def test_nonce_count_cannot_be_replayed_and_must_increase() -> None:
     authenticator = make_authenticator()
     challenge = authenticator.challenge(0.0)[0]

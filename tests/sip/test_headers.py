@@ -94,6 +94,11 @@ def test_via_received_and_rport() -> None:
         == "SIP/2.0/TCP [2001:db8::9]:5062;branch=z9hG4bKx;rport=40000;received=2001:db8::10"
     )
     assert Via.parse("SIP/2.0/UDP h").rport is None
+    for text in (str(answered), str(answered).replace(";", " ; ").replace("=", " = ")):
+        assert Via.parse(text).received == "2001:db8::10"  # §20.42: IPv6 without brackets
+    for bad in ("SIP/2.0/UDP h;branch=z9hG4bK:1", "SIP/2.0/UDP h ; branch = a:b"):
+        with pytest.raises(SipParseError):
+            Via.parse(bad)
 
 
 @pytest.mark.parametrize(

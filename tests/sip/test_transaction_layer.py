@@ -226,8 +226,12 @@ def test_ipv6_sources_are_compared_without_brackets() -> None:
     other = Peer(transport="UDP", host="2001:db8::9", port=5062)
     msg = request("OPTIONS", via="SIP/2.0/UDP [2001:db8::5]:5062")
     via = received(TransactionLayer(), msg, other).top_via
-    assert via.received in ("2001:db8::9", None)  # None while the Via parser refuses IPv6
+    assert via.received == "2001:db8::9"  # RFC 3261 §18.2.1, written without brackets
+    assert received(TransactionLayer(), parse_message(msg.to_bytes()), other).top_via == via
     assert response_destination(via, other) == other
+    rport = request("OPTIONS", via="SIP/2.0/UDP [2001:db8::5]:5062;rport")
+    via = received(TransactionLayer(), rport, other).top_via
+    assert (via.received, via.rport) == ("2001:db8::9", "5062")
 
 
 def test_send_response_without_a_transaction_is_our_mistake() -> None:

@@ -112,11 +112,14 @@ def split_simple_params(text: str) -> Parameters:
     return tuple(pairs)
 
 
-def parse_generic_params(text: str, what: str) -> Parameters:
+def parse_generic_params(
+    text: str, what: str, pattern: re.Pattern[str] | None = None
+) -> Parameters:
     """``*( SEMI generic-param )`` with LWS around ``;`` and ``=`` (§25.1).
 
     ``text`` starts at the first ``;`` (or is empty). Names are lower-cased; values are kept as
-    written, quotes included, so they serialize unchanged.
+    written, quotes included, so they serialize unchanged. ``pattern`` reads one parameter
+    where a header's grammar allows more than generic-param does (Via's received).
     """
     if not text:
         return ()
@@ -125,7 +128,7 @@ def parse_generic_params(text: str, what: str) -> Parameters:
     pairs: list[tuple[str, str | None]] = []
     position, end = 0, len(text.rstrip(" \t"))
     while position < end:
-        match = _GENERIC_PARAM.match(text, position)
+        match = (pattern or _GENERIC_PARAM).match(text, position)
         if match is None:
             raise SipParseError(
                 f"Bad {what}: bad parameter near {text[position : position + 20]!r}"

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from hotline.sip._grammar import (
     TOKEN,
+    TOKEN_CHARS,
     Parameters,
     builder,
     find_param,
@@ -284,7 +285,15 @@ _VIA = re.compile(
 # What phones send: no LWS, token parameters. Anything else takes the general expression.
 _PLAIN_VIA = re.compile(
     r"SIP/2\.0/([A-Za-z]+) (?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9\-.]+))(?::([0-9]{1,5}))?"
-    r"((?:;[A-Za-z0-9\-.!%*_+`'~]+(?:=[A-Za-z0-9\-.!%*_+`'~]+)?)*)"
+    r"((?:;received=[0-9A-Fa-f:.]+|;[A-Za-z0-9\-.!%*_+`'~]+(?:=[A-Za-z0-9\-.!%*_+`'~]+)?)*)"
+)
+# A via-param with LWS; a value may also be an IPv6 address without brackets, as ``received``
+# is written (§20.42, §25.1 via-received); the checks below allow that in ``received`` only.
+_VIA_PARAM = re.compile(
+    rf"[ \t]*;[ \t]*([{TOKEN_CHARS}]+)[ \t]*"
+    rf"(?:=[ \t]*([0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[{TOKEN_CHARS}]+|\[[0-9A-Fa-f:.]+\]"
+    r'|"(?:[^"\\]|\\.)*")[ \t]*)?',
+    re.S,
 )
 # received (§20.42): an IPv4 or IPv6 address, the latter written without brackets.
 _IP_ADDRESS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*")
@@ -320,12 +329,14 @@ class Via:
         if plain is not None:
             params = split_simple_params(param_text) if param_text else ()
         else:
-            params = parse_generic_params(param_text, "Via")
+            params = parse_generic_params(param_text, "Via", _VIA_PARAM)
         for name, value in params:
             if name == "branch" and not value:
                 raise SipParseError("Bad Via: empty branch")
             if name == "received" and not (value and _IP_ADDRESS.fullmatch(value)):
                 raise SipParseError("Bad Via: received must be an IP address")
+            if name != "received" and value and ":" in value and value[0] not in '["':
+                raise SipParseError(f"Bad Via: bad parameter {name[:20]}")
             if name == "rport" and value is not None and not value.isdigit():
                 raise SipParseError("Bad Via: rport must be a port number")
         return _new_via(transport.upper(), ipv6 or host, port, params)

@@ -101,22 +101,7 @@ def stamp_via(request: Request, source: Peer) -> None:
         params["received"] = source.host
     if not params:
         return
-    stamped = via.with_params(**params)
-    if ":" in source.host and not _parses(stamped):
-        # The message layer refuses an IPv6 ``received`` (which RFC 3261 §25.1 allows); the
-        # request would become unreadable, so keep rport only. Responses still go to the
-        # source: response_destination does not need ``received``.
-        del params["received"]
-        stamped = via.with_params(**params) if params else via
-    _replace_top_via(request, stamped)
-
-
-def _parses(via: Via) -> bool:
-    try:
-        Via.parse(str(via))
-    except RemoteProtocolError:
-        return False
-    return True
+    _replace_top_via(request, via.with_params(**params))
 
 
 def response_destination(via: Via, source: Peer) -> Peer:
