@@ -40,3 +40,25 @@ async def _burst_over_tcp(count: int) -> list[bytes]:
 def test_a_burst_over_tcp_on_uvloop_is_answered_in_full() -> None:
     answers = uvloop.run(_burst_over_tcp(20))
     assert answers == [b"SIP/2.0 200 OK"] * 20
+
+
+async def _without_content_length() -> tuple[bytes, bytes]:
+    endpoint = SipEndpoint("127.0.0.1", 0)
+    await endpoint.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", endpoint.port)
+        writer.write(_options(1).replace(b"Content-Length: 0\r\n", b""))
+        async with asyncio.timeout(5):
+            answer = await reader.readuntil(b"\r\n\r\n")
+            rest = await reader.read()  # the connection is closed after the answer
+        writer.close()
+        return answer, rest
+    finally:
+        await endpoint.close()
+
+
+def test_a_stream_without_framing_is_answered_400_before_it_closes() -> None:
+    answer, rest = uvloop.run(_without_content_length())
+    assert answer.startswith(b"SIP/2.0 400 Missing Content-Length header")  # RFC 3261 §18.3
+    assert b"Call-ID: burst-1\r\n" in answer
+    assert rest == b""

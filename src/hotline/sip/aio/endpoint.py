@@ -80,7 +80,11 @@ class SipEndpoint:
         self._wall_clock = wall_clock
         self.statistics = EndpointStatistics()
         self.transport = SipTransport(
-            host, port, self._message_received, tcp_idle_timeout=tcp_idle_timeout
+            host,
+            port,
+            self._message_received,
+            tcp_idle_timeout=tcp_idle_timeout,
+            on_stream_error=self._answer_malformed,
         )
         self._layer = TransactionLayer()
         self._server_name = server_name

@@ -24,6 +24,9 @@ __all__ = ["SipTransport", "TransportStatistics"]
 log = logging.getLogger("hotline.sip.transport")
 
 MessageHandler = Callable[[bytes, Peer], None]
+# A stream whose framing is lost, before its connection closes: the error may carry a request
+# that can still be answered (SipParseError.partial, RFC 4475 §3.1.2.3).
+StreamErrorHandler = Callable[[SipParseError, Peer], None]
 
 
 @dataclass(slots=True)
@@ -68,8 +71,10 @@ class SipTransport:
         on_message: MessageHandler,
         *,
         tcp_idle_timeout: float = 300.0,
+        on_stream_error: StreamErrorHandler | None = None,
     ) -> None:
         self.host = host
+        self._on_stream_error = on_stream_error
         self.port = port
         self.statistics = TransportStatistics()
         self._on_message = on_message
@@ -158,6 +163,8 @@ class SipTransport:
             # A broken stream cannot be resynchronised: framing is lost, so close it.
             self.statistics.stream_errors += 1
             log.warning("closing TCP connection from %s: %s", connection.peer.host, error.reason)
+            if self._on_stream_error is not None:
+                self._on_stream_error(error, connection.peer)  # still open: an answer goes out
         except (ConnectionError, OSError) as error:
             log.debug("TCP connection %d failed: %s", connection.connection_id, error)
         finally:
