@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -308,6 +309,21 @@ def test_identifiers_are_random_and_branches_carry_the_magic_cookie() -> None:
     assert len(branches) == 100 and all(b.startswith("z9hG4bK") and len(b) > 16 for b in branches)
     assert len({new_tag() for _ in range(100)}) == 100
     assert len({new_call_id() for _ in range(100)}) == 100
+
+
+def test_a_forked_child_does_not_repeat_its_parents_identifiers() -> None:
+    new_tag()  # random bytes are read a block at a time: the block is now half used
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        os.write(write, (new_tag() + new_call_id()).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 100).decode() != new_tag() + new_call_id()
+    os.close(read)
+    os.close(write)
+    tags = {new_tag() for _ in range(2000)}  # several blocks
+    assert len(tags) == 2000 and all(len(tag) == 16 for tag in tags)
 
 
 def test_typed_properties_follow_header_changes() -> None:

@@ -149,7 +149,7 @@ _GENERIC_PARAM = re.compile(
 
 def format_params(parameters: Parameters) -> str:
     """``;name=value`` pairs as written (generic-param values are already in wire form)."""
-    return "".join(f";{n}" if v is None else f";{n}={v}" for n, v in parameters)
+    return "".join([f";{n}" if v is None else f";{n}={v}" for n, v in parameters])
 
 
 def find_param(parameters: Parameters, name: str) -> str | None:

@@ -55,19 +55,23 @@ def _read_headers(text: str) -> tuple[Headers, str | None]:
     index: dict[str, list[str]] = {}
     error = None
     known_spellings = KNOWN_SPELLINGS
+    append = fields.append
     for line in text.split("\r\n") if text else ():
         name, colon, value = line.partition(":")
-        known = (known_spellings.get(name) or header_key(name.rstrip(" \t"))) if colon else None
+        known = known_spellings.get(name) if colon else None
         if known is None:
-            error = error or f"Bad header line {line[:30]!r}"
-            continue
-        key = known[0]
+            known = header_key(name.rstrip(" \t")) if colon else None
+            if known is None:
+                error = error or f"Bad header line {line[:30]!r}"
+                continue
+        key, canonical = known
         value = value.strip(" \t")
-        fields.append((key, known[1], value))
-        if key in index:
-            index[key].append(value)
-        else:
+        append((key, canonical, value))
+        lines = index.get(key)
+        if lines is None:
             index[key] = [value]
+        else:
+            lines.append(value)
     return Headers.from_lines(fields, index), error
 
 

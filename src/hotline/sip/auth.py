@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from hotline.sip.errors import LocalProtocolError, SipParseError
-from hotline.sip.message import Request
+from hotline.sip.message import Request, random_bytes
 from hotline.sip.uri import SipUri, uri_equal
 
 __all__ = [
@@ -55,10 +55,10 @@ class DigestAlgorithm(Enum):
         """Case-insensitive lookup; an absent parameter means MD5 (RFC 7616 §3.3)."""
         if text is None:
             return cls.MD5
-        for algorithm in cls:
-            if algorithm.value.lower() == text.lower():
-                return algorithm
-        raise ValueError(f"unsupported digest algorithm {text!r}")
+        algorithm = _ALGORITHMS.get(text.lower())
+        if algorithm is None:
+            raise ValueError(f"unsupported digest algorithm {text!r}")
+        return algorithm
 
     @property
     def session(self) -> bool:
@@ -70,6 +70,8 @@ class DigestAlgorithm(Enum):
         digest: str = _HASHES[self](raw).hexdigest()
         return digest
 
+
+_ALGORITHMS = {algorithm.value.lower(): algorithm for algorithm in DigestAlgorithm}
 
 try:
     # Python's own MD5: OpenSSL 3 looks the digest up on every call, which costs more than
@@ -381,7 +383,7 @@ class DigestAuthenticator:
         return AuthOutcome(status=AuthStatus.OK, username=username)
 
     def _new_nonce(self, now: float) -> str:
-        payload = struct.pack(">d", now) + secrets.token_bytes(_NONCE_RANDOM)
+        payload = struct.pack(">d", now) + random_bytes(_NONCE_RANDOM)
         return base64.urlsafe_b64encode(payload + self._mac(payload)).decode()
 
     def _mac(self, payload: bytes) -> bytes:

@@ -204,7 +204,8 @@ class Headers:
         position = next(i for i, f in enumerate(fields) if f[0] == key)
         fields[position] = (key, fields[position][1], value)
         copy = Headers.from_lines(fields)
-        copy._cache = {n: v for n, v in self._cache.items() if _key(n) != key}
+        keys = _KEYS
+        copy._cache = {n: v for n, v in self._cache.items() if (keys.get(n) or _key(n)) != key}
         return copy
 
     def share_parsed(self, source: Headers, names: Iterable[str]) -> None:

@@ -8,8 +8,8 @@ when a response can be formed, the partly read request (``partial``).
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from dataclasses import dataclass, field
 
 from hotline.sip._validate import (
@@ -205,28 +205,18 @@ def make_response(
     source = request.headers
     index = source.by_key()
     vias = index.get("via", _NO_LINES)
-    if any("," in value for value in vias):
+    if (len(vias) != 1 or "," in vias[0]) and any("," in value for value in vias):
         vias = source.get_all("Via")
     fields = [("via", "Via", value) for value in vias]
+    tagged = None
     for key, name in _COPIED:
         lines = index.get(key)
-        if lines:
-            fields.append((key, name, lines[0]))
-    tagged = None
-    if to_tag is not None and "to" in index:
-        try:
-            to_address = request.to_address
-        except SipParseError:
-            to_address = None
-        if to_address is not None and to_address.tag is None:
-            tagged = to_address.with_tag(to_tag)
-            # The To of the request as received, with the tag added (§8.2.6.2).
-            to_value = index["to"][0]
-            if to_address.param("tag") is not None:
-                to_value = str(tagged)  # an empty tag: written anew
-            else:
-                to_value = f"{to_value};tag={to_tag}"
-            fields = [("to", "To", to_value) if f[0] == "to" else f for f in fields]
+        if not lines:
+            continue
+        value = lines[0]
+        if key == "to" and to_tag is not None and (read := _tagged(request, value, to_tag)):
+            tagged, value = read
+        fields.append((key, name, value))
     if "timestamp" in index:
         fields += [("timestamp", "Timestamp", value) for value in index["timestamp"]]
     if "record-route" in index and 100 < status < 300 and request.method in _DIALOG_CREATING:
@@ -243,19 +233,64 @@ def make_response(
     return Response(status=status, reason=reason, headers=headers)
 
 
+def _tagged(request: Request, value: str, to_tag: str) -> tuple[NameAddress, str] | None:
+    """The request's To with ``to_tag`` (§8.2.6.2), parsed and as text: the value as received
+    with the tag added. None when it has a tag already or cannot be read."""
+    try:
+        to_address = request.to_address
+    except SipParseError:
+        return None
+    if to_address.tag is not None:
+        return None
+    tagged = to_address.with_tag(to_tag)
+    if to_address.param("tag") is not None:  # an empty tag: the value is written anew
+        return tagged, str(tagged)
+    return tagged, f"{value};tag={to_tag}"
+
+
 def new_branch() -> str:
     """A branch with the RFC 3261 magic cookie, unique in space and time (§8.1.1.7)."""
-    return "z9hG4bK" + secrets.token_hex(10)
+    return "z9hG4bK" + random_bytes(10).hex()
 
 
 def new_tag() -> str:
     """A From or To tag with enough randomness to be globally unique (§19.3)."""
-    return secrets.token_hex(8)
+    return random_bytes(8).hex()
 
 
 def new_call_id() -> str:
     """A Call-ID from random bits, not from a clock or an address (§8.1.1.4)."""
-    return secrets.token_hex(16)
+    return random_bytes(16).hex()
+
+
+class _RandomPool:
+    """Bytes from the operating system's CSPRNG (what ``secrets`` uses), read a block at a
+    time: a registrar makes a tag for every response and a nonce for every challenge, and one
+    system call each cost more than the rest of making them."""
+
+    __slots__ = ("_data", "_position")
+
+    def __init__(self) -> None:
+        self._data = b""
+        self._position = 0
+
+    def take(self, size: int) -> bytes:
+        position = self._position
+        if position + size > len(self._data):
+            self._data = os.urandom(max(4096, size))
+            position = 0
+        self._position = position + size
+        return self._data[position : position + size]
+
+    def forget(self) -> None:
+        """Drop what was read: a forked child must not repeat its parent's bytes."""
+        self._data = b""
+        self._position = 0
+
+
+_POOL = _RandomPool()
+os.register_at_fork(after_in_child=_POOL.forget)
+random_bytes = _POOL.take
 
 
 # The parser needs the classes above; it lives in its own module to keep this one readable.
