@@ -28,7 +28,7 @@ from hotline.web.app import create_app
 from hotline.web.server import WebServer
 from hotline.web.services import WebServices
 
-__all__ = ["Hotline", "build", "serve"]
+__all__ = ["Hotline", "build", "serve", "tune_garbage_collector"]
 
 log = logging.getLogger("hotline")
 
@@ -138,7 +138,7 @@ async def _serve(config: Config, demo: bool) -> None:
         loop.add_signal_handler(signum, stop.set)
     hotline = build(config)
     await hotline.start()
-    _tune_garbage_collector()
+    tune_garbage_collector()
     log.info("hotline ready")
     traffic = asyncio.create_task(_demo_traffic(config)) if demo else None
     try:
@@ -162,7 +162,7 @@ async def _demo_traffic(config: Config) -> None:
         log.exception("demo traffic stopped")
 
 
-def _tune_garbage_collector() -> None:
+def tune_garbage_collector() -> None:
     """Each SIP message makes many short-lived objects; with the default thresholds the cyclic
     collector ran often enough to take a sixth of the server's CPU under REGISTER load and to
     pause the loop for a few hundred milliseconds. What exists at start-up (configuration,
