@@ -28,6 +28,7 @@ SINGLE = (
 )
 _MANDATORY_KEYS = tuple((name, name.lower()) for name in MANDATORY)
 _SINGLE_KEYS = tuple((name, name.lower()) for name in SINGLE)
+_MANDATORY_SET = frozenset(key for _, key in _MANDATORY_KEYS)
 MAX_EXPIRES = 2**32 - 1
 # callid = word [ "@" word ] (§25.1)
 _CALL_ID = re.compile(f"{WORD.pattern}(?:@{WORD.pattern})?")
@@ -143,14 +144,15 @@ def check_headers(headers: Headers, method: str | None) -> None:
     The values are read from the index directly: this runs for every message received.
     """
     index = headers.by_key()
-    if not all(key in index for _, key in _MANDATORY_KEYS):
+    if not index.keys() >= _MANDATORY_SET:
         missing = [name for name, key in _MANDATORY_KEYS if key not in index]
         plural = "s" if len(missing) > 1 else ""
         raise SipParseError(f"Missing {', '.join(missing)} header{plural}")
-    for name, key in _SINGLE_KEYS:
-        lines = index.get(key)
-        if lines is not None and len(lines) > 1:
-            raise SipParseError(f"More than one {name} header")
+    if len(index) < len(headers):  # some header has several lines: none of these may
+        for name, key in _SINGLE_KEYS:
+            lines = index.get(key)
+            if lines is not None and len(lines) > 1:
+                raise SipParseError(f"More than one {name} header")
     cache = headers._cache
     via_lines = index["via"]
     vias = cache["Via"] = _vias(

@@ -139,8 +139,12 @@ class Headers:
 
     def add(self, name: str, value: str) -> None:
         """Append a line (a list header's values may also be added one line each, §7.3.1)."""
-        canonical = canonical_name(name)
-        key = canonical.lower()
+        known = KNOWN_SPELLINGS.get(name)
+        if known is None:
+            canonical = canonical_name(name)
+            key = canonical.lower()
+        else:
+            key, canonical = known
         value = str(value)
         self._fields.append((key, canonical, value))
         index = self._index
@@ -175,7 +179,7 @@ class Headers:
         # again after a Server or Contact line is set: that once doubled the cost of a
         # REGISTER.
         cache = self._cache
-        if cache:
+        if cache and key in _PARSED_KEYS:
             keys = _KEYS
             for name in [name for name in cache if (keys.get(name) or _key(name)) == key]:
                 del cache[name]
@@ -222,11 +226,13 @@ class Headers:
         try:
             return self._cache[name]  # type: ignore[return-value]
         except KeyError:
+            _PARSED_KEYS.add(_key(name))
             value = self._cache[name] = parse(self)
             return value
 
     def remember(self, name: str, value: object) -> None:
         """Cache a value parsed from header ``name`` (what ``parsed`` would have computed)."""
+        _PARSED_KEYS.add(_key(name))
         self._cache[name] = value
 
     def __contains__(self, name: object) -> bool:
@@ -247,6 +253,12 @@ class Headers:
 
 _NONE: list[str] = []
 _KEYS: dict[str, str] = {}
+# The keys of the headers whose parsed values are ever cached (check_headers fills the cache
+# directly with the first ones): adding a Server or Date line has no cached value to drop.
+_PARSED_KEYS = {
+    "via", "from", "to", "cseq", "call-id", "max-forwards", "contact", "expires", "route",
+    "record-route",
+}  # fmt: skip
 
 
 def _key(name: str) -> str:
