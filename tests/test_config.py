@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from hotline.acd import QueueId
 from hotline.config import ConfigError, demo_config, parse_config, parse_host_port
+from hotline.pbx.queue_calls import build_engine
 
 GOOD = """
 [server]
@@ -39,6 +41,16 @@ def test_demo_config_has_shared_agents_and_a_priority_queue() -> None:
     assert {support.language, vip.language} == {"en", "ru"}
 
 
+def test_queue_retry_after_miss_defaults_to_5_and_reaches_the_engine() -> None:
+    config = parse_config(
+        '[[queues]]\nnumber = "800"\n[[queues]]\nnumber = "801"\nretry_after_miss = 0\n'
+    )
+    assert [q.retry_after_miss for q in config.queues] == [5.0, 0.0]
+    engine = build_engine(config)
+    assert engine.queue_config(QueueId("801")).retry_after_miss == 0.0
+    assert engine.queue_config(QueueId("800")).retry_after_miss == 5.0
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -60,6 +72,10 @@ def test_demo_config_has_shared_agents_and_a_priority_queue() -> None:
         ('[[queues]]\nnumber = "800"\nagents = ["101"]\n', "101 is not an agent extension"),
         ('[[queues]]\nnumber = "800"\nfailover = "999"\n', "failover 999 is unknown"),
         ('[[queues]]\nnumber = "800"\nlanguage = "fr"\n', "queues[0].language"),
+        (
+            '[[queues]]\nnumber = "800"\nretry_after_miss = -1\n',
+            "queues[0].retry_after_miss: Input should be greater than or equal to 0",
+        ),
         ('[[trunks]]\nname = "t"\nfrom = ["10.0.0.300/8"]\n', "trunks[0].from"),
         ('[[trunks]]\nname = "t"\nfrom = ["10.0.0.0/8"]\ndid = {"1" = "2"}\n', "unknown 2"),
         ('[features]\nagent_login = "62"\n', "features.agent_login"),

@@ -159,6 +159,8 @@ class QueueConfig(_Section):
     join_empty: bool = True
     leave_when_empty: bool = False
     auto_pause_after_misses: int | None = Field(None, ge=1)
+    # Seconds an agent who missed an offer (rang out, rejected, no phone) is offered nothing.
+    retry_after_miss: float = Field(5.0, ge=0)
 
     @field_validator("strategy")
     @classmethod

@@ -133,7 +133,7 @@ def test_wrap_up_keeps_the_agent_out_until_its_time_or_its_own_end() -> None:
 
 
 def test_pause_during_a_call_takes_effect_after_it() -> None:
-    e = engine(queue(members=("a1", "a2"), strategy="prioritized_hunt"))
+    e = engine(queue(members=("a1", "a2"), strategy="prioritized_hunt", retry_after_miss=0))
     login_all(e, "a1", "a2")
     play(e, [
         (0, join("c1"), ["offer c1 a1"]),
@@ -160,7 +160,14 @@ def test_pausing_or_going_busy_or_logging_out_while_ringing_withdraws_the_offer(
 
 
 def test_agent_is_paused_automatically_after_n_consecutive_misses() -> None:
-    e = engine(queue(strategy="prioritized_hunt", members=("a1", "a2"), auto_pause_after=2))
+    e = engine(
+        queue(
+            strategy="prioritized_hunt",
+            members=("a1", "a2"),
+            auto_pause_after=2,
+            retry_after_miss=0,
+        )
+    )
     login_all(e, "a1", "a2")
     play(e, [
         (0, join("c1"), ["offer c1 a1"]),
@@ -176,7 +183,9 @@ def test_agent_is_paused_automatically_after_n_consecutive_misses() -> None:
 
 
 def test_answering_resets_the_consecutive_misses() -> None:
-    e = engine(queue(strategy="prioritized_hunt", members=("a1",), auto_pause_after=2))
+    e = engine(
+        queue(strategy="prioritized_hunt", members=("a1",), auto_pause_after=2, retry_after_miss=0)
+    )
     login_all(e, "a1")
     play(e, [
         (0, join("c1"), ["offer c1 a1"]),

@@ -68,7 +68,7 @@ def test_ring_all_skips_paused_busy_wrap_up_and_ringing_elsewhere() -> None:
 
 
 def test_prioritized_hunt_goes_down_the_list_on_no_answer_and_restarts_per_caller() -> None:
-    e = engine(queue(strategy="prioritized_hunt"))
+    e = engine(queue(strategy="prioritized_hunt", retry_after_miss=0))
     login_all(e, "a1", "a2", "a3")
     play(e, [
         (0, join("c1"), ["offer c1 a1"]),
@@ -80,7 +80,7 @@ def test_prioritized_hunt_goes_down_the_list_on_no_answer_and_restarts_per_calle
 
 
 def test_prioritized_hunt_starts_a_new_round_after_the_last_member_missed() -> None:
-    e = engine(queue(strategy="prioritized_hunt"))
+    e = engine(queue(strategy="prioritized_hunt", retry_after_miss=0))
     login_all(e, "a1", "a2", "a3")
     play(e, [
         (0, join("c1"), ["offer c1 a1"]),
@@ -92,7 +92,7 @@ def test_prioritized_hunt_starts_a_new_round_after_the_last_member_missed() -> N
 
 
 def test_missed_agent_is_offered_the_same_caller_again_only_when_nobody_else_is_free() -> None:
-    e = engine(queue(strategy="prioritized_hunt", members=("a1", "a2")))
+    e = engine(queue(strategy="prioritized_hunt", members=("a1", "a2"), retry_after_miss=0))
     login_all(e, "a1", "a2")
     play(e, [
         (0, join("c0"), ["offer c0 a1"]),
@@ -153,7 +153,7 @@ def test_hunt_random_start_hunts_in_order_from_a_seeded_random_member() -> None:
 
 
 def test_longest_waiting_offers_the_agent_idle_longest_since_its_last_call() -> None:
-    e = engine(queue(strategy="longest_waiting"))
+    e = engine(queue(strategy="longest_waiting", retry_after_miss=0))
     play(e, [
         (0, login("a3"), []),
         (1, login("a1"), []),
@@ -271,7 +271,7 @@ def test_weighted_random_follows_the_member_weights() -> None:
 
 def test_skills_based_prefers_the_best_level_then_the_longest_idle() -> None:
     skills = {"a1": {"fr": 1}, "a2": {"fr": 3}, "a3": {"fr": 3, "de": 2}}
-    e = engine(queue(strategy="skills_based"), skills=skills)
+    e = engine(queue(strategy="skills_based", retry_after_miss=0), skills=skills)
     play(e, [
         (0, login("a3"), []),
         (1, login("a2"), []),
@@ -287,7 +287,9 @@ def test_skills_based_prefers_the_best_level_then_the_longest_idle() -> None:
 
 def test_skill_requirements_relax_as_the_wait_grows() -> None:
     skills = {"a1": {"fr": 1}, "a2": {}}
-    e = engine(queue(strategy="skills_based", skill_relax_seconds=30), skills=skills)
+    e = engine(
+        queue(strategy="skills_based", skill_relax_seconds=30, retry_after_miss=0), skills=skills
+    )
     login_all(e, "a1", "a2")
     play(e, [
         (0, join("c1", skills={"fr": 2}), []),

@@ -30,6 +30,7 @@ __all__ = [
     "logged_in",
     "logged_out",
     "paused",
+    "retry_over",
     "unpaused",
     "wrap_up_ended",
     "wrap_up_timed_out",
@@ -200,6 +201,12 @@ def wrap_up_timed_out(core: Core, timer: Timer, now: float) -> None:
     assert agent is not None
     core.record(now, Verb.WRAPUPEND, agent=agent.agent_id, reason="timeout")
     _free(core, agent, now)
+
+
+def retry_over(core: Core, timer: Timer, now: float) -> None:
+    agent = timer.agent
+    assert agent is not None
+    core.retry_over(agent)
 
 
 def busy_elsewhere(core: Core, event: AgentBusyElsewhere, now: float) -> None:

@@ -50,6 +50,7 @@ class TimerKind(enum.Enum):
     CALLBACK_OFFER = "callback_offer"
     RELAX = "relax"
     WRAP_UP = "wrap_up"
+    RETRY = "retry"
 
 
 _RING_TIMER = TimerKind.RING
@@ -161,6 +162,9 @@ class Core:
             agent = timer.agent
             assert agent is not None
             return agent.activity is Activity.WRAP_UP and agent.wrap_token == timer.token
+        if kind is TimerKind.RETRY:
+            assert timer.agent is not None
+            return timer.agent.retry_at == timer.token
         if entry is None or self.callers.get(entry.caller) is not entry:
             return False  # the caller has left the line (answered or gone)
         if kind is TimerKind.RING:
@@ -195,7 +199,9 @@ class Core:
 
     def sync_availability(self, agent: AgentRuntime) -> None:
         agent_id = agent.agent_id
-        if agent.state is not _AVAILABLE:
+        # An agent waiting out its retry delay after a miss shows AVAILABLE but is offered
+        # nothing: it stays out of the indexes until its RETRY timer (retry_over).
+        if agent.state is not _AVAILABLE or agent.retry_at is not None:
             for queue in agent.member_of.values():
                 queue.available.pop(agent_id, None)
             return
@@ -206,6 +212,11 @@ class Core:
             elif agent_id not in queue.available:
                 queue.available[agent_id] = agent
                 dirty[queue_id] = queue
+
+    def retry_over(self, agent: AgentRuntime) -> None:
+        """The agent's retry delay after a miss is over: it may be offered again."""
+        agent.retry_at = None
+        self.sync_availability(agent)
 
     def set_pause(self, agent: AgentRuntime, reason: str | None) -> None:
         """Pause the agent with ``reason`` (None: unpause), keeping the count of unpaused
@@ -270,10 +281,13 @@ class Core:
     def miss(
         self, entry: CallerEntry, agent: AgentRuntime, now: float, reason: str, *, cancel: bool
     ) -> None:
-        """The agent let the offer ring out or rejected it: count it, maybe auto-pause.
+        """The agent let the offer ring out or rejected it: count it, maybe auto-pause, and
+        keep it from any offer for the queue's ``retry_after_miss``.
 
         ``cancel``: tell call control to stop the ringing (the engine's own ring timer ran
         out); a rejection or a no-answer reported by call control needs no CancelOffer.
+        Without the delay, an agent whose phone refuses every call at once (or cannot be
+        reached) would be offered the next waiting caller at once, and so on without end.
         """
         agent_id = agent.agent_id
         started = entry.ringing.pop(agent_id)
@@ -294,6 +308,10 @@ class Core:
             self.set_pause(agent, queue.config.auto_pause_reason)
             self.out.append(PauseAgent(agent=agent_id, reason=queue.config.auto_pause_reason))
             self.record(now, Verb.PAUSE, agent=agent_id, reason=agent.pause_reason)
+        delay = queue.config.retry_after_miss
+        if delay > 0:
+            retry_at = agent.retry_at = now + delay
+            self.add_timer(retry_at, Timer(TimerKind.RETRY, None, agent, retry_at))
         self.refresh(agent, now)
         if not entry.ringing:
             queue.idle.add(entry)

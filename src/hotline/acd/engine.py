@@ -91,6 +91,7 @@ _TIMER_HANDLERS: dict[TimerKind, Callable[[Core, Timer, float], None]] = {
     TimerKind.CALLBACK_OFFER: _callers.offer_callback,
     TimerKind.RELAX: _callers.relax,
     TimerKind.WRAP_UP: _agents.wrap_up_timed_out,
+    TimerKind.RETRY: _agents.retry_over,
 }
 
 

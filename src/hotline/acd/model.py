@@ -113,6 +113,10 @@ class QueueConfig:
     to the agent who served it last within that many days. ``skill_relax_seconds``: every such
     interval of waiting lowers each skill requirement of a caller by one level.
     ``progressive_step_seconds`` is the interval at which ``ring_progressively`` adds an agent.
+    ``retry_after_miss``: an agent who let an offer of this queue ring out, rejected it or
+    could not be reached is offered no caller of any queue for that many seconds (Asterisk's
+    queue ``retry``); its state stays AVAILABLE meanwhile. 0: it may be offered again at once.
+    Logging in, out or unpausing does not end the delay.
     """
 
     queue_id: QueueId
@@ -138,6 +142,7 @@ class QueueConfig:
     skill_relax_seconds: float | None = None
     progressive_step_seconds: float = 10.0
     expected_handle_seconds: float = 180.0
+    retry_after_miss: float = 5.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

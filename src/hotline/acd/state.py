@@ -61,6 +61,7 @@ class AgentRuntime:
         "member_of",
         "missed",
         "pause_reason",
+        "retry_at",
         "ringing_for",
         "skills",
         "state",
@@ -86,6 +87,8 @@ class AgentRuntime:
         self.talk_seconds = 0.0
         self.consecutive_misses = 0
         self.ringing_for: CallerEntry | None = None
+        # After a missed offer: when the agent may be offered again (None: it may now).
+        self.retry_at: float | None = None
         self.call_caller: CallerId | None = None
         self.call_queue: QueueRuntime | None = None
         self.call_start = 0.0

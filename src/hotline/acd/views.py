@@ -36,7 +36,8 @@ def queue_stats(core: Core, queue: QueueRuntime, now: float) -> QueueStats:
         callbacks_pending=callbacks,
         longest_wait_seconds=_longest_wait(queue, now) if head is not None else 0.0,
         logged_in=len(queue.logged_in),
-        available=len(queue.available),
+        # AVAILABLE agents waiting out a retry delay are not in queue.available but count.
+        available=states[AgentState.AVAILABLE],
         ringing=states[AgentState.RINGING],
         on_call=states[AgentState.ON_CALL],
         wrap_up=states[AgentState.WRAP_UP],

@@ -69,6 +69,7 @@ def _queue(queue: QueueConfig) -> acd.QueueConfig:
         sla_seconds=queue.sla_seconds,
         announcements=announcements,
         auto_pause_after=queue.auto_pause_after_misses,
+        retry_after_miss=queue.retry_after_miss,
     )
 
 
@@ -264,12 +265,16 @@ class QueueService:
     # -- offers to agents ------------------------------------------------------------------
 
     def _offer(self, command: acd.Offer) -> None:
+        """Ring the offered agents' phones. An agent without a registered phone cannot be
+        reached: a missed offer, after which the engine leaves the agent alone for the
+        queue's ``retry_after_miss`` (so this line is logged once per offer, not in a loop)."""
         call = self._callers.get(command.caller)
         ringing = []
         for agent in command.agents:
             if call is None or not self.pbx.contacts(agent):
-                log.info("queue %s: agent %s has no registered phone", command.queue, agent)
-                self.feed(acd.OfferRejected(caller=command.caller, agent=agent))
+                if call is not None:
+                    log.info("queue %s: agent %s has no registered phone", command.queue, agent)
+                self.feed(acd.OfferNotAnswered(caller=command.caller, agent=agent))
                 continue
             log.info("queue %s: offering call %s to agent %s", command.queue, call.id, agent)
             self._offers[(command.caller, agent)] = []
