@@ -221,6 +221,22 @@ class Transaction:
     of the step: :class:`Transmit` commands and TU events.
     """
 
+    # Slotted: a busy registrar keeps tens of thousands of finished transactions until timer
+    # J, and every object they hold is one more for the garbage collector to walk.
+    __slots__ = (
+        "_deadlines",
+        "_intervals",
+        "ack",
+        "id",
+        "kind",
+        "last_response",
+        "merge_key",
+        "peer",
+        "request",
+        "settings",
+        "state",
+    )
+
     def __init__(
         self,
         *,

@@ -201,8 +201,10 @@ class TransactionLayer:
         self._run(tx, tx.send_response(response, now))
         if response.status >= 200:
             # Answered: retransmissions match by transaction id, so lookups by header name
-            # are rare from now on (Headers.compact says why this matters).
+            # are rare from now on (Headers.compact says why this matters); the response is
+            # only ever sent again as it is.
             tx.request.headers.compact()
+            response.headers.compact()
 
     def send_stateless(self, message: Message, destination: Peer) -> None:
         """Send outside any transaction: the ACK for a 2xx (§13.2.2.4), 2xx retransmissions
