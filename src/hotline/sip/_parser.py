@@ -145,9 +145,13 @@ def _frame_body(headers: Headers, body: bytes) -> bytes:
         return body
     if len(values) > 1:
         raise SipParseError("More than one Content-Length header")
-    if not _CONTENT_LENGTH.fullmatch(values[0]):
-        raise SipParseError(f"Bad Content-Length {values[0][:20]!r}")
-    length = int(values[0])
+    text = values[0]
+    # Plain ASCII digits (the value is stripped already) spare the expression.
+    if not (text.isdigit() and text.isascii() and len(text) <= 10) and not (
+        _CONTENT_LENGTH.fullmatch(text)
+    ):
+        raise SipParseError(f"Bad Content-Length {text[:20]!r}")
+    length = int(text)
     if length > len(body):
         raise SipParseError(f"Content-Length {length} is larger than the body ({len(body)} bytes)")
     return body[:length]

@@ -96,7 +96,10 @@ def _name_address(value: str, name: str) -> NameAddress:
 
 
 def parse_contacts(headers: Headers) -> list[NameAddress]:
-    values = headers.get_all("Contact")
+    return _contacts(headers.get_all("Contact"))
+
+
+def _contacts(values: list[str]) -> list[NameAddress]:
     if values == ["*"]:
         return []
     try:
@@ -177,8 +180,11 @@ def _check_request_headers(
 ) -> None:
     lines = index.get("max-forwards")
     cache["Max-Forwards"] = None if lines is None else _max_forwards(lines[0])
-    if "contact" in index:
-        cache["Contact"] = parse_contacts(headers)
+    lines = index.get("contact")
+    if lines is not None:
+        # The lines themselves when none holds a comma: each is then one value (§7.3.1).
+        split = any("," in line for line in lines)
+        cache["Contact"] = _contacts(headers.get_all("Contact") if split else lines)
     lines = index.get("expires")
     if lines is not None:
         cache["Expires"] = _expires(lines[0])
