@@ -116,7 +116,13 @@ class Node:
 @asynccontextmanager
 async def running_node(folder: Path, database: str = "") -> AsyncIterator[Node]:
     """A started node (``database``: TOML of its ``[database]`` section) and a client of it."""
-    hotline = await start_node(folder, database)
+    async with serving(await start_node(folder, database)) as node:
+        yield node
+
+
+@asynccontextmanager
+async def serving(hotline: Hotline) -> AsyncIterator[Node]:
+    """A client of the started ``hotline``; the node is closed afterwards."""
     assert hotline.web is not None
     try:
         async with httpx.AsyncClient(base_url=hotline.web.url, timeout=10) as http:

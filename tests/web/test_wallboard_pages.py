@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 import pytest_asyncio
 
@@ -18,6 +17,7 @@ from hotline.config import parse_config
 from hotline.testing.harness import free_udp_tcp_port
 
 from .support import Node
+from .support import serving as client_of
 
 NODE = """
 [server]
@@ -77,12 +77,8 @@ async def serving(
     )  # fmt: skip
     hotline = build(parse_config(text + wallboard))
     await hotline.start()
-    assert hotline.web is not None
-    try:
-        async with httpx.AsyncClient(base_url=hotline.web.url, timeout=10) as http:
-            yield Node(hotline, hotline.web.url, http)
-    finally:
-        await hotline.close()
+    async with client_of(hotline) as node:
+        yield node
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
