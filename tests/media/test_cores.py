@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hotline.media.g711 import Law, encode
 from hotline.media.jitter import JitterBuffer
 from hotline.media.mixer import Role, mix, routes
 from hotline.media.player import Player
@@ -102,6 +103,25 @@ def test_player_sequences_pads_and_loops() -> None:
     assert player.next_frame() is None
     looping = Player(playback_id=2, clips=[one], loop=True)
     assert [looping.next_frame().sum() for _ in range(5)] == [160] * 5
+
+
+@pytest.mark.parametrize("law", [Law.PCMU, Law.PCMA])
+def test_player_payloads_are_its_frames_encoded(law: Law) -> None:
+    """What is sent (codes sliced from clips encoded once) is exactly the frames encoded one by
+    one, across clip boundaries, loops and the silence padding at the end."""
+    rng = np.random.default_rng(7)
+    clips = [rng.integers(-32768, 32767, size, dtype=np.int16) for size in (250, 160, 33)]
+    frames, payloads = Player(playback_id=1, clips=clips), Player(playback_id=2, clips=clips)
+    expected, sent = [], []
+    while (frame := frames.next_frame()) is not None:
+        expected.append(encode(frame, law))
+        sent.append(payloads.next_payload(law))
+    assert payloads.next_payload(law) is None
+    assert sent == expected and len(sent) == 3
+    assert sent[-1].endswith(bytes([law.silence]) * (3 * 160 - 443))
+    looping = Player(playback_id=3, clips=clips[:1], loop=True)
+    looped = b"".join(looping.next_payload(law) or b"" for _ in range(25))
+    assert looped == (encode(clips[0], law) * 16)[: 25 * 160]
 
 
 @pytest.mark.parametrize(

@@ -231,8 +231,8 @@ class MediaEngine:
         self._detect_inband(frames)
         outgoing: list[tuple[Leg, Samples]] = []
         self._mix(frames, outgoing)
-        self._play(outgoing)
         self._send_events(now)
+        self._play(now)
         self._encode_and_send(outgoing, now)
         # Each leg's timers are looked at every 25 ticks, a 25th of the legs on each tick, so
         # that no tick walks them all.
@@ -288,16 +288,19 @@ class MediaEngine:
                 if frame is not None and leg.player is None:
                     outgoing.append((leg, frame))
 
-    def _play(self, outgoing: list[tuple[Leg, Samples]]) -> None:
+    def _play(self, now: float) -> None:
+        """Send each playing leg its next frame, from the clips' codes (encoded once)."""
         for leg in list(self._playing.values()):
             player = leg.player
             if player is None:
                 continue
-            frame = player.next_frame()
-            if frame is None:
+            session = leg.session
+            audio = session.audio
+            payload = player.next_payload(audio.law if audio is not None else Law.PCMU)
+            if payload is None:
                 self.stop_player(leg, StopReason.FINISHED)
-            else:
-                outgoing.append((leg, frame))
+            elif session.sending and not leg.sender.busy:
+                leg.send(session.packet(payload, now))
 
     def _send_events(self, now: float) -> None:
         for leg in list(self._signalling.values()):

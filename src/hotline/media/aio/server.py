@@ -357,7 +357,7 @@ class MediaServer:
         ``items`` with say_number, say_digits and say_duration.
         """
         leg = self._leg(leg_id)
-        clips = [self.prompts.load(item, language) for item in items]
+        clips = [self.prompts.clip(item, language) for item in items]
         self._engine.stop_player(leg, StopReason.STOPPED)
         playback_id = PlaybackId(next(self._ids))
         leg.player = Player(
