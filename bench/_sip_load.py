@@ -57,6 +57,17 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux /proc), such as Hotline's media process."""
+    found: list[int] = []
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in path.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 def stat_rows(folder: Path, pattern: str = "*_.csv") -> list[dict[str, str]]:
     """The rows of the newest SIPp statistics file (``-trace_stat``) in ``folder``."""
     files = sorted(folder.glob(pattern))

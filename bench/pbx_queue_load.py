@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _sip_load import cpu_seconds, free_port, stat_rows, wait_ready, write_credentials
+from _sip_load import children, cpu_seconds, free_port, stat_rows, wait_ready, write_credentials
 
 HERE = Path(__file__).parent
 SCENARIOS = HERE / "scenarios"
@@ -37,13 +37,13 @@ FIRST_AGENT = 3000
 CONNECTED = re.compile(r"connected to agent \d+ after ([0-9.]+) s")
 
 
-def write_config(folder: Path, port: int, agents: int) -> Path:
+def write_config(folder: Path, port: int, agents: int, media_worker: bool) -> Path:
     numbers = [str(FIRST_AGENT + index) for index in range(agents)]
     lines = [
         "[server]", f'sip_listen = "127.0.0.1:{port}"', f'data_dir = "{folder / "data"}"',
         f'http_listen = "127.0.0.1:{free_port()}"',
         'domain = "hotline.local"', "[security]", "max_auth_failures = 1000000",
-        "[media]", 'rtp_ports = "20000-39999"',
+        "[media]", 'rtp_ports = "20000-39999"', f"worker_process = {str(media_worker).lower()}",
     ]  # fmt: skip
     for number in numbers:
         lines += ["[[extensions]]", f'number = "{number}"', f'password = "pw-{number}"']
@@ -78,7 +78,8 @@ class Step:
     answer_times: list[float]
     held: int
     agent_calls: int
-    cpu: float
+    cpu: float  # Hotline's CPU, in cores: the main process
+    media_cpu: float  # and the media process, when media runs in one
 
     @property
     def failed(self) -> int:
@@ -111,6 +112,8 @@ def run_step(sipp: str, folder: Path, port: int, rate: int, args: argparse.Names
     total = rate * args.seconds
     log_start = log.stat().st_size
     agent_rows_before = len(stat_rows(agents_dir))
+    media = children(server.pid)
+    media_before = sum(cpu_seconds(pid) or 0.0 for pid in media)
     cpu_before, started = cpu_seconds(server.pid) or 0.0, time.monotonic()
     command = sipp_command(
         sipp, "127.0.0.2", f"127.0.0.1:{port}", "-sf", str(SCENARIOS / args.caller_scenario),
@@ -119,7 +122,9 @@ def run_step(sipp: str, folder: Path, port: int, rate: int, args: argparse.Names
         "-timeout", f"{args.seconds + args.hold + 60}s", "-trace_err",
     )  # fmt: skip
     subprocess.run(command, cwd=work, capture_output=True, text=True)
-    cpu = ((cpu_seconds(server.pid) or 0.0) - cpu_before) / (time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    cpu = ((cpu_seconds(server.pid) or 0.0) - cpu_before) / elapsed
+    media_cpu = (sum(cpu_seconds(pid) or 0.0 for pid in media) - media_before) / elapsed
     time.sleep(1.0)  # the last BYEs reach the agents
     rows = stat_rows(work)
     last = rows[-1] if rows else {}
@@ -137,7 +142,7 @@ def run_step(sipp: str, folder: Path, port: int, rate: int, args: argparse.Names
         answer_times=times,
         held=max((int(row.get("CurrentCall", 0) or 0) for row in rows), default=0),
         agent_calls=max((int(row.get("CurrentCall", 0) or 0) for row in agent_rows), default=0),
-        cpu=cpu,
+        cpu=cpu, media_cpu=media_cpu,
     )  # fmt: skip
 
 
@@ -152,7 +157,8 @@ def report(step: Step) -> None:
         f"{step.rate:>5}/s  attempted {step.attempted:>6}  answered {step.answered:>6}  "
         f"failed {step.failed:>5} (callers {step.caller_failures}, agents {step.agent_failures}, "
         f"no agent {step.unanswered})  answer s (median/p95/max) {answer:>16}  "
-        f"held {step.held:>5}  agents talking {step.agent_calls:>5}  hotline CPU {step.cpu:.0%}",
+        f"held {step.held:>5}  agents talking {step.agent_calls:>5}  hotline CPU {step.cpu:.0%}"
+        + (f" + media process {step.media_cpu:.0%}" if step.media_cpu else ""),
         flush=True,
     )
 
@@ -165,6 +171,7 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=4.0, help="caller's call length, s")
     parser.add_argument("--ring", type=float, default=1.0, help="agents answer after, s")
     parser.add_argument("--keep", type=Path, help="copy logs and SIPp traces here")
+    parser.add_argument("--media-worker", action="store_true", help="media in a process of its own")
     parser.add_argument(
         "--audio", action="store_true", help="callers play 7 s of PCMA (root), agents echo it"
     )
@@ -180,7 +187,8 @@ def main() -> None:
         with log.open("wb") as log_file:
             server = subprocess.Popen(
                 [sys.executable, "-m", "hotline.cli", "serve",
-                 "--config", str(write_config(folder, port, args.agents)), "--log-level", "INFO"],
+                 "--config", str(write_config(folder, port, args.agents, args.media_worker)),
+                 "--log-level", "INFO"],
                 stdout=log_file, stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )  # fmt: skip

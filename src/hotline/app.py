@@ -16,7 +16,7 @@ import uvloop
 
 from hotline.config import Config, parse_host_port
 from hotline.events import EventBus
-from hotline.media import MediaServer
+from hotline.media import MediaServer, MediaService, MediaWorker
 from hotline.pbx import Pbx
 from hotline.registrations import PersistentLocation
 from hotline.sip.aio.endpoint import SipEndpoint
@@ -40,7 +40,7 @@ class Hotline:
     config: Config
     sip: SipEndpoint
     location: PersistentLocation
-    media: MediaServer
+    media: MediaService
     pbx: Pbx
     bus: EventBus
     store: Store | None = field(default=None)
@@ -120,7 +120,8 @@ def build(config: Config) -> Hotline:
         aliases=[host],  # phones set up with the server's address instead of the domain
     )
     sip = SipEndpoint(host, port, registrar)
-    media = MediaServer(
+    kind = MediaWorker if config.media.worker_process else MediaServer
+    media = kind(
         rtp_address=config.media.rtp_address,
         port_range=config.media.port_range,
         recordings_dir=Path(config.server.data_dir) / "recordings",

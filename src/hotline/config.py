@@ -204,6 +204,9 @@ class MediaConfig(_Section):
     # A call whose RTP stays silent this long is dead (a crashed phone, a lost NAT binding):
     # Hotline hangs up both legs.
     rtp_timeout_seconds: float = Field(30.0, gt=0)
+    # Run media (RTP, prompts, music, recording) in a child process with a core of its own:
+    # for busy centres (about 100 calls a second or more, hundreds of calls at once).
+    worker_process: bool = False
 
     @field_validator("rtp_ports")
     @classmethod

@@ -37,13 +37,21 @@ wrap_up = 0
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HotlineProcess]:
-    """One server for the module: each test's calls end before the next starts."""
+@pytest.fixture(scope="module", params=["media in process", "media worker process"])
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[HotlineProcess]:
+    """One server for the module: each test's calls end before the next starts. Every test
+    runs twice: with media in the server's process and in a media process of its own."""
     folder = tmp_path_factory.mktemp("hotline")
+    worker = "true" if request.param == "media worker process" else "false"
     hotline = start_hotline(
-        folder, extra=_QUEUE + f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n'
+        folder,
+        extra=_QUEUE
+        + f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\nworker_process = {worker}\n',
     )
+    if worker == "true":
+        assert "media runs in process" in hotline.log_text()
     yield hotline
     assert hotline.stop() == 0, hotline.log_text()
 

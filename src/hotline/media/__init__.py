@@ -42,6 +42,10 @@ Call control uses one async object, :class:`MediaServer`, and never touches a so
     media.metrics                                         # ticks, late ticks of the 20 ms clock
     await media.close()
 
+``MediaWorker`` takes the same arguments and commands and runs the server in a child process
+(spawned by ``start``), so the media clock has a core and a garbage collector of its own;
+``MediaService`` is either.
+
 A leg plays to its peer what a player gives it, else what its bridge gives it: the partner's
 packets, or the supervisor mix. Two-party bridges relay each packet as it arrives (rewriting
 SSRC, sequence and timestamp, and transcoding mu-law/A-law with a byte table); a recorded
@@ -57,6 +61,7 @@ package imports nothing else of hotline.
 
 from .aio.clock import ClockMetrics
 from .aio.server import MediaServer, UnknownId
+from .aio.worker import MediaWorker, MediaWorkerGone
 from .dtmf import DtmfSource
 from .events import (
     BridgeId,
@@ -89,6 +94,9 @@ __all__ = [
     "LegStatistics",
     "MediaEvent",
     "MediaServer",
+    "MediaService",
+    "MediaWorker",
+    "MediaWorkerGone",
     "OfferRefused",
     "PlaybackFinished",
     "PlaybackId",
@@ -104,3 +112,7 @@ __all__ = [
     "say_duration",
     "say_number",
 ]
+
+# What call control holds: the media server in this process, or one in a child process
+# (``[media] worker_process``); both take the same commands and give the same events.
+MediaService = MediaServer | MediaWorker
