@@ -171,6 +171,25 @@ async def test_dtmf_by_sip_info_is_taken(server: HotlineProcess, media: MediaSer
     assert received == ["7", "*"]  # the echo test sends them back as RFC 4733 events
 
 
+async def test_bridged_extensions_hear_each_others_digits(
+    server: HotlineProcess, media: MediaServer
+) -> None:
+    alice, bob = await _phone(server, media, "101"), await _phone(server, media, "102")
+    try:
+        call, incoming = await _answered_pair(alice, bob, "102")
+        await asyncio.sleep(0.3)  # the bridge is made just after the answer
+        await call.send_dtmf("19#")
+        to_bob = [await asyncio.wait_for(incoming.digits.get(), 5) for _ in range(3)]
+        assert await incoming.send_dtmf_info("5") == [200]
+        to_alice = await asyncio.wait_for(call.digits.get(), 5)
+        await call.hangup()
+        await asyncio.wait_for(incoming.wait_ended(), 5)
+    finally:
+        await alice.close()
+        await bob.close()
+    assert (to_bob, to_alice) == (["1", "9", "#"], "5")
+
+
 async def test_unknown_number_fails_with_404(server: HotlineProcess, media: MediaServer) -> None:
     alice = await _phone(server, media, "101")
     try:

@@ -320,6 +320,14 @@ class Pbx:
         log.info("call %s: DTMF %s (%s)", call.id, event.digit, event.source.value)
         if call.echo_leg is not None and event.leg_id == call.inbound.media:
             call.spawn(self.media.send_dtmf(event.leg_id, event.digit))
+        elif call.bridge is not None and call.peer is not None:
+            # Bridged parties hear each other's keys (an IVR or voicemail behind the far
+            # phone, a PIN): however a digit came in (RFC 4733, INFO, in-band), it goes out as
+            # an RFC 4733 event, or as tones to a phone that negotiated none.
+            inbound, peer = call.inbound.media, call.peer.media
+            other = peer if event.leg_id == inbound else inbound if event.leg_id == peer else None
+            if other is not None:
+                call.spawn(self.media.send_dtmf(other, event.digit))
 
     def _playback_finished(self, call: Call, event: PlaybackFinished) -> None:
         if call.hang_up_after_playback:
