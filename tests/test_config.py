@@ -65,7 +65,12 @@ def test_queue_retry_after_miss_defaults_to_5_and_reaches_the_engine() -> None:
             '[[extensions]]\nnumber = "101"\npassword = "abcdefgh"\n',
             "number 101 is used by both extension and extension",
         ),
+        (
+            '[[extensions]]\nnumber = "101"\npassword = "abcdefgh"\nring_timeout = 2\n',
+            "extensions[0].ring_timeout: Input should be greater than or equal to 5",
+        ),
         ('[media]\nrtp_ports = "30000-20000"\n', "media.rtp_ports"),
+        ("[media]\nworker_process = 3\n", "media.worker_process"),
         ('[security]\ndigest_algorithms = ["SHA-1"]\n', "security.digest_algorithms[0]"),
         ("[security]\nmin_register_expires = 7200\n", "min_register_expires <="),
         ('[[queues]]\nnumber = "800"\nstrategy = "fastest"\n', "unknown strategy 'fastest'"),

@@ -102,6 +102,9 @@ class ExtensionConfig(_Section):
     password: str = Field(min_length=6)
     agent: bool = False  # may log into queues
     always_logged_in: bool = False  # a static member: logged in from start, cannot log out
+    # A call to this extension that nobody answers ends after this long (the caller hears
+    # 480 Temporarily Unavailable). Queue offers ring for the queue's own ring_timeout.
+    ring_timeout: int = Field(60, ge=5, le=600)
 
     @model_validator(mode="after")
     def _static_members_are_agents(self) -> Self:

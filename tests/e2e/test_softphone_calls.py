@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import wave
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,8 +23,14 @@ from hotline.testing.harness import HotlineProcess, start_hotline
 _LOW = 46000 + (os.getpid() % 50) * 40
 
 
-# A queue with one static agent, 103, beside the harness's extensions 101 and 102.
+# A queue with one static agent, 103, beside the harness's extensions 101 and 102, and 104,
+# whose calls ring for 5 s only.
 _QUEUE = """
+[[extensions]]
+number = "104"
+password = "s3cret-104"
+ring_timeout = 5
+
 [[extensions]]
 number = "103"
 password = "s3cret-103"
@@ -188,6 +195,26 @@ async def test_bridged_extensions_hear_each_others_digits(
         await alice.close()
         await bob.close()
     assert (to_bob, to_alice) == (["1", "9", "#"], "5")
+
+
+async def test_unanswered_extension_stops_ringing_after_its_ring_timeout(
+    server: HotlineProcess, media: MediaServer
+) -> None:
+    alice, dan = await _phone(server, media, "101"), await _phone(server, media, "104")
+    try:
+        call = await alice.call("104")
+        incoming = await asyncio.wait_for(dan.next_incoming(), 5)
+        await incoming.ring()
+        started = time.monotonic()
+        with pytest.raises(CallFailed) as failed:
+            await asyncio.wait_for(call.wait_answered(), 15)
+        rang = time.monotonic() - started
+        await asyncio.wait_for(incoming.wait_ended(), 5)  # Dan's phone got the CANCEL
+    finally:
+        await alice.close()
+        await dan.close()
+    assert failed.value.status == 480
+    assert 4.0 < rang < 8.0, rang
 
 
 async def test_unknown_number_fails_with_404(server: HotlineProcess, media: MediaServer) -> None:

@@ -80,6 +80,8 @@ class Pbx:
         self.tasks: set[asyncio.Task[None]] = set()
         self.queues = QueueService(self)
         agents = {e.number for e in config.extensions if e.agent}
+        # How long a call to each extension rings before the caller hears 480.
+        self.extension_ring_seconds = {e.number: e.ring_timeout for e in config.extensions}
         self.presence = Presence(agents, self.queues.feed)
         self.agents = AgentControl(
             config,

@@ -33,8 +33,6 @@ __all__ = ["Call", "CallState"]
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
-# An extension nobody answers: give up after this long (the caller hears 480).
-EXTENSION_RING_SECONDS = 60.0
 
 
 class CallState(Enum):
@@ -181,7 +179,8 @@ class Call:
             self.pbx.presence.busy(self.id, number)
         await self.ring([(number, binding) for binding in bindings])
         loop = asyncio.get_running_loop()
-        self._ring_timer = loop.call_later(EXTENSION_RING_SECONDS, self._no_answer)
+        seconds = self.pbx.extension_ring_seconds.get(number, 60)
+        self._ring_timer = loop.call_later(seconds, self._no_answer)
 
     def _no_answer(self) -> None:
         if self.peer is None and not self.ended:
