@@ -19,8 +19,8 @@ from hotline.acd.events import (
     CallEnded,
     WrapUpEnded,
 )
-from hotline.acd.model import AcdError, AgentId, LeaveReason, QueueId
-from hotline.acd.records import Verb
+from hotline.acd.model import AcdError, AgentId, AgentState, LeaveReason, QueueId
+from hotline.acd.records import Record, Verb
 from hotline.acd.state import Activity, AgentRuntime, QueueRuntime
 
 __all__ = [
@@ -54,7 +54,9 @@ _TRANSITIONS: dict[type[object], dict[Activity, Activity | None]] = {
 
 
 _CALL_ENDED_FROM = _TRANSITIONS[CallEnded]
-_IDLE = Activity.IDLE
+_IDLE, _WRAP_UP = Activity.IDLE, Activity.WRAP_UP
+_STATE_WRAP_UP, _WRAP_UP_TIMER = AgentState.WRAP_UP, TimerKind.WRAP_UP
+_new_tuple = tuple.__new__
 _COMPLETEAGENT, _COMPLETECALLER = Verb.COMPLETEAGENT, Verb.COMPLETECALLER
 
 
@@ -146,7 +148,9 @@ def unpaused(core: Core, event: AgentUnpaused, now: float) -> None:
 
 
 def call_ended(core: Core, event: CallEnded, now: float) -> None:
-    agent = _agent(core, event.agent)
+    agent = core.agents.get(event.agent)  # _agent(), inline
+    if agent is None:
+        raise AcdError(f"unknown agent {event.agent}")
     if agent.activity not in _CALL_ENDED_FROM:
         _check_transition(agent, event)
     queue = agent.call_queue
@@ -156,21 +160,25 @@ def call_ended(core: Core, event: CallEnded, now: float) -> None:
     counters = queue.counters
     counters.talk_total += talk
     counters.talk_count += 1
-    verb = _COMPLETEAGENT if event.by_agent else _COMPLETECALLER
-    # Fields of Record by position: caller, queue, agent, position, original_position, wait,
-    # talk.
-    core.record(
-        now, verb, agent.call_caller, queue.queue_id, agent.agent_id, None, None,
-        agent.call_wait, talk,
-    )  # fmt: skip
+    if core.keep_records:  # core.record(), inline; fields of Record by position
+        core.records.append(
+            _new_tuple(Record, (
+                now, _COMPLETEAGENT if event.by_agent else _COMPLETECALLER, agent.call_caller,
+                queue.queue_id, agent.agent_id, None, None, agent.call_wait, talk, None, None,
+                (), None,
+            ))
+        )  # fmt: skip
     agent.call_caller = None
     wrap_up = queue.config.wrap_up_seconds
     if wrap_up > 0:
-        agent.activity = Activity.WRAP_UP
-        agent.wrap_token += 1
+        agent.activity = _WRAP_UP
+        token = agent.wrap_token = agent.wrap_token + 1
         agent.wrap_start = now
-        core.add_timer(now + wrap_up, Timer(TimerKind.WRAP_UP, None, agent, agent.wrap_token))
-        core.refresh(agent, now)
+        core.add_timer(now + wrap_up, _new_tuple(Timer, (_WRAP_UP_TIMER, None, agent, token)))
+        # core.refresh(agent, now), inline: from ON_CALL to WRAP_UP, two states outside the
+        # available indexes.
+        agent.state = _STATE_WRAP_UP
+        agent.state_since = now
     else:
         _free(core, agent, now)
 

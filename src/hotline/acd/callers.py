@@ -26,7 +26,7 @@ from hotline.acd.events import (
     OfferRejected,
 )
 from hotline.acd.model import AcdError, AgentState, CallerId, LeaveReason
-from hotline.acd.records import Verb
+from hotline.acd.records import Record, Verb
 from hotline.acd.state import Activity, CallerEntry, QueueRuntime
 
 __all__ = [
@@ -48,9 +48,11 @@ __all__ = [
 
 # Never changed: the engine only reads a caller's skills.
 _NONE: Mapping[str, int] = {}
+_new_tuple = tuple.__new__
 _ENTERQUEUE, _CONNECT = Verb.ENTERQUEUE, Verb.CONNECT
 _ON_CALL, _STATE_ON_CALL = Activity.ON_CALL, AgentState.ON_CALL
 
+_ABANDON, _ABANDON_VERB = LeaveReason.ABANDON, Verb.ABANDON
 _LEAVE_VERB = {
     LeaveReason.ABANDON: Verb.ABANDON,
     LeaveReason.TIMEOUT: Verb.EXITWITHTIMEOUT,
@@ -83,26 +85,34 @@ def joined(core: Core, event: CallerJoined, now: float) -> None:
     if refusal is not None:
         _refuse(core, event, queue, refusal, now)
         return
-    core.caller_seq += 1
-    order_key = now + (config.sla_seconds if core.options.order_by_sla else 0.0)
+    seq = core.caller_seq = core.caller_seq + 1
+    order_key = now + config.sla_seconds if core.order_by_sla else now + 0.0
     skills = event.skills
+    caller = event.caller
     # Most callers need no skill: share one empty mapping (read-only) instead of a copy each.
     entry = CallerEntry(
-        event.caller, queue, event.priority, event.number, dict(skills) if skills else _NONE,
-        now, core.caller_seq, order_key,
+        caller, queue, event.priority, event.number, dict(skills) if skills else _NONE,
+        now, seq, order_key, core.rng.random(),
     )  # fmt: skip
-    entry.random_start = core.rng.random()
-    position = queue.line.add(entry)
-    queue.idle.add(entry)
-    core.callers[event.caller] = entry
-    entry.original_position = position
-    entry.estimate = core.estimate(queue, position)
+    position = entry.original_position = queue.line.add(entry)
+    core.callers[caller] = entry
+    # core.estimate(queue, position), inline.
+    beyond = position - len(queue.available)
+    if beyond <= 0:
+        entry.estimate = 0.0
+    elif queue.serving:
+        mean = queue.handle_times.mean
+        if mean is None:
+            mean = config.expected_handle_seconds
+        entry.estimate = beyond * mean / queue.serving
     queue.counters.offered += 1
-    # Fields of Record by position: caller, queue, agent, position ... detail.
-    core.record(
-        now, _ENTERQUEUE, event.caller, queue.queue_id, None, position, None, None, None, None,
-        None, (), event.number,
-    )  # fmt: skip
+    if core.keep_records:  # core.record(), inline; fields of Record by position
+        core.records.append(
+            _new_tuple(Record, (
+                now, _ENTERQUEUE, caller, queue.queue_id, None, position, None, None, None,
+                None, None, (), event.number,
+            ))
+        )  # fmt: skip
     if queue.has_caller_timers:
         _start_timers(core, entry, now)
     if queue.available:  # core.mark_dirty, inline
@@ -147,11 +157,12 @@ def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> No
     queue = entry.queue
     position = queue.line.position(entry)
     wait = now - entry.join_time
+    # Not _LEAVE_VERB[reason] and reason.value for the frequent abandon: an Enum's hash and
+    # value are Python code.
+    abandon = reason is _ABANDON
     if entry.ringing:
         core.stop_ringing(entry, list(entry.ringing), now)
         core.record(now, Verb.RINGCANCELED, caller=entry.caller, queue=queue.queue_id)
-    else:
-        queue.idle.discard(entry)  # absent when a failed callback dial just ended
     queue.line.remove(entry)
     del core.callers[entry.caller]
     if entry.first_offer is None:
@@ -160,13 +171,14 @@ def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> No
     core.out.append(
         Leave(
             caller=entry.caller, queue=queue.queue_id, reason=reason,
-            destination=None if reason is LeaveReason.ABANDON else queue.config.failover,
+            destination=None if abandon else queue.config.failover,
             position=position, wait_seconds=wait,
         )
     )  # fmt: skip
     core.record(
-        now, _LEAVE_VERB[reason], caller=entry.caller, queue=queue.queue_id, position=position,
-        original_position=entry.original_position, wait=wait, reason=reason.value,
+        now, _ABANDON_VERB if abandon else _LEAVE_VERB[reason], caller=entry.caller,
+        queue=queue.queue_id, position=position, original_position=entry.original_position,
+        wait=wait, reason="abandon" if abandon else reason.value,
     )  # fmt: skip
 
 
@@ -193,17 +205,18 @@ def answered(core: Core, event: OfferAnswered, now: float) -> None:
     if agent is None:
         raise AcdError(f"unknown agent {event.agent}")
     entry = core.callers.get(event.caller)
-    if entry is None or event.agent not in entry.ringing:
+    started = None if entry is None else entry.ringing.pop(event.agent, None)
+    if started is None:
         # The offer was withdrawn before the answer arrived: hang up that agent leg.
         core.out.append(new_cancel_offer(event.caller, (event.agent,)))
         return
+    assert entry is not None
     queue = entry.queue
     caller, agent_id = entry.caller, agent.agent_id
     ringing = entry.ringing
-    started = ringing.pop(agent_id)
     if ringing:  # ring-all and hunt-by-threes offers: the others stop ringing
         core.stop_ringing(entry, list(ringing), now)
-    queue.line.remove(entry)  # a ringing caller is never in the idle line
+    queue.line.remove(entry)
     del core.callers[caller]
     wait = now - entry.join_time
     agent.activity = _ON_CALL
@@ -221,18 +234,6 @@ def answered(core: Core, event: OfferAnswered, now: float) -> None:
     queue.last_answered = agent_id
     if entry.number is not None and queue.config.sticky_days is not None:
         core.sticky[entry.number] = (agent_id, now)
-    _count_answer(queue, entry, wait)
-    queue_id = queue.queue_id
-    core.out.append(new_connect(caller, queue_id, agent_id, wait))
-    # Fields of Record by position: caller, queue, agent, position, original_position, wait,
-    # talk, ring.
-    core.record(
-        now, _CONNECT, caller, queue_id, agent_id, None, entry.original_position, wait, None,
-        now - started,
-    )  # fmt: skip
-
-
-def _count_answer(queue: QueueRuntime, entry: CallerEntry, wait: float) -> None:
     counters = queue.counters
     counters.answered += 1
     counters.answered_within_sla += wait <= queue.config.sla_seconds
@@ -242,6 +243,15 @@ def _count_answer(queue: QueueRuntime, entry: CallerEntry, wait: float) -> None:
         counters.estimate_count += 1
         counters.estimate_error += error
         counters.estimate_abs_error += abs(error)
+    queue_id = queue.queue_id
+    core.out.append(new_connect(caller, queue_id, agent_id, wait))
+    if core.keep_records:  # core.record(), inline; fields of Record by position
+        core.records.append(
+            _new_tuple(Record, (
+                now, _CONNECT, caller, queue_id, agent_id, None, entry.original_position, wait,
+                None, now - started, None, (), None,
+            ))
+        )  # fmt: skip
 
 
 def rejected(core: Core, event: OfferRejected, now: float) -> None:
@@ -307,8 +317,8 @@ def progressive_step(core: Core, timer: Timer, now: float) -> None:
         queue = entry.queue
         chosen = queue.strategy.choose(candidates, queue=queue, caller=entry, rng=core.rng)[:1]
         rank = len(entry.ringing)
-        reasons = [core.reason(entry, chosen[0], rank, False, now)]
-        core.ring(entry, chosen, reasons, now)
+        reasons = (core.reason(entry, chosen[0], rank, False, now),)
+        core.ring(entry, chosen, (chosen[0].agent_id,), reasons, now)
     step = entry.queue.config.progressive_step_seconds
     core.add_timer(now + step, Timer(TimerKind.PROGRESSIVE, entry=entry, token=entry.attempt))
 

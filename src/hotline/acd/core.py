@@ -1,8 +1,8 @@
 """The engine's machinery: timers, agent presence, the dispatch loop, offers and exits.
 
-Theory of operation. Every waiting caller is in its queue's ``line`` (for positions) and, while
-nobody rings for it, in its queue's ``idle`` line. Every available agent is in the
-``available`` index of each queue it is logged in to. After the engine has finished an event,
+Theory of operation. Every waiting caller is in its queue's ``line``; the ones nobody rings for
+are idle (``WaitingLine.first_idle``). Every available agent is in the ``available`` index of
+each queue it is logged in to. After the engine has finished an event,
 no idle caller has a candidate agent: an event can only create a match in the queues it
 touched, so those are marked dirty, and ``_dispatch`` serves them, the best caller across the
 dirty queues first (queue priority, caller priority, then join time or SLA deadline), until
@@ -35,7 +35,7 @@ __all__ = ["Core", "TimerKind"]
 log = logging.getLogger(__name__)
 
 _new_tuple = tuple.__new__
-_IDLE, _RINGING = Activity.IDLE, Activity.RINGING
+_IDLE, _RINGING, _WRAP_UP = Activity.IDLE, Activity.RINGING, Activity.WRAP_UP
 _AVAILABLE, _STATE_RINGING = AgentState.AVAILABLE, AgentState.RINGING
 _OFFER = Verb.OFFER
 
@@ -43,6 +43,9 @@ Candidates = list[AgentRuntime]
 
 
 class TimerKind(enum.Enum):
+    # Hashed by identity (members are singletons): Enum's own __hash__ is Python code.
+    __hash__ = object.__hash__
+
     RING = "ring"
     PROGRESSIVE = "progressive"
     MAX_WAIT = "max_wait"
@@ -53,7 +56,7 @@ class TimerKind(enum.Enum):
     RETRY = "retry"
 
 
-_RING_TIMER = TimerKind.RING
+_RING_TIMER, _WRAP_UP_TIMER = TimerKind.RING, TimerKind.WRAP_UP
 
 
 class Timer(NamedTuple):
@@ -75,6 +78,7 @@ class Core:
     def __init__(self, options: EngineOptions, seed: int) -> None:
         self.options = options
         self.keep_records = options.keep_records
+        self.order_by_sla = options.order_by_sla
         self.max_records = options.max_records
         self.rng = Random(seed)
         self.queues: dict[QueueId, QueueRuntime] = {}
@@ -112,29 +116,29 @@ class Core:
         """Keep a record of ``verb``.
 
         The parameters are the fields of ``Record`` in their order. Speed trade-off: the
-        frequent records pass them by position (a call with keywords costs more), and the
         record is built with ``tuple.__new__`` rather than the NamedTuple's ``__new__``,
-        which is Python code; either way the record is the same.
+        which is Python code; either way the record is the same. The most frequent records
+        (a caller joins, is offered, connected, its call completes) are made inline where
+        they happen, the same way. ``Engine.handle`` keeps the records within
+        ``max_records`` once per event (``drop_oldest_records``).
         """
         if not self.keep_records:
             return
-        records = self.records
-        if len(records) >= self.max_records:
-            self._drop_oldest_records()
-        records.append(
+        self.records.append(
             _new_tuple(Record, (
                 now, verb, caller, queue, agent, position, original_position, wait, talk,
                 ring, reason, reasons, detail,
             ))
         )  # fmt: skip
 
-    def _drop_oldest_records(self) -> None:
-        # Nobody drained the records: keep the newest half rather than all memory.
-        half = len(self.records) // 2 or 1
+    def drop_oldest_records(self) -> None:
+        """Nobody drained the records past ``max_records``: keep the newest half of that
+        rather than all memory."""
+        drop = len(self.records) - self.max_records // 2
         if not self.records_dropped:
             log.warning("ACD event records are not being drained; dropping the oldest")
-        self.records_dropped += half
-        del self.records[:half]
+        self.records_dropped += drop
+        del self.records[:drop]
 
     def add_timer(self, at: float, timer: Timer) -> None:
         self._timer_seq += 1
@@ -158,16 +162,16 @@ class Core:
 
     def timer_live(self, timer: Timer) -> bool:
         kind, entry = timer.kind, timer.entry
-        if kind is TimerKind.WRAP_UP:
+        if kind is _WRAP_UP_TIMER:
             agent = timer.agent
             assert agent is not None
-            return agent.activity is Activity.WRAP_UP and agent.wrap_token == timer.token
+            return agent.activity is _WRAP_UP and agent.wrap_token == timer.token
         if kind is TimerKind.RETRY:
             assert timer.agent is not None
             return timer.agent.retry_at == timer.token
         if entry is None or self.callers.get(entry.caller) is not entry:
             return False  # the caller has left the line (answered or gone)
-        if kind is TimerKind.RING:
+        if kind is _RING_TIMER:
             assert timer.agent is not None
             return entry.ringing.get(timer.agent.agent_id) == timer.token
         if kind is TimerKind.PROGRESSIVE:
@@ -194,7 +198,16 @@ class Core:
         agent.state_since = now
         # Between two busy states (ringing, on call, wrap-up...) the agent stays out of every
         # available index; logins and logouts sync the indexes themselves.
-        if state is _AVAILABLE or previous is _AVAILABLE:
+        if state is _AVAILABLE:
+            # Only an AVAILABLE agent is in an index: coming from another state it is in
+            # none, so sync_availability() comes down to joining the indexes of the queues
+            # it is logged in to (not while it waits out a retry delay).
+            if agent.retry_at is None:
+                agent_id, dirty = agent.agent_id, self.dirty
+                for queue_id, queue in agent.logged_in.items():
+                    queue.available[agent_id] = agent
+                    dirty[queue_id] = queue
+        elif previous is _AVAILABLE:
             self.sync_availability(agent)
 
     def sync_availability(self, agent: AgentRuntime) -> None:
@@ -265,8 +278,7 @@ class Core:
         if not agent_ids:
             return
         self.stop_ringing(entry, agent_ids, now)
-        if not entry.ringing:
-            entry.queue.idle.add(entry)
+        if not entry.ringing:  # idle again
             self.mark_dirty(entry.queue)
 
     def withdraw_agent(self, agent: AgentRuntime, now: float) -> None:
@@ -313,38 +325,68 @@ class Core:
             retry_at = agent.retry_at = now + delay
             self.add_timer(retry_at, Timer(TimerKind.RETRY, None, agent, retry_at))
         self.refresh(agent, now)
-        if not entry.ringing:
-            queue.idle.add(entry)
+        if not entry.ringing:  # idle again
             self.mark_dirty(queue)
 
     # -- dispatch -----------------------------------------------------------------------
 
     def dispatch(self, now: float) -> None:
-        """Serve dirty queues until no idle caller in them has a candidate agent."""
+        """Serve dirty queues until no idle caller in them has a candidate agent.
+
+        The best caller across the dirty queues goes first: the queue's priority, then the
+        caller's key (priority, order key, sequence number: never equal for two callers).
+        An offer only takes agents and callers out of play, so a queue without a match keeps
+        none until the end: one without a free agent or a caller is skipped (a test cheaper
+        than taking it out of the dirty queues each time), one whose idle callers none of
+        its free agents may take is taken out (finding that out is the costly part).
+        """
         dirty = self.dirty
-        while dirty:
+        while True:
             best: CallerEntry | None = None
-            for queue_id, queue in list(dirty.items()):
-                entry = queue.idle.first() if queue.available else None
-                if entry is not None and entry.skills:
-                    entry = self._first_servable(queue, now)
-                if entry is None:
-                    del dirty[queue_id]
-                elif best is None or entry.rank < best.rank:
-                    best = entry
+            best_priority = 0
+            unservable: list[QueueId] | None = None
+            for queue in dirty.values():
+                if not queue.available:
+                    continue
+                # queue.line.first_idle(), inline for the common case: the head is idle.
+                line = queue.line
+                keys = line.keys
+                if not keys:
+                    continue
+                entry = line.entries[keys[0][2]]
+                if entry.ringing or entry.skills:
+                    servable = self._first_servable(queue, now)
+                    if servable is None:
+                        if unservable is None:
+                            unservable = [queue.queue_id]
+                        else:
+                            unservable.append(queue.queue_id)
+                        continue
+                    entry = servable
+                priority = queue.priority
+                if (
+                    best is None
+                    or priority > best_priority
+                    or (priority == best_priority and entry.key < best.key)
+                ):
+                    best, best_priority = entry, priority
             if best is None:
+                dirty.clear()
                 return
+            if unservable is not None:
+                for queue_id in unservable:
+                    del dirty[queue_id]
             candidates, new_round = self.candidates(best, now)
             self.offer(best, candidates, new_round, now)
 
     def _first_servable(self, queue: QueueRuntime, now: float) -> CallerEntry | None:
         """The first idle caller of a queue with free agents that one of them may take."""
-        head = queue.idle.first()
+        head = queue.line.first_idle()
         if head is None or not head.skills:
             # Without skill needs a caller can take any free member (tried agents are only
             # skipped while others are free), so the head is servable.
             return head
-        for entry in queue.idle:
+        for entry in queue.line.idle():
             if not entry.skills or self.candidates(entry, now)[0]:
                 return entry
         return None
@@ -389,19 +431,32 @@ class Core:
         if queue.config.sticky_days is not None:
             chosen, sticky = self._sticky_choice(entry, candidates, now)
         if not sticky:
-            chosen = queue.strategy.choose(candidates, queue=queue, caller=entry, rng=self.rng)
-            limit = 1 if entry.callback_number is not None else queue.ring_limit
-            if limit is not None:
-                chosen = chosen[:limit]
-        queue.idle.remove(entry)
+            strategy = queue.strategy
+            # A lone candidate needs no ordering, unless the strategy draws at random (the
+            # draw moves the random sequence on, and a replay must draw alike).
+            if len(candidates) != 1 or not strategy.deterministic:
+                chosen = strategy.choose(candidates, queue=queue, caller=entry, rng=self.rng)
+                limit = 1 if entry.callback_number is not None else queue.ring_limit
+                if limit is not None:
+                    chosen = chosen[:limit]
+                if not chosen:  # it would stay idle and be chosen again without end
+                    raise AcdError(f"strategy {strategy.name} chose no agent")
         entry.attempt += 1
-        entry.last_attempt = tuple([agent.agent_id for agent in chosen])
         if entry.first_offer is None:
             entry.first_offer = now
             if now > entry.join_time:
                 queue.counters.waited += 1
-        reasons = [self.reason(entry, a, rank, sticky, now) for rank, a in enumerate(chosen)]
-        self.ring(entry, chosen, reasons, now)
+        if len(chosen) == 1:
+            agent = chosen[0]
+            ids: tuple[AgentId, ...] = (agent.agent_id,)
+            reasons: tuple[OfferReason, ...] = (self.reason(entry, agent, 0, sticky, now),)
+        else:
+            ids = tuple([agent.agent_id for agent in chosen])
+            reasons = tuple([
+                self.reason(entry, agent, rank, sticky, now) for rank, agent in enumerate(chosen)
+            ])  # fmt: skip
+        entry.last_attempt = ids
+        self.ring(entry, chosen, ids, reasons, now)
         if queue.progressive and entry.callback_number is None:
             step = queue.config.progressive_step_seconds
             timer = Timer(TimerKind.PROGRESSIVE, entry, None, entry.attempt)
@@ -422,12 +477,32 @@ class Core:
         return candidates, False
 
     def ring(
-        self, entry: CallerEntry, chosen: Candidates, reasons: list[OfferReason], now: float
+        self,
+        entry: CallerEntry,
+        chosen: Candidates,
+        ids: tuple[AgentId, ...],
+        reasons: tuple[OfferReason, ...],
+        now: float,
     ) -> None:
-        """Put the chosen agents in RINGING for ``entry`` and emit the offer (or the dial)."""
+        """Put the chosen agents in RINGING for ``entry`` and emit the offer (or the dial).
+
+        One pass over the agents: its state, its ring timer and its OFFER record.
+        """
+        if entry.callback_number is not None:
+            self._dial_callback(entry, chosen, reasons[0], now)
+            return
         queue = entry.queue
-        ringing = entry.ringing
-        for agent in chosen:
+        caller, queue_id = entry.caller, queue.queue_id
+        ring_seconds = queue.config.ring_seconds
+        at = now + ring_seconds
+        self.out.append(new_offer(caller, queue_id, ids, ring_seconds, reasons))
+        keep_records = self.keep_records
+        if keep_records:
+            position = queue.line.position(entry)
+            append_record = self.records.append
+            alone = len(ids) == 1
+        ringing, timers = entry.ringing, self.timers
+        for agent, reason in zip(chosen, reasons, strict=True):
             agent_id = agent.agent_id
             agent.activity = _RINGING
             agent.ringing_for = entry
@@ -436,41 +511,43 @@ class Core:
             # indexes, so the agent goes from AVAILABLE to RINGING and leaves them all.
             agent.state = _STATE_RINGING
             agent.state_since = now
-            for member_queue in agent.member_of.values():
+            for member_queue in agent.logged_in.values():
                 member_queue.available.pop(agent_id, None)
-        ids = tuple([agent.agent_id for agent in chosen])
-        caller, queue_id = entry.caller, queue.queue_id
-        if entry.callback_number is not None:
-            self.out.append(
-                DialCallback(
-                    caller=caller, queue=queue_id, agent=ids[0],
-                    number=entry.callback_number, reason=reasons[0],
-                )
-            )  # fmt: skip
-            self.record(
-                now, Verb.CALLBACKDIAL, caller=caller, queue=queue_id, agent=ids[0],
-                reasons=(reasons[0],),
-            )  # fmt: skip
-            return
-        ring_seconds = queue.config.ring_seconds
-        timers = self.timers
+            # self.add_timer(), inline.
+            seq = self._timer_seq = self._timer_seq + 1
+            heappush(timers, (at, seq, _new_tuple(Timer, (_RING_TIMER, entry, agent, now))))
+            if keep_records:
+                # self.record(), inline. Fields of Record by position: caller, queue, agent,
+                # position, ... reasons (one agent: the offer's own tuple, equal to
+                # (reason,), one object fewer).
+                append_record(
+                    _new_tuple(Record, (
+                        now, _OFFER, caller, queue_id, agent_id, position, None, None, None,
+                        None, None, reasons if alone else (reason,), None,
+                    ))
+                )  # fmt: skip
+
+    def _dial_callback(
+        self, entry: CallerEntry, chosen: Candidates, reason: OfferReason, now: float
+    ) -> None:
+        """Reserve the chosen agent (one) for a callback: call control dials the caller."""
+        number = entry.callback_number
+        assert number is not None
         for agent in chosen:
-            self._timer_seq += 1
-            timer = _new_tuple(Timer, (_RING_TIMER, entry, agent, now))
-            heappush(timers, (now + ring_seconds, self._timer_seq, timer))
-        offer_reasons = tuple(reasons)
-        self.out.append(new_offer(caller, queue_id, ids, ring_seconds, offer_reasons))
-        if not self.keep_records:
-            return
-        position = queue.line.position(entry)
-        record = self.record
-        for agent_id, reason in zip(ids, reasons, strict=True):
-            # Fields of Record by position: caller, queue, agent, position, ... reasons
-            # (one agent: the offer's own tuple, equal to (reason,), one object fewer).
-            record(
-                now, _OFFER, caller, queue_id, agent_id, position, None, None, None, None,
-                None, offer_reasons if len(ids) == 1 else (reason,),
-            )  # fmt: skip
+            agent.activity = _RINGING
+            agent.ringing_for = entry
+            entry.ringing[agent.agent_id] = now
+            self.refresh(agent, now)
+        caller, queue_id, agent_id = entry.caller, entry.queue.queue_id, chosen[0].agent_id
+        self.out.append(
+            DialCallback(
+                caller=caller, queue=queue_id, agent=agent_id, number=number, reason=reason
+            )
+        )  # fmt: skip
+        self.record(
+            now, Verb.CALLBACKDIAL, caller=caller, queue=queue_id, agent=agent_id,
+            reasons=(reason,),
+        )  # fmt: skip
 
     def reason(
         self, entry: CallerEntry, agent: AgentRuntime, rank: int, sticky: bool, now: float
@@ -501,7 +578,7 @@ class Core:
             return 0.0
         if serving == 0:
             return None
-        mean = queue.handle_times.mean()
+        mean = queue.handle_times.mean
         if mean is None:
             mean = queue.config.expected_handle_seconds
         return beyond * mean / serving

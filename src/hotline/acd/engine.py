@@ -57,7 +57,7 @@ from hotline.acd.model import (
     QueueId,
 )
 from hotline.acd.records import Record
-from hotline.acd.state import AgentRuntime, CallerEntry, QueueRuntime
+from hotline.acd.state import Activity, AgentRuntime, CallerEntry, QueueRuntime
 from hotline.acd.stats import AgentStats, QueueStats
 from hotline.acd.views import WaitingCaller, agent_stats, queue_stats, waiting_callers
 
@@ -82,6 +82,8 @@ _HANDLERS: dict[type[Any], Handler] = {
     AgentBusyElsewhere: _agents.busy_elsewhere,
     AgentFreeAgain: _agents.free_again,
 }
+
+_WRAP_UP_TIMER, _WRAP_UP = TimerKind.WRAP_UP, Activity.WRAP_UP
 
 _TIMER_HANDLERS: dict[TimerKind, Callable[[Core, Timer, float], None]] = {
     TimerKind.RING: _callers.ring_timed_out,
@@ -148,8 +150,9 @@ class Engine:
             raise AcdError(f"time went backwards: {now} after {self._now}")
         self._now = now
         core = self._core
-        if self._pending:
-            out = core.out = self._pending
+        pending = self._pending
+        if pending:
+            out = core.out = pending
             self._pending = []
         else:
             out = core.out = []
@@ -158,25 +161,40 @@ class Engine:
         if timers and timers[0][0] <= now:
             self._run_timers(now)
         handler = _HANDLERS.get(type(event))
-        if handler is None and not isinstance(event, TimerFired):
-            raise AcdError(f"unknown event {event!r}")
-        try:
-            if handler is not None:
+        if handler is not None:
+            try:
                 handler(core, event, now)
-        except AcdError:
-            core.dispatch(now)
-            self._pending = core.out
-            raise
+            except AcdError:
+                core.dispatch(now)
+                self._pending = core.out
+                raise
+        elif not isinstance(event, TimerFired):
+            raise AcdError(f"unknown event {event!r}")
         if core.dirty:
             core.dispatch(now)
-        # core.next_timer(), inline: the earliest live timer (stale ones are dropped).
-        live = core.timer_live
-        while timers and not live(timers[0][2]):
+        if len(core.records) > core.max_records:
+            core.drop_oldest_records()
+        # core.next_timer(), inline: the earliest live timer (stale ones are dropped). The
+        # top is mostly a wrap-up timer still running: that check is inline too.
+        while timers:
+            wake, _, timer = timers[0]
+            if timer[0] is _WRAP_UP_TIMER:
+                agent = timer[2]
+                if (
+                    agent is not None
+                    and agent.activity is _WRAP_UP
+                    and agent.wrap_token == timer[3]
+                ):
+                    break
+            elif core.timer_live(timer):
+                break
             heappop(timers)
-        wake = timers[0][0] if timers else None
-        if wake is not None and wake != self._last_wake:
-            out.append(new_wake_at(wake))
-        self._last_wake = wake
+        else:
+            wake = None
+        if wake != self._last_wake:
+            self._last_wake = wake
+            if wake is not None:
+                out.append(new_wake_at(wake))
         return out
 
     def _run_timers(self, now: float) -> None:

@@ -163,7 +163,8 @@ class EngineOptions:
     joined first. ``keep_records``: collect event records (turned off by long simulations).
     ``handle_time_window``: how many recent handle times feed the estimated wait.
     ``max_records``: records kept until ``take_records()`` drains them; past that the oldest
-    are dropped (counted, logged once) so an undrained engine cannot grow without bound.
+    are dropped (counted, logged once) so an undrained engine cannot grow without bound. The
+    bound is kept after each event: one event's records may pass it until the event is done.
     """
 
     order_by_sla: bool = False

@@ -20,13 +20,16 @@ from hotline.acd.strategies import Strategy, strategy_for
 __all__ = ["Activity", "AgentRuntime", "CallerEntry", "QueueRuntime", "RecentTimes", "WaitingLine"]
 
 LineKey = tuple[int, float, int]
-RankKey = tuple[int, int, float, int]
 
 _NOBODY: frozenset[AgentId] = frozenset()
 
 
 class Activity(enum.Enum):
     """What occupies an agent, independent of presence (login, pause)."""
+
+    # Hashed by identity (members are singletons): Enum's own __hash__ is Python code, and
+    # activities key the engine's tables (the agent's state, the transitions).
+    __hash__ = object.__hash__
 
     IDLE = "idle"
     RINGING = "ringing"
@@ -121,7 +124,6 @@ class CallerEntry:
         "priority",
         "queue",
         "random_start",
-        "rank",
         "ringing",
         "seq",
         "skills",
@@ -138,6 +140,7 @@ class CallerEntry:
         join_time: float,
         seq: int,
         order_key: float,
+        random_start: float,
     ) -> None:
         self.caller = caller
         self.queue = queue
@@ -147,16 +150,15 @@ class CallerEntry:
         self.join_time = join_time
         self.seq = seq
         # Higher caller priority first, then the order key (join time, or SLA deadline).
+        # Across queues the queue's priority comes first (dispatch compares both).
         self.key: LineKey = (-priority, order_key, seq)
-        # Order across queues: the queue's priority first (dispatch compares these).
-        self.rank: RankKey = (-queue.priority, -priority, order_key, seq)
         self.original_position = 0
         self.ringing: dict[AgentId, float] = {}
         # Immutable and shared while empty: most callers never miss an agent, and a set per
         # waiting caller would be one more object for every garbage collection to scan.
         self.tried: frozenset[AgentId] = _NOBODY
         self.last_attempt: tuple[AgentId, ...] = ()
-        self.random_start = 0.0
+        self.random_start = random_start
         self.callback_number: str | None = None
         self.first_offer: float | None = None
         self.estimate: float | None = None
@@ -175,13 +177,21 @@ class WaitingLine:
     common case. Adding a caller allocates nothing, and keys holding only numbers are soon
     untracked by the garbage collector, whose full passes over 10,000 waiting callers
     otherwise show in the decision latency.
+
+    The idle callers (nobody rings for them: the ones an agent may be offered) are the
+    entries with no ``ringing`` agent, found by skipping the ringing ones from the front
+    (``first_idle``). A ringing caller holds at least one ringing agent and an agent rings
+    for one caller at most, so at most as many entries as the queue has members are skipped;
+    a second sorted line of the idle callers cost an insertion on every join and a removal
+    on every offer instead.
     """
 
-    __slots__ = ("_entries", "_keys")
+    __slots__ = ("entries", "keys")
 
     def __init__(self) -> None:
-        self._keys: list[LineKey] = []
-        self._entries: dict[int, CallerEntry] = {}
+        # Both read directly by the engine's hot paths (core.dispatch).
+        self.keys: list[LineKey] = []
+        self.entries: dict[int, CallerEntry] = {}
 
     # Most callers join at the end of the line and leave it from the front: those two cases
     # are checked first, with one comparison, before a bisection (each step of which reads
@@ -189,46 +199,52 @@ class WaitingLine:
 
     def add(self, entry: CallerEntry) -> int:
         """Put ``entry`` in its place; return that place (1 = next)."""
-        keys, key = self._keys, entry.key
+        keys, key = self.keys, entry.key
         if not keys or keys[-1] < key:
             keys.append(key)
-            index = len(keys) - 1
-        else:
-            index = bisect_left(keys, key)
-            keys.insert(index, key)
-        self._entries[entry.seq] = entry
+            self.entries[entry.seq] = entry
+            return len(keys)
+        index = bisect_left(keys, key)
+        keys.insert(index, key)
+        self.entries[entry.seq] = entry
         return index + 1
 
     def remove(self, entry: CallerEntry) -> None:
-        self._delete(entry.key)
-        del self._entries[entry.seq]
-
-    def discard(self, entry: CallerEntry) -> None:
-        if self._entries.pop(entry.seq, None) is not None:
-            self._delete(entry.key)
-
-    def _delete(self, key: LineKey) -> None:
-        keys = self._keys
+        keys, key = self.keys, entry.key
         if keys[0] is key:  # the line holds the entries' own key tuples
             del keys[0]
         else:
             del keys[bisect_left(keys, key)]
+        del self.entries[entry.seq]
 
     def first(self) -> CallerEntry | None:
-        keys = self._keys
-        return self._entries[keys[0][2]] if keys else None
+        keys = self.keys
+        return self.entries[keys[0][2]] if keys else None
+
+    def first_idle(self) -> CallerEntry | None:
+        """The first caller nobody rings for (None: none)."""
+        entries = self.entries
+        for key in self.keys:
+            entry = entries[key[2]]
+            if not entry.ringing:
+                return entry
+        return None
+
+    def idle(self) -> Iterator[CallerEntry]:
+        """The callers nobody rings for, in serving order."""
+        return (entry for entry in self if not entry.ringing)
 
     def position(self, entry: CallerEntry) -> int:
         """1-based place of ``entry`` (which must be in the line)."""
-        keys, key = self._keys, entry.key
+        keys, key = self.keys, entry.key
         return 1 if keys[0] is key else bisect_left(keys, key) + 1
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self.keys)
 
     def __iter__(self) -> Iterator[CallerEntry]:
-        entries = self._entries
-        for key in list(self._keys):
+        entries = self.entries
+        for key in list(self.keys):
             yield entries[key[2]]
 
 
@@ -239,12 +255,15 @@ class RecentTimes:
     afresh once per ``window`` additions, so float rounding cannot build up.
     """
 
-    __slots__ = ("_added", "_times", "_total")
+    __slots__ = ("_added", "_times", "_total", "mean")
 
     def __init__(self, window: int) -> None:
         self._times: deque[float] = deque(maxlen=window)
         self._total = 0.0
         self._added = 0
+        # The mean of the recent times (None before the first), kept with the total: read
+        # on every join (estimated wait), changed once per call.
+        self.mean: float | None = None
 
     def append(self, seconds: float) -> None:
         times = self._times
@@ -258,10 +277,7 @@ class RecentTimes:
             self._total = math.fsum(times)
         else:
             self._total += seconds
-
-    def mean(self) -> float | None:
-        """The mean of the recent times (None before the first)."""
-        return self._total / len(self._times) if self._times else None
+        self.mean = self._total / len(times)
 
     def __len__(self) -> int:
         return len(self._times)
@@ -276,7 +292,6 @@ class QueueRuntime:
         "counters",
         "handle_times",
         "has_caller_timers",
-        "idle",
         "last_answered",
         "line",
         "logged_in",
@@ -311,9 +326,8 @@ class QueueRuntime:
         self.available: dict[AgentId, AgentRuntime] = {}
         # Logged-in members not paused: the agents expected to serve the line (estimates).
         self.serving = 0
+        # The waiting callers; those nobody rings for are the idle ones (first_idle).
         self.line = WaitingLine()
-        # Callers not ringing anyone: the ones a newly available agent may be offered.
-        self.idle = WaitingLine()
         self.last_answered: AgentId | None = None
         self.counters = QueueCounters()
         self.handle_times = RecentTimes(handle_time_window)

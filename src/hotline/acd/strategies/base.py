@@ -70,13 +70,16 @@ class Strategy(ABC):
 
     ``ring_at_once`` is how many of the returned agents ring together (None: all of them);
     ``progressive`` strategies ring the first and add the next one every
-    ``progressive_step_seconds`` while the caller is unanswered.
+    ``progressive_step_seconds`` while the caller is unanswered. ``deterministic``
+    strategies draw nothing from ``rng``, so the engine offers a lone candidate without
+    calling ``choose`` (most decisions of a busy call center have one free agent).
     """
 
     name: ClassVar[str]
     tie_break: ClassVar[str]
     ring_at_once: ClassVar[int | None] = 1
     progressive: ClassVar[bool] = False
+    deterministic: ClassVar[bool] = False
 
     @abstractmethod
     def choose(

@@ -53,6 +53,7 @@ class RingAll(Strategy):
 
     name = "ring_all"
     tie_break = "all ring together; listed in member order"
+    deterministic = True
     ring_at_once = None
 
     def choose(
@@ -68,6 +69,7 @@ class PrioritizedHunt(Strategy):
 
     name = "prioritized_hunt"
     tie_break = "member order"
+    deterministic = True
 
     def choose(
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
@@ -83,6 +85,7 @@ class HuntRandomStart(Strategy):
 
     name = "hunt_random_start"
     tie_break = "member order from the caller's random start"
+    deterministic = True
 
     def choose(
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
@@ -99,6 +102,7 @@ class RoundRobin(Strategy):
 
     name = "round_robin"
     tie_break = "member order after the last agent who answered"
+    deterministic = True
 
     def choose(
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
@@ -116,6 +120,7 @@ class LongestWaiting(Strategy):
 
     name = "longest_waiting"
     tie_break = "earliest end of last call, then member order"
+    deterministic = True
 
     def choose(
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
@@ -131,6 +136,7 @@ class LeastTalkTime(Strategy):
 
     name = "least_talk_time"
     tie_break = "least talk time, then longest idle, then member order"
+    deterministic = True
 
     def choose(
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
@@ -148,6 +154,7 @@ class FewestAnswered(Strategy):
 
     name = "fewest_answered"
     tie_break = "fewest answered, then longest idle, then member order"
+    deterministic = True
 
     def choose(
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
@@ -179,6 +186,7 @@ class HuntByThreesPrioritized(Strategy):
 
     name = "hunt_by_threes_prioritized"
     tie_break = "member order, three at a time"
+    deterministic = True
     ring_at_once = 3
 
     def choose(
@@ -196,6 +204,7 @@ class RingProgressively(Strategy):
 
     name = "ring_progressively"
     tie_break = "member order, one more every step"
+    deterministic = True
     progressive = True
 
     def choose(
@@ -236,6 +245,7 @@ class SkillsBased(Strategy):
 
     name = "skills_based"
     tie_break = "best skill level, then longest idle, then member order"
+    deterministic = True
 
     def choose(
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
