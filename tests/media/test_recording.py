@@ -166,6 +166,28 @@ def test_tape_wraps_reorders_and_follows_a_jump(tmp_path) -> None:
     assert caller.tape_row is None and agent.tape_start is None
 
 
+def test_stopping_keeps_the_last_packets(tmp_path) -> None:
+    """Packets are placed DEPTH ahead of the timeline; a recording stopped right after the last
+    one arrived (the caller hung up) still holds all of it."""
+    recorder = Recorder(flush_ticks=25)
+    caller, agent = _session(1), _session(2)
+    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "end.wav"))
+    recorder.attach(recording, caller, agent)
+    spoken = np.random.default_rng(3).integers(0, 0xFF, 160 * 40, dtype=np.uint8).tobytes()
+    for index in range(40):
+        packet = spoken[index * 160 : (index + 1) * 160]
+        data = build_rtp(
+            payload_type=0, sequence=index, timestamp=index * 160, ssrc=5, payload=packet,
+            marker=False,
+        )  # fmt: skip
+        caller.receive(data, ("192.0.2.1", 4000), index * 0.02)
+        recorder.tick()
+    recorder.detach(recording)
+    recording.writer.close()
+    left, _ = _channels(recording.path)
+    assert _contains(left, decode(spoken, Law.PCMU))
+
+
 def test_pause_drops_exactly_what_arrives_while_paused(tmp_path) -> None:
     recorder = Recorder(flush_ticks=25)
     caller, agent = _session(1), _session(2)

@@ -122,11 +122,15 @@ class Recorder:
         min(self._slots, key=len).append(recording)
 
     def detach(self, recording: Recording) -> None:
-        """Write what is left and stop taping (the file stays open)."""
+        """Write what is left and stop taping (the file stays open).
+
+        What is left runs ``DEPTH`` past the timeline: the last packets were placed that far
+        ahead, and a recording stopped at the hang-up must keep the last words.
+        """
         tape = recording.tape
         if tape is None:
             return
-        self.flush(recording)
+        self.flush(recording, self.position + DEPTH)
         for slot in self._slots:
             if recording in slot:
                 slot.remove(recording)
@@ -155,12 +159,13 @@ class Recorder:
         for recording in self._slots[self._ticks % self.flush_ticks]:
             self.flush(recording)
 
-    def flush(self, recording: Recording) -> None:
-        """Append the audio the timeline passed since the last write, then blank it."""
+    def flush(self, recording: Recording, until: int | None = None) -> None:
+        """Append the audio the timeline passed since the last write (or up to ``until``),
+        then blank it."""
         tape = recording.tape
         if tape is None:
             return
-        start, stop = tape.written, self.position
+        start, stop = tape.written, self.position if until is None else until
         if stop <= start:
             return
         tape.written = stop
