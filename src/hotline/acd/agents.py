@@ -174,7 +174,7 @@ def call_ended(core: Core, event: CallEnded, now: float) -> None:
         agent.activity = _WRAP_UP
         token = agent.wrap_token = agent.wrap_token + 1
         agent.wrap_start = now
-        core.add_timer(now + wrap_up, _new_tuple(Timer, (_WRAP_UP_TIMER, None, agent, token)))
+        core.add_timer(now + wrap_up, _WRAP_UP_TIMER, None, agent, token)
         # core.refresh(agent, now), inline: from ON_CALL to WRAP_UP, two states outside the
         # available indexes.
         agent.state = _STATE_WRAP_UP

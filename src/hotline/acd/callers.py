@@ -14,6 +14,7 @@ from hotline.acd.commands import (
     PlayAnnouncement,
     new_cancel_offer,
     new_connect,
+    new_leave,
 )
 from hotline.acd.core import Core, Timer, TimerKind
 from hotline.acd.events import (
@@ -139,17 +140,17 @@ def _refuse(
 def _start_timers(core: Core, entry: CallerEntry, now: float) -> None:
     config = entry.queue.config
     if config.max_wait_seconds is not None:
-        core.add_timer(now + config.max_wait_seconds, Timer(TimerKind.MAX_WAIT, entry=entry))
+        core.add_timer(now + config.max_wait_seconds, TimerKind.MAX_WAIT, entry)
     if config.announcements is not None:
         first = now + config.announcements.first_after_seconds
-        core.add_timer(first, Timer(TimerKind.ANNOUNCE, entry=entry))
+        core.add_timer(first, TimerKind.ANNOUNCE, entry)
     if config.callback is not None:
         at = now + config.callback.after_seconds
-        core.add_timer(at, Timer(TimerKind.CALLBACK_OFFER, entry=entry))
+        core.add_timer(at, TimerKind.CALLBACK_OFFER, entry)
     step = config.skill_relax_seconds
     if step and entry.skills:
         for k in range(1, max(entry.skills.values()) + 1):
-            core.add_timer(now + k * step, Timer(TimerKind.RELAX, entry=entry))
+            core.add_timer(now + k * step, TimerKind.RELAX, entry)
 
 
 def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> None:
@@ -168,13 +169,8 @@ def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> No
     if entry.first_offer is None:
         queue.counters.waited += 1
     _count_exit(queue, reason, wait)
-    core.out.append(
-        Leave(
-            caller=entry.caller, queue=queue.queue_id, reason=reason,
-            destination=None if abandon else queue.config.failover,
-            position=position, wait_seconds=wait,
-        )
-    )  # fmt: skip
+    destination = None if abandon else queue.config.failover
+    core.out.append(new_leave(entry.caller, queue.queue_id, reason, destination, position, wait))
     core.record(
         now, _ABANDON_VERB if abandon else _LEAVE_VERB[reason], caller=entry.caller,
         queue=queue.queue_id, position=position, original_position=entry.original_position,
@@ -205,12 +201,10 @@ def answered(core: Core, event: OfferAnswered, now: float) -> None:
     if agent is None:
         raise AcdError(f"unknown agent {event.agent}")
     entry = core.callers.get(event.caller)
-    started = None if entry is None else entry.ringing.pop(event.agent, None)
-    if started is None:
+    if entry is None or (started := entry.ringing.pop(event.agent, None)) is None:
         # The offer was withdrawn before the answer arrived: hang up that agent leg.
         core.out.append(new_cancel_offer(event.caller, (event.agent,)))
         return
-    assert entry is not None
     queue = entry.queue
     caller, agent_id = entry.caller, agent.agent_id
     ringing = entry.ringing
@@ -320,7 +314,7 @@ def progressive_step(core: Core, timer: Timer, now: float) -> None:
         reasons = (core.reason(entry, chosen[0], rank, False, now),)
         core.ring(entry, chosen, (chosen[0].agent_id,), reasons, now)
     step = entry.queue.config.progressive_step_seconds
-    core.add_timer(now + step, Timer(TimerKind.PROGRESSIVE, entry=entry, token=entry.attempt))
+    core.add_timer(now + step, TimerKind.PROGRESSIVE, entry, None, entry.attempt)
 
 
 def max_wait_reached(core: Core, timer: Timer, now: float) -> None:
@@ -343,7 +337,7 @@ def announce(core: Core, timer: Timer, now: float) -> None:
             estimated_wait_seconds=estimate,
         )
     )
-    core.add_timer(now + settings.every_seconds, Timer(TimerKind.ANNOUNCE, entry=entry))
+    core.add_timer(now + settings.every_seconds, TimerKind.ANNOUNCE, entry)
 
 
 def offer_callback(core: Core, timer: Timer, now: float) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hotline.acd.model import AgentId, CallerId, LeaveReason, QueueId
 
@@ -150,19 +149,22 @@ Command = (
 # Speed trade-off: a frozen dataclass's __init__ sets each field through
 # ``object.__setattr__``, which costs about a microsecond per command; the engine makes one
 # or two commands for most events. These builders make the very same objects (same class,
-# same fields, equal and hashed alike) by setting the slots through their descriptors.
-
-_new_object = object.__new__
-
-
-def _slot_setters(cls: type, *names: str) -> tuple[Callable[[object, object], None], ...]:
-    return tuple(vars(cls)[name].__set__ for name in names)
+# same fields, equal and hashed alike): the fields are stored into an instance of a plain
+# class with the same slots, whose class is then switched to the command's (Python allows
+# it between classes of the same layout). That is about twice as fast as setting each slot
+# through its descriptor, and five times as fast as the dataclass's __init__.
 
 
-_OFFER_SLOTS = _slot_setters(Offer, "caller", "queue", "agents", "ring_seconds", "reasons")
-_CANCEL_SLOTS = _slot_setters(CancelOffer, "caller", "agents")
-_CONNECT_SLOTS = _slot_setters(Connect, "caller", "queue", "agent", "wait_seconds")
-_WAKE_SLOTS = _slot_setters(WakeAt, "at")
+def _twin(cls: type) -> Any:
+    """A plain class with the slots of ``cls`` (same layout: an instance may become one)."""
+    return type(f"_{cls.__name__}Fields", (), {"__slots__": vars(cls)["__slots__"]})
+
+
+_OfferFields = _twin(Offer)
+_CancelFields = _twin(CancelOffer)
+_ConnectFields = _twin(Connect)
+_WakeFields = _twin(WakeAt)
+_LeaveFields = _twin(Leave)
 
 
 def new_offer(
@@ -173,38 +175,64 @@ def new_offer(
     reasons: tuple[OfferReason, ...],
 ) -> Offer:
     """``Offer(caller=..., queue=..., ...)``, faster."""
-    set_caller, set_queue, set_agents, set_ring_seconds, set_reasons = _OFFER_SLOTS
-    offer: Offer = _new_object(Offer)
-    set_caller(offer, caller)
-    set_queue(offer, queue)
-    set_agents(offer, agents)
-    set_ring_seconds(offer, ring_seconds)
-    set_reasons(offer, reasons)
-    return offer
+    offer = _OfferFields()
+    offer.caller = caller
+    offer.queue = queue
+    offer.agents = agents
+    offer.ring_seconds = ring_seconds
+    offer.reasons = reasons
+    offer.__class__ = Offer
+    made: Offer = offer
+    return made
 
 
 def new_cancel_offer(caller: CallerId, agents: tuple[AgentId, ...]) -> CancelOffer:
     """``CancelOffer(caller=..., agents=...)``, faster."""
-    set_caller, set_agents = _CANCEL_SLOTS
-    cancel: CancelOffer = _new_object(CancelOffer)
-    set_caller(cancel, caller)
-    set_agents(cancel, agents)
-    return cancel
+    cancel = _CancelFields()
+    cancel.caller = caller
+    cancel.agents = agents
+    cancel.__class__ = CancelOffer
+    made: CancelOffer = cancel
+    return made
 
 
 def new_connect(caller: CallerId, queue: QueueId, agent: AgentId, wait_seconds: float) -> Connect:
     """``Connect(caller=..., queue=..., agent=..., wait_seconds=...)``, faster."""
-    set_caller, set_queue, set_agent, set_wait_seconds = _CONNECT_SLOTS
-    connect: Connect = _new_object(Connect)
-    set_caller(connect, caller)
-    set_queue(connect, queue)
-    set_agent(connect, agent)
-    set_wait_seconds(connect, wait_seconds)
-    return connect
+    connect = _ConnectFields()
+    connect.caller = caller
+    connect.queue = queue
+    connect.agent = agent
+    connect.wait_seconds = wait_seconds
+    connect.__class__ = Connect
+    made: Connect = connect
+    return made
+
+
+def new_leave(
+    caller: CallerId,
+    queue: QueueId,
+    reason: LeaveReason,
+    destination: str | None,
+    position: int,
+    wait_seconds: float,
+) -> Leave:
+    """``Leave(caller=..., queue=..., reason=..., ...)``, faster."""
+    leave = _LeaveFields()
+    leave.caller = caller
+    leave.queue = queue
+    leave.reason = reason
+    leave.destination = destination
+    leave.position = position
+    leave.wait_seconds = wait_seconds
+    leave.__class__ = Leave
+    made: Leave = leave
+    return made
 
 
 def new_wake_at(at: float) -> WakeAt:
     """``WakeAt(at=...)``, faster."""
-    wake: WakeAt = _new_object(WakeAt)
-    _WAKE_SLOTS[0](wake, at)
-    return wake
+    wake = _WakeFields()
+    wake.at = at
+    wake.__class__ = WakeAt
+    made: WakeAt = wake
+    return made

@@ -12,9 +12,9 @@ no dirty queue has both an idle caller and a candidate.
 from __future__ import annotations
 
 import enum
-import heapq
 import logging
-from heapq import heappush
+from bisect import bisect_left
+from heapq import heappop, heappush
 from random import Random
 from typing import NamedTuple
 
@@ -60,16 +60,22 @@ _RING_TIMER, _WRAP_UP_TIMER = TimerKind.RING, TimerKind.WRAP_UP
 
 
 class Timer(NamedTuple):
-    """A pending timer; stale ones are skipped when they come due (lazy deletion).
+    """A timer that came due (``Core.pop_due``); stale ones are skipped (lazy deletion).
 
-    A NamedTuple: one is made for every offer, and a tuple is cheaper to build and for the
-    garbage collector to scan than an object.
+    The heap holds plain tuples with these fields (``TimerItem``), ordered by time then
+    sequence number (unique): one is made for every offer, and a plain tuple is cheaper to
+    build, and for the garbage collector to scan, than an object or a NamedTuple.
     """
 
+    at: float
+    seq: int
     kind: TimerKind
-    entry: CallerEntry | None = None
-    agent: AgentRuntime | None = None
-    token: float = 0.0
+    entry: CallerEntry | None
+    agent: AgentRuntime | None
+    token: float
+
+
+TimerItem = tuple[float, int, TimerKind, CallerEntry | None, AgentRuntime | None, float]
 
 
 class Core:
@@ -89,7 +95,7 @@ class Core:
         self.records: list[Record] = []
         self.records_dropped = 0
         # A heap of (at, seq, timer); stale timers are skipped when they reach the top.
-        self.timers: list[tuple[float, int, Timer]] = []
+        self.timers: list[TimerItem] = []
         self._timer_seq = 0
         # Queues the current event touched that may hold a match (theory of operation).
         self.dirty: dict[QueueId, QueueRuntime] = {}
@@ -140,42 +146,49 @@ class Core:
         self.records_dropped += drop
         del self.records[:drop]
 
-    def add_timer(self, at: float, timer: Timer) -> None:
-        self._timer_seq += 1
-        heapq.heappush(self.timers, (at, self._timer_seq, timer))
+    def add_timer(
+        self,
+        at: float,
+        kind: TimerKind,
+        entry: CallerEntry | None = None,
+        agent: AgentRuntime | None = None,
+        token: float = 0.0,
+    ) -> None:
+        seq = self._timer_seq = self._timer_seq + 1
+        heappush(self.timers, (at, seq, kind, entry, agent, token))
 
     def next_timer(self) -> float | None:
         """Time of the earliest live timer, dropping stale ones from the top of the heap."""
         timers = self.timers
-        while timers and not self.timer_live(timers[0][2]):
-            heapq.heappop(timers)
+        while timers and not self.timer_live(timers[0]):
+            heappop(timers)
         return timers[0][0] if timers else None
 
-    def pop_due(self, now: float) -> tuple[float, Timer] | None:
+    def pop_due(self, now: float) -> Timer | None:
         """The earliest live timer due by ``now``, dropping stale ones on the way."""
         timers = self.timers
         while timers and timers[0][0] <= now:
-            at, _, timer = heapq.heappop(timers)
-            if self.timer_live(timer):
-                return at, timer
+            item = heappop(timers)
+            if self.timer_live(item):
+                timer: Timer = _new_tuple(Timer, item)
+                return timer
         return None
 
-    def timer_live(self, timer: Timer) -> bool:
-        kind, entry = timer.kind, timer.entry
+    def timer_live(self, item: TimerItem) -> bool:
+        _, _, kind, entry, agent, token = item
         if kind is _WRAP_UP_TIMER:
-            agent = timer.agent
             assert agent is not None
-            return agent.activity is _WRAP_UP and agent.wrap_token == timer.token
+            return agent.activity is _WRAP_UP and agent.wrap_token == token
         if kind is TimerKind.RETRY:
-            assert timer.agent is not None
-            return timer.agent.retry_at == timer.token
+            assert agent is not None
+            return agent.retry_at == token
         if entry is None or self.callers.get(entry.caller) is not entry:
             return False  # the caller has left the line (answered or gone)
         if kind is _RING_TIMER:
-            assert timer.agent is not None
-            return entry.ringing.get(timer.agent.agent_id) == timer.token
+            assert agent is not None
+            return entry.ringing.get(agent.agent_id) == token
         if kind is TimerKind.PROGRESSIVE:
-            return entry.attempt == timer.token and bool(entry.ringing)
+            return entry.attempt == token and bool(entry.ringing)
         if kind is TimerKind.RELAX:
             return True
         return entry.callback_number is None
@@ -323,7 +336,7 @@ class Core:
         delay = queue.config.retry_after_miss
         if delay > 0:
             retry_at = agent.retry_at = now + delay
-            self.add_timer(retry_at, Timer(TimerKind.RETRY, None, agent, retry_at))
+            self.add_timer(retry_at, TimerKind.RETRY, None, agent, retry_at)
         self.refresh(agent, now)
         if not entry.ringing:  # idle again
             self.mark_dirty(queue)
@@ -376,7 +389,10 @@ class Core:
             if unservable is not None:
                 for queue_id in unservable:
                     del dirty[queue_id]
-            candidates, new_round = self.candidates(best, now)
+            if best.skills or best.tried:
+                candidates, new_round = self.candidates(best, now)
+            else:  # self.candidates(best, now), inline: the common case
+                candidates, new_round = list(best.queue.available.values()), False
             self.offer(best, candidates, new_round, now)
 
     def _first_servable(self, queue: QueueRuntime, now: float) -> CallerEntry | None:
@@ -459,8 +475,7 @@ class Core:
         self.ring(entry, chosen, ids, reasons, now)
         if queue.progressive and entry.callback_number is None:
             step = queue.config.progressive_step_seconds
-            timer = Timer(TimerKind.PROGRESSIVE, entry, None, entry.attempt)
-            self.add_timer(now + step, timer)
+            self.add_timer(now + step, TimerKind.PROGRESSIVE, entry, None, entry.attempt)
 
     def _sticky_choice(
         self, entry: CallerEntry, candidates: Candidates, now: float
@@ -498,7 +513,9 @@ class Core:
         self.out.append(new_offer(caller, queue_id, ids, ring_seconds, reasons))
         keep_records = self.keep_records
         if keep_records:
-            position = queue.line.position(entry)
+            # queue.line.position(entry), inline: the caller offered is mostly the first.
+            keys, key = queue.line.keys, entry.key
+            position = 1 if keys[0] is key else bisect_left(keys, key) + 1
             append_record = self.records.append
             alone = len(ids) == 1
         ringing, timers = entry.ringing, self.timers
@@ -515,7 +532,7 @@ class Core:
                 member_queue.available.pop(agent_id, None)
             # self.add_timer(), inline.
             seq = self._timer_seq = self._timer_seq + 1
-            heappush(timers, (at, seq, _new_tuple(Timer, (_RING_TIMER, entry, agent, now))))
+            heappush(timers, (at, seq, _RING_TIMER, entry, agent, now))
             if keep_records:
                 # self.record(), inline. Fields of Record by position: caller, queue, agent,
                 # position, ... reasons (one agent: the offer's own tuple, equal to

@@ -177,20 +177,15 @@ class Engine:
         # core.next_timer(), inline: the earliest live timer (stale ones are dropped). The
         # top is mostly a wrap-up timer still running: that check is inline too.
         while timers:
-            wake, _, timer = timers[0]
-            if timer[0] is _WRAP_UP_TIMER:
-                agent = timer[2]
-                if (
-                    agent is not None
-                    and agent.activity is _WRAP_UP
-                    and agent.wrap_token == timer[3]
-                ):
+            top = timers[0]
+            if top[2] is _WRAP_UP_TIMER:
+                agent = top[4]
+                if agent is not None and agent.activity is _WRAP_UP and agent.wrap_token == top[5]:
                     break
-            elif core.timer_live(timer):
+            elif core.timer_live(top):
                 break
             heappop(timers)
-        else:
-            wake = None
+        wake = timers[0][0] if timers else None
         if wake != self._last_wake:
             self._last_wake = wake
             if wake is not None:
@@ -199,10 +194,9 @@ class Engine:
 
     def _run_timers(self, now: float) -> None:
         core = self._core
-        while (due := core.pop_due(now)) is not None:
-            at, timer = due
-            _TIMER_HANDLERS[timer.kind](core, timer, at)
-            core.dispatch(at)
+        while (timer := core.pop_due(now)) is not None:
+            _TIMER_HANDLERS[timer.kind](core, timer, timer.at)
+            core.dispatch(timer.at)
 
     def next_wakeup(self) -> float | None:
         """When the next timer falls due (None: no timer pending)."""
