@@ -180,35 +180,41 @@ def call_ended(core: Core, event: CallEnded, now: float) -> None:
         agent.state = _STATE_WRAP_UP
         agent.state_since = now
     else:
-        _free(core, agent, now)
+        _free(core, agent, now, serve=True)
 
 
-def _free(core: Core, agent: AgentRuntime, now: float) -> None:
-    """The queue call and its wrap-up are over: record the handle time, agent is idle."""
+def _free(core: Core, agent: AgentRuntime, now: float, *, serve: bool = False) -> None:
+    """The queue call and its wrap-up are over: record the handle time, agent is idle.
+
+    ``serve``: the handler does nothing more to the agent, so it may be offered a caller at
+    once (``Core.serve_freed``); busy_elsewhere frees it on its way to another call.
+    """
     queue = agent.call_queue
     if queue is not None:
         handle = now - agent.call_start
-        queue.counters.handle_total += handle
-        queue.counters.handle_count += 1
+        counters = queue.counters
+        counters.handle_total += handle
+        counters.handle_count += 1
         queue.handle_times.append(handle)
     agent.call_queue = None
     agent.activity = _IDLE
     agent.idle_since = now
-    core.refresh(agent, now)
+    if not serve or not core.serve_freed(agent, now):
+        core.refresh(agent, now)
 
 
 def wrap_up_ended(core: Core, event: WrapUpEnded, now: float) -> None:
     agent = _agent(core, event.agent)
     _check_transition(agent, event)
     core.record(now, Verb.WRAPUPEND, agent=agent.agent_id, reason="agent")
-    _free(core, agent, now)
+    _free(core, agent, now, serve=True)
 
 
 def wrap_up_timed_out(core: Core, timer: Timer, now: float) -> None:
     agent = timer.agent
     assert agent is not None
     core.record(now, Verb.WRAPUPEND, agent=agent.agent_id, reason="timeout")
-    _free(core, agent, now)
+    _free(core, agent, now, serve=True)
 
 
 def retry_over(core: Core, timer: Timer, now: float) -> None:

@@ -65,6 +65,11 @@ __all__ = ["Engine"]
 
 Handler = Callable[[Core, Any, float], None]
 
+
+def _time_passed(core: Core, event: TimerFired, now: float) -> None:
+    """Nothing but time: the timers due by ``now`` have run before the event."""
+
+
 _HANDLERS: dict[type[Any], Handler] = {
     CallerJoined: _callers.joined,
     CallerAbandoned: _callers.abandoned,
@@ -81,6 +86,7 @@ _HANDLERS: dict[type[Any], Handler] = {
     WrapUpEnded: _agents.wrap_up_ended,
     AgentBusyElsewhere: _agents.busy_elsewhere,
     AgentFreeAgain: _agents.free_again,
+    TimerFired: _time_passed,
 }
 
 _WRAP_UP_TIMER, _WRAP_UP = TimerKind.WRAP_UP, Activity.WRAP_UP
@@ -160,32 +166,36 @@ class Engine:
         timers = core.timers
         if timers and timers[0][0] <= now:
             self._run_timers(now)
-        handler = _HANDLERS.get(type(event))
-        if handler is not None:
+        try:
+            handler = _HANDLERS[type(event)]
+        except KeyError:
+            if not isinstance(event, TimerFired):
+                raise AcdError(f"unknown event {event!r}") from None
+        else:
             try:
                 handler(core, event, now)
             except AcdError:
                 core.dispatch(now)
                 self._pending = core.out
                 raise
-        elif not isinstance(event, TimerFired):
-            raise AcdError(f"unknown event {event!r}")
         if core.dirty:
             core.dispatch(now)
         if len(core.records) > core.max_records:
             core.drop_oldest_records()
         # core.next_timer(), inline: the earliest live timer (stale ones are dropped). The
         # top is mostly a wrap-up timer still running: that check is inline too.
+        wake = None
         while timers:
             top = timers[0]
             if top[2] is _WRAP_UP_TIMER:
                 agent = top[4]
                 if agent is not None and agent.activity is _WRAP_UP and agent.wrap_token == top[5]:
+                    wake = top[0]
                     break
             elif core.timer_live(top):
+                wake = top[0]
                 break
             heappop(timers)
-        wake = timers[0][0] if timers else None
         if wake != self._last_wake:
             self._last_wake = wake
             if wake is not None:

@@ -20,6 +20,7 @@ from hotline.acd.strategies import Strategy, strategy_for
 __all__ = ["Activity", "AgentRuntime", "CallerEntry", "QueueRuntime", "RecentTimes", "WaitingLine"]
 
 LineKey = tuple[int, float, int]
+RankKey = tuple[int, int, float, int]
 
 _NOBODY: frozenset[AgentId] = frozenset()
 
@@ -124,6 +125,7 @@ class CallerEntry:
         "priority",
         "queue",
         "random_start",
+        "rank",
         "ringing",
         "seq",
         "skills",
@@ -150,8 +152,9 @@ class CallerEntry:
         self.join_time = join_time
         self.seq = seq
         # Higher caller priority first, then the order key (join time, or SLA deadline).
-        # Across queues the queue's priority comes first (dispatch compares both).
         self.key: LineKey = (-priority, order_key, seq)
+        # Order across queues: the queue's priority first (dispatch compares these).
+        self.rank: RankKey = (-queue.priority, -priority, order_key, seq)
         self.original_position = 0
         self.ringing: dict[AgentId, float] = {}
         # Immutable and shared while empty: most callers never miss an agent, and a set per
