@@ -58,7 +58,7 @@ from hotline.acd.model import (
 )
 from hotline.acd.records import Record
 from hotline.acd.state import Activity, AgentRuntime, CallerEntry, QueueRuntime
-from hotline.acd.stats import AgentStats, QueueStats
+from hotline.acd.stats import AgentStats, QueueCounters, QueueStats
 from hotline.acd.views import WaitingCaller, agent_stats, queue_stats, waiting_callers
 
 __all__ = ["Engine"]
@@ -101,6 +101,11 @@ _TIMER_HANDLERS: dict[TimerKind, Callable[[Core, Timer, float], None]] = {
     TimerKind.WRAP_UP: _agents.wrap_up_timed_out,
     TimerKind.RETRY: _agents.retry_over,
 }
+
+
+# The counters of "today" (see reset_statistics), as statistics_snapshot names them.
+_QUEUE_COUNTERS = QueueCounters.__slots__
+_AGENT_COUNTERS = ("answered", "missed", "talk_seconds")
 
 
 class Engine:
@@ -270,6 +275,41 @@ class Engine:
             agent = core.agents[agent_id]
             agent.answered = agent.missed = 0
             agent.talk_seconds = 0.0
+
+    def statistics_snapshot(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Today's counters of every queue and agent as plain numbers (JSON), to be given back
+        to :meth:`restore_statistics` after a restart."""
+        core = self._core
+        return {
+            "queues": {
+                queue_id: {name: getattr(queue.counters, name) for name in _QUEUE_COUNTERS}
+                for queue_id, queue in core.queues.items()
+            },
+            "agents": {
+                agent_id: {name: getattr(agent, name) for name in _AGENT_COUNTERS}
+                for agent_id, agent in core.agents.items()
+            },
+        }
+
+    def restore_statistics(self, snapshot: dict[str, Any]) -> None:
+        """Take back counters of :meth:`statistics_snapshot`. Queues, agents and counters
+        this engine does not have (the configuration changed in between) are ignored, and so
+        is anything that is not a count."""
+        core = self._core
+        for table, names, owners in (
+            ("queues", _QUEUE_COUNTERS, {q: r.counters for q, r in core.queues.items()}),
+            ("agents", _AGENT_COUNTERS, core.agents),
+        ):
+            saved = snapshot.get(table)
+            for key, values in saved.items() if isinstance(saved, dict) else ():
+                owner = owners.get(key)
+                if owner is None or not isinstance(values, dict):
+                    continue
+                for name in names:
+                    value = values.get(name)
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        kind = type(getattr(owner, name))
+                        setattr(owner, name, kind(max(value, 0)))
 
     def _queue(self, queue_id: QueueId) -> QueueRuntime:
         queue = self._core.queues.get(queue_id)
