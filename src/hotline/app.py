@@ -15,6 +15,7 @@ from pathlib import Path
 import uvloop
 
 from hotline.config import Config, parse_host_port
+from hotline.day_statistics import PersistentDayStatistics
 from hotline.events import EventBus
 from hotline.media import MediaServer, MediaService, MediaWorker
 from hotline.pbx import Pbx
@@ -45,6 +46,7 @@ class Hotline:
     bus: EventBus
     store: Store | None = field(default=None)
     web: WebServer | None = field(default=None)
+    day_statistics: PersistentDayStatistics | None = field(default=None)
 
     async def start(self) -> None:
         self.store = await Store.open(
@@ -72,6 +74,10 @@ class Hotline:
         self.pbx.start()
         agents = await self.store.logged_in_agents()
         self.pbx.queues.restore([(a.agent, a.pause_reason) for a in agents])
+        # Today's counts go on from before the restart (wallboard, fairness strategies).
+        self.day_statistics = PersistentDayStatistics(self.pbx.queues.engine)
+        await self.day_statistics.load(self.store.database)
+        self.day_statistics.start()
         log.info(
             "SIP listening on %s port %d (UDP and TCP), domain %s",
             self.sip.transport.host,
@@ -84,6 +90,8 @@ class Hotline:
         if self.web is not None:
             await self.web.close()  # WebSocket clients told first; no request during the stop
         await self.pbx.close()  # BYE and CANCEL go out while the transport is still open
+        if self.day_statistics is not None:
+            await self.day_statistics.close()  # the counters with the last calls in them
         await self.sip.close()
         await self.location.close()  # the last registrations, before the database closes
         await self.media.close()

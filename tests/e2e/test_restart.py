@@ -5,6 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import httpx
+
+from hotline.testing.harness import HotlineProcess
+
 from .pbx_support import call, phone, sipp
 from .test_queue_calls import ok, queue, serve, stop
 
@@ -36,3 +40,31 @@ def test_logged_in_agent_is_still_logged_in_after_a_restart(tmp_path: Path) -> N
     assert "CONNECT" in verbs, verbs
     sessions = _rows(database, "SELECT agent, kind, ended_at FROM agent_sessions")
     assert any(agent == "101" and kind == "login" for agent, kind, _ in sessions), sessions
+
+
+def test_todays_counts_go_on_after_a_restart(tmp_path: Path) -> None:
+    """The wallboard's "today" (queue and agent counts) is the same after a restart, and the
+    next call adds to it."""
+    config = queue(agents=("101",), max_wait=20)
+    server = serve(tmp_path, config, always=("101",))
+    agent = phone(server, tmp_path, "101", "pbx_agent_answer.xml", pause_ms=300)
+    caller = call(server, tmp_path, "200", "800", hold_ms=1500)
+    ok(caller, agent, server=server)
+    before = _today(server)
+    assert before == (1, 1, 1), before
+    stop(server)
+
+    server = serve(tmp_path, config, always=("101",))
+    assert _today(server) == before
+    agent = phone(server, tmp_path, "101", "pbx_agent_answer.xml", pause_ms=300)
+    caller = call(server, tmp_path, "200", "800", hold_ms=1500)
+    ok(caller, agent, server=server)
+    assert _today(server) == (2, 2, 2)
+    stop(server)
+
+
+def _today(server: HotlineProcess) -> tuple[int, int, int]:
+    """Queue 800's offered and answered calls today, and agent 101's answered calls."""
+    queue_800 = httpx.get(f"{server.http_url}/api/queues/800", timeout=10).json()
+    agent_101 = httpx.get(f"{server.http_url}/api/agents/101", timeout=10).json()
+    return queue_800["offered"], queue_800["answered"], agent_101["answered"]

@@ -21,6 +21,7 @@ TABLES = {
     "agent_status",
     "call_records",
     "config_objects",
+    "day_statistics",
     "queue_events",
     "registrations",
 }
@@ -95,7 +96,7 @@ async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -
 
     database = await Database.open(database_url)
     try:
-        assert await current_revision(database.engine) == head_revision() == "0003"
+        assert await current_revision(database.engine) == head_revision() == "0004"
         async with database.engine.connect() as connection:
             assert await _tables(connection) >= TABLES
             assert await _indexes(connection, "registrations") == {
@@ -118,6 +119,7 @@ async def test_downgrade_to_the_previous_schema_drops_the_new_tables(database_ur
             tables = await _tables(connection)
         assert "registrations" not in tables
         assert "config_objects" not in tables
+        assert "day_statistics" not in tables
         assert "agent_status" in tables
         await upgrade(database.engine)  # and back: the downgrade left nothing behind
         assert await current_revision(database.engine) == head_revision()

@@ -1,5 +1,5 @@
-"""The store: call records, the queue event log, agent sessions, SIP registrations and
-configuration objects in SQLite or PostgreSQL.
+"""The store: call records, the queue event log, agent sessions, SIP registrations,
+configuration objects and today's counters in SQLite or PostgreSQL.
 
 SQLAlchemy 2 with async sessions; Alembic migrations applied when the database is opened;
 events written in batches by one task (``EventWriter``); one repository per aggregate for
@@ -10,12 +10,14 @@ from hotline.store.agents import AgentRecords, AgentSnapshot, SessionFilter
 from hotline.store.calls import CallFilter, CallRecords
 from hotline.store.config_objects import ConfigObjects, StaleVersion
 from hotline.store.database import Database, sqlite_url
+from hotline.store.day_statistics import DayStatisticsRows
 from hotline.store.journeys import CallJourney, classify
 from hotline.store.models import (
     AgentSession,
     AgentStatus,
     CallRecord,
     ConfigObject,
+    DayStatistics,
     Disposition,
     JsonValue,
     QueueEvent,
@@ -41,6 +43,8 @@ __all__ = [
     "ConfigObject",
     "ConfigObjects",
     "Database",
+    "DayStatistics",
+    "DayStatisticsRows",
     "Disposition",
     "EventWriter",
     "JsonValue",

@@ -23,6 +23,7 @@ __all__ = [
     "Base",
     "CallRecord",
     "ConfigObject",
+    "DayStatistics",
     "Disposition",
     "JsonValue",
     "QueueEvent",
@@ -199,3 +200,16 @@ class ConfigObject(Base):
     version: Mapped[int]
     created_at: Mapped[float]
     updated_at: Mapped[float]
+
+
+class DayStatistics(Base):
+    """Today's running counters of the queues and agents (the wallboard's and the fairness
+    strategies' "today"), as the ACD gives them, saved every few seconds: a restarted server
+    goes on counting the same day. One row, today's; older days are dropped on save (the
+    queue log and call records keep the history)."""
+
+    __tablename__ = "day_statistics"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local date, 2026-11-26
+    value: Mapped[JsonValue] = mapped_column(Json, nullable=False)
+    saved_at: Mapped[float]
