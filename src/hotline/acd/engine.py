@@ -276,7 +276,7 @@ class Engine:
             agent.answered = agent.missed = 0
             agent.talk_seconds = 0.0
 
-    def statistics_snapshot(self) -> dict[str, dict[str, dict[str, float]]]:
+    def statistics_snapshot(self) -> dict[str, Any]:
         """Today's counters of every queue and agent as plain numbers (JSON), to be given back
         to :meth:`restore_statistics` after a restart."""
         core = self._core
