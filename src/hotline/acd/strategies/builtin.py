@@ -7,8 +7,9 @@ every strategy fall back to it, so a decision is always fully determined for a g
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from random import Random
+from typing import Any
 
 from hotline.acd.strategies.base import (
     A,
@@ -39,11 +40,19 @@ def _by_member_order(candidates: Sequence[A], queue: QueueView) -> list[A]:
     return sorted(candidates, key=lambda agent: position[agent.agent_id])
 
 
+def _best(candidates: Sequence[A], key: Callable[[A], Any]) -> list[A]:
+    """The one candidate a strategy that rings one agent at a time would put first: what
+    ``sorted(candidates, key=key)[:1]`` gives (the first of equals), without sorting a
+    large queue's free agents for every caller."""
+    return [min(candidates, key=key)]
+
+
 def _rotated(candidates: Sequence[A], queue: QueueView, start: int) -> list[A]:
-    """Candidates in member order, starting at member index ``start`` and wrapping around."""
+    """The first candidate in member order counted from member index ``start``, wrapping
+    around."""
     position = queue.position_of
     size = len(position)
-    return sorted(candidates, key=lambda agent: (position[agent.agent_id] - start) % size)
+    return _best(candidates, lambda agent: (position[agent.agent_id] - start) % size)
 
 
 @register_strategy
@@ -74,7 +83,8 @@ class PrioritizedHunt(Strategy):
     def choose(
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
     ) -> list[A]:
-        return _by_member_order(candidates, queue)
+        position = queue.position_of
+        return _best(candidates, lambda agent: position[agent.agent_id])
 
 
 @register_strategy
@@ -126,7 +136,7 @@ class LongestWaiting(Strategy):
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
     ) -> list[A]:
         position = queue.position_of
-        return sorted(candidates, key=lambda a: (a.idle_since, position[a.agent_id]))
+        return _best(candidates, lambda a: (a.idle_since, position[a.agent_id]))
 
 
 @register_strategy
@@ -142,9 +152,7 @@ class LeastTalkTime(Strategy):
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
     ) -> list[A]:
         position = queue.position_of
-        return sorted(
-            candidates, key=lambda a: (a.talk_seconds, a.idle_since, position[a.agent_id])
-        )
+        return _best(candidates, lambda a: (a.talk_seconds, a.idle_since, position[a.agent_id]))
 
 
 @register_strategy
@@ -160,7 +168,7 @@ class FewestAnswered(Strategy):
         self, candidates: Sequence[A], *, queue: QueueView, caller: CallerView, rng: Random
     ) -> list[A]:
         position = queue.position_of
-        return sorted(candidates, key=lambda a: (a.answered, a.idle_since, position[a.agent_id]))
+        return _best(candidates, lambda a: (a.answered, a.idle_since, position[a.agent_id]))
 
 
 @register_strategy
