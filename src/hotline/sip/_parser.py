@@ -20,6 +20,11 @@ _REQUEST_LINE = re.compile(r"([A-Za-z0-9\-.!%*_+`'~]+) ([^ ]+) (SIP/[0-9]+\.[0-9
 _STATUS_LINE = re.compile(r"SIP/2\.0 ([1-6][0-9][0-9]) (.*)", re.S)
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+")
 _CONTENT_LENGTH = re.compile(r"[ \t]*[0-9]{1,10}[ \t]*")
+# The methods of RFC 3261 and of the extensions phones use (all tokens).
+_METHODS = frozenset({
+    "ACK", "BYE", "CANCEL", "INFO", "INVITE", "MESSAGE", "NOTIFY", "OPTIONS", "PRACK", "PUBLISH",
+    "REFER", "REGISTER", "SUBSCRIBE", "UPDATE",
+})  # fmt: skip
 # Where a partial request has no readable Request-URI (only ever used to answer it).
 _UNKNOWN_URI = SipUri(scheme="sip", host="invalid")
 
@@ -39,27 +44,40 @@ def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> Request |
     if end < 0:
         raise SipParseError("No empty line after the header fields", None)
     head = data[start:end].decode("utf-8", "surrogateescape")
-    if "\r\n " in head or "\r\n\t" in head:
-        head = _FOLD.sub(" ", head)
     start_line, _, header_text = head.partition("\r\n")
-    headers, header_error = _read_headers(header_text)
+    read = _read_headers(header_text)
+    if read is None:  # folded lines: unfold, then read again (§7.3.1)
+        start_line, _, header_text = _FOLD.sub(" ", head).partition("\r\n")
+        read = _read_headers(header_text)
+        assert read is not None
+    headers, header_error = read
     body = data[end + 4 :]
     if start_line.startswith("SIP/"):
         return _response(start_line, headers, header_error, body)
     return _request(start_line, headers, header_error, body)
 
 
-def _read_headers(text: str) -> tuple[Headers, str | None]:
-    """The header lines, and the first problem met (kept to report after the start line)."""
+def _read_headers(text: str) -> tuple[Headers, str | None] | None:
+    """The header lines, and the first problem met (kept to report after the start line).
+
+    None when a line continues the one before it (starts with a space or a tab): the caller
+    unfolds the lines and reads them again. Looking for such lines here, among the lines that
+    are not ``Name: value``, spares two scans of every message.
+    """
     fields: list[tuple[str, str, str]] = []
     index: dict[str, list[str]] = {}
     error = None
     known_spellings = KNOWN_SPELLINGS
     append = fields.append
     for line in text.split("\r\n") if text else ():
-        name, colon, value = line.partition(":")
-        known = known_spellings.get(name) if colon else None
+        # The usual line: a name as phones spell it, colon, space. A spelling holds no colon,
+        # so the name found is the text before the first colon, as in the general case.
+        name, separator, value = line.partition(": ")
+        known = known_spellings.get(name) if separator else None
         if known is None:
+            if line.startswith((" ", "\t")):
+                return None
+            name, colon, value = line.partition(":")
             known = header_key(name.rstrip(" \t")) if colon else None
             if known is None:
                 error = error or f"Bad header line {line[:30]!r}"
@@ -90,12 +108,16 @@ def _response(line: str, headers: Headers, header_error: str | None, body: bytes
 
 
 def _request(line: str, headers: Headers, header_error: str | None, body: bytes) -> Request:
-    match = _REQUEST_LINE.fullmatch(line)
-    if match is None:
-        raise _bad_request_line(line, headers)
-    method, uri_text, version = match.groups()
-    if version != "SIP/2.0":
-        raise _error(f"SIP version {version[4:]} not supported", 505, method, headers)
+    method, _, rest = line.partition(" ")
+    uri_text, _, version = rest.partition(" ")
+    # A usual method, one URI and SIP/2.0 match the expression: it is only run for the rest.
+    if method not in _METHODS or version != "SIP/2.0" or not uri_text:
+        match = _REQUEST_LINE.fullmatch(line)
+        if match is None:
+            raise _bad_request_line(line, headers)
+        method, uri_text, version = match.groups()
+        if version != "SIP/2.0":
+            raise _error(f"SIP version {version[4:]} not supported", 505, method, headers)
     try:
         uri = SipUri.parse(uri_text)
     except SipParseError as error:
@@ -110,7 +132,7 @@ def _request(line: str, headers: Headers, header_error: str | None, body: bytes)
         check_headers(headers, method)
     except SipParseError as error:
         raise _error(error.reason, error.status_hint, method, headers, uri) from None
-    return Request(method=method, uri=uri, headers=headers, body=body)
+    return Request(method, uri, headers, body)
 
 
 def _bad_request_line(line: str, headers: Headers) -> SipParseError:
@@ -141,7 +163,7 @@ def _answerable(method: str, headers: Headers, uri: SipUri = _UNKNOWN_URI) -> Re
 
 def _frame_body(headers: Headers, body: bytes) -> bytes:
     values = headers.by_key().get("content-length")
-    if not values:
+    if values is None:
         return body
     if len(values) > 1:
         raise SipParseError("More than one Content-Length header")
@@ -224,8 +246,9 @@ def _partial_request(head: bytes) -> Request | None:
     match = _REQUEST_LINE.fullmatch(start_line)
     if match is None:
         return None
-    headers, _ = _read_headers(header_text)
-    return _answerable(match[1], headers)
+    read = _read_headers(header_text)
+    assert read is not None  # unfolded above
+    return _answerable(match[1], read[0])
 
 
 def _stream_content_length(head: bytes) -> int:

@@ -144,47 +144,75 @@ def check_headers(headers: Headers, method: str | None) -> None:
     """The checks of a request (``method`` given) or a response (§8.2, §8.1.3.3).
 
     Parsed values are left in the headers' cache, so the typed properties cost nothing later.
-    The values are read from the index directly: this runs for every message received.
+    This runs for every message received, so the values are read from the index directly and
+    the readers above are written out here (each call costs as much as a short check).
     """
     index = headers.by_key()
     if not index.keys() >= _MANDATORY_SET:
         missing = [name for name, key in _MANDATORY_KEYS if key not in index]
         plural = "s" if len(missing) > 1 else ""
         raise SipParseError(f"Missing {', '.join(missing)} header{plural}")
-    if len(index) < len(headers):  # some header has several lines: none of these may
+    if len(index) < len(headers._fields):  # some header has several lines: none of these may
         for name, key in _SINGLE_KEYS:
             lines = index.get(key)
             if lines is not None and len(lines) > 1:
                 raise SipParseError(f"More than one {name} header")
     cache = headers._cache
-    via_lines = index["via"]
-    vias = cache["Via"] = _vias(
-        headers.get_all("Via") if any("," in line for line in via_lines) else via_lines
-    )
+    lines = index["via"]
+    try:
+        if len(lines) == 1 and "," not in lines[0]:
+            vias = cache["Via"] = [Via.parse(lines[0])]
+        else:
+            vias = cache["Via"] = [Via.parse(value) for value in headers.get_all("Via")]
+    except SipParseError as error:
+        raise in_header("Via", error) from None
     if method is not None and vias[0].branch == "z9hG4bK":
         raise SipParseError("Bad Via header: branch z9hG4bK has no transaction identifier")
-    cache["From"] = _name_address(index["from"][0], "From")
-    cache["To"] = _name_address(index["to"][0], "To")
+    try:
+        cache["From"] = NameAddress.parse(index["from"][0])
+    except SipParseError as error:
+        raise in_header("From", error) from None
+    try:
+        cache["To"] = NameAddress.parse(index["to"][0])
+    except SipParseError as error:
+        raise in_header("To", error) from None
     call_id = index["call-id"][0]
-    if _CALL_ID.fullmatch(call_id) is None:
+    # Letters and digits are words; anything else takes the expression.
+    if not (call_id.isalnum() and call_id.isascii()) and _CALL_ID.fullmatch(call_id) is None:
         raise SipParseError(f"Bad Call-ID header {call_id[:30]!r}")
-    cseq = cache["CSeq"] = _cseq(index["cseq"][0])
+    try:
+        cseq = cache["CSeq"] = CSeq.parse(index["cseq"][0])
+    except SipParseError as error:
+        raise in_header("CSeq", error) from None
     if method is not None:
         if cseq.method != method:
             raise SipParseError(f"CSeq method {cseq.method} does not match request method {method}")
         _check_request_headers(headers, index, cache)
 
 
+# Max-Forwards as phones write it (70), read without a call.
+_MAX_FORWARDS = {str(hops): hops for hops in range(256)}
+
+
 def _check_request_headers(
     headers: Headers, index: dict[str, list[str]], cache: dict[str, object]
 ) -> None:
     lines = index.get("max-forwards")
-    cache["Max-Forwards"] = None if lines is None else _max_forwards(lines[0])
+    if lines is None:
+        cache["Max-Forwards"] = None
+    else:
+        hops = _MAX_FORWARDS.get(lines[0])
+        cache["Max-Forwards"] = _max_forwards(lines[0]) if hops is None else hops
     lines = index.get("contact")
     if lines is not None:
-        # The lines themselves when none holds a comma: each is then one value (§7.3.1).
-        split = any("," in line for line in lines)
-        cache["Contact"] = _contacts(headers.get_all("Contact") if split else lines)
+        # The line itself when it is the only one and holds no comma: one value (§7.3.1).
+        if len(lines) == 1 and "," not in lines[0] and lines[0] != "*":
+            try:
+                cache["Contact"] = [NameAddress.parse(lines[0])]
+            except SipParseError as error:
+                raise in_header("Contact", error) from None
+        else:
+            cache["Contact"] = _contacts(headers.get_all("Contact"))
     lines = index.get("expires")
     if lines is not None:
         cache["Expires"] = _expires(lines[0])

@@ -323,7 +323,34 @@ class Via:
 
     @classmethod
     def parse(cls, text: str) -> Via:
-        """Parse one via-parm, LWS allowed around ``/``, ``:`` and ``;``. Raises SipParseError."""
+        """Parse one via-parm, LWS allowed around ``/``, ``:`` and ``;``. Raises SipParseError.
+
+        A phone's Via differs from one request to the next only in its branch (§8.1.1.7):
+        what surrounds the branch is read once per phone and kept, so a new Via costs the
+        check of its branch.
+        """
+        before, found, after = text.partition(";branch=")
+        if found:
+            branch, semicolon, rest = after.partition(";")
+            seen = _SEEN_VIAS.get(before)
+            if (
+                seen is not None
+                and seen[0] == rest
+                and seen[1] == semicolon
+                and TOKEN.fullmatch(branch) is not None
+            ):
+                _, _, transport, host, port, params_before, params_after = seen
+                return _new_via(
+                    transport, host, port, (*params_before, ("branch", branch), *params_after)
+                )
+            via = cls._parse(text)
+            if TOKEN.fullmatch(branch) is not None and _PLAIN_VIA.fullmatch(text) is not None:
+                _remember_via(via, before, semicolon, rest)
+            return via
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Via:
         plain = _PLAIN_VIA.fullmatch(text)
         if plain is not None:
             transport, ipv6, host, port_text, param_text = plain.groups()
@@ -400,6 +427,17 @@ class CSeq:
     @classmethod
     def parse(cls, text: str) -> CSeq:
         """Parse ``1*DIGIT LWS Method``; leading zeros are allowed. Raises SipParseError."""
+        digits, _, method = text.partition(" ")
+        # The usual value (2 REGISTER) is checked without the expression: fewer than ten
+        # digits is below 2**31, and letters are a token.
+        if (
+            len(digits) < 10
+            and digits.isdigit()
+            and method.isalpha()
+            and digits.isascii()
+            and method.isascii()
+        ):
+            return _new_cseq(int(digits), method)
         match = _CSEQ.fullmatch(text)
         if match is None:
             raise SipParseError(f"Bad CSeq {text.strip()[:40]!r}")
@@ -413,6 +451,31 @@ class CSeq:
 
 
 _new_via = builder(Via)
+# What surrounds the branch of the Vias seen, by the text before ``;branch=``: the text after
+# the branch and the Via's parts (one entry a phone; a new one replaces the old).
+_SEEN_VIAS: dict[str, tuple[str, str, str, str, int | None, Parameters, Parameters]] = {}
+_SEEN_LIMIT = 4096
+
+
+def _remember_via(via: Via, before: str, semicolon: str, rest: str) -> None:
+    """Keep what surrounds the branch of ``via``, read from ``before;branch=<token>`` then
+    ``semicolon`` and ``rest`` by the plain expression: there each ";" starts a parameter, so
+    the branch is parameter number ``before.count(";")``, and any other token in its place
+    gives the same Via but for the branch."""
+    position = before.count(";")
+    if len(_SEEN_VIAS) >= _SEEN_LIMIT:
+        _SEEN_VIAS.clear()
+    _SEEN_VIAS[before] = (
+        rest,
+        semicolon,
+        via.transport,
+        via.host,
+        via.port,
+        via.parameters[:position],
+        via.parameters[position + 1 :],
+    )
+
+
 _new_cseq = builder(CSeq)
 
 

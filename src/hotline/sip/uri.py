@@ -353,15 +353,21 @@ def _with_new_tag(text: str) -> NameAddress | None:
     or already has a tag.
     """
     head, separator, tag = text.rpartition(";tag=")
-    if not separator or TOKEN.fullmatch(tag) is None:
+    if not separator:
         return None
-    try:
-        base = NameAddress.parse(head)
-    except SipParseError:
-        return None  # the whole text is read again, to say what is wrong with it
-    if find_param(base.parameters, "tag") is not None:
+    # Letters and digits (what phones use) are a token; anything else takes the expression.
+    if not (tag.isalnum() and tag.isascii()) and TOKEN.fullmatch(tag) is None:
         return None
-    return _new_name_address(base.uri, base.display_name, (*base.parameters, ("tag", tag)))
+    base = _PARSED_ADDRESSES.get(head)
+    if base is None:
+        try:
+            base = NameAddress.parse(head)
+        except SipParseError:
+            return None  # the whole text is read again, to say what is wrong with it
+    parameters = base.parameters
+    if parameters and find_param(parameters, "tag") is not None:
+        return None
+    return _new_name_address(base.uri, base.display_name, (*parameters, ("tag", tag)))
 
 
 def _token_display_name(text: str) -> str | None:
