@@ -159,3 +159,14 @@ def test_folded_lines_are_unfolded_wherever_they_are() -> None:
     # Folding reaches the start line too: it is then no longer a Request-Line.
     with pytest.raises(SipParseError):
         parse_message(data.replace(b"\r\nVia", b"\r\n Via", 1))
+
+
+def test_values_made_by_the_shortcuts_are_ordinary_frozen_values() -> None:
+    via = Via.parse("SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK7")
+    cseq = CSeq.parse("7 INVITE")
+    address = NameAddress.parse("<sip:9@h>;tag=7")
+    for value, twin in ((via, Via._parse(str(via))), (cseq, CSeq(7, "INVITE"))):
+        assert type(value) is type(twin) and value == twin and hash(value) == hash(twin)
+    assert type(address) is NameAddress and address.uri is NameAddress.parse("<sip:9@h>").uri
+    with pytest.raises(AttributeError):
+        via.host = "elsewhere"  # type: ignore[misc]

@@ -8,7 +8,7 @@ peer chose (§19.1.4).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from hotline.sip._grammar import (
     HEADER_SAFE,
@@ -68,6 +68,9 @@ class SipUri:
     port: int | None = None
     parameters: Parameters = ()
     headers: tuple[tuple[str, str], ...] = ()
+    # The URI as text, once written: URIs are shared (see ``parse``) and written again and
+    # again (a Request-Line, a Contact).
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: str) -> SipUri:
@@ -96,6 +99,13 @@ class SipUri:
         raise SipParseError(f"Bad URI {text[:40]!r}")
 
     def __str__(self) -> str:
+        text = self._text
+        if text is None:
+            text = self._format()
+            object.__setattr__(self, "_text", text)
+        return text
+
+    def _format(self) -> str:
         if self.scheme == "tel":
             return f"tel:{self.user or ''}{_format_uri_params(self.parameters)}"
         userinfo = ""
@@ -127,7 +137,7 @@ class SipUri:
         """A copy with parameters set (None: present without a value)."""
         parameters = set_params(self.parameters, {**(changes or {}), **more})
         u = self
-        return _new_uri(u.scheme, u.user, u.password, u.host, u.port, parameters, u.headers)
+        return _new_uri(u.scheme, u.user, u.password, u.host, u.port, parameters, u.headers, None)
 
     def without_params(self, *names: str) -> SipUri:
         """A copy without the named parameters."""
@@ -173,6 +183,7 @@ def _parse_sip(scheme: str, rest: str) -> SipUri:
         port,
         _parse_uri_params(params[1:]) if params else (),
         _parse_uri_headers(headers) if headers is not None else (),
+        None,
     )
 
 
