@@ -170,3 +170,14 @@ def test_values_made_by_the_shortcuts_are_ordinary_frozen_values() -> None:
     assert type(address) is NameAddress and address.uri is NameAddress.parse("<sip:9@h>").uri
     with pytest.raises(AttributeError):
         via.host = "elsewhere"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [("3600", 3600), ("0", 0), ("007", 7), ("99999999999", 2**32 - 1), ("4294967296", 2**32 - 1)],
+)
+def test_expires_reads_as_delta_seconds(value: str, read: int) -> None:
+    data = REGISTER.format(call_id="a1", hops="70", extra=f"Expires: {value}\r\n").encode()
+    assert parse_message(data).expires == read
+    with pytest.raises(SipParseError, match="Bad Expires header"):
+        parse_message(data.replace(f"Expires: {value}".encode(), "Expires: ٣".encode()))

@@ -215,7 +215,12 @@ def _check_request_headers(
             cache["Contact"] = _contacts(headers.get_all("Contact"))
     lines = index.get("expires")
     if lines is not None:
-        cache["Expires"] = _expires(lines[0])
+        value = lines[0]
+        # Fewer than ten digits are below 2**32 - 1: read without a call.
+        if len(value) < 10 and value.isdigit() and value.isascii():
+            cache["Expires"] = int(value)
+        else:
+            cache["Expires"] = _expires(value)
     if "route" in index:
         cache["Route"] = parse_routes(headers, "Route")
     if "record-route" in index:
