@@ -138,6 +138,8 @@ REGISTER = (
         ({"extra": "Subject: a\r\n  folded\r\n"}, None),
         ({"extra": "CSeq: 1 REGISTER\r\n"}, "More than one CSeq header"),
         ({"extra": "Contact: *\r\n"}, None),
+        ({"extra": "Content-Type: application/sdp\r\n"}, None),
+        ({"extra": "Content-Type: application\r\n"}, "Bad Content-Type header 'application'"),
     ],
 )
 def test_header_checks_answer_as_before(fields: dict[str, str], reason: str | None) -> None:

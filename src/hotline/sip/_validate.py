@@ -227,5 +227,7 @@ def _check_request_headers(
         cache["Record-Route"] = parse_routes(headers, "Record-Route")
     if "date" in index and not _DATE.fullmatch(index["date"][0]):
         raise SipParseError("Bad Date header: RFC 1123 date in GMT expected")
-    if "content-type" in index and not _MEDIA_TYPE.fullmatch(index["content-type"][0]):
-        raise SipParseError(f"Bad Content-Type header {index['content-type'][0][:30]!r}")
+    lines = index.get("content-type")
+    # application/sdp, what nearly every body is, needs no expression.
+    if lines is not None and lines[0] != "application/sdp" and not _MEDIA_TYPE.fullmatch(lines[0]):
+        raise SipParseError(f"Bad Content-Type header {lines[0][:30]!r}")
