@@ -9,9 +9,11 @@ either side, or a caller who left before an agent answered), the answer time (ca
 to agent connected, from Hotline's log), the most calls held at once and Hotline's CPU.
 
 Goals (issue M1-CALLS): 200 calls a second with zero failures and the answer time flat at the
-ring time; 500 concurrent bridged calls.
+ring time; 500 concurrent bridged calls. Hotline's CPU is printed for its main process and for
+its media process (``--media-in-process`` keeps media in the main one, as before).
 
-    uv run python bench/pbx_queue_load.py --agents 120 --rates 5,10,20,40 --seconds 10 --hold 4
+    uv run python bench/pbx_queue_load.py --agents 1100 --rates 120,160,200 --seconds 10 --hold 4
+    uv run python bench/pbx_queue_load.py --agents 1100 --rates 70 --seconds 12 --hold 11 --audio
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ def report(step: Step) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--agents", type=int, default=120)
+    parser.add_argument("--agents", type=int, default=1100, help="rate x (ring + hold) or more")
     parser.add_argument("--rates", default="5,10,20,40", help="calls a second, stepped")
     parser.add_argument("--seconds", type=int, default=10, help="length of each step")
     parser.add_argument("--hold", type=float, default=4.0, help="caller's call length, s")
@@ -184,10 +186,11 @@ def main() -> None:
         folder = Path(name)
         port = free_port()
         log = folder / "hotline.log"
+        config = write_config(folder, port, args.agents, not args.media_in_process)
         with log.open("wb") as log_file:
             server = subprocess.Popen(
                 [sys.executable, "-m", "hotline.cli", "serve",
-                 "--config", str(write_config(folder, port, args.agents, args.media_worker)),
+                 "--config", str(config),
                  "--log-level", "INFO"],
                 stdout=log_file, stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
