@@ -295,8 +295,7 @@ class MediaEngine:
             if player is None:
                 continue
             session = leg.session
-            audio = session.audio
-            payload = player.next_payload(audio.law if audio is not None else Law.PCMU)
+            payload = player.next_payload(leg.law)
             if payload is None:
                 self.stop_player(leg, StopReason.FINISHED)
             elif session.sending and not leg.sender.busy:

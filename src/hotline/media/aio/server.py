@@ -7,7 +7,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..dtmf import DIGITS, DtmfDigit, DtmfSource
@@ -16,7 +16,6 @@ from ..events import (
     BridgeId,
     LegId,
     LegStatistics,
-    MediaEvent,
     PlaybackId,
     RecordingFinished,
     RecordingId,
@@ -32,7 +31,7 @@ from ..session import RtpSession
 from ..tone import InbandDetector, dtmf_tones
 from ..wav import WavWriter, repair_folder
 from .clock import ClockMetrics, MediaClock
-from .stream import EventStream
+from .stream import EventSource, EventStream
 from .transport import PortPool, open_sockets
 
 __all__ = ["MediaServer", "UnknownId"]
@@ -44,7 +43,7 @@ class UnknownId(KeyError):
     """A leg, bridge or recording id that does not exist (any more)."""
 
 
-class MediaServer:
+class MediaServer(EventSource):
     """RTP legs, bridges, players and recorders behind async commands and an event stream."""
 
     def __init__(
@@ -107,20 +106,6 @@ class MediaServer:
 
     def reset_metrics(self) -> None:
         self._clock.reset_metrics()
-
-    # -- events ------------------------------------------------------------------------------
-
-    def subscribe(self, callback: Callable[[MediaEvent], None]) -> None:
-        """Call ``callback`` for every event, synchronously, as it happens."""
-        self._stream.callbacks.append(callback)
-
-    def events(self) -> AsyncIterator[MediaEvent]:
-        """Every event, in order, for one consumer: ``async for event in server.events()``."""
-        return self._stream.iterate()
-
-    async def next_event(self) -> MediaEvent:
-        """The next event (for a consumer that awaits them one by one)."""
-        return await self._stream.queue.get()
 
     # -- legs --------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 from ..events import MediaEvent
 
-__all__ = ["EventStream"]
+__all__ = ["EventSource", "EventStream"]
 
 # Events kept for events() when nobody consumes them yet; older ones are dropped beyond this.
 _BACKLOG = 10_000
@@ -33,3 +33,22 @@ class EventStream:
     async def iterate(self) -> AsyncIterator[MediaEvent]:
         while True:
             yield await self.queue.get()
+
+
+class EventSource:
+    """The event side of the media interface, over ``self._stream`` (the server in this
+    process and the worker proxy alike)."""
+
+    _stream: EventStream
+
+    def subscribe(self, callback: Callable[[MediaEvent], None]) -> None:
+        """Call ``callback`` for every event, synchronously, as it happens."""
+        self._stream.callbacks.append(callback)
+
+    def events(self) -> AsyncIterator[MediaEvent]:
+        """Every event, in order, for one consumer: ``async for event in server.events()``."""
+        return self._stream.iterate()
+
+    async def next_event(self) -> MediaEvent:
+        """The next event (for a consumer that awaits them one by one)."""
+        return await self._stream.queue.get()

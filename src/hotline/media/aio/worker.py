@@ -22,15 +22,15 @@ import pickle
 import signal
 import socket
 import struct
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..events import BridgeId, LegId, LegStatistics, MediaEvent, PlaybackId, RecordingId
+from ..events import BridgeId, LegId, LegStatistics, PlaybackId, RecordingId
 from ..mixer import Role
 from ..say import Language
 from .clock import ClockMetrics
-from .stream import EventStream
+from .stream import EventSource, EventStream
 
 __all__ = ["MediaWorker", "MediaWorkerGone"]
 
@@ -56,7 +56,7 @@ async def _read(reader: asyncio.StreamReader) -> Any:
     return pickle.loads(await reader.readexactly(length))
 
 
-class MediaWorker:
+class MediaWorker(EventSource):
     """The commands and events of :class:`~hotline.media.MediaServer`, served by a child
     process. Takes the MediaServer's keyword arguments; ``start`` spawns the process."""
 
@@ -126,17 +126,6 @@ class MediaWorker:
 
     def reset_metrics(self) -> None:
         self._send(_NO_REPLY, "reset_metrics", (), {})
-
-    # -- events ------------------------------------------------------------------------------
-
-    def subscribe(self, callback: Callable[[MediaEvent], None]) -> None:
-        self._stream.callbacks.append(callback)
-
-    def events(self) -> AsyncIterator[MediaEvent]:
-        return self._stream.iterate()
-
-    async def next_event(self) -> MediaEvent:
-        return await self._stream.queue.get()
 
     # -- commands (see MediaServer for what each does) ----------------------------------------
 
@@ -292,6 +281,7 @@ async def _serve_commands(sock: socket.socket, options: dict[str, Any]) -> None:
     reader, writer = await asyncio.open_unix_connection(sock=sock)
     server.subscribe(lambda event: writer.write(_frame((_EVENT, event))))
     pushing = asyncio.create_task(_push_metrics(server, writer))
+    closed = False
     try:
         while True:
             try:
@@ -310,10 +300,13 @@ async def _serve_commands(sock: socket.socket, options: dict[str, Any]) -> None:
             elif not reply[2]:
                 log.warning("media command %s failed: %r", name, reply[3])
             if name == "close":
+                closed = True
                 await writer.drain()
+                break
     finally:
         pushing.cancel()
-        await server.close()
+        if not closed:  # the main process went away without closing: close the legs here
+            await server.close()
         writer.close()
         os._exit(0)  # no atexit work inherited from the spawn machinery is needed
 
