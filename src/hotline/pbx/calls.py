@@ -179,7 +179,8 @@ class Call:
             self.pbx.presence.busy(self.id, number)
         await self.ring([(number, binding) for binding in bindings])
         loop = asyncio.get_running_loop()
-        seconds = self.pbx.extension_ring_seconds.get(number, 60)
+        # Registered phones belong to configured extensions, so the number has its own time.
+        seconds = self.pbx.extension_ring_seconds[number]
         self._ring_timer = loop.call_later(seconds, self._no_answer)
 
     def _no_answer(self) -> None:
