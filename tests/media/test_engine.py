@@ -152,3 +152,32 @@ def test_rtcp_reports_of_many_legs_are_spread_over_the_ticks() -> None:
     # A 25th of the legs is looked at per tick, and report intervals are randomized: no tick
     # builds every leg's report (100 legs at once before).
     assert max(per_tick) <= 10
+
+
+def test_session_latches_the_first_valid_source_and_counts_strangers() -> None:
+    leg, _ = _leg(MediaEngine(emit=lambda event: None), 1)
+    session = leg.session
+    sdp_address, natted, stranger = ("192.0.2.1", 4000), ("198.51.100.7", 5000), ("203.0.113.9", 6)
+
+    def packet(sequence: int) -> bytes:
+        return build_rtp(
+            payload_type=0,
+            sequence=sequence,
+            timestamp=160 * sequence,
+            ssrc=7,
+            payload=bytes(160),
+            marker=False,
+        )
+
+    session.receive(b"\x80", stranger, 0.0)  # garbage latches nothing
+    assert session.remote == sdp_address and not session.latched
+    session.receive(packet(1), natted, 0.0)  # symmetric RTP: answer where packets come from
+    assert session.remote == natted and session.latched
+    assert session.receive(packet(2), stranger, 0.02) is None
+    session.receive(packet(3), None, 0.04)  # the socket filtered it already
+    assert (session.counters.strangers, session.counters.packets_received) == (1, 2)
+    assert session.counters.bad_packets == 1
+    session.configure(session.audio)  # renegotiated: learn the address again
+    assert session.remote == sdp_address and not session.latched
+    session.receive(packet(4), stranger, 0.06)
+    assert session.remote == stranger and session.counters.packets_received == 3

@@ -342,3 +342,54 @@ async def test_exhausted_port_range_raises_oserror() -> None:
         await media.open_leg(peer.offer())
         with pytest.raises(OSError):
             await media.open_leg(peer.offer())
+
+
+async def test_strangers_are_dropped_once_the_peer_is_latched(server) -> None:
+    caller_leg, caller = await connect(server)
+    agent_leg, agent = await connect(server)
+    await server.bridge(caller_leg, agent_leg)
+    caller.send_codes(b"\x01" * 160)  # the first packet latches the caller's address
+    await _wait_for(lambda: len(agent.received) == 1)
+    stranger = await make_peer()
+    stranger.remote = caller.remote  # RTP injection, or a stale call's bleed
+    for _ in range(5):
+        stranger.send_codes(b"\x09" * 160)
+    caller.send_codes(b"\x02" * 160)
+    agent.send_codes(b"\x03" * 160)
+    await _wait_for(lambda: len(agent.received) == 2 and caller.received)
+    await asyncio.sleep(0.05)
+    assert [r.payload for r in agent.received] == [b"\x01" * 160, b"\x02" * 160]
+    assert [r.payload for r in caller.received] == [b"\x03" * 160] and not stranger.received
+    assert server.statistics(caller_leg).packets_received == 2
+
+
+async def test_after_a_reinvite_the_leg_learns_the_new_address(server) -> None:
+    caller_leg, caller = await connect(server)
+    agent_leg, agent = await connect(server)
+    await server.bridge(caller_leg, agent_leg)
+    caller.send_codes(b"\x01" * 160)
+    await _wait_for(lambda: len(agent.received) == 1)
+    moved = await make_peer()  # the caller's phone now sends from another port
+    moved.answered(await server.update_leg(caller_leg, moved.offer(laws="0")))
+    moved.send_codes(b"\x02" * 160)
+    await _wait_for(lambda: len(agent.received) == 2)
+    agent.send_codes(b"\x03" * 160)
+    await _wait_for(lambda: moved.received)
+    caller.send_codes(b"\x04" * 160)  # the old address is a stranger now
+    await asyncio.sleep(0.05)
+    assert [r.payload for r in agent.received] == [b"\x01" * 160, b"\x02" * 160]
+    assert [r.payload for r in moved.received] == [b"\x03" * 160] and not caller.received
+
+
+async def test_a_peer_behind_nat_is_answered_where_its_packets_come_from(server) -> None:
+    named = await make_peer()  # the address its SDP names (a private one, behind the NAT)
+    natted = await make_peer()  # where its packets come from
+    caller_leg, answer = await server.open_leg(named.offer(laws="0"))
+    natted.answered(answer)
+    agent_leg, agent = await connect(server)
+    await server.bridge(caller_leg, agent_leg)
+    natted.send_codes(b"\x01" * 160)
+    await _wait_for(lambda: agent.received)
+    agent.send_codes(b"\x02" * 160)
+    await _wait_for(lambda: natted.received)
+    assert [r.payload for r in natted.received] == [b"\x02" * 160] and not named.received

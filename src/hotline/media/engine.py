@@ -383,4 +383,5 @@ class MediaEngine:
             remote_fraction_lost=counters.remote_fraction_lost,
             remote_jitter_ms=counters.remote_jitter_ms,
             round_trip_ms=counters.round_trip_ms,
+            strangers=counters.strangers,
         )

@@ -79,6 +79,9 @@ class LegStatistics:
     remote_fraction_lost: float
     remote_jitter_ms: float
     round_trip_ms: float | None
+    # Packets dropped because they came from another address than the latched peer's (only
+    # those the session saw: a latched socket lets the kernel drop them uncounted).
+    strangers: int = 0
 
 
 MediaEvent = DtmfReceived | PlaybackFinished | RtpTimeout | RecordingFinished | LegStatistics

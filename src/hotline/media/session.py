@@ -41,6 +41,7 @@ class SessionCounters:
     packets_sent: int = 0
     octets_sent: int = 0
     bad_packets: int = 0
+    strangers: int = 0  # packets from another address than the latched peer's, dropped
     other_payloads: int = 0
     remote_fraction_lost: float = 0.0
     remote_jitter_ms: float = 0.0
@@ -67,6 +68,9 @@ class RtpSession:
         self.dtmf = TelephoneEventReceiver()
         self.digits: list[DtmfDigit] = []
         self.remote: Address | None = None
+        # Whether ``remote`` was learnt from a packet (symmetric RTP): from then on packets
+        # from other addresses are dropped, until a renegotiation unlatches it.
+        self.latched = False
         self.remote_rtcp: Address | None = None
         self.last_received: float | None = None
         self.remote_ssrc = 0
@@ -110,6 +114,7 @@ class RtpSession:
         if audio is not None and law_changed:
             self.jitter = JitterBuffer(silence=law.silence, depth=self._jitter_depth)
         self.remote = audio.remote if audio is not None else None
+        self.latched = False
         if self.remote is not None:
             self.remote_rtcp = (self.remote[0], self.remote[1] + 1)
         self._audio_pt = audio.payload_type if audio else -1
@@ -126,14 +131,21 @@ class RtpSession:
         audio = self.audio
         return audio is not None and self.remote is not None and audio.direction.sends
 
-    def receive(self, data: bytes, source: Address, now: float) -> bytes | None:
+    def receive(self, data: bytes, source: Address | None, now: float) -> bytes | None:
         """Take one RTP datagram; returns the packet to relay to ``relay_to``, if any.
+
+        ``source`` is where it came from, or None when the socket already passes only the
+        latched peer's packets. The first valid packet latches its source as the peer's
+        address (symmetric RTP, RFC 4961); later packets from other sources are dropped.
 
         This runs for every packet of every call, so the common case (a plain header, the
         negotiated audio format, an in-order packet, a partner already relayed to) is written
         out inline; unusual packets take the general paths (``parse_header``,
         ``ReceptionStatistics.update``, ``JitterBuffer.push``, :meth:`relayed`).
         """
+        if source is not None and source != self.remote and self.latched:
+            self.counters.strangers += 1
+            return None
         if len(data) > 12 and data[0] == 0x80:  # version 2, no padding, extension or CSRC
             second = data[1]
             payload_type, start, end = second & 0x7F, 12, len(data)
@@ -145,8 +157,9 @@ class RtpSession:
                 return None
             second = data[1]
         self.last_received = now
-        if source != self.remote:
+        if source is not None and not self.latched:
             self.remote = source  # symmetric RTP (RFC 4961): answer where packets come from
+            self.latched = True
         if payload_type != self._audio_pt:
             self._receive_other(data, payload_type, start, end, now)
             return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import random
@@ -32,7 +31,7 @@ from ..tone import InbandDetector, dtmf_tones
 from ..wav import WavWriter, repair_folder
 from .clock import ClockMetrics, MediaClock
 from .stream import EventSource, EventStream
-from .transport import PortPool, open_sockets
+from .transport import PortPool, RtcpSocket, RtpSocket, open_sockets
 
 __all__ = ["MediaServer", "UnknownId"]
 
@@ -74,7 +73,7 @@ class MediaServer(EventSource):
         self._offers: dict[LegId, SessionDescription] = {}
         self._versions: dict[LegId, int] = {}  # o= versions of our later answers (RFC 3264 §8)
         self._ports: dict[LegId, int] = {}
-        self._sockets: dict[LegId, tuple[asyncio.BaseTransport, asyncio.BaseTransport]] = {}
+        self._sockets: dict[LegId, tuple[RtpSocket, RtcpSocket]] = {}
         self._recordings: dict[RecordingId, Bridge] = {}
         self._leg_recordings: dict[RecordingId, Leg] = {}
 
@@ -125,7 +124,7 @@ class MediaServer(EventSource):
             created=time.monotonic(),
             inband=InbandDetector() if inband_dtmf else None,
         )
-        port, rtp, rtcp = await open_sockets(leg, self.rtp_address, self._pool, self._digits)
+        port, rtp, rtcp = open_sockets(leg, self.rtp_address, self._pool, self._digits)
         leg.transport, leg.rtcp_transport = rtp, rtcp
         self._sockets[leg_id] = (rtp, rtcp)
         self._ports[leg_id] = port
@@ -201,6 +200,8 @@ class MediaServer(EventSource):
         if bridge is not None:
             self._engine.set_mode(bridge)
         self._engine.refresh(leg)
+        # The peer may send from elsewhere now: learn its address again from its packets.
+        self._sockets[leg.leg_id][0].unlatch()
 
     async def close_leg(self, leg_id: LegId) -> LegStatistics:
         """Stop everything on a leg, leave its bridge, close its sockets; returns its figures."""
@@ -216,9 +217,8 @@ class MediaServer(EventSource):
             self._finish_leg_recording(leg)
         statistics = self._engine.statistics(leg)
         self._engine.forget(leg)
-        for transport in self._sockets.pop(leg_id):
-            transport.close()
-        await asyncio.sleep(0)  # transports close on the next loop iteration: let them
+        for sock in self._sockets.pop(leg_id):
+            sock.close()
         self._pool.give_back(self._ports.pop(leg_id))
         self._offers.pop(leg_id, None)
         self._versions.pop(leg_id, None)

@@ -1,59 +1,176 @@
-"""UDP sockets for legs: RTP on an even port and RTCP on the next one (RFC 3550 §11)."""
+"""UDP sockets for legs: RTP on an even port and RTCP on the next one (RFC 3550 §11).
+
+Each socket is a plain non-blocking socket the event loop watches (``loop.add_reader``): one
+read per wake-up, no protocol object or transport in between. An RTP socket starts open to
+anyone; the first valid packet latches the peer's address (symmetric RTP, RFC 4961: the
+address packets come from, which behind a NAT is not the one in the SDP) and the socket is then
+``connect()``-ed to it, so that the kernel drops packets from other addresses (RTP injection,
+bleed from a stale call: Asterisk's strictrtp) and sends and receives skip the per-packet
+address work. A renegotiation (re-INVITE, answer) unlatches it: the socket is disconnected and
+learns the address again.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
+import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
 
 from ..engine import Leg
+from ..session import Address
 
-__all__ = ["PortPool", "RtcpProtocol", "RtpProtocol", "open_sockets"]
+__all__ = ["PortPool", "RtcpSocket", "RtpSocket", "disconnect", "open_sockets"]
 
 log = logging.getLogger(__name__)
 _monotonic = time.monotonic
+_SIZE = 2048  # larger than any RTP packet a G.711 leg takes
+_libc = ctypes.CDLL(None, use_errno=True)
+_UNSPEC = bytes(16)  # a sockaddr of family AF_UNSPEC (0)
 
 
-class RtpProtocol(asyncio.DatagramProtocol):
-    """Feeds RTP datagrams to the leg's session and sends what it relays, at once."""
+def disconnect(sock: socket.socket) -> None:
+    """Dissolve a datagram socket's association: connect() to an AF_UNSPEC address (POSIX),
+    which Python's ``connect`` cannot express."""
+    if _libc.connect(sock.fileno(), _UNSPEC, len(_UNSPEC)) != 0:
+        number = ctypes.get_errno()
+        if number != 97:  # EAFNOSUPPORT: some systems say so, and disconnect all the same
+            raise OSError(number, os.strerror(number))
 
-    def __init__(self, leg: Leg, on_digits: Callable[[Leg], None]) -> None:
+
+class _LegSocket:
+    """A leg's non-blocking socket the running loop calls ``_read`` for."""
+
+    kind = "RTP"
+
+    def __init__(self, leg: Leg, sock: socket.socket) -> None:
         self.leg = leg
-        self._on_digits = on_digits
+        self.sock = sock
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(sock.fileno(), self._read)
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+    def _read(self) -> None:
+        raise NotImplementedError
+
+    def _recvfrom(self) -> tuple[bytes, Address] | None:
+        try:
+            return self.sock.recvfrom(_SIZE)
+        except OSError as exc:
+            self._error(exc)
+            return None
+
+    def _error(self, exc: OSError) -> None:
+        if not isinstance(exc, BlockingIOError | InterruptedError):
+            # ICMP port unreachable from a peer that hung up: expected, not worth a traceback.
+            log.debug("%s socket error on leg %s: %s", self.kind, self.leg.leg_id, exc)
+
+    def close(self) -> None:
+        if self.sock.fileno() >= 0:
+            self._loop.remove_reader(self.sock.fileno())
+            self.sock.close()
+
+
+class RtpSocket(_LegSocket):
+    """A leg's RTP socket: feeds datagrams to the leg's session and sends what it relays."""
+
+    def __init__(self, leg: Leg, sock: socket.socket, on_digits: Callable[[Leg], None]) -> None:
+        self.connected = False
+        self._on_digits = on_digits
+        self._send = sock.send
+        self._sendto = sock.sendto
+        self._recv = sock.recv
+        super().__init__(leg, sock)
+
+    def _read(self) -> None:
+        """Not latched: take a packet from anyone, and connect to the first valid one's source."""
+        datagram = self._recvfrom()
+        if datagram is None:
+            return
+        self.received(*datagram)
+        session = self.leg.session
+        if session.latched and not self.connected and session.remote is not None:
+            self._latch(session.remote)
+
+    def _read_peer(self) -> None:
+        """Latched: the kernel passes only the peer's packets."""
+        try:
+            data = self._recv(_SIZE)
+        except OSError as exc:
+            self._error(exc)
+            return
+        self.received(data, None)
+
+    def received(self, data: bytes, source: Address | None) -> None:
+        """One datagram (``source`` None once the kernel filters for the latched peer)."""
         leg = self.leg
         session = leg.session
-        # The address goes in as given (IPv6 adds flow and scope): it is only compared and
-        # handed back to sendto().
-        relayed = session.receive(data, addr, _monotonic())
+        relayed = session.receive(data, source, _monotonic())
         if relayed is not None:
             partner = leg.partner
-            if partner is not None and partner.transport is not None:
-                remote = partner.session.remote
-                if remote is not None:
-                    partner.transport.sendto(relayed, remote)
+            if partner is not None:
+                other: RtpSocket = partner.transport  # type: ignore[assignment]
+                try:
+                    other.forward(relayed)
+                except OSError as exc:
+                    other._error(exc)
         if session.digits:
             self._on_digits(leg)
 
-    def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable from a peer that hung up: expected, not worth a traceback.
-        log.debug("RTP socket error on leg %s: %s", self.leg.leg_id, exc)
+    def forward(self, data: bytes) -> None:
+        """Send a packet to the leg's peer (where RTP goes: the latched or the SDP address)."""
+        if self.connected:
+            self._send(data)
+        else:
+            remote = self.leg.session.remote
+            if remote is not None:
+                self._sendto(data, remote)
+
+    def sendto(self, data: bytes, address: Address) -> None:
+        try:
+            if self.connected:
+                self._send(data)  # the address is the latched peer's: the session's remote
+            else:
+                self._sendto(data, address)
+        except OSError as exc:
+            self._error(exc)
+
+    def _latch(self, remote: Address) -> None:
+        try:
+            self.sock.connect(remote)
+        except OSError as exc:  # the session stays latched and drops strangers itself
+            log.debug("RTP socket of leg %s cannot connect to %s: %s", self.leg.leg_id, remote, exc)
+            return
+        self.connected = True
+        self._loop.add_reader(self.sock.fileno(), self._read_peer)
+
+    def unlatch(self) -> None:
+        """Accept packets from anyone again and learn the peer's address anew."""
+        self.leg.session.latched = False
+        if self.connected:
+            disconnect(self.sock)
+            self.connected = False
+            self._loop.add_reader(self.sock.fileno(), self._read)
 
 
-class RtcpProtocol(asyncio.DatagramProtocol):
-    """Feeds RTCP datagrams to the leg's session."""
+class RtcpSocket(_LegSocket):
+    """A leg's RTCP socket: feeds datagrams to the leg's session, sends its reports."""
 
-    def __init__(self, leg: Leg) -> None:
-        self.leg = leg
+    kind = "RTCP"
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.leg.session.receive_rtcp(data, addr, _monotonic())
+    def _read(self) -> None:
+        datagram = self._recvfrom()
+        if datagram is not None:
+            self.leg.session.receive_rtcp(*datagram, _monotonic())
 
-    def error_received(self, exc: Exception) -> None:
-        log.debug("RTCP socket error on leg %s: %s", self.leg.leg_id, exc)
+    def sendto(self, data: bytes, address: Address) -> None:
+        try:
+            self.sock.sendto(data, address)
+        except OSError as exc:
+            self._error(exc)
 
 
 class PortPool:
@@ -75,29 +192,36 @@ class PortPool:
         return len(self._free)
 
 
-async def open_sockets(
+def _bound(address: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.bind((address, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+def open_sockets(
     leg: Leg, address: str, pool: PortPool, on_digits: Callable[[Leg], None]
-) -> tuple[int, asyncio.DatagramTransport, asyncio.DatagramTransport]:
+) -> tuple[int, RtpSocket, RtcpSocket]:
     """Bind RTP and RTCP sockets on the first free pair of ports; OSError when none is left."""
-    loop = asyncio.get_running_loop()
     for _ in range(len(pool)):
         port = pool.take()
         if port is None:
             break
         try:
-            rtp, _ = await loop.create_datagram_endpoint(
-                lambda: RtpProtocol(leg, on_digits), local_addr=(address, port)
-            )
+            rtp = _bound(address, port)
         except OSError:
             pool.give_back(port)
             continue
         try:
-            rtcp, _ = await loop.create_datagram_endpoint(
-                lambda: RtcpProtocol(leg), local_addr=(address, port + 1)
-            )
+            rtcp = _bound(address, port + 1)
         except OSError:
             rtp.close()
             pool.give_back(port)
             continue
-        return port, rtp, rtcp
+        return port, RtpSocket(leg, rtp, on_digits), RtcpSocket(leg, rtcp)
     raise OSError(f"no free RTP port pair on {address}")
