@@ -45,7 +45,6 @@ import uvloop
 
 from hotline.media import MediaServer
 from hotline.media.aio.clock import MediaClock
-from hotline.media.aio.transport import RtpSocket
 
 HEADER = struct.Struct("!BBHII")
 STAMP = struct.Struct("<dI")
@@ -269,9 +268,9 @@ async def engine_cost(calls: int, seconds: float) -> str:
                 leg = engine.legs[leg_id]
                 # Packets go in as a latched socket hands them over (the kernel checked the
                 # source); what arrives on the leg's real socket is never read.
-                rtp: RtpSocket = leg.transport  # type: ignore[assignment]
-                receivers.append((rtp.received, port))
+                receivers.append((leg.session.receive, port))
                 leg.transport = _Dropped()
+                leg.session.output = leg.transport.forward
                 legs.append(leg_id)
             bridge = await media.bridge(*legs)
             await media.record(bridge, Path(f"{legs[0]}.wav"))
@@ -289,10 +288,11 @@ async def engine_cost(calls: int, seconds: float) -> str:
         start = time.monotonic()
         for frame in range(frames):
             before = time.process_time()
+            now = start + frame * 0.02
             for (receive, _), data in zip(receivers, packets[frame], strict=True):
-                receive(data, None)
+                receive(data, None, now)
             middle = time.process_time()
-            engine.tick(start + frame * 0.02)
+            engine.tick(now)
             ticks.append(time.process_time() - middle)
             packet_time += middle - before
         await media.close()

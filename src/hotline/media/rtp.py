@@ -110,11 +110,11 @@ class ReceptionStatistics:
         self.received = 0
         self.restarts = 0
         self.jitter = 0.0
-        self.transit: int | None = None
+        self.transit: float | None = None
         self._expected_prior = 0
         self._received_prior = 0
 
-    def update(self, sequence: int, timestamp: int, arrival: int) -> None:
+    def update(self, sequence: int, timestamp: int, arrival: float) -> None:
         """Count one packet; ``arrival`` is the arrival time in RTP timestamp units."""
         if self.max_seq < 0:
             self._restart(sequence)

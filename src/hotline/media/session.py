@@ -8,6 +8,7 @@ recorded), and, when the leg is relayed to a partner, the rewritten packet for t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .dtmf import DtmfDigit, TelephoneEventReceiver
@@ -25,9 +26,10 @@ _MASK = 0xFFFFFFFF
 _HALF = 1 << 31
 _RATE = 8000
 # A relayed timestamp further than this from where our stream stands is a new source stream.
-_MAX_TIMESTAMP_STEP = 2 * _RATE
+_MAX_STEP = 2 * _RATE
 # Longer than this without sending is a pause in the stream, not a late tick.
 _PAUSE = 0.2
+_WIDTH_MASK = WIDTH - 1
 _PACK = RTP_HEADER.pack
 _UNPACK = RTP_HEADER.unpack_from
 
@@ -37,10 +39,10 @@ class SessionCounters:
     """Counters kept per leg and reported as leg statistics."""
 
     packets_received: int = 0
-    octets_received: int = 0
     packets_sent: int = 0
     octets_sent: int = 0
     bad_packets: int = 0
+    send_errors: int = 0  # relayed packets the socket refused (the peer is gone or slow)
     strangers: int = 0  # packets from another address than the latched peer's, dropped
     other_payloads: int = 0
     remote_fraction_lost: float = 0.0
@@ -50,6 +52,50 @@ class SessionCounters:
 
 class RtpSession:
     """One leg's RTP and RTCP state, driven by datagrams and explicit times."""
+
+    # Slots: read and written for every packet, and more attributes than an instance
+    # dictionary's shared keys hold (30), past which every attribute access is a lookup.
+    __slots__ = (
+        "_audio_pt",
+        "_event_pt",
+        "_jitter_depth",
+        "_last_sr",
+        "_relay_offset",
+        "_relay_ssrc",
+        "accepts_relay",
+        "alaw",
+        "audio",
+        "buffering",
+        "clock_offset",
+        "counters",
+        "digits",
+        "dtmf",
+        "jitter",
+        "last_received",
+        "last_sent",
+        "latched",
+        "next_timestamp",
+        "on_digits",
+        "output",
+        "relay_to",
+        "relayed_octets",
+        "relayed_packets",
+        "remote",
+        "remote_rtcp",
+        "remote_ssrc",
+        "sequence",
+        "silence",
+        "ssrc",
+        "statistics",
+        "tape_late",
+        "tape_late_at",
+        "tape_late_run",
+        "tape_recorder",
+        "tape_row",
+        "tape_shift",
+        "tape_start",
+        "translate",
+    )
 
     def __init__(
         self,
@@ -83,6 +129,10 @@ class RtpSession:
         self.clock_offset = 0.0
         self.last_sent = 0.0
         self.relay_to: RtpSession | None = None
+        # Where packets relayed to this leg go (its socket's send), and who hears of RFC 4733
+        # digits as they complete (both set by the leg's socket).
+        self.output: Callable[[bytes], object] | None = None
+        self.on_digits: Callable[[], None] | None = None
         self.translate: bytes | None = None
         self.accepts_relay = False
         # A recorded leg's row of its recording's tape (see recorder.py): ``tape_start``
@@ -131,8 +181,8 @@ class RtpSession:
         audio = self.audio
         return audio is not None and self.remote is not None and audio.direction.sends
 
-    def receive(self, data: bytes, source: Address | None, now: float) -> bytes | None:
-        """Take one RTP datagram; returns the packet to relay to ``relay_to``, if any.
+    def receive(self, data: bytes, source: Address | None, now: float) -> None:
+        """Take one RTP datagram; what it relays goes to ``relay_to``'s ``output``.
 
         ``source`` is where it came from, or None when the socket already passes only the
         latched peer's packets. The first valid packet latches its source as the peer's
@@ -140,97 +190,111 @@ class RtpSession:
 
         This runs for every packet of every call, so the common case (a plain header, the
         negotiated audio format, an in-order packet, a partner already relayed to) is written
-        out inline; unusual packets take the general paths (``parse_header``,
+        out inline; unusual packets take the general paths (:meth:`_receive_other`,
         ``ReceptionStatistics.update``, ``JitterBuffer.push``, :meth:`relayed`).
         """
-        if source is not None and source != self.remote and self.latched:
+        if source is not None and self.latched and source != self.remote:
             self.counters.strangers += 1
-            return None
-        if len(data) > 12 and data[0] == 0x80:  # version 2, no padding, extension or CSRC
-            second = data[1]
-            payload_type, start, end = second & 0x7F, 12, len(data)
-        else:
-            try:
-                payload_type, _, _, _, _, start, end = parse_header(data)
-            except RtpError:
-                self.counters.bad_packets += 1
-                return None
-            second = data[1]
+            return
+        size = len(data) - 12
+        if size <= 0:
+            self._receive_other(data, source, now)
+            return
+        first, second, sequence, timestamp, ssrc = _UNPACK(data)
+        # Version 2 without padding, extension or CSRC, carrying the negotiated audio.
+        if first != 0x80 or second & 0x7F != self._audio_pt:
+            self._receive_other(data, source, now)
+            return
         self.last_received = now
         if source is not None and not self.latched:
             self.remote = source  # symmetric RTP (RFC 4961): answer where packets come from
             self.latched = True
-        if payload_type != self._audio_pt:
-            self._receive_other(data, payload_type, start, end, now)
-            return None
-        _, _, sequence, timestamp, ssrc = _UNPACK(data)
-        payload = data[start:end]
+        payload = data[12:]
         self.remote_ssrc = ssrc
-        counters = self.counters
-        counters.packets_received += 1
-        counters.octets_received += end - start
-        # RFC 3550 A.1 and A.8 for an in-order packet, inline; anything else takes update().
+        self.counters.packets_received += 1
+        # RFC 3550 A.1 and A.8 for the next packet in order, inline (a wrap of the sequence
+        # number is no such packet); anything else takes update(). Transit times are floats
+        # in timestamp units.
         stats = self.statistics
-        transit = int(now * _RATE) - timestamp
-        if sequence == (stats.max_seq + 1) & 0xFFFF and stats.transit is not None and sequence:
-            difference = transit - stats.transit
+        transit = now * _RATE - timestamp
+        last = stats.transit
+        if sequence == stats.max_seq + 1 and last is not None:
+            difference = transit - last
             if difference < 0:
                 difference = -difference
             if difference > _HALF:  # the timestamp wrapped around 2**32 between packets
                 difference = _MASK + 1 - difference
             stats.max_seq = sequence
             stats.received += 1
-            stats.jitter += (difference - stats.jitter) / 16.0
+            stats.jitter += (difference - stats.jitter) * 0.0625
             stats.transit = transit
         else:
             stats.update(sequence, timestamp, transit + timestamp)
         if self.buffering:
             jitter = self.jitter
             offset = (timestamp - jitter.base) & _MASK
-            if offset + end - start <= jitter.window:
-                jitter.buffer[offset : offset + end - start] = payload
-                if offset + end - start > jitter.end:
-                    jitter.end = offset + end - start
+            if offset + size <= jitter.window:
+                jitter.buffer[offset : offset + size] = payload
+                if offset + size > jitter.end:
+                    jitter.end = offset + size
             else:
                 jitter.push(timestamp, payload)
         row = self.tape_row
         if row is not None:
-            size = end - start
-            place = (timestamp + self.tape_shift) % WIDTH
-            recorder = self.tape_recorder
-            assert recorder is not None
-            if place + size <= WIDTH and (place - recorder.head) % WIDTH + size <= AHEAD:
+            place = (timestamp + self.tape_shift) & _WIDTH_MASK
+            head = self.tape_recorder.head  # type: ignore[union-attr]  # set with tape_row
+            if place + size <= WIDTH and ((place - head) & _WIDTH_MASK) + size <= AHEAD:
                 row[place : place + size] = payload
             else:
-                recorder.place(self, timestamp, payload)
+                self.tape_recorder.place(self, timestamp, payload)  # type: ignore[union-attr]
         elif self.tape_start is not None:
-            assert self.tape_recorder is not None
-            self.tape_recorder.begin(self, timestamp, payload)
+            self.tape_recorder.begin(self, timestamp, payload)  # type: ignore[union-attr]
         target = self.relay_to
         if target is None or not target.accepts_relay:
-            return None
+            return
         out = (timestamp + target._relay_offset) & _MASK
-        step = (out - target.next_timestamp) & _MASK
-        if ssrc != target._relay_ssrc or step > _MAX_TIMESTAMP_STEP:
-            return target.relayed(ssrc, timestamp, second > 0x7F, payload, now)
-        if target.translate is not None:
-            payload = payload.translate(target.translate)
-        target.sequence = sequence = (target.sequence + 1) & 0xFFFF
-        target.next_timestamp = (out + len(payload)) & _MASK
-        target.last_sent = now
-        target.relayed_packets += 1
-        target.relayed_octets += len(payload)
-        marker = second & 0x80
-        return _PACK(0x80, target._audio_pt | marker, sequence, out, target.ssrc) + payload
+        if ssrc != target._relay_ssrc or (out - target.next_timestamp) & _MASK > _MAX_STEP:
+            packet = target.relayed(ssrc, timestamp, second > 0x7F, payload, now)
+        else:
+            if target.translate is not None:
+                payload = payload.translate(target.translate)
+            target.sequence = sequence = (target.sequence + 1) & 0xFFFF
+            target.next_timestamp = (out + size) & _MASK
+            target.last_sent = now
+            target.relayed_packets += 1
+            target.relayed_octets += size
+            packet = _PACK(0x80, target._audio_pt | second & 0x80, sequence, out, target.ssrc)
+            packet += payload
+        output = target.output
+        if output is not None:
+            try:
+                output(packet)
+            except OSError:  # the partner's peer went away (ICMP port unreachable) or is slow
+                target.counters.send_errors += 1
 
-    def _receive_other(
-        self, data: bytes, payload_type: int, start: int, end: int, now: float
-    ) -> None:
-        if payload_type == self._event_pt:
+    def _receive_other(self, data: bytes, source: Address | None, now: float) -> None:
+        """Any packet but plain audio: a header with extras, an event, another format."""
+        try:
+            payload_type, _, _, _, _, start, end = parse_header(data)
+        except RtpError:
+            self.counters.bad_packets += 1
+            return
+        self.last_received = now
+        if source is not None and not self.latched:
+            self.remote = source
+            self.latched = True
+        if payload_type == self._audio_pt and end > start:
+            # Padding, an extension or CSRCs: the same audio behind a plain header.
+            header = _PACK(0x80, data[1], *_UNPACK(data)[2:])
+            self.receive(header + data[start:end], None, now)
+        elif payload_type in (self._audio_pt, self._event_pt):
             _, _, sequence, timestamp, _ = _UNPACK(data)
             self.counters.packets_received += 1
-            self.statistics.update(sequence, timestamp, int(now * _RATE))
-            self.digits += self.dtmf.receive(data[start:end], timestamp=timestamp, now=now)
+            self.statistics.update(sequence, timestamp, now * _RATE)
+            if payload_type == self._event_pt:
+                self.digits += self.dtmf.receive(data[start:end], timestamp=timestamp, now=now)
+                if self.digits and self.on_digits is not None:
+                    self.on_digits()
         else:
             self.counters.other_payloads += 1  # comfort noise or a format we did not negotiate
 
@@ -242,7 +306,7 @@ class RtpSession:
         """Rewrite a partner's packet as ours, keeping our timestamps continuous."""
         out = (timestamp + self._relay_offset) & _MASK
         step = (out - self.next_timestamp) & _MASK
-        if ssrc != self._relay_ssrc or _MAX_TIMESTAMP_STEP < step < _MASK - _MAX_TIMESTAMP_STEP:
+        if ssrc != self._relay_ssrc or _MAX_STEP < step < _MASK - _MAX_STEP:
             gap = now - self.last_sent
             if self.last_sent and gap > _PAUSE:  # our clock ran on while nothing was sent
                 self.next_timestamp = (self.next_timestamp + int(gap * _RATE)) & _MASK

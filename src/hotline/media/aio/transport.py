@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import logging
 import os
 import socket
@@ -75,14 +76,17 @@ class _LegSocket:
 
 
 class RtpSocket(_LegSocket):
-    """A leg's RTP socket: feeds datagrams to the leg's session and sends what it relays."""
+    """A leg's RTP socket: feeds datagrams to the leg's session, which relays to its partner's
+    ``output``: this socket's send."""
 
     def __init__(self, leg: Leg, sock: socket.socket, on_digits: Callable[[Leg], None]) -> None:
         self.connected = False
-        self._on_digits = on_digits
         self._send = sock.send
         self._sendto = sock.sendto
         self._recv = sock.recv
+        self._receive = leg.session.receive
+        leg.session.output = self._send_unlatched
+        leg.session.on_digits = functools.partial(on_digits, leg)
         super().__init__(leg, sock)
 
     def _read(self) -> None:
@@ -90,8 +94,8 @@ class RtpSocket(_LegSocket):
         datagram = self._recvfrom()
         if datagram is None:
             return
-        self.received(*datagram)
         session = self.leg.session
+        self._receive(*datagram, _monotonic())
         if session.latched and not self.connected and session.remote is not None:
             self._latch(session.remote)
 
@@ -102,32 +106,12 @@ class RtpSocket(_LegSocket):
         except OSError as exc:
             self._error(exc)
             return
-        self.received(data, None)
+        self._receive(data, None, _monotonic())
 
-    def received(self, data: bytes, source: Address | None) -> None:
-        """One datagram (``source`` None once the kernel filters for the latched peer)."""
-        leg = self.leg
-        session = leg.session
-        relayed = session.receive(data, source, _monotonic())
-        if relayed is not None:
-            partner = leg.partner
-            if partner is not None:
-                other: RtpSocket = partner.transport  # type: ignore[assignment]
-                try:
-                    other.forward(relayed)
-                except OSError as exc:
-                    other._error(exc)
-        if session.digits:
-            self._on_digits(leg)
-
-    def forward(self, data: bytes) -> None:
-        """Send a packet to the leg's peer (where RTP goes: the latched or the SDP address)."""
-        if self.connected:
-            self._send(data)
-        else:
-            remote = self.leg.session.remote
-            if remote is not None:
-                self._sendto(data, remote)
+    def _send_unlatched(self, data: bytes) -> None:
+        remote = self.leg.session.remote
+        if remote is not None:
+            self._sendto(data, remote)
 
     def sendto(self, data: bytes, address: Address) -> None:
         try:
@@ -145,6 +129,7 @@ class RtpSocket(_LegSocket):
             log.debug("RTP socket of leg %s cannot connect to %s: %s", self.leg.leg_id, remote, exc)
             return
         self.connected = True
+        self.leg.session.output = self._send
         self._loop.add_reader(self.sock.fileno(), self._read_peer)
 
     def unlatch(self) -> None:
@@ -153,6 +138,7 @@ class RtpSocket(_LegSocket):
         if self.connected:
             disconnect(self.sock)
             self.connected = False
+            self.leg.session.output = self._send_unlatched
             self._loop.add_reader(self.sock.fileno(), self._read)
 
 
