@@ -17,6 +17,7 @@ and slow its CPU down, so compare runs made under similar load, and a --bare run
 
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5 --bare   # baseline
+    uv run python bench/media_bridge.py --calls 300 500 --bare-connected   # our socket floor
     uv run python bench/media_bridge.py --calls 500 --seconds 6 --engine-only
 
 ``--engine-only`` measures what no other process can skew: the engine's own CPU time (process
@@ -37,6 +38,7 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,6 +186,38 @@ async def serve_bare(
     return ports, clock, transports
 
 
+def serve_connected(
+    calls: int, phone_port: int
+) -> tuple[list[int], MediaClock, list[socket.socket]]:
+    """The floor of the media server's socket path: each leg's socket connected to its phone
+    and read with loop.add_reader, one recv and one send per packet, nothing else."""
+    loop = asyncio.get_running_loop()
+    ports: list[int] = []
+    sockets: list[socket.socket] = []
+    for _ in range(calls):
+        pair = []
+        for _ in range(2):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(("127.0.0.1", 0))
+            sock.setblocking(False)
+            sock.connect(("127.0.0.1", phone_port))
+            ports.append(sock.getsockname()[1])
+            pair.append(sock)
+        sockets += pair
+        for source, target in (pair, pair[::-1]):
+            loop.add_reader(source.fileno(), _relay, source.recv, target.send)
+    clock = MediaClock(lambda now: None)
+    clock.start()
+    return ports, clock, sockets
+
+
+def _relay(recv: Callable[[int], bytes], send: Callable[[bytes], int]) -> None:
+    try:
+        send(recv(2048))
+    except OSError:  # (contextlib.suppress would cost more than the relay itself)
+        return
+
+
 async def serve_media(calls: int, phone_port: int, media: MediaServer) -> list[int]:
     ports = []
     for _ in range(calls):
@@ -195,7 +229,7 @@ async def serve_media(calls: int, phone_port: int, media: MediaServer) -> list[i
     return ports
 
 
-async def run(calls: int, seconds: float, warmup: float, pinned: bool, bare: bool) -> Result:
+async def run(calls: int, seconds: float, warmup: float, pinned: bool, bare: str) -> Result:
     with tempfile.TemporaryDirectory() as folder:
         media = MediaServer(
             rtp_address="127.0.0.1", port_range=(42000, 52000), recordings_dir=Path(folder)
@@ -206,8 +240,11 @@ async def run(calls: int, seconds: float, warmup: float, pinned: bool, bare: boo
         process.start()
         phone_port = await asyncio.to_thread(queue.get)
         transports: list[asyncio.BaseTransport] = []
-        if bare:
+        sockets: list[socket.socket] = []
+        if bare == "uvloop":
             ports, clock, transports = await serve_bare(calls, phone_port)
+        elif bare == "connected":
+            ports, clock, sockets = serve_connected(calls, phone_port)
         else:
             await media.start()
             ports = await serve_media(calls, phone_port, media)
@@ -224,6 +261,9 @@ async def run(calls: int, seconds: float, warmup: float, pinned: bool, bare: boo
             clock.stop()
             for transport in transports:
                 transport.close()
+            for sock in sockets:
+                asyncio.get_running_loop().remove_reader(sock.fileno())
+                sock.close()
         else:
             await media.close()
     system = (cpu_end.ru_stime - cpu_start.ru_stime) / wall
@@ -324,6 +364,11 @@ def main() -> int:
         "--bare", action="store_true", help="calibrate: a plain uvloop relay, no media engine"
     )
     parser.add_argument(
+        "--bare-connected",
+        action="store_true",
+        help="calibrate: the floor of our socket path (connected sockets, add_reader), no engine",
+    )
+    parser.add_argument(
         "--engine-only",
         action="store_true",
         help="the engine's own CPU time, packets handed over in-process (no sockets)",
@@ -344,10 +389,11 @@ def main() -> int:
         "calls  late%   loss%   delay p50 ms  p99 ms  server CPU% (kernel)  CPU ms/call-s"
         "  worst tick ms  load  calls/core at this CPU cost\n"
     )
+    bare = "uvloop" if arguments.bare else "connected" if arguments.bare_connected else ""
     best = 0
     for calls in arguments.calls:
         result = uvloop.run(
-            run(calls, arguments.seconds, arguments.warmup, not arguments.no_pin, arguments.bare)
+            run(calls, arguments.seconds, arguments.warmup, not arguments.no_pin, bare)
         )
         out.write(
             f"{result.calls:5d}  {result.late_percent:5.2f}  {result.loss_percent:6.3f}  "

@@ -129,6 +129,7 @@ class MediaEngine:
         self._playing: dict[LegId, Leg] = {}
         self._signalling: dict[LegId, Leg] = {}
         self._scanning: dict[LegId, Leg] = {}
+        self._mixing: dict[BridgeId, Bridge] = {}  # bridges with participants
 
     # -- relay and mixing modes ------------------------------------------------------------
 
@@ -171,6 +172,10 @@ class MediaEngine:
         """Relay when only two parties talk; mix on the tick when supervisors are in."""
         caller, agent = bridge.caller, bridge.agent
         relay = not bridge.participants
+        if relay:
+            self._mixing.pop(bridge.bridge_id, None)
+        else:
+            self._mixing[bridge.bridge_id] = bridge
         for leg, other in ((caller, agent), (agent, caller)):
             leg.partner = other if relay else None
             leg.session.relay_to = other.session if relay else None
@@ -275,9 +280,7 @@ class MediaEngine:
                 self.digits_received(leg, [pressed], DtmfSource.INBAND)
 
     def _mix(self, frames: Frames, outgoing: list[tuple[Leg, Samples]]) -> None:
-        for bridge in self.bridges.values():
-            if not bridge.participants:
-                continue
+        for bridge in self._mixing.values():
             legs = bridge.legs
             roles = {leg_id: role for leg_id, (_, role) in bridge.participants.items()}
             hears = routes(bridge.caller.leg_id, bridge.agent.leg_id, roles)
