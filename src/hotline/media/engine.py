@@ -9,8 +9,9 @@ the time to rewrite a header, not a tick, and their recordings take each packet 
 (see :mod:`~hotline.media.recorder`): a recorded two-party call costs the tick nothing but its
 share of the half-second writes.
 
-The engine never opens sockets: each leg holds a :class:`DatagramSender` (an asyncio datagram
-transport in production, anything with ``sendto`` in tests).
+The engine never opens sockets: each leg holds a :class:`DatagramSender` (the leg's socket in
+production, see :mod:`~hotline.media.aio.transport`; anything with ``sendto`` in tests), and
+relayed packets go out through the receiving session's ``output``, set by that socket.
 """
 
 from __future__ import annotations

@@ -3,7 +3,10 @@
 ``receive`` is called for every datagram and is kept lean: one header parse, statistics, the
 jitter buffer (when the tick needs this leg's frames), the recording's tape (when the leg is
 recorded), and, when the leg is relayed to a partner, the rewritten packet for that partner
-(the partner's SSRC, sequence and timestamps, so each side sees one continuous stream).
+(the partner's SSRC, sequence and timestamps, so each side sees one continuous stream), handed
+to the partner's ``output`` (its socket's send: the one piece of IO, set by the socket). The
+first valid packet latches the peer's address (symmetric RTP); packets from elsewhere are then
+dropped until a renegotiation unlatches it.
 """
 
 from __future__ import annotations
