@@ -164,7 +164,7 @@ def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> No
     if entry.ringing:
         core.stop_ringing(entry, list(entry.ringing), now)
         core.record(now, Verb.RINGCANCELED, caller=entry.caller, queue=queue.queue_id)
-    queue.line.remove(entry)
+    queue.line.remove(entry, position)  # stop_ringing left the line as it was
     del core.callers[entry.caller]
     if entry.first_offer is None:
         queue.counters.waited += 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import logging
 from bisect import bisect_left
+from collections import deque
 from heapq import heappop, heappush
 from random import Random
 from typing import NamedTuple
@@ -96,6 +97,9 @@ class Core:
         self.records_dropped = 0
         # A heap of (at, seq, timer); stale timers are skipped when they reach the top.
         self.timers: list[TimerItem] = []
+        # Ring timers apart, one lane per ring time (see ``ring_lane``).
+        self.ring_lanes: dict[float, deque[TimerItem]] = {}
+        self.lanes: list[deque[TimerItem]] = []  # the values of ring_lanes, quicker to walk
         self._timer_seq = 0
         # Queues the current event touched that may hold a match (theory of operation).
         self.dirty: dict[QueueId, QueueRuntime] = {}
@@ -157,22 +161,72 @@ class Core:
         seq = self._timer_seq = self._timer_seq + 1
         heappush(self.timers, (at, seq, kind, entry, agent, token))
 
+    def ring_lane(self, ring_seconds: float) -> deque[TimerItem]:
+        """The lane of the ring timers that run ``ring_seconds``.
+
+        Speed trade-off: every offer starts a ring timer, and nearly all of them go stale
+        (the agent answers); in the heap they were most of its items, each pushed and later
+        popped through a dozen comparisons of items scattered in memory. Timers of one
+        length started in time order fall due in that order, so a lane is a FIFO: a timer
+        joins at the end and leaves from the front, no comparison needed. ``ring`` checks
+        the order and puts a timer that would break it in the heap instead.
+        """
+        lane = self.ring_lanes.get(ring_seconds)
+        if lane is None:
+            lane = self.ring_lanes[ring_seconds] = deque()
+            self.lanes.append(lane)
+        return lane
+
     def next_timer(self) -> float | None:
-        """Time of the earliest live timer, dropping stale ones from the top of the heap."""
+        """Time of the earliest live timer, dropping stale ones from the heads of the heap
+        and of the ring lanes."""
+        wake = None
         timers = self.timers
-        while timers and not self.timer_live(timers[0]):
+        while timers:
+            top = timers[0]
+            # timer_live(), inline for the usual top: a wrap-up still running.
+            if top[2] is _WRAP_UP_TIMER:
+                agent = top[4]
+                if agent is not None and agent.activity is _WRAP_UP and agent.wrap_token == top[5]:
+                    wake = top[0]
+                    break
+            elif self.timer_live(top):
+                wake = top[0]
+                break
             heappop(timers)
-        return timers[0][0] if timers else None
+        for lane in self.lanes:
+            while lane:
+                # timer_live(), inline for a ring timer: the agent still rings for the caller
+                # since that time, and the caller is still in line.
+                at, _, _, entry, agent, token = lane[0]
+                assert entry is not None and agent is not None
+                ringing = entry.ringing.get(agent.agent_id)
+                if ringing == token and self.callers.get(entry.caller) is entry:
+                    if wake is None or at < wake:
+                        wake = at
+                    break
+                lane.popleft()
+        return wake
 
     def pop_due(self, now: float) -> Timer | None:
-        """The earliest live timer due by ``now``, dropping stale ones on the way."""
+        """The earliest live timer due by ``now`` (by time, then sequence number, across
+        the heap and the ring lanes), dropping stale ones on the way."""
         timers = self.timers
-        while timers and timers[0][0] <= now:
-            item = heappop(timers)
+        while True:
+            item = timers[0] if timers and timers[0][0] <= now else None
+            source: deque[TimerItem] | None = None
+            for lane in self.lanes:
+                if lane and lane[0][0] <= now and (item is None or lane[0][:2] < item[:2]):
+                    item, source = lane[0], lane
+            if item is None:
+                return None
+            if source is None:
+                heappop(timers)
+            else:
+                source.popleft()
             if self.timer_live(item):
                 timer: Timer = _new_tuple(Timer, item)
                 return timer
-        return None
 
     def timer_live(self, item: TimerItem) -> bool:
         _, _, kind, entry, agent, token = item
@@ -539,6 +593,9 @@ class Core:
         caller, queue_id = entry.caller, queue.queue_id
         ring_seconds = queue.config.ring_seconds
         at = now + ring_seconds
+        lane: deque[TimerItem] | None = self.ring_lane(ring_seconds)
+        if lane and at < lane[-1][0]:  # out of order (time went back for a timer): the heap
+            lane = None
         self.out.append(new_offer(caller, queue_id, ids, ring_seconds, reasons))
         keep_records = self.keep_records
         if keep_records:
@@ -547,7 +604,7 @@ class Core:
             position = 1 if keys[0] is key else bisect_left(keys, key) + 1
             append_record = self.records.append
             alone = len(ids) == 1
-        ringing, timers = entry.ringing, self.timers
+        ringing = entry.ringing
         for agent, reason in zip(chosen, reasons, strict=True):
             agent_id = agent.agent_id
             agent.activity = _RINGING
@@ -561,9 +618,12 @@ class Core:
                     member_queue.available.pop(agent_id, None)
             agent.state = _STATE_RINGING
             agent.state_since = now
-            # self.add_timer(), inline.
+            # self.add_timer(), inline, to the ring lane.
             seq = self._timer_seq = self._timer_seq + 1
-            heappush(timers, (at, seq, _RING_TIMER, entry, agent, now))
+            if lane is not None:
+                lane.append((at, seq, _RING_TIMER, entry, agent, now))
+            else:
+                heappush(self.timers, (at, seq, _RING_TIMER, entry, agent, now))
             if keep_records:
                 # self.record(), inline. Fields of Record by position: caller, queue, agent,
                 # position, ... reasons (one agent: the offer's own tuple, equal to

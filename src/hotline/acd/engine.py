@@ -21,7 +21,6 @@ PauseAgent (auto-pause), WakeAt.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from heapq import heappop
 from typing import Any
 
 from hotline.acd import agents as _agents
@@ -57,7 +56,7 @@ from hotline.acd.model import (
     QueueId,
 )
 from hotline.acd.records import Record
-from hotline.acd.state import Activity, AgentRuntime, CallerEntry, QueueRuntime
+from hotline.acd.state import AgentRuntime, CallerEntry, QueueRuntime
 from hotline.acd.stats import AgentStats, QueueCounters, QueueStats
 from hotline.acd.views import WaitingCaller, agent_stats, queue_stats, waiting_callers
 
@@ -89,7 +88,7 @@ _HANDLERS: dict[type[Any], Handler] = {
     TimerFired: _time_passed,
 }
 
-_WRAP_UP_TIMER, _WRAP_UP = TimerKind.WRAP_UP, Activity.WRAP_UP
+_NEVER = float("inf")
 
 _TIMER_HANDLERS: dict[TimerKind, Callable[[Core, Timer, float], None]] = {
     TimerKind.RING: _callers.ring_timed_out,
@@ -126,6 +125,9 @@ class Engine:
         self._core = Core(options or EngineOptions(), seed)
         self._pending: list[Command] = []
         self._last_wake: float | None = None
+        # When the earliest live timer falls due (as found at the end of the last event):
+        # most events come before it and need not look at the timers.
+        self._due = float("inf")
         self._now = float("-inf")
         core = self._core
         for config in agents:
@@ -168,13 +170,13 @@ class Engine:
         else:
             out = core.out = []
         # Most events find no timer due and no queue to serve: look before calling in.
-        timers = core.timers
-        if timers and timers[0][0] <= now:
+        if now >= self._due:
             self._run_timers(now)
         try:
             handler = _HANDLERS[type(event)]
         except KeyError:
             if not isinstance(event, TimerFired):
+                self._due = float("-inf")  # timers may have run: look next time
                 raise AcdError(f"unknown event {event!r}") from None
         else:
             try:
@@ -182,25 +184,14 @@ class Engine:
             except AcdError:
                 core.dispatch(now)
                 self._pending = core.out
+                self._due = float("-inf")  # timers may have started: look next time
                 raise
         if core.dirty:
             core.dispatch(now)
         if len(core.records) > core.max_records:
             core.drop_oldest_records()
-        # core.next_timer(), inline: the earliest live timer (stale ones are dropped). The
-        # top is mostly a wrap-up timer still running: that check is inline too.
-        wake = None
-        while timers:
-            top = timers[0]
-            if top[2] is _WRAP_UP_TIMER:
-                agent = top[4]
-                if agent is not None and agent.activity is _WRAP_UP and agent.wrap_token == top[5]:
-                    wake = top[0]
-                    break
-            elif core.timer_live(top):
-                wake = top[0]
-                break
-            heappop(timers)
+        wake = core.next_timer()
+        self._due = _NEVER if wake is None else wake
         if wake != self._last_wake:
             self._last_wake = wake
             if wake is not None:

@@ -212,9 +212,13 @@ class WaitingLine:
         self.entries[entry.seq] = entry
         return index + 1
 
-    def remove(self, entry: CallerEntry) -> None:
+    def remove(self, entry: CallerEntry, position: int | None = None) -> None:
+        """Take ``entry`` out of the line; ``position`` (1 = next), when the caller has just
+        asked for it, saves searching again."""
         keys, key = self.keys, entry.key
-        if keys[0] is key:  # the line holds the entries' own key tuples
+        if position is not None:
+            del keys[position - 1]
+        elif keys[0] is key:  # the line holds the entries' own key tuples
             del keys[0]
         else:
             del keys[bisect_left(keys, key)]
@@ -258,10 +262,12 @@ class RecentTimes:
     afresh once per ``window`` additions, so float rounding cannot build up.
     """
 
-    __slots__ = ("_added", "_times", "_total", "mean")
+    __slots__ = ("_added", "_times", "_total", "_window", "mean")
 
     def __init__(self, window: int) -> None:
         self._times: deque[float] = deque(maxlen=window)
+        # deque.maxlen, kept in a slot: reading a deque's maxlen is a slow attribute lookup.
+        self._window = window
         self._total = 0.0
         self._added = 0
         # The mean of the recent times (None before the first), kept with the total: read
@@ -269,18 +275,21 @@ class RecentTimes:
         self.mean: float | None = None
 
     def append(self, seconds: float) -> None:
-        times = self._times
-        if not times.maxlen:
+        times, window = self._times, self._window
+        if not window:
             return
-        if len(times) == times.maxlen:
+        count = len(times)
+        if count == window:
             self._total -= times[0]
+        else:
+            count += 1
         times.append(seconds)
-        self._added += 1
-        if self._added % len(times) == 0:
+        added = self._added = self._added + 1
+        if added % count == 0:
             self._total = math.fsum(times)
         else:
             self._total += seconds
-        self.mean = self._total / len(times)
+        self.mean = self._total / count
 
     def __len__(self) -> int:
         return len(self._times)
