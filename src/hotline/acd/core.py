@@ -529,17 +529,16 @@ class Core:
         chosen, sticky = candidates, False
         if queue.config.sticky_days is not None:
             chosen, sticky = self._sticky_choice(entry, candidates, now)
-        if not sticky:
+        # A lone candidate needs no ordering, unless the strategy draws at random (the draw
+        # moves the random sequence on, and a replay must draw alike).
+        if not sticky and (len(candidates) != 1 or not queue.deterministic):
             strategy = queue.strategy
-            # A lone candidate needs no ordering, unless the strategy draws at random (the
-            # draw moves the random sequence on, and a replay must draw alike).
-            if len(candidates) != 1 or not strategy.deterministic:
-                chosen = strategy.choose(candidates, queue=queue, caller=entry, rng=self.rng)
-                limit = 1 if entry.callback_number is not None else queue.ring_limit
-                if limit is not None:
-                    chosen = chosen[:limit]
-                if not chosen:  # it would stay idle and be chosen again without end
-                    raise AcdError(f"strategy {strategy.name} chose no agent")
+            chosen = strategy.choose(candidates, queue=queue, caller=entry, rng=self.rng)
+            limit = 1 if entry.callback_number is not None else queue.ring_limit
+            if limit is not None:
+                chosen = chosen[:limit]
+            if not chosen:  # it would stay idle and be chosen again without end
+                raise AcdError(f"strategy {strategy.name} chose no agent")
         entry.attempt += 1
         if entry.first_offer is None:
             entry.first_offer = now
@@ -661,11 +660,10 @@ class Core:
         self, entry: CallerEntry, agent: AgentRuntime, rank: int, sticky: bool, now: float
     ) -> OfferReason:
         queue = entry.queue
-        strategy = queue.strategy
         skills = entry.skills
         # tuple.__new__: the same OfferReason without the NamedTuple's Python __new__.
         return _new_tuple(OfferReason, (
-            strategy.name,
+            queue.strategy_name,
             rank,
             queue.position_of[agent.agent_id],
             entry.priority,
@@ -673,7 +671,7 @@ class Core:
             agent.talk_seconds,
             agent.answered,
             tuple([(skill, agent.skills.get(skill, 0)) for skill in skills]) if skills else (),
-            "sticky agent" if sticky else strategy.tie_break,
+            "sticky agent" if sticky else queue.tie_break,
             sticky,
         ))  # fmt: skip
 

@@ -302,6 +302,7 @@ class QueueRuntime:
         "available",
         "config",
         "counters",
+        "deterministic",
         "handle_times",
         "has_caller_timers",
         "last_answered",
@@ -314,6 +315,8 @@ class QueueRuntime:
         "ring_limit",
         "serving",
         "strategy",
+        "strategy_name",
+        "tie_break",
         "weight_of",
     )
 
@@ -325,6 +328,11 @@ class QueueRuntime:
         # How many agents one offer rings (None: all), and whether more are added later.
         self.progressive = self.strategy.progressive
         self.ring_limit = 1 if self.progressive else self.strategy.ring_at_once
+        # The strategy's class attributes that every offer reads, copied: an instance's
+        # class attribute is a slow lookup (the interpreter does not specialize it).
+        self.deterministic = self.strategy.deterministic
+        self.strategy_name = self.strategy.name
+        self.tie_break = self.strategy.tie_break
         # Whether a joining caller may need a timer (most queues: none of these is set).
         self.has_caller_timers = (
             config.max_wait_seconds is not None
