@@ -22,6 +22,7 @@ from hotline.media import (
 )
 from hotline.media.g711 import transcode_table
 from hotline.media.rtcp import parse_compound
+from hotline.media.rtp import build_rtp
 from hotline.media.sdp import parse_sdp
 
 from .conftest import connect, make_peer
@@ -308,6 +309,19 @@ async def test_ipv6_leg_on_loopback() -> None:
         assert "c=IN IP6 ::1" in answer
         await media.play(leg, ["1"])
         await _wait_for(lambda: len(received) > 3)
+        # A packet from the phone latches its (IPv6) address: the prompt goes on over the
+        # socket connected to it.
+        leg_port = int(answer.split("m=audio ")[1].split()[0])
+        transport.sendto(
+            build_rtp(
+                payload_type=0, sequence=1, timestamp=0, ssrc=5, payload=bytes(160), marker=False
+            ),
+            ("::1", leg_port),
+        )
+        await _wait_for(lambda: media.statistics(leg).packets_received == 1)
+        assert media._sockets[leg][0].connected
+        count = len(received)
+        await _wait_for(lambda: len(received) > count + 3)
     transport.close()
 
 
