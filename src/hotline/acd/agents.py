@@ -198,6 +198,8 @@ def _free(core: Core, agent: AgentRuntime, now: float, *, serve: bool = False) -
         queue.handle_times.append(handle)
     agent.call_queue = None
     agent.activity = _IDLE
+    # Any wrap-up is over: its timer goes stale (this is the only way out of WRAP_UP).
+    agent.wrap_token += 1
     agent.idle_since = now
     if not serve or not core.serve_freed(agent, now):
         core.refresh(agent, now)

@@ -36,7 +36,7 @@ __all__ = ["Core", "TimerKind"]
 log = logging.getLogger(__name__)
 
 _new_tuple = tuple.__new__
-_IDLE, _RINGING, _WRAP_UP = Activity.IDLE, Activity.RINGING, Activity.WRAP_UP
+_IDLE, _RINGING = Activity.IDLE, Activity.RINGING
 _AVAILABLE, _STATE_RINGING = AgentState.AVAILABLE, AgentState.RINGING
 _OFFER = Verb.OFFER
 
@@ -187,7 +187,7 @@ class Core:
             # timer_live(), inline for the usual top: a wrap-up still running.
             if top[2] is _WRAP_UP_TIMER:
                 agent = top[4]
-                if agent is not None and agent.activity is _WRAP_UP and agent.wrap_token == top[5]:
+                if agent is not None and agent.wrap_token == top[5]:
                     wake = top[0]
                     break
             elif self.timer_live(top):
@@ -232,7 +232,7 @@ class Core:
         _, _, kind, entry, agent, token = item
         if kind is _WRAP_UP_TIMER:
             assert agent is not None
-            return agent.activity is _WRAP_UP and agent.wrap_token == token
+            return agent.wrap_token == token  # freeing the agent moves the number on
         if kind is TimerKind.RETRY:
             assert agent is not None
             return agent.retry_at == token

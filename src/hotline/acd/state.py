@@ -98,6 +98,8 @@ class AgentRuntime:
         self.call_start = 0.0
         self.call_wait = 0.0
         self.wrap_start = 0.0
+        # Numbers the agent's wrap-ups: a WRAP_UP timer holding the current number is live;
+        # the number moves on when a wrap-up starts and when the agent is freed.
         self.wrap_token = 0
 
     def derived_state(self) -> AgentState:
