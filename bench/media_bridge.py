@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import os
 import resource
@@ -234,6 +235,7 @@ async def run(calls: int, seconds: float, warmup: float, pinned: bool, bare: str
         media = MediaServer(
             rtp_address="127.0.0.1", port_range=(42000, 52000), recordings_dir=Path(folder)
         )
+        gc.freeze()  # as the media process does once it started
         context = multiprocessing.get_context("spawn")
         queue = context.Queue()
         process = context.Process(target=phones, args=([], seconds, warmup, queue, pinned))
@@ -298,6 +300,7 @@ async def engine_cost(calls: int, seconds: float) -> str:
         media = MediaServer(
             rtp_address="127.0.0.1", port_range=(42000, 52000), recordings_dir=Path(folder)
         )
+        gc.freeze()  # as the media process does once it started
         engine = media._engine  # the bench drives the engine's tick itself
         receivers = []
         for index in range(calls):

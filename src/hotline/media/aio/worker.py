@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import logging
 import multiprocessing
@@ -278,6 +279,10 @@ async def _serve_commands(sock: socket.socket, options: dict[str, Any]) -> None:
     from .server import MediaServer
 
     server = MediaServer(**options)
+    # What exists now (modules, classes, the prompt library) lives as long as the process:
+    # keep it out of the collector's full passes, which would otherwise walk it all and hold
+    # the media loop for tens of milliseconds (late ticks, delayed packets).
+    gc.freeze()
     reader, writer = await asyncio.open_unix_connection(sock=sock)
     server.subscribe(lambda event: writer.write(_frame((_EVENT, event))))
     pushing = asyncio.create_task(_push_metrics(server, writer))
