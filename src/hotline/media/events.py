@@ -15,6 +15,7 @@ __all__ = [
     "LegId",
     "LegStatistics",
     "MediaEvent",
+    "MediaLost",
     "PlaybackFinished",
     "PlaybackId",
     "RecordingFinished",
@@ -57,6 +58,13 @@ class RtpTimeout:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MediaLost:
+    """The media process died: this leg's audio is gone for good, so its call must end."""
+
+    leg_id: LegId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RecordingFinished:
     """A recording was stopped (or its bridge or a leg closed) and its file is complete."""
 
@@ -84,4 +92,6 @@ class LegStatistics:
     strangers: int = 0
 
 
-MediaEvent = DtmfReceived | PlaybackFinished | RtpTimeout | RecordingFinished | LegStatistics
+MediaEvent = (
+    DtmfReceived | PlaybackFinished | RtpTimeout | MediaLost | RecordingFinished | LegStatistics
+)

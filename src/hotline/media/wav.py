@@ -113,11 +113,15 @@ class WavWriter:
         self.data_size = 0
         self._file: BinaryIO | None = path.open("wb", buffering=32768)
         self._file.write(_header(channels, _PLACEHOLDER))
+        self._file.flush()
 
     def write(self, data: bytes | memoryview) -> None:
-        """Append interleaved little-endian int16 frames."""
+        """Append interleaved little-endian int16 frames. They reach the OS at once (callers
+        write big pieces, the recorder every half second), so a killed process loses only
+        what it had not written yet, and the header is there for the repair."""
         if self._file is not None:
             self._file.write(data)
+            self._file.flush()
             self.data_size += len(data)
 
     def close(self) -> None:

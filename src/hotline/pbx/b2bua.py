@@ -22,6 +22,7 @@ from hotline.media import (
     Language,
     LegId,
     MediaEvent,
+    MediaLost,
     MediaService,
     PlaybackFinished,
     RtpTimeout,
@@ -306,13 +307,17 @@ class Pbx:
         )
 
     def _media_event(self, event: MediaEvent) -> None:
-        if isinstance(event, (RtpTimeout, DtmfReceived, PlaybackFinished)):
+        if isinstance(event, (RtpTimeout, MediaLost, DtmfReceived, PlaybackFinished)):
             call = self.by_media.get(event.leg_id)
             if call is None or call.ended:
                 return
             if isinstance(event, RtpTimeout):
                 log.info("call %s: no RTP for %.0f s", call.id, event.silent_for)
                 call.end("rtp_timeout")
+            elif isinstance(event, MediaLost):
+                # The media process died: nobody can hear anything on this call any more.
+                log.warning("call %s: media lost", call.id)
+                call.end("media_lost", status=503)
             elif isinstance(event, DtmfReceived):
                 self._digit(call, event)
             elif event.leg_id == call.inbound.media:

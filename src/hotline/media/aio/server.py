@@ -56,6 +56,7 @@ class MediaServer(EventSource):
         statistics_interval: float | None = None,
         jitter_ms: int = 40,
         laws: tuple[Law, ...] = (Law.PCMU, Law.PCMA),
+        first_id: int = 1,
     ) -> None:
         self.rtp_address = rtp_address
         self.recordings_dir = recordings_dir
@@ -69,7 +70,7 @@ class MediaServer(EventSource):
             emit=self._emit, rtp_timeout=rtp_timeout, statistics_interval=statistics_interval
         )
         self._clock = MediaClock(self._engine.tick)
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(first_id)  # legs, bridges, playbacks, recordings
         self._offers: dict[LegId, SessionDescription] = {}
         self._versions: dict[LegId, int] = {}  # o= versions of our later answers (RFC 3264 §8)
         self._ports: dict[LegId, int] = {}

@@ -8,6 +8,12 @@ Commands travel over a Unix socket pair as length-prefixed pickles and run in th
 a time, in the order they were sent; replies and events come back on the same socket, in the
 order they happened. Exceptions raised in the child (OfferRefused, UnknownId, OSError...) are
 raised again in the caller. The child exits when the main process goes away, however it went.
+
+A child that dies on its own (a crash, the OOM killer, a kill -9) takes its legs' audio with
+it: each leg then gets a ``MediaLost`` event, so call control ends those calls rather than
+leaving callers and agents in silence, and a new child is started for the calls to come. Its
+ids start past the old child's, so a late command for a lost leg can never reach a new one;
+its start repairs the recordings the dead child left open.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ import pickle
 import signal
 import socket
 import struct
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..events import BridgeId, LegId, LegStatistics, PlaybackId, RecordingId
+from ..events import BridgeId, LegId, LegStatistics, MediaLost, PlaybackId, RecordingId
 from ..mixer import Role
 from ..say import Language
 from .clock import ClockMetrics
@@ -41,6 +48,12 @@ _LENGTH = struct.Struct("!I")
 _METRICS_EVERY = 1.0  # seconds between clock metrics pushed to the main process
 _REPLY, _EVENT, _METRICS = 0, 1, 2  # kinds of message from the child
 _NO_REPLY = 0  # a command id whose result nobody awaits
+# Each child's ids start this far past the previous child's (a thousand million ids each).
+_IDS_PER_CHILD = 1_000_000_000
+# A child that lived this long before dying is started again at once; one that keeps dying
+# sooner is started again after 0.5 s, 1 s, 2 s... up to this long (a crash loop must not
+# take the CPU that SIP needs).
+_MAX_RESTART_DELAY = 30.0
 
 
 class MediaWorkerGone(ConnectionError):
@@ -73,36 +86,56 @@ class MediaWorker(EventSource):
         self._writer: asyncio.StreamWriter | None = None
         self._reading: asyncio.Task[None] | None = None
         self._gone: MediaWorkerGone | None = None
+        self._legs: set[LegId] = set()  # open in the child: lost if it dies
+        self._children = 0  # started so far; the next one's ids start past theirs
+        self._started_at = 0.0
+        self._closing = False
+        self._restarting: asyncio.Task[None] | None = None
+        self._quick_deaths = 0
+        self.restarts = 0
 
     # -- lifetime ----------------------------------------------------------------------------
 
     async def start(self) -> list[Path]:
         """Spawn the media process; returns the recordings it repaired on start."""
+        repaired = await self._spawn()
+        log.info("media runs in process %d", self._process.pid)
+        return repaired
+
+    async def _spawn(self) -> list[Path]:
         ours, theirs = socket.socketpair()
+        options = {**self._options, "first_id": self._children * _IDS_PER_CHILD + 1}
+        self._children += 1
         # spawn, not fork: a fork would copy the running event loop and every socket.
         context = multiprocessing.get_context("spawn")
         self._process = context.Process(
-            target=_child_main, args=(theirs, self._options), name="hotline-media", daemon=True
+            target=_child_main, args=(theirs, options), name="hotline-media", daemon=True
         )
         self._process.start()
+        self._started_at = time.monotonic()
         theirs.close()
         reader, self._writer = await asyncio.open_unix_connection(sock=ours)
-        self._reading = asyncio.create_task(self._read_replies(reader))
+        self._gone = None
+        self._reading = asyncio.create_task(self._read_replies(reader, self._writer))
         repaired: list[Path] = await self._call("start")
-        log.info("media runs in process %d", self._process.pid)
         return repaired
 
     async def close(self) -> None:
         """Close every leg in the child (completing recordings), then let it exit."""
-        if self._writer is None:
+        if self._writer is None or self._closing:
             return
+        self._closing = True
+        if self._restarting is not None:
+            self._restarting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._restarting
         with contextlib.suppress(MediaWorkerGone):
             await self._call("close")
         self._writer.close()
-        self._writer = None
         if self._reading is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reading
+        self._writer = None
         process = self._process
         await asyncio.to_thread(process.join, 5.0)
         if process.is_alive():
@@ -132,10 +165,12 @@ class MediaWorker(EventSource):
 
     async def open_leg(self, offer: str, *, inband_dtmf: bool = False) -> tuple[LegId, str]:
         result: tuple[LegId, str] = await self._call("open_leg", offer, inband_dtmf=inband_dtmf)
+        self._legs.add(result[0])
         return result
 
     async def create_leg(self, *, inband_dtmf: bool = False) -> tuple[LegId, str]:
         result: tuple[LegId, str] = await self._call("create_leg", inband_dtmf=inband_dtmf)
+        self._legs.add(result[0])
         return result
 
     async def apply_answer(self, leg_id: LegId, answer: str) -> None:
@@ -146,6 +181,7 @@ class MediaWorker(EventSource):
         return result
 
     async def close_leg(self, leg_id: LegId) -> LegStatistics:
+        self._legs.discard(leg_id)
         result: LegStatistics = await self._call("close_leg", leg_id)
         return result
 
@@ -234,7 +270,9 @@ class MediaWorker(EventSource):
             raise MediaWorkerGone("the media process is not running")
         self._writer.write(_frame((call_id, name, args, kwargs)))
 
-    async def _read_replies(self, reader: asyncio.StreamReader) -> None:
+    async def _read_replies(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         try:
             while True:
                 message = await _read(reader)
@@ -253,11 +291,46 @@ class MediaWorker(EventSource):
                             future.set_exception(value)
         except (asyncio.IncompleteReadError, ConnectionError, OSError) as error:
             self._gone = MediaWorkerGone(f"the media process is gone ({error!r})")
-        if self._writer is not None:  # not a close we asked for
-            log.error("media process %s exited: every call's media is lost", self.pid)
+        gone = self._gone or MediaWorkerGone("media closed")
+        self._gone = gone
         for future in self._pending.values():
             if not future.done():
-                future.set_exception(self._gone or MediaWorkerGone("media closed"))
+                future.set_exception(gone)
+        if not self._closing:
+            self._lost(writer)
+
+    def _lost(self, writer: asyncio.StreamWriter) -> None:
+        """The child died on its own: end its legs' calls, then start another child."""
+        writer.close()
+        lost, self._legs = sorted(self._legs), set()
+        log.error(
+            "media process %s exited: the media of %d legs is lost; starting another",
+            self.pid,
+            len(lost),
+        )
+        for leg_id in lost:
+            self._stream.emit(MediaLost(leg_id=leg_id))
+        if self._restarting is None or self._restarting.done():
+            self._restarting = asyncio.get_running_loop().create_task(self._restart())
+
+    def _restart_delay(self) -> float:
+        if time.monotonic() - self._started_at >= _MAX_RESTART_DELAY:
+            self._quick_deaths = 0
+            return 0.0
+        self._quick_deaths += 1
+        return min(0.25 * 2.0**self._quick_deaths, _MAX_RESTART_DELAY)
+
+    async def _restart(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(self._restart_delay())
+            try:
+                await self._spawn()
+            except (MediaWorkerGone, OSError) as error:
+                log.error("media process did not start again: %s", error)
+                continue
+            self.restarts += 1
+            log.warning("media runs again, in process %d", self._process.pid)
+            return
 
 
 # -- the child process ------------------------------------------------------------------------

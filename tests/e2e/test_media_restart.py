@@ -1,0 +1,75 @@
+"""The media process of a real ``hotline serve`` killed mid-call: the calls it carried end at
+once on both phones (not minutes of silence, with the agent still counted busy), and the next
+call gets a new media process and is heard both ways."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from hotline.media import MediaServer
+from hotline.testing.harness import HotlineProcess, start_hotline
+
+from .test_softphone_calls import _LOW, _answered_pair, _phone, tone_level
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[HotlineProcess]:
+    hotline = start_hotline(
+        tmp_path,
+        extra=f'[media]\nrtp_ports = "{_LOW + 2100}-{_LOW + 2139}"\nworker_process = true\n',
+    )
+    yield hotline
+    assert hotline.stop() == 0, hotline.log_text()
+
+
+@pytest.fixture
+async def media() -> AsyncIterator[MediaServer]:
+    async with MediaServer(rtp_address="127.0.0.1", port_range=(_LOW + 100, _LOW + 139)) as server:
+        yield server
+
+
+def _media_pid(server: HotlineProcess) -> int:
+    found = re.findall(r"media runs (?:again, )?in process (\d+)", server.log_text())
+    assert found, server.log_text()
+    return int(found[-1])
+
+
+async def test_calls_end_when_the_media_process_dies_and_the_next_call_is_heard(
+    server: HotlineProcess, media: MediaServer, tmp_path: Path
+) -> None:
+    alice, bob = await _phone(server, media, "101"), await _phone(server, media, "102")
+    try:
+        call, incoming = await _answered_pair(alice, bob, "102")
+        await asyncio.sleep(0.3)  # bridged
+        first = _media_pid(server)
+        os.kill(first, signal.SIGKILL)
+        async with asyncio.timeout(5):
+            await call.wait_ended()
+            await incoming.wait_ended()
+        await asyncio.to_thread(server.wait_for_log, "media runs again", 15)
+        assert _media_pid(server) != first
+
+        call, incoming = await _answered_pair(alice, bob, "102")
+        await call.play_tone(440.0)
+        await incoming.play_tone(1000.0)
+        await call.record(tmp_path / "alice-heard.wav")
+        await incoming.record(tmp_path / "bob-heard.wav")
+        await asyncio.sleep(1.5)
+        heard_by_alice = await call.stop_recording()
+        heard_by_bob = await incoming.stop_recording()
+        await call.hangup()
+        await asyncio.wait_for(incoming.wait_ended(), 5)
+    finally:
+        await alice.close()
+        await bob.close()
+    assert "media lost" in server.log_text()
+    assert heard_by_alice is not None and heard_by_bob is not None
+    assert tone_level(heard_by_alice, 1000.0) > 0.5
+    assert tone_level(heard_by_bob, 440.0) > 0.5
