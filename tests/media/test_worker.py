@@ -9,6 +9,7 @@ main process goes away.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import wave
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from hotline.media import PlaybackFinished, SdpError, StopReason, UnknownId
 from hotline.media.aio.worker import MediaWorker, MediaWorkerGone
 from hotline.media.g711 import Law, encode
 from hotline.media.player import PromptLibrary
+from hotline.media.wav import WavWriter
 
 from .conftest import connect
 from .test_server import (  # noqa: F401  (collected here again, served by the worker)
@@ -104,3 +106,23 @@ async def test_a_killed_worker_fails_commands_instead_of_hanging(tmp_path) -> No
             while True:  # the first commands may be written before the death is seen
                 await worker.create_leg()
     await worker.close()
+
+
+@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING])
+async def test_the_child_logs_at_the_main_process_level(tmp_path, capfd, level) -> None:
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    WavWriter(folder / "left-open.wav").write(b"\0" * 640)  # never closed: repaired on start
+    root = logging.getLogger()
+    before = root.level
+    root.setLevel(level)
+    try:
+        worker = MediaWorker(
+            rtp_address="127.0.0.1", port_range=(43000, 43999), recordings_dir=folder
+        )
+        assert await worker.start() == [folder / "left-open.wav"]
+        await worker.close()
+    finally:
+        root.setLevel(before)
+    logged = "repaired WAV header of left-open.wav" in capfd.readouterr().err
+    assert logged is (level == logging.INFO)

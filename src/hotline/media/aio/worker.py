@@ -109,7 +109,10 @@ class MediaWorker(EventSource):
         # spawn, not fork: a fork would copy the running event loop and every socket.
         context = multiprocessing.get_context("spawn")
         self._process = context.Process(
-            target=_child_main, args=(theirs, options), name="hotline-media", daemon=True
+            target=_child_main,
+            args=(theirs, options, logging.getLogger().getEffectiveLevel()),
+            name="hotline-media",
+            daemon=True,
         )
         self._process.start()
         self._started_at = time.monotonic()
@@ -336,13 +339,12 @@ class MediaWorker(EventSource):
 # -- the child process ------------------------------------------------------------------------
 
 
-def _child_main(sock: socket.socket, options: dict[str, Any]) -> None:
-    """Entry point of the media process: serve commands until the main process goes away."""
+def _child_main(sock: socket.socket, options: dict[str, Any], log_level: int) -> None:
+    """Entry point of the media process: serve commands until the main process goes away.
+    It logs to the same stderr, at the main process's level."""
     # Ctrl-C reaches the whole process group; the main process decides when media stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     import uvloop
 
     uvloop.run(_serve_commands(sock, options))
