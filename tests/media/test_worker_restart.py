@@ -71,3 +71,25 @@ async def test_close_while_the_child_is_being_replaced(tmp_path) -> None:
         await worker.close()
     process = worker._process
     assert process is not None and not process.is_alive()
+
+
+async def test_a_stop_signal_to_the_whole_service_leaves_media_to_the_main_process(
+    tmp_path,
+) -> None:
+    """systemd stops a service by sending SIGTERM to all its processes: the media process
+    must keep the calls' audio until the main process has ended them and closes it."""
+    worker = MediaWorker(rtp_address="127.0.0.1", port_range=(44000, 44999))
+    await worker.start()
+    try:
+        caller_leg, caller = await connect(worker)
+        agent_leg, agent = await connect(worker)
+        await worker.bridge(caller_leg, agent_leg)
+        pid = worker.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGTERM)
+        await caller.stream(_TONE)
+        await _wait_for(lambda: len(agent.received) >= 20, timeout=3)
+        assert worker.pid == pid and worker.restarts == 0
+    finally:
+        await worker.close()
+    assert not worker._process.is_alive()

@@ -271,6 +271,8 @@ class MediaWorker(EventSource):
             raise self._gone
         if self._writer is None:
             raise MediaWorkerGone("the media process is not running")
+        if self._writer.is_closing():  # the child's end closed; the reader has yet to see it
+            raise MediaWorkerGone("the media process is gone")
         self._writer.write(_frame((call_id, name, args, kwargs)))
 
     async def _read_replies(
@@ -342,8 +344,11 @@ class MediaWorker(EventSource):
 def _child_main(sock: socket.socket, options: dict[str, Any], log_level: int) -> None:
     """Entry point of the media process: serve commands until the main process goes away.
     It logs to the same stderr, at the main process's level."""
-    # Ctrl-C reaches the whole process group; the main process decides when media stops.
+    # Ctrl-C reaches the whole process group, and a service manager's stop sends SIGTERM to
+    # every process of the service: the main process decides when media stops, once it has
+    # ended its calls; it is gone or asks, and then this process exits.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     import uvloop
 
