@@ -127,7 +127,7 @@ class Engine:
         self._last_wake: float | None = None
         # When the earliest live timer falls due (as found at the end of the last event):
         # most events come before it and need not look at the timers.
-        self._due = float("inf")
+        self._due = _NEVER
         self._now = float("-inf")
         core = self._core
         for config in agents:
