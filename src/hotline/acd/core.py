@@ -592,8 +592,10 @@ class Core:
         caller, queue_id = entry.caller, queue.queue_id
         ring_seconds = queue.config.ring_seconds
         at = now + ring_seconds
-        lane: deque[TimerItem] | None = self.ring_lane(ring_seconds)
-        if lane and at < lane[-1][0]:  # out of order (time went back for a timer): the heap
+        lane = self.ring_lanes.get(ring_seconds)  # self.ring_lane(), inline but the first
+        if lane is None:
+            lane = self.ring_lane(ring_seconds)
+        elif lane and at < lane[-1][0]:  # out of order (time went back for a timer): the heap
             lane = None
         self.out.append(new_offer(caller, queue_id, ids, ring_seconds, reasons))
         keep_records = self.keep_records
