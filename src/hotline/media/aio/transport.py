@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import errno
 import functools
 import logging
 import os
@@ -39,7 +40,7 @@ def disconnect(sock: socket.socket) -> None:
     which Python's ``connect`` cannot express."""
     if _libc.connect(sock.fileno(), _UNSPEC, len(_UNSPEC)) != 0:
         number = ctypes.get_errno()
-        if number != 97:  # EAFNOSUPPORT: some systems say so, and disconnect all the same
+        if number != errno.EAFNOSUPPORT:  # some systems say so, and disconnect all the same
             raise OSError(number, os.strerror(number))
 
 
