@@ -173,7 +173,9 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=4.0, help="caller's call length, s")
     parser.add_argument("--ring", type=float, default=1.0, help="agents answer after, s")
     parser.add_argument("--keep", type=Path, help="copy logs and SIPp traces here")
-    parser.add_argument("--media-worker", action="store_true", help="media in a process of its own")
+    parser.add_argument(
+        "--media-in-process", action="store_true", help="media in the main process, as before"
+    )
     parser.add_argument(
         "--audio", action="store_true", help="callers play 7 s of PCMA (root), agents echo it"
     )
