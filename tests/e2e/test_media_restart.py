@@ -16,7 +16,7 @@ import pytest
 from hotline.media import MediaServer
 from hotline.testing.harness import HotlineProcess, start_hotline
 
-from .test_softphone_calls import _LOW, _answered_pair, _phone, tone_level
+from .test_softphone_calls import _LOW, _answered_pair, _phone, tone_level, tones_both_ways
 
 
 @pytest.fixture
@@ -57,19 +57,10 @@ async def test_calls_end_when_the_media_process_dies_and_the_next_call_is_heard(
         assert _media_pid(server) != first
 
         call, incoming = await _answered_pair(alice, bob, "102")
-        await call.play_tone(440.0)
-        await incoming.play_tone(1000.0)
-        await call.record(tmp_path / "alice-heard.wav")
-        await incoming.record(tmp_path / "bob-heard.wav")
-        await asyncio.sleep(1.5)
-        heard_by_alice = await call.stop_recording()
-        heard_by_bob = await incoming.stop_recording()
-        await call.hangup()
-        await asyncio.wait_for(incoming.wait_ended(), 5)
+        heard_by_alice, heard_by_bob = await tones_both_ways(call, incoming, tmp_path)
     finally:
         await alice.close()
         await bob.close()
     assert "media lost" in server.log_text()
-    assert heard_by_alice is not None and heard_by_bob is not None
     assert tone_level(heard_by_alice, 1000.0) > 0.5
     assert tone_level(heard_by_bob, 440.0) > 0.5

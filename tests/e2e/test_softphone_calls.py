@@ -104,6 +104,22 @@ async def _answered_pair(
     return call, incoming
 
 
+async def tones_both_ways(call: PhoneCall, incoming: PhoneCall, folder: Path) -> tuple[Path, Path]:
+    """The caller plays 440 Hz and the callee 1000 Hz for 1.5 s, then the caller hangs up:
+    what each phone heard, as recordings."""
+    await call.play_tone(440.0)
+    await incoming.play_tone(1000.0)
+    await call.record(folder / "caller-heard.wav")
+    await incoming.record(folder / "callee-heard.wav")
+    await asyncio.sleep(1.5)
+    heard_by_caller = await call.stop_recording()
+    heard_by_callee = await incoming.stop_recording()
+    await call.hangup()
+    await asyncio.wait_for(incoming.wait_ended(), 5)
+    assert heard_by_caller is not None and heard_by_callee is not None
+    return heard_by_caller, heard_by_callee
+
+
 async def test_extension_to_extension_audio_both_ways(
     server: HotlineProcess, media: MediaServer, tmp_path: Path
 ) -> None:
@@ -111,19 +127,10 @@ async def test_extension_to_extension_audio_both_ways(
     try:
         call, incoming = await _answered_pair(alice, bob, "102")
         assert incoming.caller == "101"
-        await call.play_tone(440.0)
-        await incoming.play_tone(1000.0)
-        await call.record(tmp_path / "alice-heard.wav")
-        await incoming.record(tmp_path / "bob-heard.wav")
-        await asyncio.sleep(1.5)
-        heard_by_alice = await call.stop_recording()
-        heard_by_bob = await incoming.stop_recording()
-        await call.hangup()
-        await asyncio.wait_for(incoming.wait_ended(), 5)
+        heard_by_alice, heard_by_bob = await tones_both_ways(call, incoming, tmp_path)
     finally:
         await alice.close()
         await bob.close()
-    assert heard_by_alice is not None and heard_by_bob is not None
     assert tone_level(heard_by_alice, 1000.0) > 0.5, "Alice should hear Bob's 1000 Hz"
     assert tone_level(heard_by_alice, 440.0) < 0.05
     assert tone_level(heard_by_bob, 440.0) > 0.5, "Bob should hear Alice's 440 Hz"
