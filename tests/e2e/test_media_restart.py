@@ -1,6 +1,7 @@
-"""The media process of a real ``hotline serve`` killed mid-call: the calls it carried end at
-once on both phones (not minutes of silence, with the agent still counted busy), and the next
-call gets a new media process and is heard both ways."""
+"""Media failures in a real ``hotline serve``: its media process killed mid-call (the calls it
+carried end at once on both phones, not minutes of silence with the agent still counted busy,
+and the next call gets a new media process and is heard both ways); no RTP port left (the
+caller is told to try again: 503)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from hotline.media import MediaServer
+from hotline.sip.aio.user_agent import CallFailed
 from hotline.testing.harness import HotlineProcess, start_hotline
 
 from .test_softphone_calls import _LOW, _answered_pair, _phone, tone_level, tones_both_ways
@@ -64,3 +66,22 @@ async def test_calls_end_when_the_media_process_dies_and_the_next_call_is_heard(
     assert "media lost" in server.log_text()
     assert tone_level(heard_by_alice, 1000.0) > 0.5
     assert tone_level(heard_by_bob, 440.0) > 0.5
+
+
+async def test_a_call_finding_no_free_rtp_port_gets_503(tmp_path: Path, media: MediaServer) -> None:
+    # One RTP/RTCP pair: the caller's leg takes it, and the leg to the callee finds none.
+    low = _LOW + 2140
+    server = start_hotline(tmp_path, extra=f'[media]\nrtp_ports = "{low}-{low + 1}"\n')
+    try:
+        alice, bob = await _phone(server, media, "101"), await _phone(server, media, "102")
+        try:
+            with pytest.raises(CallFailed) as failure:
+                call = await alice.call("102")
+                await asyncio.wait_for(call.wait_answered(), 5)
+        finally:
+            await alice.close()
+            await bob.close()
+        assert failure.value.status == 503
+        assert "no free RTP port pair" in server.log_text()
+    finally:
+        assert server.stop() == 0, server.log_text()

@@ -92,10 +92,11 @@ class Call:
         try:
             await coroutine
         except (UnknownId, ValueError, OSError) as error:
-            # A leg closed under our feet (the call ended meanwhile) or no port was free.
+            # A leg closed under our feet (the call ended meanwhile), no port was free or the
+            # media process is being replaced: the last two pass, hence 503 (try again).
             if not self.ended:
                 log.warning("call %s: media step failed: %s", self.id, error)
-                self.end("media_failure", status=500)
+                self.end("media_failure", status=503 if isinstance(error, OSError) else 500)
         except Exception:  # our bug: say so, and never leave the legs half open
             log.exception("call %s: call control failed", self.id)
             self.end("internal_error", status=500)
