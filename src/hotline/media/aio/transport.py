@@ -45,18 +45,15 @@ def disconnect(sock: socket.socket) -> None:
 
 
 class _LegSocket:
-    """A leg's non-blocking socket the running loop calls ``_read`` for."""
+    """A leg's non-blocking socket: the running loop calls ``on_readable`` when data waits."""
 
     kind = "RTP"
 
-    def __init__(self, leg: Leg, sock: socket.socket) -> None:
+    def __init__(self, leg: Leg, sock: socket.socket, on_readable: Callable[[], None]) -> None:
         self.leg = leg
         self.sock = sock
         self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(sock.fileno(), self._read)
-
-    def _read(self) -> None:
-        raise NotImplementedError
+        self._loop.add_reader(sock.fileno(), on_readable)
 
     def _recvfrom(self) -> tuple[bytes, Address] | None:
         try:
@@ -88,7 +85,7 @@ class RtpSocket(_LegSocket):
         self._receive = leg.session.receive
         leg.session.output = self._send_unlatched
         leg.session.on_digits = functools.partial(on_digits, leg)
-        super().__init__(leg, sock)
+        super().__init__(leg, sock, self._read)
 
     def _read(self) -> None:
         """Not latched: take a packet from anyone, and connect to the first valid one's source."""
@@ -147,6 +144,9 @@ class RtcpSocket(_LegSocket):
     """A leg's RTCP socket: feeds datagrams to the leg's session, sends its reports."""
 
     kind = "RTCP"
+
+    def __init__(self, leg: Leg, sock: socket.socket) -> None:
+        super().__init__(leg, sock, self._read)
 
     def _read(self) -> None:
         datagram = self._recvfrom()
