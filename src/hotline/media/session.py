@@ -45,7 +45,6 @@ class SessionCounters:
     packets_sent: int = 0
     octets_sent: int = 0
     bad_packets: int = 0
-    send_errors: int = 0  # relayed packets the socket refused (the peer is gone or slow)
     strangers: int = 0  # packets from another address than the latched peer's, dropped
     other_payloads: int = 0
     remote_fraction_lost: float = 0.0
@@ -273,7 +272,7 @@ class RtpSession:
             try:
                 output(packet)
             except OSError:  # the partner's peer went away (ICMP port unreachable) or is slow
-                target.counters.send_errors += 1
+                return
 
     def _receive_other(self, data: bytes, source: Address | None, now: float) -> None:
         """Any packet but plain audio: a header with extras, an event, another format."""
