@@ -102,13 +102,6 @@ class AgentRuntime:
         # the number moves on when a wrap-up starts and when the agent is freed.
         self.wrap_token = 0
 
-    def derived_state(self) -> AgentState:
-        if self.activity is not Activity.IDLE:
-            return _ACTIVITY_STATE[self.activity]
-        if not self.logged_in:
-            return AgentState.LOGGED_OUT
-        return AgentState.PAUSED if self.pause_reason is not None else AgentState.AVAILABLE
-
 
 class CallerEntry:
     """A caller in a waiting line (on the line, or a callback keeping its place)."""
