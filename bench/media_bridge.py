@@ -182,9 +182,14 @@ async def serve_bare(
             transports.append(transport)
             ports.append(transport.get_extra_info("sockname")[1])
         pair[0].partner, pair[1].partner = pair[1], pair[0]
-    clock = MediaClock(lambda now: None)  # measures how late the loop runs a 20 ms timer
+    return ports, lateness_clock(), transports
+
+
+def lateness_clock() -> MediaClock:
+    """A media clock with nothing to do: it measures how late the loop runs a 20 ms timer."""
+    clock = MediaClock(lambda now: None)
     clock.start()
-    return ports, clock, transports
+    return clock
 
 
 def serve_connected(
@@ -207,9 +212,7 @@ def serve_connected(
         sockets += pair
         for source, target in (pair, pair[::-1]):
             loop.add_reader(source.fileno(), _relay, source.recv, target.send)
-    clock = MediaClock(lambda now: None)
-    clock.start()
-    return ports, clock, sockets
+    return ports, lateness_clock(), sockets
 
 
 def _relay(recv: Callable[[int], bytes], send: Callable[[bytes], int]) -> None:
