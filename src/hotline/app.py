@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import resource
 import secrets
 import signal
 import time
@@ -29,7 +30,7 @@ from hotline.web.app import create_app
 from hotline.web.server import WebServer
 from hotline.web.services import WebServices
 
-__all__ = ["Hotline", "build", "serve", "tune_garbage_collector"]
+__all__ = ["Hotline", "build", "raise_open_file_limit", "serve", "tune_garbage_collector"]
 
 log = logging.getLogger("hotline")
 
@@ -180,9 +181,50 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 50, 1000)
 
 
+# Open files a call takes: per leg its RTP and RTCP sockets and, once the phone's address is
+# latched, the socket that sees strangers (two legs a call); with room for SIP, the web and
+# the database besides.
+_FILES_PER_CALL = 6
+_FILES_BESIDES_CALLS = 200
+# Where the hard limit is unlimited, as many as the kernel's usual per-process ceiling.
+_MOST_FILES = 1 << 20
+
+
+def raise_open_file_limit(port_range: tuple[int, int] | None = None) -> int:
+    """Raise this process's soft limit of open files to its hard limit; return the limit.
+
+    Every call holds sockets, and the usual soft limit (1024, what a login shell or systemd
+    gives a service) runs out at under 200 calls, and the next callers get 503. The hard limit is
+    what the administrator allows; the media process inherits the raised limit. With
+    ``port_range``, warn when the limit still holds fewer calls than the range has ports for.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = _MOST_FILES if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError) as error:
+            log.warning("cannot raise the open-file limit from %d: %s", soft, error)
+    if port_range is not None and soft != resource.RLIM_INFINITY:
+        calls = (port_range[1] - port_range[0] + 1) // 4  # two legs, each an RTP/RTCP pair
+        room = max(0, (soft - _FILES_BESIDES_CALLS) // _FILES_PER_CALL)
+        if room < calls:
+            log.warning(
+                "the open-file limit (%d) holds about %d calls, fewer than the RTP ports hold "
+                "(%d): raise the hard limit (ulimit -Hn, LimitNOFILE= in a systemd unit)",
+                soft,
+                room,
+                calls,
+            )
+    return soft
+
+
 def serve(config: Config, *, demo: bool = False) -> int:
     """Run until SIGINT or SIGTERM; return the process exit status. ``demo`` adds simulated
     callers and agents making real SIP calls (``hotline serve --demo``)."""
+    limit = raise_open_file_limit(config.media.port_range)
+    log.info("open-file limit %d", limit)
     try:
         uvloop.run(_serve(config, demo))
     except OSError as error:

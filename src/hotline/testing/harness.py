@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -104,8 +105,15 @@ password = "s3cret-102"
 """
 
 
-def start_hotline(tmp_path: Path, host: str = "127.0.0.1", extra: str = "") -> HotlineProcess:
-    """``hotline serve`` on a free port with extensions 101 and 102 and ``extra`` TOML."""
+def start_hotline(
+    tmp_path: Path,
+    host: str = "127.0.0.1",
+    extra: str = "",
+    *,
+    open_files: tuple[int, int] | None = None,
+) -> HotlineProcess:
+    """``hotline serve`` on a free port with extensions 101 and 102 and ``extra`` TOML;
+    ``open_files``: start it with these soft and hard limits of open files."""
     port, http_port = free_udp_tcp_ports(2, host)
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     config = tmp_path / "hotline.toml"
@@ -113,13 +121,26 @@ def start_hotline(tmp_path: Path, host: str = "127.0.0.1", extra: str = "") -> H
         f'[server]\nsip_listen = "{listen}"\nhttp_listen = "127.0.0.1:{http_port}"\n'
         f'data_dir = "{tmp_path / "data"}"\ndomain = "hotline.local"\n{extra}\n{EXTENSIONS}'
     )
-    return run_hotline(config, host, port, http_port)
+    return run_hotline(config, host, port, http_port, open_files=open_files)
 
 
-def run_hotline(config: Path, host: str, port: int, http_port: int | None = None) -> HotlineProcess:
+def run_hotline(
+    config: Path,
+    host: str,
+    port: int,
+    http_port: int | None = None,
+    *,
+    open_files: tuple[int, int] | None = None,
+) -> HotlineProcess:
     """Start ``hotline serve --config`` (SIP on ``host:port``, the web server on loopback
     ``http_port`` when the configuration sets it), collect its log, and return once it is
     ready."""
+
+    def prepare() -> None:
+        die_with_parent()
+        if open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, open_files)
+
     process = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "serve", "--config", str(config)],
         stderr=subprocess.STDOUT,
@@ -127,7 +148,7 @@ def run_hotline(config: Path, host: str, port: int, http_port: int | None = None
         text=True,
         errors="replace",  # a peer's raw bytes may reach the log
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=die_with_parent,
+        preexec_fn=prepare,
     )
     hotline = HotlineProcess(process, host, port, http_port)
 
