@@ -159,25 +159,57 @@ def test_session_latches_the_first_valid_source_and_counts_strangers() -> None:
     session = leg.session
     sdp_address, natted, stranger = ("192.0.2.1", 4000), ("198.51.100.7", 5000), ("203.0.113.9", 6)
 
-    def packet(sequence: int) -> bytes:
-        return build_rtp(
-            payload_type=0,
-            sequence=sequence,
-            timestamp=160 * sequence,
-            ssrc=7,
-            payload=bytes(160),
-            marker=False,
-        )
-
     session.receive(b"\x80", stranger, 0.0)  # garbage latches nothing
     assert session.remote == sdp_address and not session.latched
-    session.receive(packet(1), natted, 0.0)  # symmetric RTP: answer where packets come from
+    session.receive(_packet(1), natted, 0.0)  # symmetric RTP: answer where packets come from
     assert session.remote == natted and session.latched
-    session.receive(packet(2), stranger, 0.02)  # dropped: counted below
-    session.receive(packet(3), None, 0.04)  # the socket filtered it already
+    session.receive(_packet(2, ssrc=8), stranger, 0.02)  # another stream: dropped, counted
+    session.receive(_packet(3), None, 0.04)  # the socket filtered it already
     assert (session.counters.strangers, session.counters.packets_received) == (1, 2)
     assert session.counters.bad_packets == 1
     session.configure(session.audio)  # renegotiated: learn the address again
     assert session.remote == sdp_address and not session.latched
-    session.receive(packet(4), stranger, 0.06)
+    session.receive(_packet(4, ssrc=8), stranger, 0.06)
     assert session.remote == stranger and session.counters.packets_received == 3
+
+
+def _packet(sequence: int, ssrc: int = 7) -> bytes:
+    return build_rtp(
+        payload_type=0,
+        sequence=sequence,
+        timestamp=160 * sequence,
+        ssrc=ssrc,
+        payload=bytes(160),
+        marker=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("latest", "packet", "followed"),
+    [
+        (1, _packet(2), True),  # the next packet of the stream: its NAT mapping changed
+        (1, _packet(400), True),  # packets lost on the way while the mapping changed
+        (65535, _packet(3), True),  # across the sequence number's wrap
+        (1, _packet(2, ssrc=8), False),  # another stream (a stale call)
+        (10, _packet(10), False),  # a copy of a packet already received (a replay)
+        (10, _packet(9), False),  # an older one, still in flight from the old address
+        (1, _packet(5000), False),  # the SSRC without the sequence: blind injection
+        (1, _packet(2)[:11], False),  # too short for a header
+        (1, b"\x40" + _packet(2)[1:], False),  # not RTP version 2
+    ],
+)
+def test_the_peers_stream_from_a_new_address_is_followed_and_nothing_else(
+    latest: int, packet: bytes, followed: bool
+) -> None:
+    leg, _ = _leg(MediaEngine(emit=lambda event: None), 1)
+    session = leg.session
+    peer, elsewhere = ("198.51.100.7", 5000), ("198.51.100.7", 5002)
+    session.receive(_packet(latest), peer, 0.0)
+    session.receive(packet, elsewhere, 0.02)
+    counters = session.counters
+    if followed:
+        assert session.remote == elsewhere
+        assert (counters.peer_moves, counters.strangers, counters.packets_received) == (1, 0, 2)
+    else:
+        assert session.remote == peer
+        assert (counters.peer_moves, counters.strangers, counters.packets_received) == (0, 1, 1)

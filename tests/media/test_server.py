@@ -364,17 +364,49 @@ async def test_strangers_are_dropped_once_the_peer_is_latched(server) -> None:
     await server.bridge(caller_leg, agent_leg)
     caller.send_codes(b"\x01" * 160)  # the first packet latches the caller's address
     await _wait_for(lambda: len(agent.received) == 1)
-    stranger = await make_peer()
-    stranger.remote = caller.remote  # RTP injection, or a stale call's bleed
+    stale = await make_peer()  # a stale call's bleed: its own stream
+    stale.remote, stale.ssrc = caller.remote, 0x5678
+    injector = await make_peer()  # RTP injection with the caller's SSRC, blind to its sequence
+    injector.remote, injector.sequence = caller.remote, caller.sequence + 5000
     for _ in range(5):
-        stranger.send_codes(b"\x09" * 160)
+        stale.send_codes(b"\x09" * 160)
+        injector.send_codes(b"\x08" * 160)
     caller.send_codes(b"\x02" * 160)
     agent.send_codes(b"\x03" * 160)
     await _wait_for(lambda: len(agent.received) == 2 and caller.received)
+    await _wait_for(lambda: server.statistics(caller_leg).strangers == 10)
     await asyncio.sleep(0.05)
     assert [r.payload for r in agent.received] == [b"\x01" * 160, b"\x02" * 160]
-    assert [r.payload for r in caller.received] == [b"\x03" * 160] and not stranger.received
-    assert server.statistics(caller_leg).packets_received == 2
+    assert [r.payload for r in caller.received] == [b"\x03" * 160]
+    assert not stale.received and not injector.received
+    statistics = server.statistics(caller_leg)
+    assert (statistics.packets_received, statistics.strangers) == (2, 10)
+    assert statistics.peer_moves == 0
+
+
+async def test_a_peer_whose_nat_mapping_changes_is_followed_to_its_new_address(server) -> None:
+    caller_leg, caller = await connect(server)
+    agent_leg, agent = await connect(server)
+    await server.bridge(caller_leg, agent_leg)
+    caller.send_codes(b"\x01" * 160)  # latched
+    await _wait_for(lambda: len(agent.received) == 1)
+    # The caller's NAT now maps its stream to another port: same SSRC, the next packets.
+    moved = await make_peer()
+    moved.remote, moved.ssrc = caller.remote, caller.ssrc
+    moved.sequence, moved.timestamp = caller.sequence + 2, caller.timestamp + 320  # one lost
+    moved.send_codes(b"\x02" * 160)
+    await _wait_for(lambda: len(agent.received) == 2)
+    agent.send_codes(b"\x03" * 160)
+    await _wait_for(lambda: moved.received)
+    moved.send_codes(b"\x04" * 160)  # now straight to the leg's socket
+    caller.send_codes(b"\x05" * 160)  # still in flight from the old mapping: older, dropped
+    await _wait_for(lambda: len(agent.received) == 3)
+    await _wait_for(lambda: server.statistics(caller_leg).strangers == 1)
+    await asyncio.sleep(0.05)
+    assert [r.payload for r in agent.received] == [bytes([n]) * 160 for n in (1, 2, 4)]
+    assert [r.payload for r in moved.received] == [b"\x03" * 160] and not caller.received
+    statistics = server.statistics(caller_leg)
+    assert (statistics.peer_moves, statistics.strangers, statistics.packets_received) == (1, 1, 3)
 
 
 async def test_after_a_reinvite_the_leg_learns_the_new_address(server) -> None:
@@ -383,7 +415,8 @@ async def test_after_a_reinvite_the_leg_learns_the_new_address(server) -> None:
     await server.bridge(caller_leg, agent_leg)
     caller.send_codes(b"\x01" * 160)
     await _wait_for(lambda: len(agent.received) == 1)
-    moved = await make_peer()  # the caller's phone now sends from another port
+    moved = await make_peer()  # the caller's phone now sends from another port (a new stream)
+    moved.ssrc = 0x5678
     moved.answered(await server.update_leg(caller_leg, moved.offer(laws="0")))
     moved.send_codes(b"\x02" * 160)
     await _wait_for(lambda: len(agent.received) == 2)

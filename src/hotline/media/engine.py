@@ -388,4 +388,5 @@ class MediaEngine:
             remote_jitter_ms=counters.remote_jitter_ms,
             round_trip_ms=counters.round_trip_ms,
             strangers=counters.strangers,
+            peer_moves=counters.peer_moves,
         )

@@ -87,9 +87,11 @@ class LegStatistics:
     remote_fraction_lost: float
     remote_jitter_ms: float
     round_trip_ms: float | None
-    # Packets dropped because they came from another address than the latched peer's (only
-    # those the session saw: a latched socket lets the kernel drop them uncounted).
+    # Packets dropped because they came from another address than the latched peer's.
     strangers: int = 0
+    # Times the peer's stream came from a new address (its NAT mapping changed) and was
+    # followed there.
+    peer_moves: int = 0
 
 
 MediaEvent = (

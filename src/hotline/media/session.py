@@ -6,7 +6,8 @@ recorded), and, when the leg is relayed to a partner, the rewritten packet for t
 (the partner's SSRC, sequence and timestamps, so each side sees one continuous stream), handed
 to the partner's ``output`` (its socket's send: the one piece of IO, set by the socket). The
 first valid packet latches the peer's address (symmetric RTP); packets from elsewhere are then
-dropped until a renegotiation unlatches it.
+dropped until a renegotiation unlatches it, but for the peer's own stream arriving from a new
+address (its NAT mapping changed), which is followed (:meth:`RtpSession.stranger`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ _RATE = 8000
 _MAX_STEP = 2 * _RATE
 # Longer than this without sending is a pause in the stream, not a late tick.
 _PAUSE = 0.2
+# A packet from a new address with the latched stream's SSRC at most this many sequence numbers
+# ahead of the newest one is the same stream (20 s of 20 ms packets lost on the way at most).
+_MOVE_WINDOW = 1000
 _WIDTH_MASK = WIDTH - 1
 _PACK = RTP_HEADER.pack
 _UNPACK = RTP_HEADER.unpack_from
@@ -46,6 +50,7 @@ class SessionCounters:
     octets_sent: int = 0
     bad_packets: int = 0
     strangers: int = 0  # packets from another address than the latched peer's, dropped
+    peer_moves: int = 0  # times the peer's stream came from a new address and was followed
     other_payloads: int = 0
     remote_fraction_lost: float = 0.0
     remote_jitter_ms: float = 0.0
@@ -195,8 +200,12 @@ class RtpSession:
         out inline; unusual packets take the general paths (:meth:`_receive_other`,
         ``ReceptionStatistics.update``, ``JitterBuffer.push``, :meth:`relayed`).
         """
-        if source is not None and self.latched and source != self.remote:
-            self.counters.strangers += 1
+        if (
+            source is not None
+            and self.latched
+            and source != self.remote
+            and not self.stranger(data, source)
+        ):
             return
         size = len(data) - 12
         if size <= 0:
@@ -273,6 +282,30 @@ class RtpSession:
                 output(packet)
             except OSError:  # the partner's peer went away (ICMP port unreachable) or is slow
                 return
+
+    def stranger(self, data: bytes, source: Address) -> bool:
+        """A packet from ``source`` while another address is latched: True if it is the peer's.
+
+        The peer's stream arriving from a new address is the same phone whose NAT mapping
+        changed (a router restarted, a carrier's NAT moved it, an idle mapping expired while
+        the call was on hold): ``remote`` moves there and the call goes on, where a strict
+        receiver would drop the phone's packets until the call timed out. The same stream
+        means its SSRC and a sequence number just ahead of the newest received, which only
+        the path between the phone and us sees: RTP injection and a stale call's bleed
+        cannot take a leg over (Asterisk's RTP bleed learnt from any source). Anything else
+        is counted as a stranger and dropped.
+        """
+        if source == self.remote:
+            return True  # already followed (read from the strangers' socket after the move)
+        if len(data) >= 12 and self.counters.packets_received:
+            first, _, sequence, _, ssrc = _UNPACK(data)
+            ahead = (sequence - self.statistics.max_seq) & 0xFFFF
+            if first & 0xC0 == 0x80 and ssrc == self.remote_ssrc and 0 < ahead <= _MOVE_WINDOW:
+                self.remote = source
+                self.counters.peer_moves += 1
+                return True
+        self.counters.strangers += 1
+        return False
 
     def _receive_other(self, data: bytes, source: Address | None, now: float) -> None:
         """Any packet but plain audio: a header with extras, an event, another format."""

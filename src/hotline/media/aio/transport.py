@@ -8,6 +8,11 @@ address packets come from, which behind a NAT is not the one in the SDP) and the
 bleed from a stale call: Asterisk's strictrtp) and sends and receives skip the per-packet
 address work. A renegotiation (re-INVITE, answer) unlatches it: the socket is disconnected and
 learns the address again.
+
+While latched, a second socket on the same port (SO_REUSEPORT: the kernel hands a connected
+socket its peer's packets and the unconnected one the rest) receives the strangers' packets, so
+that they are counted, and so that the peer's own stream, come from a new address because its
+NAT mapping changed, is followed there (``RtpSession.stranger``).
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ class RtpSocket(_LegSocket):
 
     def __init__(self, leg: Leg, sock: socket.socket, on_digits: Callable[[Leg], None]) -> None:
         self.connected = False
+        self._strangers: socket.socket | None = None  # while latched: other sources' packets
         self._send = sock.send
         self._sendto = sock.sendto
         self._recv = sock.recv
@@ -129,15 +135,60 @@ class RtpSocket(_LegSocket):
         self.connected = True
         self.leg.session.output = self._send
         self._loop.add_reader(self.sock.fileno(), self._read_peer)
+        try:
+            strangers = _bound(*self.sock.getsockname()[:2], reuse_port=True)
+        except OSError as exc:  # out of files: the kernel drops the strangers uncounted
+            log.debug("leg %s cannot watch for strangers: %s", self.leg.leg_id, exc)
+            return
+        self._strangers = strangers
+        self._loop.add_reader(strangers.fileno(), self._read_stranger)
+
+    def _read_stranger(self) -> None:
+        """Latched: a packet from another address; the peer's stream moved there is followed."""
+        assert self._strangers is not None
+        try:
+            data, source = self._strangers.recvfrom(_SIZE)
+        except OSError as exc:
+            self._error(exc)
+            return
+        session = self.leg.session
+        before = session.remote
+        if not session.stranger(data, source):
+            return
+        if source != before:
+            try:
+                self.sock.connect(source)
+            except OSError as exc:
+                log.debug(
+                    "RTP socket of leg %s cannot connect to %s: %s", self.leg.leg_id, source, exc
+                )
+            log.info(
+                "RTP of leg %s now comes from %s port %d (was %s port %d): followed",
+                self.leg.leg_id, source[0], source[1], *(before or ("?", 0)),
+            )  # fmt: skip
+        self._receive(data, None, _monotonic())
+
+    def _stop_watching(self) -> None:
+        strangers, self._strangers = self._strangers, None
+        if strangers is not None:
+            self._loop.remove_reader(strangers.fileno())
+            strangers.close()
 
     def unlatch(self) -> None:
         """Accept packets from anyone again and learn the peer's address anew."""
         self.leg.session.latched = False
+        # First, so that two unconnected sockets never share the port (the kernel would
+        # spread the packets over both).
+        self._stop_watching()
         if self.connected:
             disconnect(self.sock)
             self.connected = False
             self.leg.session.output = self._send_unlatched
             self._loop.add_reader(self.sock.fileno(), self._read)
+
+    def close(self) -> None:
+        self._stop_watching()
+        super().close()
 
 
 class RtcpSocket(_LegSocket):
@@ -179,10 +230,12 @@ class PortPool:
         return len(self._free)
 
 
-def _bound(address: str, port: int) -> socket.socket:
+def _bound(address: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
+        if reuse_port:  # on both sockets of a port, before binding
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((address, port))
     except OSError:
         sock.close()
@@ -200,7 +253,7 @@ def open_sockets(
         if port is None:
             break
         try:
-            rtp = _bound(address, port)
+            rtp = _bound(address, port, reuse_port=True)  # the strangers' socket joins it
         except OSError:
             pool.give_back(port)
             continue
