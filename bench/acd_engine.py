@@ -18,7 +18,9 @@ CPU and wall time of the ``handle()`` calls that made a distribution decision (r
 Offer; only these are timed one by one, as reading the thread's CPU clock costs about 1 us).
 Last it prints the load average around the replay: on a machine busy with other processes
 even CPU time runs slower (shared caches), so compare figures taken under similar load, or
-count instructions with callgrind, which the load does not change.
+count instructions with callgrind, which the load does not change; and the yardstick read
+before and after the replay (see _yardstick.py): a virtual machine's host has slow periods
+at any load, in which the yardstick drops with every figure here.
 
     uv run python bench/acd_engine.py [--rounds 50000] [--seed 1] [--no-records]
 """
@@ -33,6 +35,7 @@ import statistics
 import time
 from collections import Counter, deque
 
+from _yardstick import yardstick
 from hotline.acd import (
     AgentConfig,
     AgentId,
@@ -260,9 +263,9 @@ def main() -> None:
     # as often as in `hotline serve`.
     gc.collect()
     tune_garbage_collector()
-    load_before = os.getloadavg()[0]
+    load_before, speed_before = os.getloadavg()[0], yardstick()
     rates, cpu_times, wall_times = replay(engine, log, starts)
-    load_after = os.getloadavg()[0]
+    load_after, speed_after = os.getloadavg()[0], yardstick()
     events = Counter(type(event).__name__ for event, _, _ in log[starts[0] :] if event)
     records = "off" if args.no_records else "on"
     print(f"agents={AGENTS} queues={QUEUES} waiting={waiting} rounds={args.rounds}",
@@ -276,6 +279,8 @@ def main() -> None:
           f"replay, {load_after:.1f} after; above about {(os.cpu_count() or 1) - 1} other "
           "processes compete for the cores: CPU figures then run slower (shared caches, "
           "frequency) and wall figures count the time others ran; trust the best pass")  # fmt: skip
+    print(f"yardstick: {speed_before:.1f} before, {speed_after:.1f} after (millions of steps a "
+          "second of a fixed Python loop; lower in the host's slow periods)")  # fmt: skip
 
 
 if __name__ == "__main__":

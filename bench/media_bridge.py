@@ -13,7 +13,8 @@ The CPU columns are the server's user+system time over the measured seconds: in 
 one core, the kernel's part of it, and in milliseconds per call and second (1000 divided by
 it is the calls one core carries at that cost). ``load`` is the machine's one-minute load
 average: other processes on a shared machine delay the server's wake-ups (late ticks, loss)
-and slow its CPU down, so compare runs made under similar load, and a --bare run next to it.
+and slow its CPU down, so compare runs made under similar load, and a --bare run next to it;
+the yardstick (see _yardstick.py) drops in the host's slow periods, whatever the load.
 
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5 --bare   # baseline
@@ -46,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import uvloop
 
+from _yardstick import yardstick
 from hotline.media import MediaServer
 from hotline.media.aio.clock import MediaClock
 
@@ -396,7 +398,7 @@ def main() -> int:
         "  worst tick ms  load  calls/core at this CPU cost\n"
     )
     bare = "uvloop" if arguments.bare else "connected" if arguments.bare_connected else ""
-    best = 0
+    best, speed_before = 0, yardstick()
     for calls in arguments.calls:
         result = uvloop.run(
             run(calls, arguments.seconds, arguments.warmup, not arguments.no_pin, bare)
@@ -411,6 +413,10 @@ def main() -> int:
         if result.late_percent < 1 and result.loss_percent <= 0:
             best = max(best, calls)
     out.write(f"largest count with <1% late ticks and no loss: {best} bridged recorded calls\n")
+    out.write(
+        f"yardstick: {speed_before:.1f} before, {yardstick():.1f} after (millions of steps a "
+        "second of a fixed Python loop; lower in the host's slow periods)\n"
+    )
     return 0
 
 
