@@ -1,7 +1,7 @@
 """Media failures in a real ``hotline serve``: its media process killed mid-call (the calls it
 carried end at once on both phones, not minutes of silence with the agent still counted busy,
 and the next call gets a new media process and is heard both ways); no RTP port left (the
-caller is told to try again: 503)."""
+caller is told to try again a few seconds later: 503 with Retry-After)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ async def test_a_call_finding_no_free_rtp_port_gets_503(tmp_path: Path, media: M
         finally:
             await alice.close()
             await bob.close()
-        assert failure.value.status == 503
+        assert (failure.value.status, failure.value.retry_after) == (503, 5)
         assert "no free RTP port pair" in server.log_text()
     finally:
         assert server.stop() == 0, server.log_text()

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 SignalHandler = Callable[[Signal], None]
 SDP = "application/sdp"
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
+# The Retry-After of a 503: a media process restarts within a second or two.
+RETRY_AFTER_SECONDS = 5
 # Dialogs stay known this long after they end, to re-ACK late 2xx retransmissions (64*T1).
 _LINGER = 32.0
 
@@ -217,6 +219,10 @@ class InboundLeg(_Leg):
         if self.state not in (LegState.CALLING, LegState.EARLY):
             return
         response = make_response(self.request, status, reason, to_tag=self.local_tag)
+        if status == 503:
+            # Every 503 of ours is passing: no media port free, the media process restarting,
+            # a stop. Phones and trunks then wait rather than retry at once (§21.5.4).
+            response.headers.set("Retry-After", str(RETRY_AFTER_SECONDS))
         if status < 300:
             response.headers.set("Allow", ALLOW)
             _add_body(response, sdp, self.ctx.contact())

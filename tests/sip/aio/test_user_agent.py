@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from hotline.sip._parser import parse_message
 from hotline.sip.address import Peer
 from hotline.sip.aio.ua_call import hold_direction, with_direction
 from hotline.sip.aio.user_agent import CallFailed, CallState, IncomingCall, UserAgent
 from hotline.sip.dialog import DialogState
+from hotline.sip.message import Response
 from hotline.testing.harness import HotlineProcess, start_hotline
 
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -221,3 +223,25 @@ async def test_too_brief_expiry_is_raised_to_min_expires(server: HotlineProcess)
     async with _agent(server, "102", "s3cret-102") as ua:
         assert await ua.register(expires=10) == 60  # 423 Interval Too Brief, Min-Expires: 60
         await ua.unregister()
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("Retry-After: 5\r\n", 5),
+        ("Retry-After: 18000;duration=3600\r\n", 18000),
+        ("Retry-After: 120 (I'm in a meeting)\r\n", 120),
+        ("Retry-After: soon\r\n", None),  # not a number: as if not said
+        ("", None),
+    ],
+)
+def test_a_failure_carries_the_servers_retry_after(header: str, seconds: int | None) -> None:
+    response = parse_message(
+        b"SIP/2.0 503 Service Unavailable\r\n"
+        b"Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n"
+        b"From: <sip:101@hotline.local>;tag=a\r\nTo: <sip:102@hotline.local>;tag=b\r\n"
+        b"Call-ID: c1\r\nCSeq: 1 INVITE\r\n" + header.encode() + b"Content-Length: 0\r\n\r\n"
+    )
+    assert isinstance(response, Response)
+    failure = CallFailed.of(response)
+    assert (failure.status, failure.retry_after) == (503, seconds)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import Enum
@@ -67,12 +68,21 @@ class CallState(Enum):
 
 
 class CallFailed(Exception):
-    """The INVITE got a final failure (or the call ended before an answer)."""
+    """The INVITE got a final failure (or the call ended before an answer); ``retry_after``:
+    the seconds after which the server asks to be tried again (its Retry-After), if it said."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, *, retry_after: int | None = None) -> None:
         super().__init__(f"{status} {reason}")
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after
+
+    @classmethod
+    def of(cls, response: Response) -> CallFailed:
+        # Retry-After: delta-seconds, then an optional comment and parameters (§20.33).
+        found = re.match(r"\s*(\d+)", response.headers.get("Retry-After") or "")
+        retry_after = int(found[1]) if found else None
+        return cls(response.status, response.reason, retry_after=retry_after)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -336,9 +346,9 @@ class Call:
 
     # -- ending ----------------------------------------------------------------------------
 
-    def fail(self, status: int, reason: str) -> None:
+    def fail(self, failure: CallFailed) -> None:
         if not self._answered.done():
-            self._answered.set_exception(CallFailed(status, reason))
+            self._answered.set_exception(failure)
             self._answered.exception()  # retrieved here, so an unawaited failure is not logged
 
     def answered(self) -> None:
@@ -354,7 +364,7 @@ class Call:
         self.end_reason = reason
         if self.dialog is not None:
             self.dialog.terminate()
-        self.fail(487, reason)
+        self.fail(CallFailed(487, reason))
         self._stop_retransmitting()
         self._on_end(self)
         try:

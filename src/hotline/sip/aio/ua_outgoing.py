@@ -106,7 +106,7 @@ class OutgoingCall(Call):
             return
         if not self._first.done():
             if status >= 300:
-                self._first.set_exception(CallFailed(status, response.reason))
+                self._first.set_exception(CallFailed.of(response))
             else:
                 self._first.set_result(None)
         if status < 200:
@@ -160,7 +160,7 @@ class OutgoingCall(Call):
     def _on_failure(self, response: Response) -> None:
         status, reason = response.status, response.reason
         log.debug("call %s failed: %d %s", self.call_id, status, reason)
-        self.fail(status, reason)
+        self.fail(CallFailed.of(response))
         self.spawn(self.end("cancelled" if self._cancel_wanted else f"{status} {reason}"))
 
     def receive_stray(self, response: Response) -> None:
