@@ -13,6 +13,7 @@ from hotline.media.events import DtmfReceived, LegId, PlaybackFinished, Playback
 from hotline.media.g711 import Law, decode
 from hotline.media.negotiation import NegotiatedAudio
 from hotline.media.player import Player, StopReason
+from hotline.media.rtcp import build_report
 from hotline.media.rtp import build_rtp, parse_header
 from hotline.media.sdp import Direction
 from hotline.media.session import RtpSession
@@ -213,3 +214,19 @@ def test_the_peers_stream_from_a_new_address_is_followed_and_nothing_else(
     else:
         assert session.remote == peer
         assert (counters.peer_moves, counters.strangers, counters.packets_received) == (0, 1, 1)
+
+
+def test_rtcp_from_another_host_than_the_latched_peers_is_dropped() -> None:
+    leg, _ = _leg(MediaEngine(emit=lambda event: None), 1)
+    session = leg.session
+    report = build_report(
+        ssrc=9, unix_time=0.0, rtp_timestamp=0, packets_sent=0, octets_sent=0, block=None,
+        cname="phone",
+    )  # fmt: skip
+    session.receive(_packet(1), ("198.51.100.7", 5000), 0.0)  # latched
+    before = session.remote_rtcp
+    session.receive_rtcp(report, ("203.0.113.9", 5001), 1.0)  # a stranger's
+    assert (session.remote_rtcp, session.last_received) == (before, 0.0)
+    assert session.counters.strangers == 1
+    session.receive_rtcp(report, ("198.51.100.7", 6001), 2.0)  # the peer's NAT: its own port
+    assert (session.remote_rtcp, session.last_received) == (("198.51.100.7", 6001), 2.0)

@@ -403,7 +403,16 @@ class RtpSession:
         return _PACK(0x80, second, self.sequence, stamp, self.ssrc) + payload
 
     def receive_rtcp(self, data: bytes, source: Address, now: float) -> None:
-        """Take a compound RTCP packet: remember SR times, read the peer's view of our stream."""
+        """Take a compound RTCP packet: remember SR times, read the peer's view of our stream.
+
+        Once RTP has latched the peer, RTCP from another host is a stranger's, dropped: it
+        would steer our reports away and, counting as activity, keep a dead call from timing
+        out. The port may differ (a NAT maps RTCP on its own).
+        """
+        remote = self.remote
+        if self.latched and remote is not None and source[0] != remote[0]:
+            self.counters.strangers += 1
+            return
         try:
             reports = parse_compound(data)
         except RtcpError:
