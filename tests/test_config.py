@@ -84,6 +84,9 @@ def test_queue_retry_after_miss_defaults_to_5_and_reaches_the_engine() -> None:
         ('[[trunks]]\nname = "t"\nfrom = ["10.0.0.300/8"]\n', "trunks[0].from"),
         ('[[trunks]]\nname = "t"\nfrom = ["10.0.0.0/8"]\ndid = {"1" = "2"}\n', "unknown 2"),
         ('[features]\nagent_login = "62"\n', "features.agent_login"),
+        ("[limits]\nmax_calls = -1\n", "limits.max_calls: Input should be greater than"),
+        ('[limits]\nmax_calls_per_second = "fast"\n', "limits.max_calls_per_second"),
+        ("[limits]\nmax_cals = 10\n", "limits.max_cals: Extra inputs"),
         (
             '[[extensions]]\nnumber = "800"\npassword = "abcdefgh"\n[[queues]]\nnumber = "800"\n',
             "number 800 is used by both extension and queue",

@@ -21,6 +21,7 @@ __all__ = [
     "DatabaseConfig",
     "ExtensionConfig",
     "FeaturesConfig",
+    "LimitsConfig",
     "MediaConfig",
     "QueueConfig",
     "SecurityConfig",
@@ -201,6 +202,15 @@ class SecurityConfig(_Section):
         return self
 
 
+class LimitsConfig(_Section):
+    """How many calls Hotline takes (0: no limit). Past a limit a new call gets 503 with
+    Retry-After, so that the calls in progress keep their audio; feature codes (agents
+    logging in and out) always pass."""
+
+    max_calls: int = Field(0, ge=0)  # calls in progress at once
+    max_calls_per_second: float = Field(0.0, ge=0)  # new calls a second, in bursts of a second
+
+
 class MediaConfig(_Section):
     rtp_address: str = "127.0.0.1"
     rtp_ports: str = Field("20000-29999", pattern=r"^[0-9]{1,5}-[0-9]{1,5}$")
@@ -345,6 +355,7 @@ class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     security: SecurityConfig = SecurityConfig()
     media: MediaConfig = MediaConfig()
+    limits: LimitsConfig = LimitsConfig()
     features: FeaturesConfig = FeaturesConfig()
     agents: AgentsConfig = AgentsConfig()
     extensions: list[ExtensionConfig] = []

@@ -31,8 +31,9 @@ from hotline.media import (
 from hotline.pbx.admission import Admission, Refused
 from hotline.pbx.agent_control import AgentControl
 from hotline.pbx.calls import Call, CallState
+from hotline.pbx.capacity import CallCapacity
 from hotline.pbx.features import FeatureCodes
-from hotline.pbx.legs import InboundLeg, OutboundLeg, SipContext
+from hotline.pbx.legs import InboundLeg, OutboundLeg, SipContext, ask_to_retry
 from hotline.pbx.presence import Presence
 from hotline.pbx.queue_calls import QueueService
 from hotline.pbx.routing import Dialplan, Kind
@@ -48,6 +49,9 @@ from hotline.sip.transaction_layer import TransactionId
 __all__ = ["Pbx"]
 
 log = logging.getLogger("hotline.pbx")
+
+# Calls refused for load are logged at most this often (a flood would flood the log too).
+_OVERLOAD_LOG_SECONDS = 10.0
 
 
 class Pbx:
@@ -76,6 +80,9 @@ class Pbx:
         self.run_id = _base36(int(wall_clock() * 1000))
         self.dialplan = Dialplan(config)
         self.admission = Admission(config, self.dialplan, authenticator, limiter)
+        limits = config.limits
+        self.capacity = CallCapacity(limits.max_calls, limits.max_calls_per_second)
+        self._overload_logged = (float("-inf"), 0)  # when, and the refusals counted then
         self.calls: dict[str, Call] = {}
         self.by_media: dict[LegId, Call] = {}
         self.tasks: set[asyncio.Task[None]] = set()
@@ -153,6 +160,13 @@ class Pbx:
             response = make_response(request, 420, to_tag=new_tag())
             response.headers.set("Unsupported", ", ".join(required))
             return response
+        if decision.destination.kind is not Kind.FEATURE:  # agents may always log in and out
+            overload = self.capacity.admit(len(self.calls), time.monotonic())
+            if overload is not None:
+                self._refused_for_load(overload)
+                response = make_response(request, 503, to_tag=new_tag())
+                ask_to_retry(response)
+                return response
         leg = InboundLeg(self.sip, request, source, _nothing)
         call = Call(
             self,
@@ -183,6 +197,16 @@ class Pbx:
         )
         call.spawn(self._route(call))
         return None
+
+    def _refused_for_load(self, overload: str) -> None:
+        now, refused = time.monotonic(), self.capacity.refused
+        last, counted = self._overload_logged
+        if now - last >= _OVERLOAD_LOG_SECONDS:
+            self._overload_logged = (now, refused)
+            log.warning(
+                "new calls refused (503): %s; %d refused since the last report", overload,
+                refused - counted,
+            )  # fmt: skip
 
     async def _route(self, call: Call) -> None:
         destination = call.destination

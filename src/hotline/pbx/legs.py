@@ -25,7 +25,7 @@ from hotline.sip.transaction import cancel_for
 from hotline.sip.transaction_layer import response_destination
 from hotline.sip.uri import NameAddress, SipUri
 
-__all__ = ["InboundLeg", "LegState", "OutboundLeg", "SipContext", "is_hold"]
+__all__ = ["InboundLeg", "LegState", "OutboundLeg", "SipContext", "ask_to_retry", "is_hold"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,14 @@ SDP = "application/sdp"
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
 # The Retry-After of a 503: a media process restarts within a second or two.
 RETRY_AFTER_SECONDS = 5
+
+
+def ask_to_retry(response: Response) -> None:
+    """Every 503 of ours is passing (no media port free, the media process restarting, a stop,
+    too many calls): phones and trunks are asked to wait rather than retry at once (§21.5.4)."""
+    response.headers.set("Retry-After", str(RETRY_AFTER_SECONDS))
+
+
 # Dialogs stay known this long after they end, to re-ACK late 2xx retransmissions (64*T1).
 _LINGER = 32.0
 
@@ -220,9 +228,7 @@ class InboundLeg(_Leg):
             return
         response = make_response(self.request, status, reason, to_tag=self.local_tag)
         if status == 503:
-            # Every 503 of ours is passing: no media port free, the media process restarting,
-            # a stop. Phones and trunks then wait rather than retry at once (§21.5.4).
-            response.headers.set("Retry-After", str(RETRY_AFTER_SECONDS))
+            ask_to_retry(response)
         if status < 300:
             response.headers.set("Allow", ALLOW)
             _add_body(response, sdp, self.ctx.contact())
