@@ -13,9 +13,12 @@ from hotline.acd import (
     AgentState,
     Announcements,
     CallbackOffer,
+    CallerDropped,
     CallerId,
     Engine,
     EngineOptions,
+    Leave,
+    LeaveReason,
     QueueId,
     Verb,
     WakeAt,
@@ -87,6 +90,28 @@ def test_abandon_while_ringing_cancels_and_counts_short_abandons_apart() -> None
     assert [(r.caller, r.position, r.original_position, r.wait) for r in leave] == [
         ("c1", 1, 1, 3), ("c2", 1, 1, 8),
     ]  # fmt: skip
+
+
+def test_a_dropped_caller_leaves_without_counting_as_an_abandon() -> None:
+    # Hotline stopped or its media failed while c1 rang a1 and c2 waited: not their choice.
+    e = engine(queue(members=("a1",), failover="operator"))
+    login_all(e, "a1")
+    play(e, [
+        (0, join("c1"), ["offer c1 a1"]),
+        (1, join("c2"), []),
+        (2, CallerDropped(caller=CallerId("c1"), cause="shutdown"), [
+            "cancel c1 a1", "leave c1 dropped", "offer c2 a1",
+        ]),
+    ])  # fmt: skip
+    leave = [c for c in e.handle(CallerDropped(caller=CallerId("c2"), cause="media_lost"), 3)
+             if isinstance(c, Leave)]  # fmt: skip
+    assert [(c.reason, c.destination, c.wait_seconds) for c in leave] == [
+        (LeaveReason.DROPPED, None, 2.0)  # gone: no failover
+    ]
+    stats = e.queue_stats(Q1, 4)
+    assert (stats.offered, stats.dropped, stats.abandoned, stats.abandon_rate) == (2, 2, 0, 0.0)
+    verbs = [r.verb for r in e.take_records() if r.caller == "c1"]
+    assert verbs == [Verb.ENTERQUEUE, Verb.OFFER, Verb.RINGCANCELED, Verb.DROPPED]
 
 
 def test_full_queue_and_empty_queue_refuse_callers() -> None:

@@ -12,27 +12,16 @@ import pytest
 
 from hotline.media import MediaServer
 from hotline.sip.aio.user_agent import CallFailed, CallState
-from hotline.testing.harness import HotlineProcess, start_hotline
+from hotline.testing.harness import AGENT_AND_QUEUE, HotlineProcess, start_hotline
 
 from .test_softphone_calls import _LOW, _answered_pair, _phone
-
-_AGENT = """
-[[extensions]]
-number = "103"
-password = "s3cret-103"
-agent = true
-
-[[queues]]
-number = "800"
-agents = ["103"]
-"""
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[HotlineProcess]:
     hotline = start_hotline(
         tmp_path,
-        extra=_AGENT
+        extra=AGENT_AND_QUEUE
         + f'[limits]\nmax_calls = 1\n[media]\nrtp_ports = "{_LOW + 2200}-{_LOW + 2239}"\n',
     )
     yield hotline

@@ -12,11 +12,12 @@ import signal
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hotline.media import MediaServer
 from hotline.sip.aio.user_agent import CallFailed
-from hotline.testing.harness import HotlineProcess, start_hotline
+from hotline.testing.harness import AGENT_AND_QUEUE, HotlineProcess, start_hotline
 
 from .test_softphone_calls import _LOW, _answered_pair, _phone, tone_level, tones_both_ways
 
@@ -83,5 +84,41 @@ async def test_a_call_finding_no_free_rtp_port_gets_503(tmp_path: Path, media: M
             await bob.close()
         assert (failure.value.status, failure.value.retry_after) == (503, 5)
         assert "no free RTP port pair" in server.log_text()
+    finally:
+        assert server.stop() == 0, server.log_text()
+
+
+async def test_a_caller_waiting_when_media_dies_is_dropped_not_abandoned(
+    tmp_path: Path, media: MediaServer
+) -> None:
+    # Nobody is logged in to 800: the caller waits, hearing music, when the media dies.
+    low = _LOW + 2150
+    server = start_hotline(
+        tmp_path,
+        extra=AGENT_AND_QUEUE + f'[media]\nrtp_ports = "{low}-{low + 19}"\nworker_process = true\n',
+    )
+    try:
+        alice = await _phone(server, media, "101")
+        try:
+            call = await alice.call("800")
+            await asyncio.wait_for(call.wait_answered(), 5)
+            await asyncio.to_thread(server.wait_for_log, "queue 800: call", 5)
+            os.kill(_media_pid(server), signal.SIGKILL)
+            async with asyncio.timeout(5):
+                await call.wait_ended()
+        finally:
+            await alice.close()
+        await asyncio.to_thread(server.wait_for_log, "dropped (media_lost)", 5)
+        async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
+            queue = (await client.get("/api/queues/800")).json()
+            assert (queue["offered"], queue["dropped"], queue["abandoned"]) == (1, 1, 0)
+            for _ in range(50):  # the store writes behind
+                calls = (await client.get("/api/calls", params={"queue": "800"})).json()["items"]
+                if calls and calls[0]["disposition"] is not None:
+                    break
+                await asyncio.sleep(0.1)
+            assert [c["disposition"] for c in calls] == ["failed"]
+            events = await client.get("/api/queue-events", params={"queue": "800"})
+            assert [e["verb"] for e in events.json()["items"]] == ["ENTERQUEUE", "DROPPED"]
     finally:
         assert server.stop() == 0, server.log_text()

@@ -13,26 +13,25 @@ import httpx
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
 from hotline.softphone import PhoneCall, Softphone
-from hotline.testing.harness import HotlineProcess, require_sipp, run_sipp, start_hotline
+from hotline.testing.harness import (
+    AGENT_AND_QUEUE,
+    HotlineProcess,
+    require_sipp,
+    run_sipp,
+    start_hotline,
+)
 
 from .support import eventually, phone_ports
 
-QUEUES = """
-[[extensions]]
-number = "103"
-password = "s3cret-103"
-agent = true
-
-[[queues]]
-number = "800"
-agents = ["103"]
-wrap_up = 0
-
+QUEUES = (
+    AGENT_AND_QUEUE.replace('agents = ["103"]', 'agents = ["103"]\nwrap_up = 0')
+    + """
 [[queues]]
 number = "801"
 agents = ["103"]
 max_wait = 1
 """
+)
 
 
 async def _caller(server: HotlineProcess, tmp_path: Path, scenario: str, queue: str,

@@ -21,6 +21,7 @@ from hotline.acd.events import (
     CallbackFailed,
     CallbackRequested,
     CallerAbandoned,
+    CallerDropped,
     CallerJoined,
     OfferAnswered,
     OfferNotAnswered,
@@ -36,6 +37,7 @@ __all__ = [
     "answered",
     "callback_failed",
     "callback_requested",
+    "dropped",
     "joined",
     "leave",
     "max_wait_reached",
@@ -61,6 +63,7 @@ _LEAVE_VERB = {
     LeaveReason.CALLBACK_FAILED: Verb.CALLBACKFAILED,
     LeaveReason.FULL: Verb.FULL,
     LeaveReason.JOIN_EMPTY: Verb.JOINEMPTY,
+    LeaveReason.DROPPED: Verb.DROPPED,
 }
 
 
@@ -169,7 +172,8 @@ def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> No
     if entry.first_offer is None:
         queue.counters.waited += 1
     _count_exit(queue, reason, wait)
-    destination = None if abandon else queue.config.failover
+    # An abandoned or dropped caller is gone; the others go on to the failover.
+    destination = None if abandon or reason is LeaveReason.DROPPED else queue.config.failover
     core.out.append(new_leave(entry.caller, queue.queue_id, reason, destination, position, wait))
     core.record(
         now, _ABANDON_VERB if abandon else _LEAVE_VERB[reason], caller=entry.caller,
@@ -190,10 +194,16 @@ def _count_exit(queue: QueueRuntime, reason: LeaveReason, wait: float) -> None:
         counters.left_empty += 1
     elif reason is LeaveReason.CALLBACK_FAILED:
         counters.callback_failed += 1
+    elif reason is LeaveReason.DROPPED:
+        counters.dropped += 1
 
 
 def abandoned(core: Core, event: CallerAbandoned, now: float) -> None:
     leave(core, _entry(core, event.caller), LeaveReason.ABANDON, now)
+
+
+def dropped(core: Core, event: CallerDropped, now: float) -> None:
+    leave(core, _entry(core, event.caller), LeaveReason.DROPPED, now)
 
 
 def answered(core: Core, event: OfferAnswered, now: float) -> None:

@@ -38,6 +38,7 @@ from hotline.acd.events import (
     CallbackRequested,
     CallEnded,
     CallerAbandoned,
+    CallerDropped,
     CallerJoined,
     Event,
     OfferAnswered,
@@ -72,6 +73,7 @@ def _time_passed(core: Core, event: TimerFired, now: float) -> None:
 _HANDLERS: dict[type[Any], Handler] = {
     CallerJoined: _callers.joined,
     CallerAbandoned: _callers.abandoned,
+    CallerDropped: _callers.dropped,
     CallbackRequested: _callers.callback_requested,
     CallbackFailed: _callers.callback_failed,
     OfferAnswered: _callers.answered,

@@ -21,6 +21,7 @@ __all__ = [
     "CallbackFailed",
     "CallbackRequested",
     "CallerAbandoned",
+    "CallerDropped",
     "CallerJoined",
     "Event",
     "OfferAnswered",
@@ -48,6 +49,16 @@ class CallerAbandoned:
     """The caller hung up while waiting (or cancelled a pending callback)."""
 
     caller: CallerId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallerDropped:
+    """The waiting caller's call was lost through no choice of the caller: Hotline stopped,
+    its media failed. Not an abandon: counted as ``dropped``, so a restart with callers in line
+    does not show on the wallboard as callers giving up."""
+
+    caller: CallerId
+    cause: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +166,7 @@ class TimerFired:
 Event = (
     CallerJoined
     | CallerAbandoned
+    | CallerDropped
     | CallbackRequested
     | CallbackFailed
     | AgentLoggedIn

@@ -69,6 +69,7 @@ class LeaveReason(enum.Enum):
     JOIN_EMPTY = "join_empty"
     LEAVE_EMPTY = "leave_empty"
     CALLBACK_FAILED = "callback_failed"
+    DROPPED = "dropped"  # the call was lost through no choice of the caller (CallerDropped)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,7 @@ class Verb(enum.Enum):
     COMPLETECALLER = "COMPLETECALLER"
     COMPLETEAGENT = "COMPLETEAGENT"
     ABANDON = "ABANDON"
+    DROPPED = "DROPPED"  # ours: the caller's call was lost (Hotline stopped, media failed)
     EXITWITHTIMEOUT = "EXITWITHTIMEOUT"
     EXITEMPTY = "EXITEMPTY"
     CALLBACKREQUEST = "CALLBACKREQUEST"

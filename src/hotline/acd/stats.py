@@ -8,7 +8,8 @@ Metric definitions (the wallboard shows these names):
   (answered + abandoned) (Asterisk ServiceLevelPerf2).
 - ``service_level_offered``: answered within threshold / offered (staffing tables, Erlang C).
 - ``abandoned`` counts every abandon; ``short_abandoned`` those under the queue's
-  short-abandon threshold, reported apart so they can be excluded.
+  short-abandon threshold, reported apart so they can be excluded. ``dropped``: callers whose
+  call was lost through no choice of theirs (Hotline stopped, its media failed), not abandons.
 - ``p_wait``: share of offered callers not offered to an agent the moment they joined.
 - ``asa_seconds``: mean wait of answered callers; ``average_handle_seconds``: talk + wrap-up.
 - ``estimate_*``: error of the estimated wait given at join against the wait that followed
@@ -34,6 +35,7 @@ class QueueCounters:
         "answered_within_sla",
         "callback_failed",
         "callbacks_requested",
+        "dropped",
         "estimate_abs_error",
         "estimate_count",
         "estimate_error",
@@ -60,6 +62,7 @@ class QueueCounters:
         self.answered_within_sla: int = 0
         self.callback_failed: int = 0
         self.callbacks_requested: int = 0
+        self.dropped: int = 0
         self.estimate_count: int = 0
         self.handle_count: int = 0
         self.left_empty: int = 0
@@ -104,6 +107,7 @@ class QueueStats:
     timed_out: int
     left_empty: int
     callback_failed: int
+    dropped: int
     answered_within_sla: int
     service_level: float | None
     service_level_with_abandons: float | None

@@ -50,6 +50,7 @@ def queue_stats(core: Core, queue: QueueRuntime, now: float) -> QueueStats:
         short_abandoned=c.short_abandoned,
         timed_out=c.timed_out,
         left_empty=c.left_empty,
+        dropped=c.dropped,
         callback_failed=c.callback_failed,
         answered_within_sla=c.answered_within_sla,
         service_level=ratio(c.answered_within_sla, c.answered),

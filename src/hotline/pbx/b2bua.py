@@ -308,8 +308,10 @@ class Pbx:
     def call_ended(self, call: Call, cause: str, previous: CallState, *, by_agent: bool) -> None:
         self.calls.pop(call.id, None)
         log.info("call %s ended: %s", call.id, cause)
+        # The queue first: how the caller left the line (its queue event) is published before
+        # the end, which closes the call's record.
+        self.queues.call_ended(call, cause, by_agent=by_agent)
         self.bus.publish(CallEnded(call_id=self.record_id(call.id), cause=cause, at=self.wall()))
-        self.queues.call_ended(call, by_agent=by_agent)
         self.presence.call_ended(call.id)
 
     async def close_media(self, call: Call | None, legs: list[LegId]) -> None:

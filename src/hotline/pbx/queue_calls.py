@@ -31,6 +31,10 @@ __all__ = ["QueueService", "build_engine"]
 
 log = logging.getLogger(__name__)
 
+# Why a call ends through no choice of its caller (Call.end causes): a waiting caller lost so
+# is dropped, not counted as an abandon.
+_DROPPED_CAUSES = frozenset({"shutdown", "media_lost", "media_failure", "internal_error"})
+
 
 def build_engine(config: Config) -> acd.Engine:
     """The ACD engine for the configured queues and agent extensions."""
@@ -352,12 +356,16 @@ class QueueService:
         log.info("call %s: agent %s did not take the offer (%d)", call.id, agent, status)
         self.feed(acd.OfferRejected(caller=caller, agent=agent))
 
-    def call_ended(self, call: Call, *, by_agent: bool) -> None:
+    def call_ended(self, call: Call, cause: str, *, by_agent: bool) -> None:
         caller = CallerId(call.id)
         if self._callers.pop(caller, None) is not None:
             self._prompts.pop(caller, None)
             self._cancel_all(caller)
-            log.info("queue %s: call %s abandoned", call.queue, call.id)
-            self.feed(acd.CallerAbandoned(caller=caller))
+            if cause in _DROPPED_CAUSES:
+                log.info("queue %s: call %s dropped (%s)", call.queue, call.id, cause)
+                self.feed(acd.CallerDropped(caller=caller, cause=cause))
+            else:
+                log.info("queue %s: call %s abandoned", call.queue, call.id)
+                self.feed(acd.CallerAbandoned(caller=caller))
         elif call.agent is not None:
             self.feed(acd.CallEnded(agent=AgentId(call.agent), by_agent=by_agent))

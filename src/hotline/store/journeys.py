@@ -47,6 +47,7 @@ QUEUE_EXITS = {
     "FULL": Disposition.FAILOVER,
     "JOINEMPTY": Disposition.FAILOVER,
     "CALLBACKREQUEST": Disposition.CALLBACK,
+    "DROPPED": Disposition.FAILED,  # lost by Hotline (a stop, a media failure), not abandoned
 }
 
 

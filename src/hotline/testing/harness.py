@@ -104,6 +104,18 @@ number = "102"
 password = "s3cret-102"
 """
 
+# For ``extra``: agent 103 (logged out at start) and queue 800 with it as the only member.
+AGENT_AND_QUEUE = """
+[[extensions]]
+number = "103"
+password = "s3cret-103"
+agent = true
+
+[[queues]]
+number = "800"
+agents = ["103"]
+"""
+
 
 def start_hotline(
     tmp_path: Path,

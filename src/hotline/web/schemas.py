@@ -59,6 +59,10 @@ class QueueOut(_Out):
     answered: int = Field(description="Callers connected to an agent today")
     abandoned: int = Field(description="Callers who hung up while waiting today")
     timed_out: int = Field(description="Callers who left after the maximum wait today")
+    dropped: int = Field(
+        description="Callers whose call was lost while waiting, not by their choice (Hotline "
+        "stopped, its media failed) today: not abandons"
+    )
     answered_within_sla: int = Field(description="Answered within sla_seconds today")
     service_level: float | None = Field(
         description="answered_within_sla / answered (0..1); null when nothing was answered"
