@@ -78,6 +78,16 @@ async def test_bad_bodies_are_422(node: Node) -> None:
     assert (await node.http.get("/api/agents/103")).json()["state"] == "logged_out"
 
 
+async def test_a_body_that_is_not_even_text_is_400(node: Node) -> None:
+    headers = {"content-type": "application/json"}
+    response = await node.http.post(
+        "/api/agents/103/pause", content=b"\xd3\xb2\xff", headers=headers
+    )
+    assert response.status_code == 400  # documented in the OpenAPI document
+    assert response.json()["detail"]
+    assert (await node.http.get("/api/agents/103")).json()["state"] == "logged_out"
+
+
 async def test_wrong_methods_and_paths(node: Node) -> None:
     assert (await node.http.delete("/api/queues")).status_code == 405
     assert (await node.http.get("/api/agents/101/login")).status_code == 405

@@ -59,7 +59,7 @@ async def logout(number: str, services: ServicesDep, view: ViewDep) -> AgentOut:
     summary="Pause the agent, with a reason",
     description="The reason is one of the configured pause reasons; without a body the pause "
     f"has the generic reason {GENERIC_PAUSE!r}. A paused agent may change its reason.",
-    responses=REFUSED,
+    responses={**REFUSED, 400: {"model": ErrorOut, "description": "The body is not JSON"}},
 )
 async def pause(
     number: str,
