@@ -86,6 +86,10 @@ class LocationService(Protocol):
         """Unexpired bindings of the extension ``number`` in our domain, best first."""
         ...
 
+    def __len__(self) -> int:
+        """Bindings held (expired ones until the next purge)."""
+        ...
+
 
 class InMemoryLocationService:
     """LocationService kept in a dict; lost on restart (a later issue persists it)."""

@@ -67,10 +67,16 @@ class EventWriter:
         self.interval = interval
         self.batch_size = batch_size
         self.rows_written = 0
+        self.failing = False  # the last write failed: the database is down or refuses
         self._pending: deque[Event] = deque()
         self._journeys: dict[str, CallJourney] = {}
         self._unwritten: list[Batch] = []
         self._periodic = Periodic(self.flush, interval=interval, name="store-writer")
+
+    @property
+    def backlog(self) -> int:
+        """Events and rows waiting to be written."""
+        return len(self._pending) + sum(len(batch) for batch in self._unwritten)
 
     def attach(self, bus: EventBus) -> None:
         """Subscribe to every event of ``bus``."""
@@ -130,8 +136,10 @@ class EventWriter:
                 self.rows_written += await self._write_or_split(batch)
             except (SQLAlchemyError, OSError):
                 log.exception("store: writing %d rows failed; retrying", len(batch))
+                self.failing = True
                 return False
             self._unwritten.pop(0)
+        self.failing = False
         return True
 
     async def _write_or_split(self, batch: Batch) -> int:

@@ -17,7 +17,16 @@ from fastapi.staticfiles import StaticFiles
 from hotline.pbx.agent_control import AgentChangeRefused, UnknownAgent
 from hotline.web import ws
 from hotline.web.live import LiveHub
-from hotline.web.routers import agent_sessions, agents, calls, docs, pages, queue_events, queues
+from hotline.web.routers import (
+    agent_sessions,
+    agents,
+    calls,
+    docs,
+    health,
+    pages,
+    queue_events,
+    queues,
+)
 from hotline.web.services import WebServices
 from hotline.web.views import LiveView
 
@@ -50,7 +59,7 @@ def create_app(services: WebServices) -> FastAPI:
     )
     app.state.services = services
     app.state.hub = hub
-    for module in (queues, agents, calls, queue_events, agent_sessions, docs):
+    for module in (queues, agents, calls, queue_events, agent_sessions, health, docs):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(pages.router)

@@ -16,6 +16,7 @@ __all__ = [
     "AgentStateName",
     "CallOut",
     "ErrorOut",
+    "HealthOut",
     "LiveCallOut",
     "LiveCallState",
     "PageOut",
@@ -210,3 +211,35 @@ class ErrorOut(_Out):
     """An error answer."""
 
     detail: str = Field(description="What went wrong, for people")
+
+
+class MediaHealthOut(_Out):
+    """The media engine's state and its clock's figures since the start."""
+
+    process: int | None = Field(
+        description="The media process's pid; null when media runs in the server's process"
+    )
+    running: bool = Field(description="Whether media serves calls (false while it restarts)")
+    restarts: int = Field(description="Times the media process died and was started again")
+    open_legs: int = Field(description="Call legs with media now (a call has one or two)")
+    ticks: int = Field(description="20 ms media clock ticks since the start")
+    late_ticks: int = Field(
+        description="Ticks that ran late: the media process had more work than it could do"
+    )
+
+
+class HealthOut(_Out):
+    """Whether the node serves calls, for monitoring and load balancers (HTTP 503 when not)."""
+
+    status: Literal["ok", "degraded"] = Field(description="degraded: see problems")
+    problems: list[str] = Field(description="What is wrong now, in words; empty when ok")
+    uptime_seconds: float = Field(description="Since the server started")
+    calls_in_progress: int = Field(description="Calls now, of every kind")
+    max_calls: int = Field(description="[limits] max_calls (0: no limit)")
+    calls_refused_for_load: int = Field(
+        description="New calls refused with 503 since the start: over max_calls or "
+        "max_calls_per_second"
+    )
+    registrations: int = Field(description="Phone registrations held (bindings)")
+    store_backlog: int = Field(description="Events waiting to be written to the database")
+    media: MediaHealthOut

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from hotline.config import Config
 from hotline.pbx import Pbx
@@ -18,3 +19,4 @@ class WebServices:
     config: Config
     pbx: Pbx
     store: Store
+    started_at: float = field(default_factory=time.monotonic)  # for the uptime

@@ -77,6 +77,10 @@ class MediaServer(EventSource):
         self._sockets: dict[LegId, tuple[RtpSocket, RtcpSocket]] = {}
         self._recordings: dict[RecordingId, Bridge] = {}
         self._leg_recordings: dict[RecordingId, Leg] = {}
+        self._running = False
+        # As MediaWorker's: an in-process server has no process of its own to restart.
+        self.pid: int | None = None
+        self.restarts = 0
 
     # -- lifetime ----------------------------------------------------------------------------
 
@@ -84,10 +88,12 @@ class MediaServer(EventSource):
         """Repair recordings a crash left incomplete, then start the media clock."""
         repaired = repair_folder(self.recordings_dir) if self.recordings_dir else []
         self._clock.start()
+        self._running = True
         return repaired
 
     async def close(self) -> None:
         """Close every leg (completing recordings) and stop the clock."""
+        self._running = False
         for leg_id in list(self._engine.legs):
             await self.close_leg(leg_id)
         self._clock.stop()
@@ -103,6 +109,14 @@ class MediaServer(EventSource):
     def metrics(self) -> ClockMetrics:
         """Media clock figures: ticks, late ticks (the saturation signal), skipped ticks."""
         return self._clock.metrics
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def open_legs(self) -> int:
+        return len(self._engine.legs)
 
     def reset_metrics(self) -> None:
         self._clock.reset_metrics()

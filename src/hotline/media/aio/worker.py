@@ -92,6 +92,7 @@ class MediaWorker(EventSource):
         self._closing = False
         self._restarting: asyncio.Task[None] | None = None
         self._quick_deaths = 0
+        self._serving = False  # a child has started and not died since
         self.restarts = 0
 
     # -- lifetime ----------------------------------------------------------------------------
@@ -121,6 +122,7 @@ class MediaWorker(EventSource):
         self._gone = None
         self._reading = asyncio.create_task(self._read_replies(reader, self._writer))
         repaired: list[Path] = await self._call("start")
+        self._serving = True
         return repaired
 
     async def close(self) -> None:
@@ -155,6 +157,15 @@ class MediaWorker(EventSource):
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the media process serves commands (not dead or being replaced)."""
+        return self._serving and not self._closing
+
+    @property
+    def open_legs(self) -> int:
+        return len(self._legs)
 
     @property
     def metrics(self) -> ClockMetrics:
@@ -306,6 +317,7 @@ class MediaWorker(EventSource):
 
     def _lost(self, writer: asyncio.StreamWriter) -> None:
         """The child died on its own: end its legs' calls, then start another child."""
+        self._serving = False
         writer.close()
         lost, self._legs = sorted(self._legs), set()
         log.error(

@@ -1,0 +1,55 @@
+"""The node's health: whether it serves calls, and the figures that tell why not.
+
+For monitoring and load balancers: 200 when everything works, 503 (same body) when the media
+process is being replaced or the database refuses the records, so that a check needs no
+parsing. The figures beside (calls, refusals for load, late media ticks, the store's backlog)
+are what an operator graphs.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Response
+
+from hotline.web.deps import Access, ServicesDep
+from hotline.web.schemas import HealthOut, MediaHealthOut
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/health", tags=["health"], dependencies=[Access])
+
+
+@router.get(
+    "",
+    summary="Whether the node serves calls, with its load figures",
+    responses={503: {"model": HealthOut, "description": "Degraded: see problems"}},
+)
+async def health(services: ServicesDep, response: Response) -> HealthOut:
+    pbx, writer = services.pbx, services.store.writer
+    media, metrics = pbx.media, pbx.media.metrics
+    problems = []
+    if not media.running:
+        problems.append("media is not running (its process is being started again)")
+    if writer.failing:
+        problems.append(f"the database refuses writes: {writer.backlog} events wait")
+    if problems:
+        response.status_code = 503
+    return HealthOut(
+        status="degraded" if problems else "ok",
+        problems=problems,
+        uptime_seconds=time.monotonic() - services.started_at,
+        calls_in_progress=len(pbx.calls),
+        max_calls=pbx.capacity.max_calls,
+        calls_refused_for_load=pbx.capacity.refused,
+        registrations=len(pbx.location),
+        store_backlog=writer.backlog,
+        media=MediaHealthOut(
+            process=media.pid,
+            running=media.running,
+            restarts=media.restarts,
+            open_legs=media.open_legs,
+            ticks=metrics.ticks,
+            late_ticks=metrics.late_ticks,
+        ),
+    )
