@@ -292,8 +292,8 @@ class RtpSession:
         receiver would drop the phone's packets until the call timed out. The same stream
         means its SSRC and a sequence number just ahead of the newest received, which only
         the path between the phone and us sees: RTP injection and a stale call's bleed
-        cannot take a leg over (Asterisk's RTP bleed learnt from any source). Anything else
-        is counted as a stranger and dropped.
+        cannot take a leg over (following any new source is how RTP bleed hit Asterisk).
+        Anything else is counted as a stranger and dropped.
         """
         if source == self.remote:
             return True  # already followed (read from the strangers' socket after the move)
