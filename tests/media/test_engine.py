@@ -164,6 +164,7 @@ def test_session_latches_the_first_valid_source_and_counts_strangers() -> None:
     assert session.remote == sdp_address and not session.latched
     session.receive(_packet(1), natted, 0.0)  # symmetric RTP: answer where packets come from
     assert session.remote == natted and session.latched
+    assert session.remote_rtcp == ("198.51.100.7", 5001)  # RTCP too, until its own is heard
     session.receive(_packet(2, ssrc=8), stranger, 0.02)  # another stream: dropped, counted
     session.receive(_packet(3), None, 0.04)  # the socket filtered it already
     assert (session.counters.strangers, session.counters.packets_received) == (1, 2)
@@ -209,7 +210,7 @@ def test_the_peers_stream_from_a_new_address_is_followed_and_nothing_else(
     session.receive(packet, elsewhere, 0.02)
     counters = session.counters
     if followed:
-        assert session.remote == elsewhere
+        assert session.remote == elsewhere and session.remote_rtcp == ("198.51.100.7", 5003)
         assert (counters.peer_moves, counters.strangers, counters.packets_received) == (1, 0, 2)
     else:
         assert session.remote == peer

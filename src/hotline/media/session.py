@@ -218,8 +218,7 @@ class RtpSession:
             return
         self.last_received = now
         if source is not None and not self.latched:
-            self.remote = source  # symmetric RTP (RFC 4961): answer where packets come from
-            self.latched = True
+            self._latch(source)
         payload = data[12:]
         self.remote_ssrc = ssrc
         self.counters.packets_received += 1
@@ -283,6 +282,14 @@ class RtpSession:
             except OSError:  # the partner's peer went away (ICMP port unreachable) or is slow
                 return
 
+    def _latch(self, source: Address) -> None:
+        """Answer where the packets come from (symmetric RTP, RFC 4961), RTCP included: the
+        port above until the peer's own RTCP says where it comes from (behind a NAT the SDP's
+        address reaches nobody)."""
+        self.remote = source
+        self.remote_rtcp = (source[0], source[1] + 1)
+        self.latched = True
+
     def stranger(self, data: bytes, source: Address) -> bool:
         """A packet from ``source`` while another address is latched: True if it is the peer's.
 
@@ -301,7 +308,7 @@ class RtpSession:
             first, _, sequence, _, ssrc = _UNPACK(data)
             ahead = (sequence - self.statistics.max_seq) & 0xFFFF
             if first & 0xC0 == 0x80 and ssrc == self.remote_ssrc and 0 < ahead <= _MOVE_WINDOW:
-                self.remote = source
+                self._latch(source)
                 self.counters.peer_moves += 1
                 return True
         self.counters.strangers += 1
@@ -316,8 +323,7 @@ class RtpSession:
             return
         self.last_received = now
         if source is not None and not self.latched:
-            self.remote = source
-            self.latched = True
+            self._latch(source)
         if payload_type == self._audio_pt and end > start:
             # Padding, an extension or CSRCs: the same audio behind a plain header.
             header = _PACK(0x80, data[1], *_UNPACK(data)[2:])
