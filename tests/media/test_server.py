@@ -440,3 +440,34 @@ async def test_a_peer_behind_nat_is_answered_where_its_packets_come_from(server)
     agent.send_codes(b"\x02" * 160)
     await _wait_for(lambda: natted.received)
     assert [r.payload for r in natted.received] == [b"\x02" * 160] and not named.received
+
+
+async def test_legs_leave_no_socket_open_whatever_their_peers_did() -> None:
+    from hotline.media import MediaServer
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    peers = [await make_peer() for _ in range(5)]  # opened before the count
+    peers, moved = peers[:4], peers[4]
+    async with MediaServer(rtp_address="127.0.0.1", port_range=(41960, 41979)) as media:
+        before = open_files()
+        legs = []
+        for peer in peers:
+            leg, answer = await media.open_leg(peer.offer(laws="0"))
+            peer.answered(answer)
+            legs.append(leg)
+        await media.bridge(legs[0], legs[1])
+        await media.bridge(legs[2], legs[3])
+        for peer in peers:
+            peer.send_codes(b"\x01" * 160)  # latched: each leg watches for strangers too
+        await _wait_for(lambda: all(p.received for p in peers))
+        assert open_files() == before + 4 * 3  # RTP, RTCP and the strangers' socket a leg
+        # The first peer's NAT moves its stream: followed, the sockets stay.
+        moved.remote, moved.ssrc, moved.sequence = peers[0].remote, peers[0].ssrc, peers[0].sequence
+        moved.send_codes(b"\x02" * 160)
+        await _wait_for(lambda: media.statistics(legs[0]).peer_moves == 1)
+        await media.update_leg(legs[2], peers[2].offer(laws="0"))  # unlatched: learns anew
+        for leg in legs:
+            await media.close_leg(leg)
+        assert open_files() == before
