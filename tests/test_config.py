@@ -177,3 +177,32 @@ def test_bad_wallboard_section_names_key_and_problem(text: str, expected: str) -
     with pytest.raises(ConfigError) as caught:
         parse_config(f"[wallboard]\n{text}\n", "test.toml")
     assert expected in str(caught.value)
+
+
+def _hotline(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hotline.cli", *args], capture_output=True, text=True, timeout=30
+    )
+
+
+def test_check_sums_up_a_good_file_and_hides_the_database_password(tmp_path: Path) -> None:
+    path = tmp_path / "hotline.toml"
+    path.write_text(
+        GOOD + '[database]\nurl = "postgresql+asyncpg://hotline:pa55word@db.example/hotline"\n'
+        '[[extensions]]\nnumber = "102"\npassword = "s3cret-102"\nagent = true\n'
+        '[[queues]]\nnumber = "800"\nname = "Support"\nagents = ["102"]\n'
+    )
+    result = _hotline("check", "--config", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout
+    assert "2 extensions (1 agents), 1 queues, 0 trunks" in result.stdout
+    assert "queue 800 Support: ring_all, 1 agents, priority 0" in result.stdout
+    assert "db.example" in result.stdout and "pa55word" not in result.stdout
+
+
+def test_check_reports_a_bad_file_key_by_key(tmp_path: Path) -> None:
+    path = tmp_path / "hotline.toml"
+    path.write_text('[server]\ndomain = ""\n[limits]\nmax_calls = -5\n')
+    result = _hotline("check", "--config", str(path))
+    assert result.returncode == 2 and not result.stdout
+    assert "server.domain" in result.stderr and "limits.max_calls" in result.stderr
