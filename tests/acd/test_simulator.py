@@ -135,3 +135,26 @@ def test_simulate_command_rejects_a_bad_scenario(
     path.write_text("hours = [", encoding="utf-8")
     assert main(["simulate", "--scenario", str(path)]) == 2
     assert "bad.toml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [
+        ("--agents", "0", "not a whole number of at least 1"),
+        ("--agents", "2.5", "not a whole number of at least 1"),
+        ("--calls-per-hour", "-10", "not a number above 0"),
+        ("--handle-time", "inf", "not a number above 0"),
+        ("--hours", "-3", "not a number above 0"),
+        ("--hours", "nan", "not a number above 0"),
+        ("--patience", "0", "not a number above 0"),
+        ("--warmup", "-1", "not a number of 0 or more"),
+        ("--ring-delay", "soon", "not a number of 0 or more"),
+    ],
+)
+def test_simulate_command_refuses_impossible_figures(
+    flag: str, value: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["simulate", flag, value, "--json"])
+    assert stopped.value.code == 2
+    assert f"argument {flag}: {value} is {says}" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,24 @@ _SUMMARY = (
 )  # fmt: skip
 
 
+def _number(kind: Callable[[str], float], check: Callable[[float], bool], says: str) -> Any:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = -1  # refused below
+        if not (math.isfinite(value) and check(value)):
+            raise argparse.ArgumentTypeError(f"{text} is not {says}")
+        return value
+
+    return parse
+
+
+_count = _number(int, lambda value: value >= 1, "a whole number of at least 1")
+_positive = _number(float, lambda value: value > 0, "a number above 0")
+_not_negative = _number(float, lambda value: value >= 0, "a number of 0 or more")
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "simulate",
@@ -33,17 +52,17 @@ def register(subparsers: Any) -> None:
         description="Run the ACD engine on simulated traffic and print its statistics.",
     )
     parser.add_argument("--scenario", type=Path, metavar="FILE", help="TOML scenario file")
-    parser.add_argument("--agents", type=int, default=10, help="agents (one-queue mode)")
-    parser.add_argument("--calls-per-hour", type=float, default=100.0, help="arrival rate")
-    parser.add_argument("--handle-time", type=float, default=180.0, help="mean handle, seconds")
+    parser.add_argument("--agents", type=_count, default=10, help="agents (one-queue mode)")
+    parser.add_argument("--calls-per-hour", type=_positive, default=100.0, help="arrival rate")
+    parser.add_argument("--handle-time", type=_positive, default=180.0, help="mean handle, seconds")
     parser.add_argument("--handle-distribution", choices=["exponential", "lognormal"],
                         default="exponential")  # fmt: skip
-    parser.add_argument("--patience", type=float, help="mean patience, seconds (exponential)")
-    parser.add_argument("--sla", type=float, default=20.0, help="service level threshold, s")
+    parser.add_argument("--patience", type=_positive, help="mean patience, seconds (exponential)")
+    parser.add_argument("--sla", type=_positive, default=20.0, help="service level threshold, s")
     parser.add_argument("--strategy", default="longest_waiting", choices=strategy_names())
-    parser.add_argument("--ring-delay", type=float, default=0.0, help="seconds to answer")
-    parser.add_argument("--hours", type=float, help="simulated hours (default 8)")
-    parser.add_argument("--warmup", type=float, default=0.0, help="hours not counted")
+    parser.add_argument("--ring-delay", type=_not_negative, default=0.0, help="seconds to answer")
+    parser.add_argument("--hours", type=_positive, help="simulated hours (default 8)")
+    parser.add_argument("--warmup", type=_not_negative, default=0.0, help="hours not counted")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
@@ -70,8 +89,6 @@ def _scenario(args: argparse.Namespace) -> Scenario:
         if args.hours is not None:
             scenario = _with_hours(scenario, args.hours)
         return scenario
-    if args.agents < 1 or args.calls_per_hour <= 0 or args.handle_time <= 0:
-        raise ValueError("--agents, --calls-per-hour and --handle-time must be positive")
     return single_queue(
         agents=args.agents,
         calls_per_hour=args.calls_per_hour,
