@@ -93,3 +93,25 @@ async def test_a_stop_signal_to_the_whole_service_leaves_media_to_the_main_proce
     finally:
         await worker.close()
     assert not worker._process.is_alive()
+
+
+async def test_a_child_that_keeps_dying_is_started_again_ever_more_slowly() -> None:
+    # A media process that dies at once (a bad machine, a broken install) must not be
+    # respawned in a tight loop, eating a core and flooding the log.
+    worker = MediaWorker(rtp_address="127.0.0.1", port_range=(44000, 44999))
+    await worker.start()
+    loop = asyncio.get_running_loop()
+    gaps = []
+    try:
+        for deaths in range(1, 4):
+            pid = worker.pid
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            killed = loop.time()
+            await _wait_for(lambda n=deaths: worker.restarts == n and worker.running, timeout=15)
+            gaps.append(loop.time() - killed)
+    finally:
+        await worker.close()
+    # Waits of 0.5, 1 and 2 s before each new start (each start itself takes a while).
+    assert gaps[0] >= 0.5 and gaps[1] >= 1.0 and gaps[2] >= 2.0, gaps
+    assert gaps[0] < gaps[1] < gaps[2], gaps
