@@ -120,7 +120,7 @@ class EventWriter:
         journey = self._journeys.get(event.call_id or "")
         if journey is None:
             # Only a call seen starting has a record to complete: events of a call that
-            # started before a restart, or after its end (a COMPLETECALLER), are log lines.
+            # started before a restart, or that come after its end, are log lines only.
             return
         journey.apply(event)
         # A snapshot: the journey goes on changing while this batch waits to be written.
