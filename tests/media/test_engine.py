@@ -121,6 +121,22 @@ async def test_clock_counts_late_ticks_and_catches_up() -> None:
     assert 12 <= metrics.ticks + metrics.skipped_ticks <= 16  # the timeline is kept
 
 
+async def test_the_last_minutes_late_ticks_are_counted_by_whole_seconds() -> None:
+    clock = MediaClock(lambda now: None, interval=0.01, max_catch_up=3)  # 100 ticks a second
+    clock.start()
+    await asyncio.sleep(0.3)
+    time.sleep(0.5)  # the loop is blocked: 50 ticks due, most of them skipped
+    await asyncio.sleep(0.9)
+    clock.stop()
+    metrics = clock.metrics
+    # Whole seconds only: 1.7 s of ticks make one second of the window (the skipped ticks
+    # come in one piece, so it may hold a few more than 100).
+    assert 100 <= metrics.recent_ticks < 170
+    assert metrics.recent_late_ticks >= 40 and metrics.recent_late_ratio >= 0.3
+    clock.reset_metrics()
+    assert (clock.metrics.recent_ticks, clock.metrics.recent_late_ticks) == (0, 0)
+
+
 def test_late_ticks_keep_timestamps_contiguous_and_pauses_mark_a_talk_spurt() -> None:
     engine = MediaEngine(emit=lambda event: None)
     leg, _ = _leg(engine, 1)

@@ -3,6 +3,7 @@ problem in words while its media process is being replaced or its database refus
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from collections.abc import AsyncIterator
@@ -66,6 +67,25 @@ async def test_while_the_media_process_is_replaced_the_node_is_degraded(node: No
 
     health = await _health_once(node, 200, timeout=15)
     assert health["media"]["restarts"] == 1 and health["media"]["running"]
+
+
+async def test_a_media_process_running_late_makes_the_node_degraded(node: Node) -> None:
+    media = node.hotline.media
+    assert isinstance(media, MediaWorker) and media.pid is not None
+
+    async def ticked_for_a_while() -> int | None:  # enough ticks in the window to judge
+        ticks: int = (await _health(node))[1]["media"]["ticks_last_minute"]
+        return ticks if ticks >= 300 else None
+
+    await eventually(ticked_for_a_while, timeout=15)
+    # The media process stalls for a second (starved of CPU, swapping): its clock runs late.
+    os.kill(media.pid, signal.SIGSTOP)
+    await asyncio.sleep(1.0)
+    os.kill(media.pid, signal.SIGCONT)
+    health = await _health_once(node, 503)
+    assert health["media"]["late_ticks_last_minute"] >= 40 and health["media"]["running"]
+    (problem,) = health["problems"]
+    assert problem.startswith("media is overloaded: ") and "lower [limits] max_calls" in problem
 
 
 async def test_a_database_that_refuses_writes_makes_the_node_degraded(node: Node) -> None:

@@ -226,6 +226,10 @@ class MediaHealthOut(_Out):
     late_ticks: int = Field(
         description="Ticks that ran late: the media process had more work than it could do"
     )
+    ticks_last_minute: int = Field(description="Ticks due in the last minute (skipped ones too)")
+    late_ticks_last_minute: int = Field(
+        description="Of those, the late and skipped ones: above 1 % the audio breaks up"
+    )
 
 
 class HealthOut(_Out):

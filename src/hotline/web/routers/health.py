@@ -1,9 +1,9 @@
 """The node's health: whether it serves calls, and the figures that tell why not.
 
 For monitoring and load balancers: 200 when everything works, 503 (same body) when the media
-process is being replaced or the database refuses the records, so that a check needs no
-parsing. The figures beside (calls, refusals for load, late media ticks, the store's backlog)
-are what an operator graphs.
+process is being replaced or is overloaded (its clock running late: the audio breaks up), or
+the database refuses the records, so that a check needs no parsing. The figures beside
+(calls, refusals for load, late media ticks, the store's backlog) are what an operator graphs.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/health", tags=["health"], dependencies=[Access])
 
+# Media is overloaded when more than this share of its recent ticks ran late (the benchmark's
+# limit for a clean run), judged once it has ticked for a few seconds.
+_LATE_RATIO = 0.01
+_SAMPLE_TICKS = 250
+
 
 @router.get(
     "",
@@ -31,6 +36,11 @@ async def health(services: ServicesDep, response: Response) -> HealthOut:
     problems = []
     if not media.running:
         problems.append("media is not running (its process is being started again)")
+    if metrics.recent_ticks >= _SAMPLE_TICKS and metrics.recent_late_ratio > _LATE_RATIO:
+        problems.append(
+            f"media is overloaded: {metrics.recent_late_ratio:.0%} of its ticks in the last "
+            "minute were late (the audio breaks up); lower [limits] max_calls"
+        )
     if writer.failing:
         problems.append(f"the database refuses writes: {writer.backlog} events wait")
     if problems:
@@ -51,5 +61,7 @@ async def health(services: ServicesDep, response: Response) -> HealthOut:
             open_legs=media.open_legs,
             ticks=metrics.ticks,
             late_ticks=metrics.late_ticks,
+            ticks_last_minute=metrics.recent_ticks,
+            late_ticks_last_minute=metrics.recent_late_ticks,
         ),
     )
