@@ -60,9 +60,10 @@ class _LegSocket:
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(sock.fileno(), on_readable)
 
-    def _recvfrom(self) -> tuple[bytes, Address] | None:
+    def _recvfrom(self, sock: socket.socket | None = None) -> tuple[bytes, Address] | None:
+        """A datagram and its source from ``sock`` (this leg's own by default); None if none."""
         try:
-            return self.sock.recvfrom(_SIZE)
+            return (self.sock if sock is None else sock).recvfrom(_SIZE)
         except OSError as exc:
             self._error(exc)
             return None
@@ -126,11 +127,16 @@ class RtpSocket(_LegSocket):
         except OSError as exc:
             self._error(exc)
 
-    def _latch(self, remote: Address) -> None:
+    def _connect(self, remote: Address) -> bool:
         try:
             self.sock.connect(remote)
         except OSError as exc:  # the session stays latched and drops strangers itself
             log.debug("RTP socket of leg %s cannot connect to %s: %s", self.leg.leg_id, remote, exc)
+            return False
+        return True
+
+    def _latch(self, remote: Address) -> None:
+        if not self._connect(remote):
             return
         self.connected = True
         self.leg.session.output = self._send
@@ -146,22 +152,16 @@ class RtpSocket(_LegSocket):
     def _read_stranger(self) -> None:
         """Latched: a packet from another address; the peer's stream moved there is followed."""
         assert self._strangers is not None
-        try:
-            data, source = self._strangers.recvfrom(_SIZE)
-        except OSError as exc:
-            self._error(exc)
+        datagram = self._recvfrom(self._strangers)
+        if datagram is None:
             return
+        data, source = datagram
         session = self.leg.session
         before = session.remote
         if not session.stranger(data, source):
             return
         if source != before:
-            try:
-                self.sock.connect(source)
-            except OSError as exc:
-                log.debug(
-                    "RTP socket of leg %s cannot connect to %s: %s", self.leg.leg_id, source, exc
-                )
+            self._connect(source)
             log.info(
                 "RTP of leg %s now comes from %s port %d (was %s port %d): followed",
                 self.leg.leg_id, source[0], source[1], *(before or ("?", 0)),
