@@ -47,7 +47,7 @@ async def test_a_node_that_serves_calls_is_ok(node: Node) -> None:
     assert health["media"]["process"] == media.pid and health["media"]["running"]
     assert health["media"]["restarts"] == 0
     assert (health["calls_in_progress"], health["calls_refused_for_load"]) == (0, 0)
-    assert health["uptime_seconds"] > 0 and health["store_backlog"] >= 0
+    assert health["uptime_seconds"] > 0 and health["registrations"] == 0
 
     async def ticking() -> int | None:  # the media process reports its clock every second
         ticks: int = (await _health(node))[1]["media"]["ticks"]
