@@ -31,8 +31,8 @@ def _number(kind: Callable[[str], float], check: Callable[[float], bool], says: 
     def parse(text: str) -> float:
         try:
             value = kind(text)
-        except ValueError:
-            value = -1  # refused below
+        except ValueError:  # not a number: refused with the same words
+            value = math.nan
         if not (math.isfinite(value) and check(value)):
             raise argparse.ArgumentTypeError(f"{text} is not {says}")
         return value
