@@ -40,6 +40,11 @@ password = "s3cret-200"
 [[queues]]
 number = "800"
 agents = ["101", "102"]
+
+[[queues]]
+number = "801"
+agents = ["101"]
+wrap_up = 30
 """
 )
 
@@ -90,6 +95,9 @@ def test_changes_reach_the_engine_and_the_bus() -> None:
         (lambda c: c.unpause("102"), "not paused"),
         (lambda c: c.logout("101"), "not logged in"),
         (lambda c: c.login("103"), "member of no queue"),
+        (lambda c: c.login("102", "801"), "not a member of queue 801"),
+        (lambda c: c.logout("101", "800"), "not logged in"),
+        (lambda c: c.end_wrap_up("101"), "not in wrap-up"),
     ],
 )
 def test_refusals_say_why_and_change_nothing(change: object, why: str) -> None:
@@ -107,3 +115,36 @@ def test_unknown_agents() -> None:
         with pytest.raises(UnknownAgent):
             control.login(number)
     assert not control.is_agent("200") and control.is_agent("101")
+
+
+def test_one_queue_at_a_time() -> None:
+    """Joining a second queue and leaving one of two keep the agent's session going."""
+    control, engine, published = _control()
+    control.login("101", "801")
+    control.login("101", "800")
+    assert engine.agent_stats(AgentId("101"), 2.0).queues == ("801", "800")
+    control.logout("101", "801")
+    assert engine.agent_stats(AgentId("101"), 2.0).queues == ("800",)
+    control.logout("101", "800")
+    assert [(e.change, e.reason) for e in published] == [
+        ("logged_in", None),
+        ("queue_joined", "800"),
+        ("queue_left", "801"),
+        ("logged_out", None),
+    ]
+
+
+def test_end_wrap_up_now() -> None:
+    control, engine, published = _control()
+    control.login("101", "801")
+    caller, agent = acd.CallerId("c1"), AgentId("101")
+    for event in (
+        acd.CallerJoined(caller=caller, queue=acd.QueueId("801")),
+        acd.OfferAnswered(caller=caller, agent=agent),
+        acd.CallEnded(agent=agent),
+    ):
+        engine.handle(event, 2.0)
+    assert engine.agent_stats(agent, 2.0).wrap_up_seconds_left == 30
+    control.end_wrap_up("101")
+    assert engine.agent_stats(agent, 2.0).state is AgentState.AVAILABLE
+    assert published[-1].change == "wrap_up_ended"

@@ -111,7 +111,7 @@ def logged_out(core: Core, event: AgentLoggedOut, now: float) -> None:
         core.leave_queue(agent, queue)
         core.record(now, Verb.REMOVEMEMBER, queue=queue.queue_id, agent=agent.agent_id)
     if not agent.logged_in:
-        core.set_pause(agent, None)
+        core.set_pause(agent, None, now)
         agent.consecutive_misses = 0
     core.sync_availability(agent)
     core.refresh(agent, now)
@@ -132,7 +132,7 @@ def paused(core: Core, event: AgentPaused, now: float) -> None:
         raise AcdError(f"agent {agent.agent_id} is logged out and cannot pause")
     if agent.ringing_for is not None:
         core.withdraw_agent(agent, now)
-    core.set_pause(agent, event.reason)
+    core.set_pause(agent, event.reason, now)
     core.record(now, Verb.PAUSE, agent=agent.agent_id, reason=event.reason)
     core.refresh(agent, now)
 
@@ -141,7 +141,7 @@ def unpaused(core: Core, event: AgentUnpaused, now: float) -> None:
     agent = _agent(core, event.agent)
     if agent.pause_reason is None:
         raise AcdError(f"agent {agent.agent_id} is not paused")
-    core.set_pause(agent, None)
+    core.set_pause(agent, None, now)
     agent.consecutive_misses = 0
     core.record(now, Verb.UNPAUSE, agent=agent.agent_id)
     core.refresh(agent, now)

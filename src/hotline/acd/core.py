@@ -333,12 +333,17 @@ class Core:
         agent.retry_at = None
         self.sync_availability(agent)
 
-    def set_pause(self, agent: AgentRuntime, reason: str | None) -> None:
+    def set_pause(self, agent: AgentRuntime, reason: str | None, now: float) -> None:
         """Pause the agent with ``reason`` (None: unpause), keeping the count of unpaused
-        logged-in members of its queues in step (a count, not a recount of the members)."""
+        logged-in members of its queues in step (a count, not a recount of the members), and
+        the agent's time paused today."""
         was_serving = agent.pause_reason is None
         agent.pause_reason = reason
         if was_serving != (reason is None):
+            if reason is None:
+                agent.paused_seconds += now - agent.pause_start
+            else:
+                agent.pause_start = now
             step = 1 if reason is None else -1
             for queue in agent.logged_in.values():
                 queue.serving += step
@@ -419,7 +424,7 @@ class Core:
         )  # fmt: skip
         limit = queue.config.auto_pause_after
         if limit is not None and agent.consecutive_misses >= limit and agent.pause_reason is None:
-            self.set_pause(agent, queue.config.auto_pause_reason)
+            self.set_pause(agent, queue.config.auto_pause_reason, now)
             self.out.append(PauseAgent(agent=agent_id, reason=queue.config.auto_pause_reason))
             self.record(now, Verb.PAUSE, agent=agent_id, reason=agent.pause_reason)
         delay = queue.config.retry_after_miss

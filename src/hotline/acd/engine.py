@@ -106,7 +106,7 @@ _TIMER_HANDLERS: dict[TimerKind, Callable[[Core, Timer, float], None]] = {
 
 # The counters of "today" (see reset_statistics), as statistics_snapshot names them.
 _QUEUE_COUNTERS = QueueCounters.__slots__
-_AGENT_COUNTERS = ("answered", "missed", "talk_seconds")
+_AGENT_COUNTERS = ("answered", "missed", "talk_seconds", "paused_seconds")
 
 
 class Engine:
@@ -259,15 +259,20 @@ class Engine:
     def agent_ids(self) -> tuple[AgentId, ...]:
         return tuple(self._core.agents)
 
-    def reset_statistics(self, agent_ids: Iterable[AgentId] | None = None) -> None:
-        """Start a new statistics period ("today"): zero the counters of queues and agents."""
+    def reset_statistics(
+        self, agent_ids: Iterable[AgentId] | None = None, *, now: float | None = None
+    ) -> None:
+        """Start a new statistics period ("today"): zero the counters of queues and agents.
+        With ``now``, a pause in progress counts in the new period from ``now`` only."""
         core = self._core
         for queue in core.queues.values():
             queue.counters.reset()
         for agent_id in agent_ids if agent_ids is not None else core.agents:
             agent = core.agents[agent_id]
             agent.answered = agent.missed = 0
-            agent.talk_seconds = 0.0
+            agent.talk_seconds = agent.paused_seconds = 0.0
+            if now is not None:
+                agent.pause_start = now
 
     def statistics_snapshot(self) -> dict[str, Any]:
         """Today's counters of every queue and agent as plain numbers (JSON), to be given back

@@ -65,6 +65,8 @@ class AgentRuntime:
         "member_of",
         "missed",
         "pause_reason",
+        "pause_start",
+        "paused_seconds",
         "retry_at",
         "ringing_for",
         "skills",
@@ -81,6 +83,8 @@ class AgentRuntime:
         self.skills: Mapping[str, int] = config.skills
         self.activity = Activity.IDLE
         self.pause_reason: str | None = None
+        self.pause_start = 0.0  # when the pause in progress began (with pause_reason set)
+        self.paused_seconds = 0.0  # today's pauses that are over
         self.logged_in: dict[QueueId, QueueRuntime] = {}
         self.member_of: dict[QueueId, QueueRuntime] = {}
         self.state = AgentState.LOGGED_OUT

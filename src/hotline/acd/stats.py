@@ -138,3 +138,5 @@ class AgentStats:
     missed: int
     consecutive_misses: int
     talk_seconds: float
+    paused_seconds: float  # today, the pause in progress included
+    wrap_up_seconds_left: float | None  # None when not in wrap-up

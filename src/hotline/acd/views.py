@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from hotline.acd.core import Core
 from hotline.acd.model import AgentId, AgentState, CallerId
-from hotline.acd.state import AgentRuntime, QueueRuntime
+from hotline.acd.state import Activity, AgentRuntime, QueueRuntime
 from hotline.acd.stats import AgentStats, QueueStats, ratio
 
 __all__ = ["WaitingCaller", "agent_stats", "queue_stats", "waiting_callers"]
@@ -75,6 +75,9 @@ def _longest_wait(queue: QueueRuntime, now: float) -> float:
 
 
 def agent_stats(agent: AgentRuntime, now: float) -> AgentStats:
+    paused = agent.paused_seconds
+    if agent.pause_reason is not None:
+        paused += now - agent.pause_start
     return AgentStats(
         agent=agent.agent_id,
         state=agent.state,
@@ -85,7 +88,16 @@ def agent_stats(agent: AgentRuntime, now: float) -> AgentStats:
         missed=agent.missed,
         consecutive_misses=agent.consecutive_misses,
         talk_seconds=agent.talk_seconds,
+        paused_seconds=paused,
+        wrap_up_seconds_left=_wrap_up_left(agent, now),
     )
+
+
+def _wrap_up_left(agent: AgentRuntime, now: float) -> float | None:
+    queue = agent.call_queue
+    if agent.activity is not Activity.WRAP_UP or queue is None:
+        return None
+    return max(0.0, agent.wrap_start + queue.config.wrap_up_seconds - now)
 
 
 def waiting_callers(queue: QueueRuntime, now: float) -> list[WaitingCaller]:

@@ -67,23 +67,53 @@ class AgentControl:
             raise UnknownAgent(f"no agent {number}")
         return self._engine.agent_stats(AgentId(number), self._now())
 
-    def login(self, number: str) -> AgentStateChanged:
-        """Log the agent into every queue it is a member of."""
+    def login(self, number: str, queue: str | None = None) -> AgentStateChanged:
+        """Log the agent into every queue it is a member of, or into ``queue`` only.
+
+        The published change is ``logged_in``, or ``queue_joined`` (the queue as its reason)
+        when a logged-in agent joins one more queue: its session goes on."""
         stats = self.stats(number)
         members = self._engine.member_queues(AgentId(number))
         if not members:
             raise AgentChangeRefused(f"agent {number} is a member of no queue")
-        if set(stats.queues) >= set(members):
+        wanted = self._member_queues(number, members, queue)
+        if set(stats.queues) >= set(wanted):
             raise AgentChangeRefused(f"agent {number} is already logged in")
-        return self._apply(number, acd.AgentLoggedIn(agent=AgentId(number)), "logged_in")
+        event = acd.AgentLoggedIn(agent=AgentId(number), queues=_only(queue))
+        if queue is not None and stats.queues:
+            return self._apply(number, event, "queue_joined", queue)
+        return self._apply(number, event, "logged_in")
 
-    def logout(self, number: str) -> AgentStateChanged:
+    def logout(self, number: str, queue: str | None = None) -> AgentStateChanged:
+        """Log the agent out of every queue, or out of ``queue`` only (published as
+        ``queue_left``, the queue as its reason, while it stays in others)."""
         stats = self.stats(number)
+        members = self._engine.member_queues(AgentId(number))
+        self._member_queues(number, members, queue)
         if self._agents[number].always_logged_in:
             raise AgentChangeRefused(f"agent {number} is always logged in and cannot log out")
-        if stats.state is AgentState.LOGGED_OUT:
+        logged_in = stats.queues if queue is None else tuple(q for q in stats.queues if q == queue)
+        if not logged_in:
             raise AgentChangeRefused(f"agent {number} is not logged in")
-        return self._apply(number, acd.AgentLoggedOut(agent=AgentId(number)), "logged_out")
+        event = acd.AgentLoggedOut(agent=AgentId(number), queues=_only(queue))
+        if queue is not None and set(stats.queues) - {queue}:
+            return self._apply(number, event, "queue_left", queue)
+        return self._apply(number, event, "logged_out")
+
+    def end_wrap_up(self, number: str) -> AgentStateChanged:
+        """End the agent's wrap-up now: it may take the next caller at once."""
+        if self.stats(number).wrap_up_seconds_left is None:
+            raise AgentChangeRefused(f"agent {number} is not in wrap-up")
+        return self._apply(number, acd.WrapUpEnded(agent=AgentId(number)), "wrap_up_ended")
+
+    def _member_queues(
+        self, number: str, members: tuple[acd.QueueId, ...], queue: str | None
+    ) -> tuple[acd.QueueId, ...]:
+        if queue is None:
+            return members
+        if queue not in members:
+            raise AgentChangeRefused(f"agent {number} is not a member of queue {queue}")
+        return (acd.QueueId(queue),)
 
     def pause(self, number: str, reason: str = GENERIC_PAUSE) -> AgentStateChanged:
         """Pause the agent (a paused agent may change its reason)."""
@@ -116,3 +146,7 @@ class AgentControl:
         published = AgentStateChanged(agent=number, change=change, reason=reason, at=self._wall())
         self._publish(published)
         return published
+
+
+def _only(queue: str | None) -> tuple[acd.QueueId, ...] | None:
+    return None if queue is None else (acd.QueueId(queue),)
