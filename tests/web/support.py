@@ -163,12 +163,14 @@ async def receive_until(
                 return frame
 
 
-async def phone(node: Node, media: MediaServer, number: str) -> Softphone:
+async def phone(
+    node: Node, media: MediaServer, number: str, display_name: str | None = None
+) -> Softphone:
     """A softphone registered as ``number`` with the node."""
     registrar = Peer(transport="UDP", host="127.0.0.1", port=node.hotline.sip.port)
     softphone = Softphone(
         media, "127.0.0.1", username=number, password=f"s3cret-{number}",
-        domain="hotline.local", registrar=registrar,
+        domain="hotline.local", registrar=registrar, display_name=display_name,
     )  # fmt: skip
     await softphone.start()
     await softphone.register(expires=300)

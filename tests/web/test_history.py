@@ -35,7 +35,7 @@ async def test_queue_call_live_then_in_the_history(node: Node, media: MediaServe
     http = node.http
     assert (await http.post("/api/agents/103/login")).status_code == 200
     agent = await phone(node, media, "103")
-    caller = await phone(node, media, "200")
+    caller = await phone(node, media, "200", display_name="Zoe Miller")
     try:
         async with node.events("?queue=801") as ws:
             await receive(ws)  # the snapshot
@@ -50,6 +50,9 @@ async def test_queue_call_live_then_in_the_history(node: Node, media: MediaServe
                 (call_id, "200", "801", "801")
             ]
             assert live[0]["state"] in ("queued", "ringing") and live[0]["answered_at"] is None
+            assert live[0]["caller_name"] == "Zoe Miller"  # no name configured: the phone's
+            assert live[0]["queued_at"] >= live[0]["started_at"]
+            assert live[0]["position"] == (1 if live[0]["state"] == "queued" else None)
             waiting = (await http.get("/api/queues/801")).json()["callers"]
             assert [(c["call_id"], c["caller"], c["position"]) for c in waiting] == [
                 (call_id, "200", 1)
@@ -65,6 +68,7 @@ async def test_queue_call_live_then_in_the_history(node: Node, media: MediaServe
             assert stats["calls"][0]["agent"] == "103"
             live = await eventually(lambda: _connected(http))
             assert live["answered_at"] >= live["started_at"]
+            assert live["position"] is None and 0 < live["wait_seconds"] < 10
             await asyncio.sleep(0.5)
             await call.hangup()
             await asyncio.wait_for(offer.wait_ended(), 5)

@@ -194,3 +194,23 @@ async def test_a_slow_client_is_dropped_and_the_others_get_everything(node: Node
                 await receive(slow, timeout=10)
     code = closed.value.rcvd.code if closed.value.rcvd is not None else None
     assert code in (1013, None), closed.value
+
+
+async def test_an_agent_logs_into_and_out_of_one_queue(node: Node) -> None:
+    http = node.http
+    joined = await http.post("/api/agents/104/login", json={"queue": "801"})
+    assert joined.status_code == 200, joined.text
+    assert joined.json()["logged_in_queues"] == ["801"] and joined.json()["queues"] == [
+        "800",
+        "801",
+    ]
+    both = await http.post("/api/agents/104/login", json={"queue": "800"})
+    assert both.json()["logged_in_queues"] == ["800", "801"]
+    left = await http.post("/api/agents/104/logout", json={"queue": "801"})
+    assert left.json()["logged_in_queues"] == ["800"] and left.json()["state"] == "available"
+    not_member = await http.post("/api/agents/101/login", json={"queue": "801"})
+    assert not_member.status_code == 409 and "not a member" in not_member.json()["detail"]
+    no_wrap_up = await http.post("/api/agents/104/end-wrap-up")
+    assert no_wrap_up.status_code == 409 and "not in wrap-up" in no_wrap_up.json()["detail"]
+    gone = await http.post("/api/agents/104/logout")
+    assert gone.json()["state"] == "logged_out" and gone.json()["paused_seconds"] == 0

@@ -24,6 +24,7 @@ __all__ = [
     "QueueDetailOut",
     "QueueEventOut",
     "QueueOut",
+    "QueueRequest",
     "WaitingCallerOut",
 ]
 
@@ -109,6 +110,10 @@ class AgentOut(_Out):
     logged_in_queues: list[str] = Field(description="Queues the agent is logged into now")
     answered: int = Field(description="Queue calls answered today")
     talk_seconds: float = Field(description="Time on queue calls today")
+    paused_seconds: float = Field(description="Time paused today, the pause in progress included")
+    wrap_up_ends_at: float | None = Field(
+        None, description="When the agent's wrap-up ends (epoch seconds); null when not in one"
+    )
 
 
 class LiveCallOut(_Out):
@@ -123,6 +128,30 @@ class LiveCallOut(_Out):
     started_at: float = Field(description="When the call arrived (epoch seconds)")
     answered_at: float | None = Field(
         description="When a person (extension or agent) answered; null until then"
+    )
+    caller_name: str | None = Field(
+        None, description="Caller's name: the calling extension's, or the display name it sent"
+    )
+    queued_at: float | None = Field(
+        None, description="When the caller joined its queue; null for calls to no queue"
+    )
+    wait_seconds: float | None = Field(
+        None, description="Time the caller waited before an agent answered; null until then"
+    )
+    position: int | None = Field(
+        None, description="Caller's place in line (1 = next) while it waits; null otherwise"
+    )
+
+
+class QueueRequest(BaseModel):
+    """Body of POST /api/agents/{number}/login and /logout: one queue, or all of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    queue: str | None = Field(
+        None,
+        description="The one queue to log into or out of; null or no body: every queue",
+        max_length=64,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from hotline.acd import AcdError, AgentId, QueueId
+from hotline.acd import AcdError, AgentId, CallerId, QueueId
 from hotline.events import (
     CallAnswered,
     CallEnded,
@@ -34,6 +34,7 @@ from hotline.web.schemas import (
 __all__ = ["LiveView"]
 
 HOTLINE = "hotline"  # CallAnswered.answered_by when Hotline itself answers (queue, IVR)
+ENTER_QUEUE = "ENTERQUEUE"  # the queue log's verb of a caller joining a line
 
 
 @dataclass(slots=True)
@@ -42,6 +43,8 @@ class _CallFacts:
     answered_at: float | None = None
     queues: list[str] = field(default_factory=list)  # the last one is the current one
     on_hold: bool = False
+    queued_at: float | None = None  # joined the current queue
+    wait_seconds: float | None = None  # waited before an agent answered
 
 
 class LiveView:
@@ -53,6 +56,7 @@ class LiveView:
         config = pbx.config
         self._queue_config = {q.number: q for q in config.queues}
         self._agent_names = {e.number: e.name or e.number for e in config.extensions if e.agent}
+        self._extensions = {e.number: e.name for e in config.extensions if e.name}
         self.members: dict[str, frozenset[str]] = {
             agent: frozenset(self._engine.member_queues(AgentId(agent)))
             for agent in self._agent_names
@@ -69,6 +73,8 @@ class LiveView:
         if isinstance(event, QueueEventLogged):
             if event.call_id is not None and event.queue is not None:
                 self._enter(event.call_id, event.queue)
+                if event.verb == ENTER_QUEUE and (joined := self._facts.get(event.call_id)):
+                    joined.queued_at = event.at
             return frozenset((event.queue,)) if event.queue is not None else frozenset()
         if isinstance(event, CallStarted):
             facts = self._facts[event.call_id] = _CallFacts(started_at=event.at)
@@ -83,6 +89,7 @@ class LiveView:
         if isinstance(event, QueueCallConnected):
             self._enter(event.call_id, event.queue)
             facts.answered_at = event.at
+            facts.wait_seconds = event.wait_seconds
         elif isinstance(event, CallAnswered) and event.answered_by != HOTLINE:
             facts.answered_at = facts.answered_at or event.at
         elif isinstance(event, CallHoldChanged):
@@ -152,16 +159,21 @@ class LiveView:
             s = self._engine.agent_stats(AgentId(number), self._pbx.queues.now())
         except AcdError:
             return None
+        wall = self._pbx.wall()
         return AgentOut(
             number=number,
             name=name,
             state=s.state.value,
             pause_reason=s.pause_reason,
-            state_since=max(self._started, self._pbx.wall() - s.seconds_in_state),
+            state_since=max(self._started, wall - s.seconds_in_state),
             queues=sorted(self.members[number]),
             logged_in_queues=sorted(s.queues),
             answered=s.answered,
             talk_seconds=s.talk_seconds,
+            paused_seconds=s.paused_seconds,
+            wrap_up_ends_at=(
+                None if s.wrap_up_seconds_left is None else wall + s.wrap_up_seconds_left
+            ),
         )
 
     def agents(self) -> list[AgentOut]:
@@ -169,7 +181,7 @@ class LiveView:
 
     def reset_today(self) -> None:
         """Start a new day of queue and agent counters."""
-        self._engine.reset_statistics()
+        self._engine.reset_statistics(now=self._pbx.queues.now())
 
     # -- calls -----------------------------------------------------------------------------
 
@@ -182,16 +194,27 @@ class LiveView:
         record_id = self._pbx.record_id(call.id)
         facts = self._facts.get(record_id) or _CallFacts(started_at=self._pbx.wall())
         queue = call.queue or (facts.queues[-1] if facts.queues else None)
+        state = _state(call, facts)
         return LiveCallOut(
             id=record_id,
             caller=call.caller,
             destination=call.destination.number,
             queue=queue,
             agent=call.agent,
-            state=_state(call, facts),
+            state=state,
             started_at=facts.started_at,
             answered_at=facts.answered_at,
+            caller_name=self._caller_name(call),
+            queued_at=facts.queued_at if queue is not None else None,
+            wait_seconds=facts.wait_seconds,
+            position=self._engine.position(CallerId(call.id)) if state == "queued" else None,
         )
+
+    def _caller_name(self, call: Call) -> str | None:
+        """The calling extension's configured name, else the display name of its From."""
+        if call.extension is not None and (extension := self._extensions.get(call.extension)):
+            return extension
+        return call.inbound.request.from_address.display_name
 
 
 def _state(call: Call, facts: _CallFacts) -> LiveCallState:

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 
 from hotline.pbx.agent_control import GENERIC_PAUSE
 from hotline.web.deps import Access, ServicesDep, ViewDep
-from hotline.web.schemas import AgentOut, ErrorOut, PauseRequest
+from hotline.web.schemas import AgentOut, ErrorOut, PauseRequest, QueueRequest
 from hotline.web.views import LiveView
 
 __all__ = ["router"]
@@ -42,15 +42,45 @@ async def get_agent(number: str, view: ViewDep) -> AgentOut:
     return _agent(view, number)
 
 
-@router.post("/{number}/login", summary="Log the agent into all its queues", responses=REFUSED)
-async def login(number: str, services: ServicesDep, view: ViewDep) -> AgentOut:
-    services.pbx.agents.login(number)
+QueueBody = Annotated[QueueRequest | None, Body()]
+
+
+@router.post(
+    "/{number}/login",
+    summary="Log the agent into all its queues, or into one",
+    description="Without a body (or with no queue) the agent logs into every queue it is a "
+    "member of; with a queue, into that one only.",
+    responses=REFUSED,
+)
+async def login(
+    number: str, services: ServicesDep, view: ViewDep, body: QueueBody = None
+) -> AgentOut:
+    services.pbx.agents.login(number, body.queue if body is not None else None)
     return _agent(view, number)
 
 
-@router.post("/{number}/logout", summary="Log the agent out of all queues", responses=REFUSED)
-async def logout(number: str, services: ServicesDep, view: ViewDep) -> AgentOut:
-    services.pbx.agents.logout(number)
+@router.post(
+    "/{number}/logout",
+    summary="Log the agent out of all queues, or out of one",
+    description="Without a body (or with no queue) the agent leaves every queue; with a "
+    "queue, that one only.",
+    responses=REFUSED,
+)
+async def logout(
+    number: str, services: ServicesDep, view: ViewDep, body: QueueBody = None
+) -> AgentOut:
+    services.pbx.agents.logout(number, body.queue if body is not None else None)
+    return _agent(view, number)
+
+
+@router.post(
+    "/{number}/end-wrap-up",
+    summary="End the agent's wrap-up now",
+    description="The agent may be offered the next caller at once; 409 when not in wrap-up.",
+    responses=REFUSED,
+)
+async def end_wrap_up(number: str, services: ServicesDep, view: ViewDep) -> AgentOut:
+    services.pbx.agents.end_wrap_up(number)
     return _agent(view, number)
 
 
