@@ -52,7 +52,7 @@ async def test_queue_call_live_then_in_the_history(node: Node, media: MediaServe
             assert live[0]["state"] in ("queued", "ringing") and live[0]["answered_at"] is None
             assert live[0]["caller_name"] == "Zoe Miller"  # no name configured: the phone's
             assert live[0]["queued_at"] >= live[0]["started_at"]
-            assert live[0]["position"] == (1 if live[0]["state"] == "queued" else None)
+            assert (live[0]["position"], live[0]["ringing"]) == (1, ["103"])
             waiting = (await http.get("/api/queues/801")).json()["callers"]
             assert [(c["call_id"], c["caller"], c["position"]) for c in waiting] == [
                 (call_id, "200", 1)

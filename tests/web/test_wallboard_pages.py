@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_asyncio
 
@@ -303,3 +304,23 @@ async def test_scripts_are_served_as_javascript_modules(plain: Node) -> None:
     for name in ("wallboard.js", "wallboard-live.js", "wallboard-list.js"):
         response = await plain.http.get(f"/static/{name}")
         assert response.headers["content-type"].startswith("text/javascript"), name
+
+
+async def test_boards_speak_the_browsers_language_or_the_one_switched_to(plain: Node) -> None:
+    russian = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+    async with httpx.AsyncClient(base_url=plain.url, headers=russian) as browser:
+        listing = await browser.get("/wallboard")
+        assert listing.headers["content-language"] == "ru"
+        assert '<html lang="ru"' in listing.text and '<th scope="col">Очередь</th>' in listing.text
+        summaries = re.findall(r"data-summary>(.*?)</td>", listing.text)
+        assert summaries[0].startswith("ожидают: 0 · свободно агентов: 1 из 1 · "), summaries
+        board = await browser.get("/wallboard/800")
+        assert "Дольше всех ждёт" in board.text and "Longest wait" not in board.text
+        # The switch wins over the browser's language and is kept in a cookie; no board note.
+        switched = await browser.get("/wallboard/800?lang=en")
+        assert "Longest wait" in switched.text and notes_of(switched.text) == []
+        assert "hotline_lang=en" in switched.headers["set-cookie"]
+        kept = await browser.get("/wallboard/800")
+        assert kept.headers["content-language"] == "en"
+        missing = await browser.get("/wallboard/999?lang=ru")
+        assert "Очереди 999 нет." in missing.text

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.config import WallboardConfig, parse_config
+from hotline.web.i18n import Translator
 from hotline.web.wallboard import (
     BoardQueue,
     board_settings,
@@ -118,4 +119,5 @@ def test_script_settings_name_the_feed_and_thresholds() -> None:
         "longest_wait_alert": 60.0,
         "service_level_target": 80.0,
     }
-    assert sla_note(CONFIGURED, queues) == "target 80 % in 20/10 s"
+    assert sla_note(CONFIGURED, queues, Translator("en")) == "target 80 % in 20/10 s"
+    assert sla_note(CONFIGURED, queues, Translator("ru")) == "цель 80 % за 20/10 с"

@@ -141,6 +141,9 @@ class LiveCallOut(_Out):
     position: int | None = Field(
         None, description="Caller's place in line (1 = next) while it waits; null otherwise"
     )
+    ringing: list[str] = Field(
+        default_factory=list, description="Agents whose phones ring for this caller now"
+    )
 
 
 class QueueRequest(BaseModel):

@@ -8,10 +8,10 @@ a person answered, the queue that served it, hold) is followed from the bus even
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from hotline.acd import AcdError, AgentId, CallerId, QueueId
+from hotline.acd import AcdError, AgentId, QueueId, WaitingCaller
 from hotline.events import (
     CallAnswered,
     CallEnded,
@@ -186,28 +186,35 @@ class LiveView:
     # -- calls -----------------------------------------------------------------------------
 
     def calls(self) -> list[LiveCallOut]:
-        return [c for call in list(self._pbx.calls.values()) if (c := self._call(call))]
+        now = self._pbx.queues.now()
+        waiting = {
+            entry.caller: entry
+            for queue in self._queue_config
+            for entry in self._engine.waiting(QueueId(queue), now)
+        }
+        return [c for call in list(self._pbx.calls.values()) if (c := self._call(call, waiting))]
 
-    def _call(self, call: Call) -> LiveCallOut | None:
+    def _call(self, call: Call, waiting: Mapping[str, WaitingCaller]) -> LiveCallOut | None:
         if call.ended:
             return None
         record_id = self._pbx.record_id(call.id)
         facts = self._facts.get(record_id) or _CallFacts(started_at=self._pbx.wall())
         queue = call.queue or (facts.queues[-1] if facts.queues else None)
-        state = _state(call, facts)
+        line = waiting.get(call.id)
         return LiveCallOut(
             id=record_id,
             caller=call.caller,
             destination=call.destination.number,
             queue=queue,
             agent=call.agent,
-            state=state,
+            state=_state(call, facts),
             started_at=facts.started_at,
             answered_at=facts.answered_at,
             caller_name=self._caller_name(call),
             queued_at=facts.queued_at if queue is not None else None,
             wait_seconds=facts.wait_seconds,
-            position=self._engine.position(CallerId(call.id)) if state == "queued" else None,
+            position=line.position if line is not None else None,
+            ringing=list(line.ringing) if line is not None else [],
         )
 
     def _caller_name(self, call: Call) -> str | None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
 from hotline.config import Config, WallboardColors, WallboardConfig, WallboardTile
+from hotline.web.i18n import Translator
 from hotline.web.schemas import QueueOut
 
 __all__ = [
@@ -41,25 +42,8 @@ _THRESHOLDS = {
     "longest_wait_alert",
     "service_level_target",
 }
-TILE_LABELS: dict[WallboardTile, str] = {
-    "waiting": "Callers waiting",
-    "longest_wait": "Longest wait",
-    "available": "Available",
-    "ringing": "Ringing",
-    "on_call": "On call",
-    "wrap_up": "Wrap-up",
-    "paused": "Paused",
-    "logged_in": "Logged in",
-    "offered": "Offered today",
-    "answered": "Answered today",
-    "abandoned": "Abandoned today",
-    "abandon_rate": "Abandon rate",
-    "service_level": "Service level",
-    "average_wait": "Average wait",
-    "average_talk": "Average talk",
-    "estimated_wait": "Estimated wait",
-    "callbacks": "Callbacks pending",
-}
+# The catalog key of each tile's label (``hotline.web.i18n``).
+TILE_LABELS: dict[WallboardTile, str] = {tile: f"tile.{tile}" for tile in get_args(WallboardTile)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,22 +78,24 @@ def tile_grid(count: int) -> tuple[int, int]:
     return -(-count // rows), rows
 
 
-def sla_note(settings: WallboardConfig, queues: list[BoardQueue]) -> str:
+def sla_note(settings: WallboardConfig, queues: list[BoardQueue], t: Translator) -> str:
     """``"target 80 % in 20 s"``; several queues' thresholds as ``20/10 s``."""
     seconds = "/".join(dict.fromkeys(f"{queue.sla_seconds:g}" for queue in queues))
-    return f"target {settings.service_level_target:g} % in {seconds} s"
+    return t("board.sla_target", target=f"{settings.service_level_target:g}", seconds=seconds)
 
 
-def queue_summary(queue: QueueOut) -> str:
+def queue_summary(queue: QueueOut, t: Translator) -> str:
     """One line of a queue's figures for the list of boards (``wallboard-list.js`` writes the
     same line from each stats frame)."""
-    parts = [f"{queue.waiting} waiting"]
     if queue.waiting:
-        parts[0] += f" (longest {_duration(queue.longest_wait_seconds)})"
-    parts.append(f"{queue.available} of {queue.logged_in} agents available")
+        duration = _duration(queue.longest_wait_seconds)
+        parts = [t("summary.longest", count=queue.waiting, duration=duration)]
+    else:
+        parts = [t("summary.waiting", count=queue.waiting)]
+    parts.append(t("summary.available", available=queue.available, logged_in=queue.logged_in))
     if queue.service_level is not None:
-        parts.append(f"service level {round(queue.service_level * 100)} %")
-    parts.append(f"{queue.answered} answered, {queue.abandoned} abandoned today")
+        parts.append(t("summary.service_level", percent=round(queue.service_level * 100)))
+    parts.append(t("summary.today", answered=queue.answered, abandoned=queue.abandoned))
     return " · ".join(parts)
 
 

@@ -12,9 +12,10 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from hotline.web.deps import Access, ServicesDep, ViewDep
+from hotline.web.i18n import Translator
+from hotline.web.rendering import SWITCH, page_language, render
 from hotline.web.services import WebServices
 from hotline.web.wallboard import (
     TILE_LABELS,
@@ -29,21 +30,11 @@ from hotline.web.wallboard import (
 __all__ = ["router"]
 
 router = APIRouter(dependencies=[Access], include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
-
-# Everything a page loads comes from Hotline itself: a board on a closed network must not
-# wait for (or leak to) anything outside.
-_CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'self'"
-)
 
 
-def _page(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
-    response = templates.TemplateResponse(request, name, context, status_code=status)
-    response.headers["Content-Security-Policy"] = _CONTENT_SECURITY_POLICY
-    return response
+def _board_params(request: Request) -> list[tuple[str, str]]:
+    """The URL's board settings (the language switch is no board setting)."""
+    return [(key, value) for key, value in request.query_params.multi_items() if key != SWITCH]
 
 
 @router.get("/wallboard", response_class=HTMLResponse)
@@ -56,9 +47,10 @@ async def wallboard_list(request: Request, services: ServicesDep, view: ViewDep)
         rest = [(key, value) for key, value in request.query_params.multi_items() if key != "queue"]
         target = "/wallboard/" + quote(",".join(picked), safe=",")
         return RedirectResponse(target + (f"?{urlencode(rest)}" if rest else ""), status_code=303)
-    board = board_settings(config.wallboard, request.query_params.multi_items())
-    queues = [(queue, queue_summary(queue)) for queue in view.queues()]
-    return _page(request, "wallboard/list.html", {"board": board, "queues": queues})
+    board = board_settings(config.wallboard, _board_params(request))
+    t = Translator(page_language(request, None))
+    queues = [(queue, queue_summary(queue, t)) for queue in view.queues()]
+    return render(request, "wallboard/list.html", {"board": board, "queues": queues})
 
 
 @router.get("/wallboard/logo")
@@ -66,7 +58,7 @@ async def wallboard_logo(request: Request, services: ServicesDep) -> Response:
     """The logo file named in ``[wallboard] logo``."""
     logo = services.config.wallboard.logo
     if logo is None or not Path(logo).is_file():
-        return _not_found(request, services, "No logo is configured.")
+        return _not_found(request, services, "board.no_logo", {})
     return FileResponse(logo, headers={"Cache-Control": "max-age=300"})
 
 
@@ -77,8 +69,8 @@ async def wallboard(request: Request, queues: str, services: ServicesDep) -> Res
     shown, unknown = parse_queue_list(queues, config)
     if unknown or not shown:
         missing = (", ".join(unknown) or queues)[:80]
-        return _not_found(request, services, f"There is no queue {missing}.")
-    board = board_settings(config.wallboard, request.query_params.multi_items())
+        return _not_found(request, services, "board.no_queue", {"queues": missing})
+    board = board_settings(config.wallboard, _board_params(request))
     columns, rows = tile_grid(len(board.settings.tiles))
     context = {
         "board": board,
@@ -87,11 +79,17 @@ async def wallboard(request: Request, queues: str, services: ServicesDep) -> Res
         "client": client_settings(board.settings, shown),
         "columns": columns,
         "rows": rows,
-        "sla_note": sla_note(board.settings, shown),
+        "sla_note": sla_note(board.settings, shown, Translator(page_language(request, None))),
     }
-    return _page(request, "wallboard/board.html", context)
+    return render(request, "wallboard/board.html", context)
 
 
-def _not_found(request: Request, services: WebServices, message: str) -> Response:
-    context = {"message": message, "board": board_settings(services.config.wallboard, [])}
-    return _page(request, "wallboard/not_found.html", context, status=404)
+def _not_found(
+    request: Request, services: WebServices, message: str, values: dict[str, str]
+) -> Response:
+    context = {
+        "message": message,
+        "values": values,
+        "board": board_settings(services.config.wallboard, []),
+    }
+    return render(request, "wallboard/not_found.html", context, status=404)

@@ -1,16 +1,20 @@
 // The list of wallboards: one live summary line per queue.
+import { t } from "./i18n.js";
 import { duration, live, percent } from "./wallboard-live.js";
 
 const rows = new Map([...document.querySelectorAll("[data-queue]")].map((row) => [row.dataset.queue, row]));
 const statusPill = document.querySelector("[data-status]");
 
+// The same line as hotline.web.wallboard.queue_summary writes into the page.
 function summary(queue) {
-  const parts = [`${queue.waiting} waiting`];
-  if (queue.waiting) parts[0] += ` (longest ${duration(queue.longest_wait_seconds)})`;
-  parts.push(`${queue.available} of ${queue.logged_in} agents available`);
+  const count = queue.waiting;
+  const parts = [
+    count ? t("summary.longest", { count, duration: duration(queue.longest_wait_seconds) }) : t("summary.waiting", { count }),
+    t("summary.available", queue),
+  ];
   const level = percent(queue.service_level);
-  if (level !== null) parts.push(`service level ${level} %`);
-  parts.push(`${queue.answered} answered, ${queue.abandoned} abandoned today`);
+  if (level !== null) parts.push(t("summary.service_level", { percent: level }));
+  parts.push(t("summary.today", queue));
   return parts.join(" · ");
 }
 
@@ -27,7 +31,7 @@ function onFrame(frame) {
 function onStatus({ live: connected, retryAt }) {
   statusPill.classList.toggle("live", connected);
   statusPill.classList.toggle("offline", !connected && Boolean(retryAt));
-  statusPill.textContent = connected ? "live" : retryAt ? "reconnecting" : "connecting";
+  statusPill.textContent = t(connected ? "status.live" : retryAt ? "status.reconnecting" : "status.connecting");
 }
 
 if (rows.size) live("/ws/events", { onFrame, onStatus });

@@ -2,17 +2,11 @@
 // snapshot and every stats frame, and comes back by itself (with backoff) when the server goes
 // away. Also the figures the pages compute from a frame.
 
-export const STATE_LABELS = {
-  ringing: "Ringing",
-  on_call: "On call",
-  busy_elsewhere: "Busy",
-  wrap_up: "Wrap-up",
-  available: "Available",
-  paused: "Paused",
-  logged_out: "Logged out",
-};
+import { t } from "./i18n.js";
+
 // Agents are listed in this order: who is busy with a caller first.
-export const STATE_ORDER = Object.keys(STATE_LABELS);
+export const STATE_ORDER = ["ringing", "on_call", "busy_elsewhere", "wrap_up", "available", "paused", "logged_out"];
+export const STATE_LABELS = Object.fromEntries(STATE_ORDER.map((state) => [state, t(`state.${state}`)]));
 
 const FIRST_RETRY_MS = 500;
 const LAST_RETRY_MS = 8000;

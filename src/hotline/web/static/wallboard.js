@@ -1,5 +1,6 @@
 // One wallboard: fills the tiles and the agents from /ws/events, ticks the clocks every second
 // and shows when the figures are stale.
+import { language, t } from "./i18n.js";
 import { STATE_LABELS, STATE_ORDER, duration, live, percent, totals } from "./wallboard-live.js";
 
 const settings = JSON.parse(document.getElementById("wallboard-settings").textContent);
@@ -48,7 +49,7 @@ const TILES = {
       value: duration(seconds),
       zero: !f.waiting,
       level: f.waiting ? level(seconds, limits.longest_wait_warning, limits.longest_wait_alert) : null,
-      note: f.waiting ? "" : "nobody waiting",
+      note: f.waiting ? "" : t("board.nobody_waiting"),
     };
   },
   service_level: (f) => {
@@ -56,20 +57,20 @@ const TILES = {
     const below = value !== null && value < limits.service_level_target;
     return { ...rate(f.service_level), level: value === null ? null : below ? "alert" : "ok" };
   },
-  available: (f) => ({ ...count(f.counts.available), note: f.waiting && !f.counts.available ? "none free" : "" }),
+  available: (f) => ({ ...count(f.counts.available), note: f.waiting && !f.counts.available ? t("board.none_free") : "" }),
   ringing: (f) => count(f.counts.ringing),
   on_call: (f) => ({
     ...count(f.counts.on_call + f.counts.busy_elsewhere),
-    note: f.counts.busy_elsewhere ? `${f.counts.busy_elsewhere} not from the queue` : "",
+    note: f.counts.busy_elsewhere ? t("board.not_from_queue", { count: f.counts.busy_elsewhere }) : "",
   }),
   wrap_up: (f) => count(f.counts.wrap_up),
   paused: (f) => count(f.counts.paused),
-  logged_in: (f) => ({ ...count(f.logged_in), note: `of ${f.logged_in + f.counts.logged_out} agents` }),
+  logged_in: (f) => ({ ...count(f.logged_in), note: t("board.of_agents", { count: f.logged_in + f.counts.logged_out }) }),
   offered: (f) => count(f.offered),
   answered: (f) => count(f.answered),
   abandoned: (f) => {
     const share = percent(f.abandon_rate);
-    return { ...count(f.abandoned), note: share === null ? "" : `${share} % of offered` };
+    return { ...count(f.abandoned), note: share === null ? "" : t("board.of_offered", { percent: share }) };
   },
   abandon_rate: (f) => rate(f.abandon_rate),
   average_wait: (f) => time(f.average_wait),
@@ -167,13 +168,12 @@ function fitAgents() {
 }
 
 function tick() {
-  clock.textContent = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  clock.textContent = new Date().toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
   if (!status.live) {
     const seconds = Math.max(0, Math.ceil((status.retryAt - Date.now()) / 1000));
     const unknown = status.code === 4404 ? `${status.reason || "Unknown queue"}. ` : "";
-    banner.textContent = status.retryAt
-      ? `${unknown}Connection to Hotline lost: reconnecting${seconds ? ` in ${seconds} s` : "…"} (attempt ${status.attempt})`
-      : "Connecting to Hotline…";
+    const lost = seconds ? t("status.lost", { seconds, attempt: status.attempt }) : t("status.lost_now", status);
+    banner.textContent = status.retryAt ? `${unknown}${lost}` : t("status.connecting_long");
   }
   if (!frame || !status.live) return; // stale figures stand still
   if (tiles.has("longest_wait")) renderTile("longest_wait", tiles.get("longest_wait"));
@@ -188,7 +188,7 @@ function onStatus(next) {
   document.body.classList.toggle("offline", !next.live);
   statusPill.classList.toggle("live", next.live);
   statusPill.classList.toggle("offline", !next.live);
-  statusPill.textContent = next.live ? "live" : next.retryAt ? "reconnecting" : "connecting";
+  statusPill.textContent = t(next.live ? "status.live" : next.retryAt ? "status.reconnecting" : "status.connecting");
   banner.hidden = next.live || !next.retryAt; // not while the first connection opens
   tick();
 }
