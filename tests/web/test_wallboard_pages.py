@@ -16,7 +16,7 @@ from hotline.app import build
 from hotline.config import parse_config
 from hotline.testing.harness import free_udp_tcp_port
 
-from .support import Node
+from .support import ADMIN, Node
 from .support import serving as client_of
 
 NODE = """
@@ -75,7 +75,7 @@ async def serving(
         sip=free_udp_tcp_port(), data=folder / "data", first=first, name=name, sla=sla,
         second=second,
     )  # fmt: skip
-    hotline = build(parse_config(text + wallboard))
+    hotline = build(parse_config(text + ADMIN + wallboard))
     await hotline.start()
     async with client_of(hotline) as node:
         yield node

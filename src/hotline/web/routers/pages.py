@@ -8,14 +8,17 @@ never reloads.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from hotline.web.deps import Access, ServicesDep, ViewDep
+from hotline.access import User, may
+from hotline.web.deps import ServicesDep, ViewDep, allow_page
 from hotline.web.services import WebServices
+from hotline.web.targets import queue_target
 from hotline.web.wallboard import (
     TILE_LABELS,
     board_settings,
@@ -28,7 +31,8 @@ from hotline.web.wallboard import (
 
 __all__ = ["router"]
 
-router = APIRouter(dependencies=[Access], include_in_schema=False)
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[User, Depends(allow_page("wallboard.read"))]
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 
 # Everything a page loads comes from Hotline itself: a board on a closed network must not
@@ -47,9 +51,11 @@ def _page(request: Request, name: str, context: dict[str, object], status: int =
 
 
 @router.get("/wallboard", response_class=HTMLResponse)
-async def wallboard_list(request: Request, services: ServicesDep, view: ViewDep) -> Response:
-    """Every queue with a live summary line and a link to its board; ``?queue=800&queue=801``
-    (the list's form) opens one board for those queues."""
+async def wallboard_list(
+    request: Request, services: ServicesDep, view: ViewDep, user: Viewer
+) -> Response:
+    """Every queue of the user's scope with a live summary line and a link to its board;
+    ``?queue=800&queue=801`` (the list's form) opens one board for those queues."""
     config = services.config
     picked = request.query_params.getlist("queue")
     if picked:
@@ -57,13 +63,21 @@ async def wallboard_list(request: Request, services: ServicesDep, view: ViewDep)
         target = "/wallboard/" + quote(",".join(picked), safe=",")
         return RedirectResponse(target + (f"?{urlencode(rest)}" if rest else ""), status_code=303)
     board = board_settings(config.wallboard, request.query_params.multi_items())
-    queues = [(queue, queue_summary(queue)) for queue in view.queues()]
-    return _page(request, "wallboard/list.html", {"board": board, "queues": queues})
+    queues = [
+        (queue, queue_summary(queue))
+        for queue in view.queues()
+        if may(user, "wallboard.read", queue_target(queue.number))
+    ]
+    token = request.query_params.get("token")
+    context = {"board": board, "queues": queues, "token": token,
+               "token_query": "?" + urlencode({"token": token}) if token else ""}  # fmt: skip
+    return _page(request, "wallboard/list.html", context)
 
 
 @router.get("/wallboard/logo")
 async def wallboard_logo(request: Request, services: ServicesDep) -> Response:
-    """The logo file named in ``[wallboard] logo``."""
+    """The logo file named in ``[wallboard] logo`` (public, see ``deps.PUBLIC``: an image
+    tag sends no token)."""
     logo = services.config.wallboard.logo
     if logo is None or not Path(logo).is_file():
         return _not_found(request, services, "No logo is configured.")
@@ -71,13 +85,16 @@ async def wallboard_logo(request: Request, services: ServicesDep) -> Response:
 
 
 @router.get("/wallboard/{queues}", response_class=HTMLResponse)
-async def wallboard(request: Request, queues: str, services: ServicesDep) -> Response:
-    """The full-screen board of one queue (``/wallboard/800``) or several (``800,801``)."""
+async def wallboard(request: Request, queues: str, services: ServicesDep, user: Viewer) -> Response:
+    """The full-screen board of one queue (``/wallboard/800``) or several (``800,801``), all
+    in the user's scope."""
     config = services.config
     shown, unknown = parse_queue_list(queues, config)
     if unknown or not shown:
         missing = (", ".join(unknown) or queues)[:80]
         return _not_found(request, services, f"There is no queue {missing}.")
+    if not all(may(user, "wallboard.read", queue_target(queue.number)) for queue in shown):
+        raise HTTPException(403, f"out of {user.name}'s scope")
     board = board_settings(config.wallboard, request.query_params.multi_items())
     columns, rows = tile_grid(len(board.settings.tiles))
     context = {
