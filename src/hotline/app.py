@@ -26,6 +26,7 @@ from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
 from hotline.store import Store
+from hotline.web.accounts import Accounts
 from hotline.web.app import create_app
 from hotline.web.server import WebServer
 from hotline.web.services import WebServices
@@ -47,6 +48,7 @@ class Hotline:
     bus: EventBus
     store: Store | None = field(default=None)
     web: WebServer | None = field(default=None)
+    accounts: Accounts | None = field(default=None)
     day_statistics: PersistentDayStatistics | None = field(default=None)
 
     async def start(self) -> None:
@@ -56,8 +58,10 @@ class Hotline:
             now=time.time(),
         )
         self.store.start(self.bus)  # before call control, so its first events are kept
+        self.accounts = Accounts(self.config, self.store.database)
+        await self.accounts.seed()  # the file's users the database lacks
         # The web app follows the bus from before the first call; it serves once all runs.
-        app = create_app(WebServices(self.config, self.pbx, self.store))
+        app = create_app(WebServices(self.config, self.pbx, self.store, self.accounts))
         self.web = WebServer(app, self.config.server.http_listen)
         try:
             self.web.bind()  # an address in use stops the start before any call is taken

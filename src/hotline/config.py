@@ -14,6 +14,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hotline.access import Role, user_problems
+
 __all__ = [
     "AgentsConfig",
     "Config",
@@ -27,6 +29,7 @@ __all__ = [
     "SecurityConfig",
     "ServerConfig",
     "TrunkConfig",
+    "UserConfig",
     "WallboardColors",
     "WallboardConfig",
     "WallboardTile",
@@ -140,6 +143,29 @@ class FeaturesConfig(_Section):
     agent_pause: FeatureCode = "*64"
 
 
+UserName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", description="sign-in name")]
+
+
+class UserConfig(_Section):
+    """A user of the web side, seeded into the database (see the README: the database wins
+    once the user is there). Exactly one of ``password`` (hashed at start) and
+    ``password_hash`` (from ``hotline hash-password``)."""
+
+    name: UserName
+    password: str | None = Field(None, min_length=8)
+    password_hash: str | None = Field(None, pattern=r"^\$argon2(id|i|d)\$")
+    role: Role
+    extension: DialNumber | None = None
+    queues: list[DialNumber] = []
+    language: Literal["en", "ru"] = "en"
+
+    @model_validator(mode="after")
+    def _one_password(self) -> Self:
+        if (self.password is None) == (self.password_hash is None):
+            raise ValueError("give exactly one of password and password_hash")
+        return self
+
+
 class AgentsConfig(_Section):
     # Reason codes an agent may give when pausing (the digit after *64, or in the web panel).
     pause_reasons: dict[str, str] = {"1": "break", "2": "lunch", "3": "training"}
@@ -178,7 +204,8 @@ class QueueConfig(_Section):
 
 
 class SecurityConfig(_Section):
-    """Brute-force protection for digest authentication."""
+    """Brute-force protection for digest authentication and web sign-ins (the same limits,
+    counted apart), and how long a web sign-in lasts."""
 
     max_auth_failures: int = Field(10, ge=1)
     failure_window_seconds: float = Field(60.0, gt=0)
@@ -190,6 +217,10 @@ class SecurityConfig(_Section):
     min_register_expires: int = Field(60, ge=1)
     max_register_expires: int = Field(3600, ge=1)
     default_register_expires: int = Field(3600, ge=1)
+    # Web sign-ins (the token or the browser's session) last this long; a wallboard's longer,
+    # as a TV has nobody to sign it in again.
+    web_session_seconds: int = Field(43_200, ge=60)
+    wallboard_session_seconds: int = Field(30 * 86_400, ge=60)
 
     @model_validator(mode="after")
     def _ordered_expiries(self) -> Self:
@@ -361,6 +392,7 @@ class Config(_Section):
     extensions: list[ExtensionConfig] = []
     queues: list[QueueConfig] = []
     trunks: list[TrunkConfig] = []
+    users: list[UserConfig] = []
     wallboard: WallboardConfig = WallboardConfig()
 
     @model_validator(mode="after")
@@ -384,7 +416,26 @@ class Config(_Section):
             for did, destination in trunk.did.items():
                 if destination not in owners:
                     raise ValueError(f"trunk {trunk.name}: DID {did} goes to unknown {destination}")
+        self._check_users(agents)
         return self
+
+    def _check_users(self, agents: set[str]) -> None:
+        names: set[str] = set()
+        for user in self.users:
+            if user.name in names:
+                raise ValueError(f"user {user.name} is listed twice")
+            names.add(user.name)
+            problems = user_problems(
+                role=user.role, extension=user.extension, queues=user.queues,
+                extensions={e.number for e in self.extensions}, agents=agents,
+                known_queues={q.number for q in self.queues},
+            )  # fmt: skip
+            if problems:
+                raise ValueError(f"user {user.name}: {'; '.join(problems)}")
+
+    def queues_of(self, agent: str) -> frozenset[str]:
+        """The queues ``agent`` is a member of."""
+        return frozenset(q.number for q in self.queues if agent in q.agents)
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from hotline.testing.harness import (
+    ADMIN_USER,
     SCENARIOS,
     HotlineProcess,
     die_with_parent,
@@ -53,7 +54,7 @@ def start_server(tmp_path: Path, body: str, media: str = "") -> HotlineProcess:
     config.write_text(
         f'[server]\nsip_listen = "127.0.0.1:{port}"\nhttp_listen = "127.0.0.1:{http_port}"\n'
         f'data_dir = "{tmp_path / "data"}"\ndomain = "hotline.local"\n\n'
-        f'[media]\nrtp_ports = "{low}-{low + 199}"\n{media}\n{body}'
+        f'[media]\nrtp_ports = "{low}-{low + 199}"\n{media}\n{body}\n{ADMIN_USER}'
     )
     return run_hotline(config, "127.0.0.1", port, http_port)
 

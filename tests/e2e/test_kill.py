@@ -102,7 +102,8 @@ def _agents(server: HotlineProcess, tmp_path: Path, calls: int = 500) -> list[Si
 def _records(server: HotlineProcess) -> list[dict[str, object]]:
     """Every call record, page after page, from ``GET /api/calls``."""
     records: list[dict[str, object]] = []
-    with httpx.Client(base_url=server.http_url, timeout=10) as client:
+    headers = server.api_headers()
+    with httpx.Client(base_url=server.http_url, timeout=10, headers=headers) as client:
         offset = 0
         while True:
             response = client.get("/api/calls", params={"limit": 100, "offset": offset})
@@ -116,7 +117,11 @@ def _records(server: HotlineProcess) -> list[dict[str, object]]:
 
 def _verbs(server: HotlineProcess, call_id: str) -> list[str]:
     """The queue log verbs of one call, in order, from ``GET /api/queue-events``."""
-    response = httpx.get(f"{server.http_url}/api/queue-events", params={"call_id": call_id})
+    response = httpx.get(
+        f"{server.http_url}/api/queue-events",
+        params={"call_id": call_id},
+        headers=server.api_headers(),
+    )
     assert response.status_code == 200, response.text
     return [event["verb"] for event in response.json()["items"]]
 

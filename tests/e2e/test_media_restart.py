@@ -109,7 +109,10 @@ async def test_a_caller_waiting_when_media_dies_is_dropped_not_abandoned(
         finally:
             await alice.close()
         await asyncio.to_thread(server.wait_for_log, "dropped (media_lost)", 5)
-        async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
+        headers = server.api_headers()
+        async with httpx.AsyncClient(
+            base_url=server.http_url, timeout=10, headers=headers
+        ) as client:
             queue = (await client.get("/api/queues/800")).json()
             assert (queue["offered"], queue["dropped"], queue["abandoned"]) == (1, 1, 0)
             for _ in range(50):  # the store writes behind

@@ -65,6 +65,7 @@ def test_todays_counts_go_on_after_a_restart(tmp_path: Path) -> None:
 
 def _today(server: HotlineProcess) -> tuple[int, int, int]:
     """Queue 800's offered and answered calls today, and agent 101's answered calls."""
-    queue_800 = httpx.get(f"{server.http_url}/api/queues/800", timeout=10).json()
-    agent_101 = httpx.get(f"{server.http_url}/api/agents/101", timeout=10).json()
+    headers = server.api_headers()
+    queue_800 = httpx.get(f"{server.http_url}/api/queues/800", headers=headers, timeout=10).json()
+    agent_101 = httpx.get(f"{server.http_url}/api/agents/101", headers=headers, timeout=10).json()
     return queue_800["offered"], queue_800["answered"], agent_101["answered"]

@@ -19,11 +19,14 @@ from hotline.store.models import Base
 TABLES = {
     "agent_sessions",
     "agent_status",
+    "audit_log",
+    "auth_sessions",
     "call_records",
     "config_objects",
     "day_statistics",
     "queue_events",
     "registrations",
+    "users",
 }
 
 
@@ -96,7 +99,7 @@ async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -
 
     database = await Database.open(database_url)
     try:
-        assert await current_revision(database.engine) == head_revision() == "0004"
+        assert await current_revision(database.engine) == head_revision() == "0005"
         async with database.engine.connect() as connection:
             assert await _tables(connection) >= TABLES
             assert await _indexes(connection, "registrations") == {
@@ -120,6 +123,7 @@ async def test_downgrade_to_the_previous_schema_drops_the_new_tables(database_ur
         assert "registrations" not in tables
         assert "config_objects" not in tables
         assert "day_statistics" not in tables
+        assert not tables & {"users", "auth_sessions", "audit_log"}
         assert "agent_status" in tables
         await upgrade(database.engine)  # and back: the downgrade left nothing behind
         assert await current_revision(database.engine) == head_revision()

@@ -24,9 +24,42 @@ from hotline.sip.address import Peer
 from hotline.softphone import Softphone
 from hotline.testing.harness import free_udp_tcp_port
 
+# The administrator that ``serving`` signs in as; add it to a node's configuration.
+ADMIN = """
+[[users]]
+name = "admin"
+password = "password-admin"
+role = "admin"
+"""
+# One user of each role: an admin, a supervisor of 800, the agent 101 and a wallboard of both
+# queues; each one's password is ``password-<name>``.
+USERS = (
+    ADMIN
+    + """
+[[users]]
+name = "sup800"
+password = "password-sup800"
+role = "supervisor"
+queues = ["800"]
+
+[[users]]
+name = "agent101"
+password = "password-agent101"
+role = "agent"
+extension = "101"
+
+[[users]]
+name = "wall"
+password = "password-wall"
+role = "wallboard"
+queues = ["800", "801"]
+"""
+)
+
 # Agents: 101 and 102 serve 800 (102 always logged in), 103 serves 801, 104 both; 200 is no
 # agent. Each test uses its own agents, so tests sharing a node do not meet.
-CONFIG = """
+CONFIG = (
+    """
 [server]
 sip_listen = "127.0.0.1:{sip}"
 http_listen = "127.0.0.1:0"
@@ -85,6 +118,8 @@ agents = ["103", "104", "105"]
 wrap_up = 0
 sla_seconds = 30
 """
+    + USERS
+)
 
 T = TypeVar("T")
 # RTP ports of the nodes and phones of one test process (the media server skips a busy pair).
@@ -102,15 +137,32 @@ def phone_ports() -> tuple[int, int]:
 class Node:
     hotline: Hotline
     url: str
-    http: httpx.AsyncClient
+    http: httpx.AsyncClient  # signed in as the admin
+    token: str  # the admin's
 
     @property
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://") + "/ws/events"
 
-    def events(self, query: str = "") -> Any:
-        """A WebSocket client of ``/ws/events`` (``query``: ``?queue=800``)."""
-        return connect(self.ws_url + query, max_size=None)
+    def events(self, query: str = "", token: str | None = None) -> Any:
+        """A WebSocket client of ``/ws/events`` (``query``: ``?queue=800``), signed in with
+        ``token`` (the admin's by default)."""
+        separator = "&" if query else "?"
+        url = f"{self.ws_url}{query}{separator}token={token or self.token}"
+        return connect(url, max_size=None)
+
+    async def token_of(self, name: str) -> str:
+        """A fresh bearer token of the test user ``name`` (see ``USERS``)."""
+        return await sign_in(self.http, name)
+
+
+async def sign_in(http: httpx.AsyncClient, name: str, password: str | None = None) -> str:
+    """A bearer token from ``POST /api/auth/token``."""
+    form = {"username": name, "password": password or f"password-{name}"}
+    response = await http.post("/api/auth/token", data=form, headers={"Authorization": ""})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
 
 
 @asynccontextmanager
@@ -126,7 +178,9 @@ async def serving(hotline: Hotline) -> AsyncIterator[Node]:
     assert hotline.web is not None
     try:
         async with httpx.AsyncClient(base_url=hotline.web.url, timeout=10) as http:
-            yield Node(hotline, hotline.web.url, http)
+            token = await sign_in(http, "admin")
+            http.headers["Authorization"] = f"Bearer {token}"
+            yield Node(hotline, hotline.web.url, http, token)
     finally:
         await hotline.close()
 

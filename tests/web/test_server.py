@@ -23,9 +23,12 @@ async def test_serve_logs_its_address_serves_and_stops_cleanly(tmp_path: Path) -
     server = start_hotline(tmp_path)
     try:
         assert f"web listening on {server.http_url}" in server.log_text()
-        async with httpx.AsyncClient(base_url=server.http_url) as http:
+        token = server.token()
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=server.http_url, headers=headers) as http:
             assert (await http.get("/api/agents")).json() == []  # no agent configured
-        async with connect(server.http_url.replace("http", "ws") + "/ws/events") as ws:
+        events = server.http_url.replace("http", "ws") + f"/ws/events?token={token}"
+        async with connect(events) as ws:
             snapshot = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert snapshot["type"] == "snapshot" and snapshot["queues"] == []
             started = time.monotonic()

@@ -17,7 +17,7 @@ from hotline.app import build
 from hotline.config import parse_config
 from hotline.testing.harness import free_udp_tcp_port
 
-from .support import Node
+from .support import ADMIN, Node
 from .support import serving as client_of
 
 NODE = """
@@ -76,7 +76,7 @@ async def serving(
         sip=free_udp_tcp_port(), data=folder / "data", first=first, name=name, sla=sla,
         second=second,
     )  # fmt: skip
-    hotline = build(parse_config(text + wallboard))
+    hotline = build(parse_config(text + ADMIN + wallboard))
     await hotline.start()
     async with client_of(hotline) as node:
         yield node
@@ -306,21 +306,26 @@ async def test_scripts_are_served_as_javascript_modules(plain: Node) -> None:
         assert response.headers["content-type"].startswith("text/javascript"), name
 
 
-async def test_boards_speak_the_browsers_language_or_the_one_switched_to(plain: Node) -> None:
-    russian = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+async def test_boards_speak_the_users_language_or_the_one_switched_to(plain: Node) -> None:
+    """The admin's language is English, whatever the browser prefers; the switch wins and is
+    kept in a cookie."""
+    russian = {
+        "Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5",
+        "Authorization": f"Bearer {plain.token}",
+    }
     async with httpx.AsyncClient(base_url=plain.url, headers=russian) as browser:
-        listing = await browser.get("/wallboard")
-        assert listing.headers["content-language"] == "ru"
-        assert '<html lang="ru"' in listing.text and '<th scope="col">Очередь</th>' in listing.text
-        summaries = re.findall(r"data-summary>(.*?)</td>", listing.text)
-        assert summaries[0].startswith("ожидают: 0 · свободно агентов: 1 из 1 · "), summaries
         board = await browser.get("/wallboard/800")
-        assert "Дольше всех ждёт" in board.text and "Longest wait" not in board.text
-        # The switch wins over the browser's language and is kept in a cookie; no board note.
-        switched = await browser.get("/wallboard/800?lang=en")
-        assert "Longest wait" in switched.text and notes_of(switched.text) == []
-        assert "hotline_lang=en" in switched.headers["set-cookie"]
+        assert board.headers["content-language"] == "en" and "Longest wait" in board.text
+        switched = await browser.get("/wallboard?lang=ru")
+        assert switched.headers["content-language"] == "ru"
+        assert (
+            '<html lang="ru"' in switched.text and '<th scope="col">Очередь</th>' in switched.text
+        )
+        assert "hotline_lang=ru" in switched.headers["set-cookie"]
+        summaries = re.findall(r"data-summary>(.*?)</td>", switched.text)
+        assert summaries[0].startswith("ожидают: 0 · свободно агентов: 1 из 1 · "), summaries
         kept = await browser.get("/wallboard/800")
-        assert kept.headers["content-language"] == "en"
-        missing = await browser.get("/wallboard/999?lang=ru")
+        assert "Дольше всех ждёт" in kept.text and "Longest wait" not in kept.text
+        assert notes_of(kept.text) == []  # the switch is no board setting
+        missing = await browser.get("/wallboard/999")
         assert "Очереди 999 нет." in missing.text

@@ -80,6 +80,10 @@ class AuthFailureLimiter:
         logger.info("Accepting %s again: its cool-down ended", host)
         return False
 
+    def banned_for(self, host: str, now: float) -> float:
+        """Seconds left of ``host``'s cool-down (0: not refused), for a Retry-After."""
+        return max(0.0, self._banned_until.get(self._key(host), now) - now)
+
     def record_success(self, host: str, now: float) -> None:
         """Note a successful authentication from ``host``.
 

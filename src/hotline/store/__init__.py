@@ -1,5 +1,6 @@
 """The store: call records, the queue event log, agent sessions, SIP registrations,
-configuration objects and today's counters in SQLite or PostgreSQL.
+configuration objects, today's counters, web users, their sessions and the audit log, in
+SQLite or PostgreSQL.
 
 SQLAlchemy 2 with async sessions; Alembic migrations applied when the database is opened;
 events written in batches by one task (``EventWriter``); one repository per aggregate for
@@ -15,6 +16,8 @@ from hotline.store.journeys import CallJourney, classify
 from hotline.store.models import (
     AgentSession,
     AgentStatus,
+    AuditRecord,
+    AuthSession,
     CallRecord,
     ConfigObject,
     DayStatistics,
@@ -23,11 +26,13 @@ from hotline.store.models import (
     QueueEvent,
     Registration,
     SessionKind,
+    UserRecord,
 )
 from hotline.store.paging import MAX_LIMIT, Page, PageRequest
 from hotline.store.queue_log import QueueEventFilter, QueueEvents
 from hotline.store.registrations import Registrations, StoredBinding
 from hotline.store.service import Store
+from hotline.store.users import AuditFilter, AuditLog, AuthSessions, NewUser, Users
 from hotline.store.writer import EventWriter
 
 __all__ = [
@@ -36,6 +41,11 @@ __all__ = [
     "AgentSession",
     "AgentSnapshot",
     "AgentStatus",
+    "AuditFilter",
+    "AuditLog",
+    "AuditRecord",
+    "AuthSession",
+    "AuthSessions",
     "CallFilter",
     "CallJourney",
     "CallRecord",
@@ -48,6 +58,7 @@ __all__ = [
     "Disposition",
     "EventWriter",
     "JsonValue",
+    "NewUser",
     "Page",
     "PageRequest",
     "QueueEvent",
@@ -60,6 +71,8 @@ __all__ = [
     "StaleVersion",
     "Store",
     "StoredBinding",
+    "UserRecord",
+    "Users",
     "classify",
     "sqlite_url",
 ]

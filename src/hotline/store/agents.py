@@ -38,6 +38,7 @@ class SessionFilter:
     kind: SessionKind | None = None
     since: float | None = None
     until: float | None = None
+    agents_in: frozenset[str] | None = None  # what the reader may see (None: everything)
 
 
 async def write_agent_change(connection: AsyncConnection, change: AgentStateChanged) -> None:
@@ -138,6 +139,8 @@ class AgentRecords:
         conditions = []
         if where.agent is not None:
             conditions.append(AgentSession.agent == where.agent)
+        if where.agents_in is not None:
+            conditions.append(AgentSession.agent.in_(sorted(where.agents_in)))
         if where.kind is not None:
             conditions.append(AgentSession.kind == where.kind.value)
         if where.until is not None:

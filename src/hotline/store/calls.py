@@ -26,6 +26,9 @@ class CallFilter:
     disposition: Disposition | None = None
     caller: str | None = None
     ended: bool | None = None
+    # What the reader may see (None: everything): calls of these queues, or of these agents.
+    queues_in: frozenset[str] | None = None
+    agents_in: frozenset[str] | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = []
@@ -37,6 +40,10 @@ class CallFilter:
                               (CallRecord.caller, self.caller)):  # fmt: skip
             if value is not None:
                 where.append(column == value)
+        if self.queues_in is not None:
+            where.append(CallRecord.queue.in_(sorted(self.queues_in)))
+        if self.agents_in is not None:
+            where.append(CallRecord.agent.in_(sorted(self.agents_in)))
         if self.disposition is not None:
             where.append(CallRecord.disposition == self.disposition.value)
         if self.ended is not None:

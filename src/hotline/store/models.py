@@ -13,13 +13,15 @@ from __future__ import annotations
 import enum
 from typing import ClassVar, TypeAlias
 
-from sqlalchemy import JSON, BigInteger, Float, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "AgentSession",
     "AgentStatus",
+    "AuditRecord",
+    "AuthSession",
     "Base",
     "CallRecord",
     "ConfigObject",
@@ -29,6 +31,7 @@ __all__ = [
     "QueueEvent",
     "Registration",
     "SessionKind",
+    "UserRecord",
 ]
 
 # Constraint names fixed by convention so a later migration can drop or alter them by name
@@ -213,3 +216,59 @@ class DayStatistics(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local date, 2026-11-26
     value: Mapped[JsonValue] = mapped_column(Json, nullable=False)
     saved_at: Mapped[float]
+
+
+class UserRecord(Base):
+    """A user of the web side. ``password_hash`` is Argon2; ``queues`` a JSON list of queue
+    numbers. ``origin`` is ``file`` for users seeded from ``[[users]]``, ``api`` otherwise."""
+
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    extension: Mapped[str | None] = mapped_column(String(64))
+    queues: Mapped[JsonValue] = mapped_column(Json, nullable=False)
+    language: Mapped[str] = mapped_column(String(8))
+    disabled: Mapped[bool]
+    origin: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+
+
+class AuthSession(Base):
+    """A signed-in session: the SHA-256 of its token (never the token), whose it is and when
+    it ends. Deleting the row ends the session."""
+
+    __tablename__ = "auth_sessions"
+
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.name", name="fk_auth_sessions_user_name", ondelete="CASCADE")
+    )
+    created_at: Mapped[float]
+    expires_at: Mapped[float]
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_auth_sessions_user_name", "user_name"),)
+
+
+class AuditRecord(Base):
+    """Who did what, when and from where: sign-ins (failed ones too), agent changes made
+    through the API, user changes. ``user_name`` is who acted (or tried to sign in as)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Serial, primary_key=True, autoincrement=True)
+    time: Mapped[float]
+    user_name: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_log_time", "time"),
+        Index("ix_audit_log_user_name_time", "user_name", "time"),
+        Index("ix_audit_log_action_time", "action", "time"),
+    )

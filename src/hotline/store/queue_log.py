@@ -39,6 +39,9 @@ class QueueEventFilter:
     agent: str | None = None
     call_id: str | None = None
     verbs: frozenset[str] = frozenset()
+    # What the reader may see (None: everything): events of these queues, or of these agents.
+    queues_in: frozenset[str] | None = None
+    agents_in: frozenset[str] | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = []
@@ -50,6 +53,10 @@ class QueueEventFilter:
                               (QueueEvent.call_id, self.call_id)):  # fmt: skip
             if value is not None:
                 where.append(column == value)
+        if self.queues_in is not None:
+            where.append(QueueEvent.queue.in_(sorted(self.queues_in)))
+        if self.agents_in is not None:
+            where.append(QueueEvent.agent.in_(sorted(self.agents_in)))
         if self.verbs:
             where.append(QueueEvent.verb.in_(sorted(self.verbs)))
         return where

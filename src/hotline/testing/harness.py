@@ -27,6 +27,7 @@ def die_with_parent() -> None:
     libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
+ADMIN_PASSWORD = "password-admin"
 SCENARIOS = Path(__file__).resolve().parents[3] / "tests" / "e2e" / "scenarios"
 
 
@@ -70,6 +71,20 @@ class HotlineProcess:
         assert self.http_port is not None, "started without http_listen"
         return f"http://127.0.0.1:{self.http_port}"
 
+    def token(self, name: str = "admin", password: str = ADMIN_PASSWORD) -> str:
+        """A bearer token of ``name`` (the administrator ``start_hotline`` configures)."""
+        import httpx
+
+        form = {"username": name, "password": password}
+        response = httpx.post(f"{self.http_url}/api/auth/token", data=form, timeout=10)
+        response.raise_for_status()
+        token: str = response.json()["access_token"]
+        return token
+
+    def api_headers(self, name: str = "admin", password: str = ADMIN_PASSWORD) -> dict[str, str]:
+        """Headers signing an API request in as ``name``."""
+        return {"Authorization": f"Bearer {self.token(name, password)}"}
+
     def log_text(self) -> str:
         return "".join(self.log_lines)
 
@@ -92,6 +107,15 @@ class HotlineProcess:
                 self.process.kill()
         return self.process.wait()
 
+
+# The administrator of the web side of a ``start_hotline`` server (for the body of another
+# configuration).
+ADMIN_USER = f"""
+[[users]]
+name = "admin"
+password = "{ADMIN_PASSWORD}"
+role = "admin"
+"""
 
 EXTENSIONS = """
 [[extensions]]
@@ -132,6 +156,7 @@ def start_hotline(
     config.write_text(
         f'[server]\nsip_listen = "{listen}"\nhttp_listen = "127.0.0.1:{http_port}"\n'
         f'data_dir = "{tmp_path / "data"}"\ndomain = "hotline.local"\n{extra}\n{EXTENSIONS}'
+        f"{ADMIN_USER}"
     )
     return run_hotline(config, host, port, http_port, open_files=open_files)
 

@@ -1,7 +1,8 @@
 """``create_app``: the FastAPI application of one node (REST API, WebSocket, pages).
 
 Domain errors map to answers in one place: an unknown agent is 404, a change the agent's
-state does not allow is 409, each with a ``detail`` message.
+state does not allow is 409, a user change the configuration refuses 422, each with a
+``detail`` message. Who may use which route is decided by each route's rule (``deps.allow``).
 """
 
 from __future__ import annotations
@@ -16,16 +17,21 @@ from fastapi.staticfiles import StaticFiles
 
 from hotline.pbx.agent_control import AgentChangeRefused, UnknownAgent
 from hotline.web import ws
+from hotline.web.accounts import UserRefused
 from hotline.web.live import LiveHub
 from hotline.web.routers import (
     agent_sessions,
     agents,
+    audit,
+    auth,
     calls,
+    consoles,
     docs,
     health,
     pages,
     queue_events,
     queues,
+    users,
 )
 from hotline.web.services import WebServices
 from hotline.web.views import LiveView
@@ -52,21 +58,20 @@ def create_app(services: WebServices) -> FastAPI:
         title="Hotline",
         summary="Queues, agents and calls of a Hotline call center: live state and history.",
         version="1",
-        openapi_url=None,  # served by the docs router, behind ``access``
+        openapi_url=None,  # served by the docs router, behind its rule
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.accounts = services.accounts
     app.state.hub = hub
-    for module in (queues, agents, calls, queue_events, agent_sessions, health, docs):
+    routers = (auth, users, audit, queues, agents, calls, queue_events, agent_sessions, health)
+    for module in (*routers, docs, ws, pages, consoles):
         app.include_router(module.router)
-    app.include_router(ws.router)
-    app.include_router(pages.router)
-    app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
-    app.add_exception_handler(UnknownAgent, _domain_error)
-    app.add_exception_handler(AgentChangeRefused, _domain_error)
+    for error in (UnknownAgent, AgentChangeRefused, UserRefused):
+        app.add_exception_handler(error, _domain_error)
     return app
 
 

@@ -5,60 +5,60 @@ routes in ``routers/consoles.py`` render these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import urlencode
 
+from hotline.access import Action, User, may
 from hotline.config import Config
+from hotline.web.targets import agent_target, queue_target
 
 __all__ = [
     "PAGES",
     "Page",
-    "Viewer",
     "agent_settings",
     "events_path",
+    "own_agent",
     "pages_for",
     "safe_next",
     "supervisor_settings",
 ]
 
 
-class Viewer(Protocol):
-    """What these pages need of the signed-in user (``hotline.access.User`` has it)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def extension(self) -> str | None: ...
-
-    @property
-    def queues(self) -> frozenset[str]: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A page of the home page's list: its title and description keys, and the action a
-    user must be allowed to open it."""
+    """A page of the home page's list and the header: its title and description keys, and
+    the action a user must be allowed to open it."""
 
     title: str
     href: str
     about: str
-    action: str
+    action: Action
 
 
 PAGES = (
     Page("nav.agent", "/agent", "home.agent", "pages.agent"),
     Page("nav.supervisor", "/supervisor", "home.supervisor", "pages.supervisor"),
-    Page("nav.wallboards", "/wallboard", "home.wallboards", "pages.wallboard"),
+    Page("nav.wallboards", "/wallboard", "home.wallboards", "wallboard.read"),
     Page("nav.api_docs", "/api/docs", "home.api_docs", "docs.read"),
 )
 
 
-def pages_for(allowed: Callable[[str], bool]) -> list[Page]:
-    """The pages a user may open, ``allowed`` answering for each page's action."""
-    return [page for page in PAGES if allowed(page.action)]
+def own_agent(config: Config, user: User) -> str | None:
+    """The user's extension when it is an agent whose panel the user may open."""
+    extension = user.extension
+    if extension is None or not any(e.number == extension and e.agent for e in config.extensions):
+        return None
+    return extension if may(user, "pages.agent", agent_target(config, extension)) else None
+
+
+def pages_for(config: Config, user: User) -> list[Page]:
+    """The pages ``user`` may open (the agent panel only with an agent extension)."""
+    return [
+        page
+        for page in PAGES
+        if may(user, page.action) and (page.action != "pages.agent" or own_agent(config, user))
+    ]
 
 
 def safe_next(target: str | None) -> str:
@@ -83,10 +83,9 @@ def agent_settings(config: Config, agent: str) -> dict[str, object]:
     }
 
 
-def supervisor_settings(config: Config, scope: Callable[[str], bool]) -> dict[str, object]:
-    """The console's script settings: the queues in the supervisor's ``scope`` and their
-    feed."""
-    queues = [q for q in config.queues if scope(q.number)]
+def supervisor_settings(config: Config, user: User) -> dict[str, object]:
+    """The console's script settings: the queues in the user's scope and their feed."""
+    queues = [q for q in config.queues if may(user, "pages.supervisor", queue_target(q.number))]
     return {
         "queues": [
             {"number": q.number, "name": q.name or q.number, "sla_seconds": q.sla_seconds}

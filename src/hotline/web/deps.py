@@ -1,27 +1,201 @@
-"""Dependencies shared by the routers: authorization, and the parts of the node they read.
+"""Dependencies shared by the routers: who is asking and whether they may, and the parts of
+the node they read.
 
-``access`` is the one place that decides who may use the API, the WebSocket and the pages.
-Today it lets everyone in (Hotline listens on loopback by default); users and roles will be
-checked here, so no route needs to change when they come.
+Every route carries exactly one rule, ``Depends(allow("queues.read"))`` (pages:
+``allow_page``, the WebSocket: ``allow_socket``), or is in ``PUBLIC``; the OpenAPI-wide test
+checks that, so a new route without a rule fails it. A rule answers 401 without a valid
+token (``Authorization: Bearer``, or the browser's session cookie), 403 when the policy
+(``hotline.access.may``) refuses the role; routes check the target (this queue, that agent)
+with ``require``. Requests signed in by cookie that change something must carry the CSRF
+header (the double-submit pattern: a page of another site cannot read the cookie to copy it).
 """
 
 from __future__ import annotations
 
+import functools
+import secrets
+from collections.abc import Awaitable, Callable
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends
+from fastapi import Depends, HTTPException, Request, WebSocket, WebSocketException
 from fastapi.requests import HTTPConnection
+from fastapi.security import OAuth2PasswordBearer
 
+from hotline.access import Action, Target, User, may
+from hotline.web.accounts import Accounts
 from hotline.web.live import LiveHub
 from hotline.web.services import WebServices
 from hotline.web.views import LiveView
 
-__all__ = ["Access", "HubDep", "ServicesDep", "ViewDep", "access"]
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "PUBLIC",
+    "RULE_OF",
+    "SESSION_COOKIE",
+    "AccountsDep",
+    "CurrentUser",
+    "HubDep",
+    "PageUser",
+    "ServicesDep",
+    "TokenDep",
+    "ViewDep",
+    "address_of",
+    "allow",
+    "allow_page",
+    "allow_socket",
+    "current_user",
+    "page_user",
+    "require",
+]
+
+SESSION_COOKIE = "hotline_session"
+CSRF_COOKIE = "hotline_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+TOKEN_URL = "/api/auth/token"
+POLICY_VIOLATION = 1008  # WebSocket close code (RFC 6455 §7.4.1)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Paths open to everyone: the node's health (for load balancers), the two sign-ins, the home
+# and sign-in pages (the home page of someone signed out is the sign-in), and the pages'
+# static files and the wallboard's logo (no data in them; the sign-in page needs them, and
+# an image tag sends no token).
+PUBLIC = frozenset(
+    {"/api/health", TOKEN_URL, "/api/auth/session", "/", "/login", "/static", "/wallboard/logo"}
+)
+
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-async def access(connection: HTTPConnection) -> None:
-    """Allow the request or WebSocket (everyone, for now). A refusal will raise
-    ``HTTPException(401 or 403)`` for requests and ``WebSocketException(1008)`` for sockets."""
+def _accounts(connection: HTTPConnection) -> Accounts:
+    accounts: Accounts = connection.app.state.accounts
+    return accounts
+
+
+def address_of(connection: HTTPConnection) -> str | None:
+    """The client's address, for the sign-in limiter and the audit log."""
+    return connection.client.host if connection.client else None
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _user_of(connection: HTTPConnection, token: str | None) -> User | None:
+    if not token:
+        return None
+    user = await _accounts(connection).user(token)
+    if user is not None:
+        connection.state.token = token
+    return user
+
+
+async def current_user(request: Request, bearer: Annotated[str | None, Depends(_bearer)]) -> User:
+    """The user of the request's bearer token or session cookie: 401 without one."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    user = await _user_of(request, bearer or cookie)
+    if user is None:
+        raise _unauthorized("sign in first" if not (bearer or cookie) else "invalid token")
+    if not bearer and request.method not in _SAFE_METHODS:
+        _check_csrf(request)
+    return user
+
+
+def _check_csrf(request: Request) -> None:
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not expected or not secrets.compare_digest(expected.encode(), sent.encode()):
+        raise HTTPException(403, f"the {CSRF_HEADER} header must repeat the {CSRF_COOKIE} cookie")
+
+
+async def page_user(request: Request) -> User:
+    """The user of a page: the session cookie, ``?token=`` (a TV has no keyboard to sign in
+    with) or a bearer token. Without one, the browser is sent to the sign-in page (303)."""
+    user = await _user_of(request, _page_token(request))
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = "/login?next=" + quote(target, safe="")
+        raise HTTPException(303, "sign in first", headers={"Location": location})
+    return user
+
+
+def _page_token(connection: HTTPConnection) -> str | None:
+    """A page's or WebSocket's token: ``Authorization: Bearer``, ``?token=`` or the cookie.
+    (Only these take ``?token=``: a token in an API URL would end up in logs and histories.)"""
+    scheme, _, bearer = connection.headers.get("authorization", "").partition(" ")
+    return (
+        (bearer if scheme.lower() == "bearer" else None)
+        or connection.query_params.get("token")
+        or connection.cookies.get(SESSION_COOKIE)
+    )
+
+
+async def socket_user(websocket: WebSocket) -> User:
+    """The user of a WebSocket (as a page's); the socket is closed with 1008 without one."""
+    user = await _user_of(websocket, _page_token(websocket))
+    if user is None:
+        raise WebSocketException(POLICY_VIOLATION, "sign in first")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+PageUser = Annotated[User, Depends(page_user)]
+SocketUser = Annotated[User, Depends(socket_user)]
+
+# The rule of each rule dependency, for the test that every route has one.
+RULE_OF: dict[Callable[..., Awaitable[User]], Action] = {}
+
+
+@functools.cache
+def allow(action: Action) -> Callable[..., Awaitable[User]]:
+    """The rule of an API route: the signed-in user, if the policy lets its role ``action``
+    (403 otherwise). Cached, so a route that names it twice checks once."""
+
+    async def allowed(user: CurrentUser) -> User:
+        if not may(user, action):
+            raise HTTPException(403, f"{user.role} may not {action}")
+        return user
+
+    RULE_OF[allowed] = action
+    return allowed
+
+
+@functools.cache
+def allow_page(action: Action) -> Callable[..., Awaitable[User]]:
+    """The rule of a page (``PageUser``: sign-in page when signed out)."""
+
+    async def allowed(user: PageUser) -> User:
+        if not may(user, action):
+            raise HTTPException(403, f"{user.role} may not {action}")
+        return user
+
+    RULE_OF[allowed] = action
+    return allowed
+
+
+@functools.cache
+def allow_socket(action: Action) -> Callable[..., Awaitable[User]]:
+    """The rule of a WebSocket: closed with 1008 when signed out or refused."""
+
+    async def allowed(user: SocketUser) -> User:
+        if not may(user, action):
+            raise WebSocketException(POLICY_VIOLATION, f"{user.role} may not {action}")
+        return user
+
+    RULE_OF[allowed] = action
+    return allowed
+
+
+def require(user: User, action: Action, target: Target) -> None:
+    """403 unless the policy lets ``user`` do ``action`` to ``target``."""
+    if not may(user, action, target):
+        raise HTTPException(403, f"out of {user.name}'s scope")
+
+
+def _token(connection: HTTPConnection) -> str:
+    token: str = connection.state.token  # set by the rule that let the request in
+    return token
 
 
 def _services(connection: HTTPConnection) -> WebServices:
@@ -38,7 +212,8 @@ def _view(connection: HTTPConnection) -> LiveView:
     return _hub(connection).view
 
 
-Access = Depends(access)
+AccountsDep = Annotated[Accounts, Depends(_accounts)]
+TokenDep = Annotated[str, Depends(_token)]
 ServicesDep = Annotated[WebServices, Depends(_services)]
 HubDep = Annotated[LiveHub, Depends(_hub)]
 ViewDep = Annotated[LiveView, Depends(_view)]

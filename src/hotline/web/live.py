@@ -8,7 +8,11 @@ outbox fills is dropped (its socket closed with 1013, "try again later").
 Statistics frames (queues, agents, calls: the snapshot's shape) are coalesced: the first change
 after a frame schedules the next one at most ``STATS_DELAY`` later, so a burst of changes makes
 one frame; with no change a frame still goes out every ``HEARTBEAT`` seconds. Each frame is
-built once per distinct queue filter. The "today" counters are reset at local midnight.
+built once per distinct lens. The "today" counters are reset at local midnight.
+
+Each client sees through a ``Lens``, set from its user's role and scope when it connects: the
+queues it follows; for an agent, only itself (its own state, calls and events); for a
+wallboard, no calls and no bus events (they carry callers' numbers).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import logging
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from hotline.events import (
@@ -36,7 +41,15 @@ from hotline.events import (
 )
 from hotline.web.views import LiveView, agents_of
 
-__all__ = ["HEARTBEAT", "KINDS", "STATS_DELAY", "Client", "LiveHub", "seconds_to_midnight"]
+__all__ = [
+    "HEARTBEAT",
+    "KINDS",
+    "STATS_DELAY",
+    "Client",
+    "Lens",
+    "LiveHub",
+    "seconds_to_midnight",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +73,24 @@ KINDS: dict[type[Any], str] = {
 Filter = frozenset[str] | None  # the queues a client follows; None: everything
 
 
+@dataclass(frozen=True, slots=True)
+class Lens:
+    """What one client may see: the queues it follows (None: all); ``agent``: only that
+    agent's state, calls and events; ``calls`` False: no calls and no bus events at all."""
+
+    queues: Filter = None
+    agent: str | None = None
+    calls: bool = True
+
+
 class Client:
-    """One WebSocket client's filter and outbox."""
+    """One WebSocket client's lens and outbox."""
 
-    __slots__ = ("agents", "close_code", "dropped", "outbox", "queues", "wake")
+    __slots__ = ("agents", "close_code", "dropped", "lens", "outbox", "wake")
 
-    def __init__(self, queues: Filter, agents: frozenset[str]) -> None:
-        self.queues = queues
-        self.agents = agents  # members of the filter's queues
+    def __init__(self, lens: Lens, agents: frozenset[str]) -> None:
+        self.lens = lens
+        self.agents = agents  # members of the lens's queues
         self.outbox: deque[str] = deque()
         self.wake = asyncio.Event()
         self.dropped = False
@@ -101,9 +124,14 @@ class Client:
         return frames
 
     def wants(self, queues: frozenset[str], agent: str | None) -> bool:
-        if self.queues is None:
+        lens = self.lens
+        if not lens.calls:
+            return False
+        if lens.agent is not None:
+            return agent == lens.agent
+        if lens.queues is None:
             return True
-        return bool(queues & self.queues) or (agent is not None and agent in self.agents)
+        return bool(queues & lens.queues) or (agent is not None and agent in self.agents)
 
 
 class LiveHub:
@@ -148,11 +176,12 @@ class LiveHub:
         known = set(self.view.queue_numbers())
         return [queue for queue in queues if queue not in known]
 
-    def connect(self, queues: Filter) -> Client:
+    def connect(self, lens: Lens) -> Client:
         """A new client, its snapshot already in the outbox (nothing can come before it)."""
+        queues = lens.queues
         agents = agents_of(self.view, queues) if queues is not None else frozenset()
-        client = Client(queues, agents)
-        client.push(self._encode("snapshot", self._state(), queues))
+        client = Client(lens, agents)
+        client.push(self._encode("snapshot", self._state(), lens))
         self.clients.add(client)
         return client
 
@@ -203,11 +232,11 @@ class LiveHub:
         if not self.clients:
             return
         state = self._state()
-        frames: dict[Filter, str] = {}
+        frames: dict[Lens, str] = {}
         for client in self.clients:
-            frame = frames.get(client.queues)
+            frame = frames.get(client.lens)
             if frame is None:
-                frame = frames[client.queues] = self._encode("stats", state, client.queues)
+                frame = frames[client.lens] = self._encode("stats", state, client.lens)
             client.push(frame)
         self._forget_dropped()
 
@@ -219,14 +248,22 @@ class LiveHub:
             "calls": [c.model_dump() for c in view.calls()],
         }
 
-    def _encode(self, kind: str, state: dict[str, list[dict[str, Any]]], queues: Filter) -> str:
-        if queues is not None:
-            state = {
-                "queues": [q for q in state["queues"] if q["number"] in queues],
-                "agents": [a for a in state["agents"] if queues.intersection(a["queues"])],
-                "calls": [c for c in state["calls"] if c["queue"] in queues],
-            }
-        return json.dumps({"type": kind, "at": self._wall(), **state})
+    def _encode(self, kind: str, state: dict[str, list[dict[str, Any]]], lens: Lens) -> str:
+        queues, agents, calls = state["queues"], state["agents"], state["calls"]
+        if lens.queues is not None:
+            shown = lens.queues
+            queues = [q for q in queues if q["number"] in shown]
+            agents = [a for a in agents if shown.intersection(a["queues"])]
+            calls = [c for c in calls if c["queue"] in shown]
+        if lens.agent is not None:
+            agents = [a for a in agents if a["number"] == lens.agent]
+            # Its own calls, and those ringing its phone (the caller's number as it rings).
+            mine = lens.agent
+            calls = [c for c in state["calls"] if c["agent"] == mine or mine in c["ringing"]]
+        if not lens.calls:
+            calls = []
+        frame = {"type": kind, "at": self._wall(), "queues": queues, "agents": agents}
+        return json.dumps({**frame, "calls": calls})
 
     def _schedule_heartbeat(self) -> None:
         if self._heartbeat is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from hotline.config import Config
 from hotline.pbx import Pbx
 from hotline.store import Store
+from hotline.web.accounts import Accounts
 
 __all__ = ["WebServices"]
 
@@ -19,4 +20,5 @@ class WebServices:
     config: Config
     pbx: Pbx
     store: Store
+    accounts: Accounts
     started_at: float = field(default_factory=time.monotonic)  # for the uptime

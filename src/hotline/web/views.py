@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from hotline.acd import AcdError, AgentId, QueueId, WaitingCaller
+from hotline.acd import AcdError, AgentId, CallerId, QueueId, WaitingCaller
 from hotline.events import (
     CallAnswered,
     CallEnded,
@@ -194,13 +194,13 @@ class LiveView:
         }
         return [c for call in list(self._pbx.calls.values()) if (c := self._call(call, waiting))]
 
-    def _call(self, call: Call, waiting: Mapping[str, WaitingCaller]) -> LiveCallOut | None:
+    def _call(self, call: Call, waiting: Mapping[CallerId, WaitingCaller]) -> LiveCallOut | None:
         if call.ended:
             return None
         record_id = self._pbx.record_id(call.id)
         facts = self._facts.get(record_id) or _CallFacts(started_at=self._pbx.wall())
         queue = call.queue or (facts.queues[-1] if facts.queues else None)
-        line = waiting.get(call.id)
+        line = waiting.get(CallerId(call.id))
         return LiveCallOut(
             id=record_id,
             caller=call.caller,

@@ -1,9 +1,12 @@
-"""The WebSocket of live events: ``/ws/events[?queue=800&queue=801]``.
+"""The WebSocket of live events: ``/ws/events[?queue=800&queue=801][&token=...]``.
 
-The first frame is a snapshot of queues, agents and calls; then, in order, the bus events
-that match the filter and coalesced statistics frames (see ``hotline.web.live``). An unknown
-queue in the filter closes the socket with 4404; a client too slow to read is closed with
-1013; when Hotline stops, clients are closed with 1001.
+The client signs in with the ``Authorization`` header, the session cookie or ``?token=``
+(a browser cannot set headers on a WebSocket); without a valid one the socket is closed with
+1008. The first frame is a snapshot of queues, agents and calls; then, in order, the bus events
+that match the filter and coalesced statistics frames (see ``hotline.web.live``), each as the
+user's role and scope allow. An unknown queue in the filter closes the socket with 4404, a
+queue outside the user's scope with 1008; a client too slow to read is closed with 1013; when
+Hotline stops, clients are closed with 1001.
 """
 
 from __future__ import annotations
@@ -12,28 +15,36 @@ import asyncio
 import contextlib
 from typing import Annotated
 
-from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 
-from hotline.web.deps import Access, HubDep
-from hotline.web.live import TRY_AGAIN_LATER, Client
+from hotline.access import RULES, Scope, User, may, visible
+from hotline.web.deps import POLICY_VIOLATION, HubDep, allow_socket
+from hotline.web.live import TRY_AGAIN_LATER, Client, Lens
+from hotline.web.targets import queue_target
 
 __all__ = ["router"]
 
-router = APIRouter(dependencies=[Access])
+router = APIRouter()
 
 UNKNOWN_QUEUE = 4404
 
 
 @router.websocket("/ws/events")
 async def events(
-    websocket: WebSocket, hub: HubDep, queue: Annotated[list[str] | None, Query()] = None
+    websocket: WebSocket,
+    hub: HubDep,
+    user: Annotated[User, Depends(allow_socket("events.read"))],
+    queue: Annotated[list[str] | None, Query()] = None,
 ) -> None:
     await websocket.accept()
     unknown = hub.unknown_queues(queue or [])
     if unknown:
         await websocket.close(UNKNOWN_QUEUE, f"unknown queue {', '.join(unknown)}"[:120])
         return
-    client = hub.connect(frozenset(queue) if queue else None)
+    if not all(may(user, "events.read", queue_target(number)) for number in queue or []):
+        await websocket.close(POLICY_VIOLATION, f"out of {user.name}'s scope")
+        return
+    client = hub.connect(lens_of(user, frozenset(queue) if queue else None))
     sender = asyncio.create_task(_send(websocket, client))
     receiver = asyncio.create_task(_receive(websocket))
     try:
@@ -43,6 +54,16 @@ async def events(
         for task in (sender, receiver):
             task.cancel()
         await asyncio.gather(sender, receiver, return_exceptions=True)
+
+
+def lens_of(user: User, asked: frozenset[str] | None) -> Lens:
+    """What ``user`` sees of the queues ``asked`` for (None: all it may), from the policy:
+    the queues of its scope; an agent only itself; no calls for those who may not read
+    any (a wallboard)."""
+    scope = visible(user, "events.read").queues
+    queues = asked if scope is None or asked is not None else scope
+    agent = user.extension if RULES["agents.read"].get(user.role) is Scope.SELF else None
+    return Lens(queues=queues, agent=agent, calls=may(user, "calls.read"))
 
 
 async def _send(websocket: WebSocket, client: Client) -> None:

@@ -17,7 +17,9 @@ MESSAGES: dict[str, str] = {
     "status.live": "в эфире",
     "status.connecting": "подключение",
     "status.reconnecting": "переподключение",
-    "status.lost": "Связь с Hotline потеряна: переподключение через {seconds} с (попытка {attempt})",
+    "status.lost": (
+        "Связь с Hotline потеряна: переподключение через {seconds} с (попытка {attempt})"
+    ),
     "status.lost_now": "Связь с Hotline потеряна: переподключение… (попытка {attempt})",
     "status.connecting_long": "Подключение к Hotline…",
     "action.failed": "Не выполнено: {detail}",
@@ -52,7 +54,9 @@ MESSAGES: dict[str, str] = {
     "home.welcome": "Здравствуйте, {name}",
     "home.role": "Ваша роль: {role}.",
     "home.agent": "Вход в очереди, паузы и кто звонит.",
-    "home.supervisor": "Ваши очереди в реальном времени: ожидающие, агенты, звонки; управление агентами.",
+    "home.supervisor": (
+        "Ваши очереди в реальном времени: ожидающие, агенты, звонки; управление агентами."
+    ),
     "home.wallboards": "Полноэкранные табло показателей очередей для телевизора.",
     "home.api_docs": "REST API для CRM и скриптов.",
     "home.nothing": "Для вашей роли здесь нет страниц.",

@@ -9,14 +9,13 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from hotline.web.deps import Access
+from hotline.web.deps import allow
 
-__all__ = ["ASSETS", "OPENAPI_URL", "assets", "router"]
+__all__ = ["ASSETS", "OPENAPI_URL", "router"]
 
 OPENAPI_URL = "/api/openapi.json"
 ASSETS = "/api/docs/assets"
@@ -30,12 +29,13 @@ def _swagger_static() -> Path:
     return Path(spec.origin).parent / "static"
 
 
-router = APIRouter(dependencies=[Access], include_in_schema=False)
+router = APIRouter(dependencies=[Depends(allow("docs.read"))], include_in_schema=False)
+_ASSET_FILES = {path.name: path for path in _swagger_static().iterdir() if path.is_file()}
 
 
 @router.get(OPENAPI_URL)
 async def openapi(request: Request) -> JSONResponse:
-    """The OpenAPI document (served here so that it passes ``access`` like every route)."""
+    """The OpenAPI document (served here so that it has a rule like every route)."""
     return JSONResponse(request.app.openapi())
 
 
@@ -51,6 +51,10 @@ async def docs() -> HTMLResponse:
     )
 
 
-def assets() -> StaticFiles:
-    """The Swagger UI files, to mount at ``ASSETS``."""
-    return StaticFiles(directory=_swagger_static())
+@router.get(ASSETS + "/{name}")
+async def asset(name: str) -> FileResponse:
+    """A Swagger UI file (a route, not a mount, so that it has a rule too)."""
+    path = _ASSET_FILES.get(name)
+    if path is None:
+        raise HTTPException(404, f"no asset {name}")
+    return FileResponse(path, headers={"Cache-Control": "max-age=3600"})

@@ -23,6 +23,9 @@ export function live(path, { onFrame, onStatus }) {
   const open = () => {
     const url = new URL(path, location.href);
     url.protocol = url.protocol.replace("http", "ws"); // secure when the page is
+    // A TV opens its board with ?token= (no keyboard to sign in): the feed needs it too.
+    const token = new URLSearchParams(location.search).get("token");
+    if (token) url.searchParams.set("token", token);
     const socket = new WebSocket(url);
     const quiet = () => {
       clearTimeout(watchdog);

@@ -1,0 +1,98 @@
+"""The people's pages: ``/`` (the sign-in when signed out, else the pages the user may
+open), ``/login``, the agent panel ``/agent`` and the supervisor console ``/supervisor``.
+
+Like the wallboards, they are shells the browser fills in from the API and ``/ws/events``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from hotline.access import User
+from hotline.web.consoles import (
+    agent_settings,
+    own_agent,
+    pages_for,
+    safe_next,
+    supervisor_settings,
+)
+from hotline.web.deps import ServicesDep, allow_page, page_user
+from hotline.web.rendering import render
+from hotline.web.services import WebServices
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+AgentUser = Annotated[User, Depends(allow_page("pages.agent"))]
+SupervisorUser = Annotated[User, Depends(allow_page("pages.supervisor"))]
+
+
+async def _signed_in(request: Request) -> User | None:
+    """The page's user, or None for someone signed out (the home page is public)."""
+    try:
+        return await page_user(request)
+    except HTTPException:
+        return None
+
+
+MaybeUser = Annotated[User | None, Depends(_signed_in)]
+
+
+def _nav(services: WebServices, user: User) -> list[tuple[str, str]]:
+    return [(page.title, page.href) for page in pages_for(services.config, user)]
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, services: ServicesDep, user: MaybeUser) -> Response:
+    """Signed out: the sign-in. Signed in: the pages the user's role may open."""
+    if user is None:
+        return render(request, "login.html", {"next": "/", "nav": []})
+    pages = pages_for(services.config, user)
+    links = [(page.title, page.href, page.about) for page in pages]
+    context = {"nav": _nav(services, user), "links": links}
+    return render(request, "home.html", context, user=user)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login(request: Request, next: str | None = None) -> Response:
+    """The sign-in form; signed in, the browser goes on to ``next`` (a path here)."""
+    return render(request, "login.html", {"next": safe_next(next), "nav": []})
+
+
+@router.get("/agent", response_class=HTMLResponse)
+async def agent_panel(request: Request, services: ServicesDep, user: AgentUser) -> Response:
+    """The signed-in agent's own panel."""
+    config = services.config
+    agent = own_agent(config, user)
+    if agent is None:
+        raise HTTPException(403, f"{user.name} has no agent extension")
+    extension = next(e for e in config.extensions if e.number == agent)
+    settings = agent_settings(config, agent)
+    context = {
+        "nav": _nav(services, user),
+        "agent": agent,
+        "agent_name": extension.name or agent,
+        "queues": settings["queues"],
+        "reasons": list(dict.fromkeys(config.agents.pause_reasons.values())),
+        "settings": settings,
+    }
+    return render(request, "agent.html", context, user=user)
+
+
+@router.get("/supervisor", response_class=HTMLResponse)
+async def supervisor_console(
+    request: Request, services: ServicesDep, user: SupervisorUser
+) -> Response:
+    """The queues of the user's scope, live, with actions on their agents."""
+    config = services.config
+    settings = supervisor_settings(config, user)
+    context = {
+        "nav": _nav(services, user),
+        "queues": settings["queues"],
+        "reasons": list(dict.fromkeys(config.agents.pause_reasons.values())),
+        "settings": settings,
+    }
+    return render(request, "supervisor.html", context, user=user)
