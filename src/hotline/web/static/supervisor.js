@@ -22,6 +22,17 @@ function render(next) {
   renderAgents();
   renderCalls();
   renderClocks();
+  for (const table of document.querySelectorAll("table.grid")) label(table);
+}
+
+// Each cell carries its column's name, which a phone's narrow layout shows above it.
+function label(table) {
+  const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const row of table.tBodies[0].rows) {
+    [...row.cells].forEach((cell, at) => {
+      cell.dataset.label = names[at] || "";
+    });
+  }
 }
 
 function renderQueues() {
