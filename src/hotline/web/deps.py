@@ -24,7 +24,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from hotline.access import Action, Target, User, may
 from hotline.web.accounts import Accounts
-from hotline.web.live import LiveHub
+from hotline.web.live import POLICY_VIOLATION, LiveHub
 from hotline.web.services import WebServices
 from hotline.web.views import LiveView
 
@@ -54,7 +54,6 @@ SESSION_COOKIE = "hotline_session"
 CSRF_COOKIE = "hotline_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 TOKEN_URL = "/api/auth/token"
-POLICY_VIOLATION = 1008  # WebSocket close code (RFC 6455 §7.4.1)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Paths open to everyone: the node's health (for load balancers), the two sign-ins, and the
