@@ -9,13 +9,21 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hotline.app import build
 from hotline.config import DEMO_CONFIG, parse_config
-from hotline.demo import DemoSettings, Tally, caller_routes, run_demo_traffic
+from hotline.demo import (
+    DemoSettings,
+    Tally,
+    caller_routes,
+    open_demo_accounts,
+    run_demo_traffic,
+)
 from hotline.testing.harness import free_udp_tcp_port
 
 _LOW = 36000 + (os.getpid() % 50) * 80
@@ -61,3 +69,33 @@ async def test_demo_traffic_flows(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     assert tally.calls_failed == 0, tally
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
+
+
+async def test_demo_accounts_admin_signs_in_and_the_tv_url_opens_a_board(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The admin's password and the wallboard URL are logged once at start; the password
+    signs in, the URL's token opens a board, and the next start makes a new password."""
+    caplog.set_level(logging.INFO)
+    text = _config(tmp_path, free_udp_tcp_port()).replace('"127.0.0.1:8080"', '"127.0.0.1:0"')
+    config = parse_config(text)
+    passwords = []
+    for _ in range(2):
+        caplog.clear()
+        hotline = build(config)
+        await hotline.start()
+        try:
+            assert hotline.accounts is not None and hotline.web is not None
+            await open_demo_accounts(hotline.accounts, config)
+            password = re.search(r"user admin, password (\S+)", caplog.text)
+            tv = re.search(r"wallboard for a TV: \S+/wallboard\?token=(\S+)", caplog.text)
+            assert password is not None and tv is not None, caplog.text
+            passwords.append(password.group(1))
+            async with httpx.AsyncClient(base_url=hotline.web.url) as http:
+                form = {"username": "admin", "password": password.group(1)}
+                assert (await http.post("/api/auth/token", data=form)).status_code == 200
+                board = await http.get(f"/wallboard/800,801?token={tv.group(1)}")
+                assert board.status_code == 200 and "wallboard-settings" in board.text
+        finally:
+            await hotline.close()
+    assert passwords[0] != passwords[1]

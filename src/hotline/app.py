@@ -152,6 +152,11 @@ async def _serve(config: Config, demo: bool) -> None:
         loop.add_signal_handler(signum, stop.set)
     hotline = build(config)
     await hotline.start()
+    if demo:
+        from hotline.demo import open_demo_accounts
+
+        assert hotline.accounts is not None  # started
+        await open_demo_accounts(hotline.accounts, config)
     tune_garbage_collector()
     log.info("hotline ready")
     traffic = asyncio.create_task(_demo_traffic(config)) if demo else None

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 # Each module has register(subparsers) that adds its parser and sets ``run``.
-COMMANDS = ("serve", "check", "simulate")
+COMMANDS = ("serve", "check", "simulate", "hash-password")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description="Hotline call center")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"hotline.commands.{name}").register(subparsers)
+        importlib.import_module(f"hotline.commands.{name.replace('-', '_')}").register(subparsers)
     return parser
 
 

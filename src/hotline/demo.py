@@ -33,13 +33,16 @@ import ipaddress
 import logging
 import math
 import random
+import secrets
 from dataclasses import dataclass
 
+from hotline.access import Role
 from hotline.config import Config, ExtensionConfig, demo_config, parse_host_port
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
 from hotline.sip.aio.user_agent import CallFailed, RegistrationFailed
 from hotline.softphone import PhoneCall, Softphone
+from hotline.web.accounts import Accounts, UserRefused
 
 __all__ = ["DemoSettings", "Tally", "log_demo_banner", "run_demo_traffic"]
 
@@ -87,6 +90,27 @@ def log_demo_banner(config: Config, simulated: list[str]) -> None:
         for did, destination in trunk.did.items():
             log.info("demo: trunk %s: DID %s -> %s", trunk.name, did, destination)
     log.info("demo: web pages at http://%s/", server.http_listen)
+
+
+async def open_demo_accounts(accounts: Accounts, config: Config) -> None:
+    """The demo's web users: ``admin`` with a fresh random password, logged once (the last
+    run's is gone with its log), and a ``wallboard`` user whose token opens the boards on a
+    TV. Both are made on the first run and kept in the demo's database after."""
+    password = secrets.token_urlsafe(12)
+    queues = [queue.number for queue in config.queues]
+    for name, role, scope in (("admin", Role.ADMIN, []), ("wallboard", Role.WALLBOARD, queues)):
+        try:
+            await accounts.create(
+                name=name, password=password if name == "admin" else secrets.token_urlsafe(16),
+                role=role, extension=None, queues=scope, language="en",
+            )  # fmt: skip
+        except UserRefused:  # made by an earlier run
+            if name == "admin":
+                await accounts.change(name, {"password": password, "disabled": False})
+    tv = await accounts.open_session("wallboard")
+    web = f"http://{config.server.http_listen}"
+    log.info("demo: web sign-in: user admin, password %s (new at every start)", password)
+    log.info("demo: wallboard for a TV: %s/wallboard?token=%s", web, tv.token)
 
 
 def _simulated_agents(config: Config, settings: DemoSettings) -> list[ExtensionConfig]:

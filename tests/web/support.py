@@ -166,9 +166,10 @@ async def sign_in(http: httpx.AsyncClient, name: str, password: str | None = Non
 
 
 @asynccontextmanager
-async def running_node(folder: Path, database: str = "") -> AsyncIterator[Node]:
-    """A started node (``database``: TOML of its ``[database]`` section) and a client of it."""
-    async with serving(await start_node(folder, database)) as node:
+async def running_node(folder: Path, database: str = "", extra: str = "") -> AsyncIterator[Node]:
+    """A started node (``database``: TOML of its ``[database]`` section, ``extra``: more TOML)
+    and a client of it."""
+    async with serving(await start_node(folder, database, extra)) as node:
         yield node
 
 
@@ -185,17 +186,12 @@ async def serving(hotline: Hotline) -> AsyncIterator[Node]:
         await hotline.close()
 
 
-async def start_node(folder: Path, database: str = "") -> Hotline:
+async def start_node(folder: Path, database: str = "", extra: str = "") -> Hotline:
     low = next(_ports)
-    config = parse_config(
-        CONFIG.format(
-            sip=free_udp_tcp_port(),
-            data=folder / "data",
-            database=database,
-            low=low,
-            high=low + 19,
-        )
+    text = CONFIG.format(
+        sip=free_udp_tcp_port(), data=folder / "data", database=database, low=low, high=low + 19
     )
+    config = parse_config(text + extra)
     hotline = build(config)
     await hotline.start()
     return hotline

@@ -55,7 +55,9 @@ async def test_dispositions_and_times_after_sipp_calls(tmp_path: Path) -> None:
     server = start_hotline(tmp_path, extra=QUEUES + f'[media]\nrtp_ports = "{low}-{high}"\n')
     try:
         async with (
-            httpx.AsyncClient(base_url=server.http_url, timeout=10) as http,
+            httpx.AsyncClient(
+                base_url=server.http_url, timeout=10, headers=server.api_headers()
+            ) as http,
             MediaServer(rtp_address="127.0.0.1", port_range=phone_ports()) as media,
         ):
             await _caller(server, tmp_path, "pbx_caller_silent.xml", "800", 1500)  # nobody

@@ -55,6 +55,9 @@ CONFIG = (
     f"agents = {list(AGENTS)}\nring_timeout = 60\nwrap_up = 60\nsla_seconds = 20\n\n"
     f'[[queues]]\nnumber = "900"\nname = "Room"\nagents = {list(ROOM)}\n\n'
     '[wallboard]\ntitle = "Hotline"\nwaiting_warning = 1\nwaiting_alert = 2\n\n'
+    # The TV: a wallboard user whose token opens the boards (the pages pass it to the feed).
+    '[[users]]\nname = "tv"\npassword = "password-tv"\nrole = "wallboard"\n'
+    'queues = ["800", "900"]\n\n'
     f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n'
 )
 
@@ -83,7 +86,8 @@ class Floor:
         self.server = server
         self.media = media
         self.phones: dict[str, Softphone] = {}
-        self.http = httpx.AsyncClient(base_url=server.http_url, timeout=5)
+        headers = server.api_headers()
+        self.http = httpx.AsyncClient(base_url=server.http_url, timeout=5, headers=headers)
 
     async def phone(self, number: str) -> Softphone:
         registrar = Peer(transport="UDP", host="127.0.0.1", port=self.server.sip_port)
@@ -150,17 +154,19 @@ async def follow(browser: Browser, floor: Floor, tmp_path: Path) -> None:
     """The list of boards and one board open while the floor gets busy, then a restart."""
     server = floor.server
     errors: list[str] = []
-    listing = await open_board(browser, f"{server.http_url}/wallboard", errors)
+    tv = server.token("tv", "password-tv")
+    listing = await open_board(browser, f"{server.http_url}/wallboard?token={tv}", errors)
     summary = listing.locator('[data-queue="800"] [data-summary]')
     await expect(summary).to_contain_text("0 waiting · 0 of 0 agents available")
-    page = await open_board(browser, f"{server.http_url}/wallboard/800", errors)
+    page = await open_board(browser, f"{server.http_url}/wallboard/800?token={tv}", errors)
     await watch_a_busy_hour(floor, page)
     # The list of boards followed too.
     await expect(summary).to_contain_text("1 waiting (longest 0:")
     await expect(summary).to_contain_text("1 of 6 agents available")
     await expect(summary).to_contain_text("2 answered, 0 abandoned today")
-    await take_screenshots(browser, page, f"{server.http_url}/wallboard/800?theme=light", errors)
-    await fifty_agents_fit(browser, f"{server.http_url}/wallboard/900", errors)
+    light = f"{server.http_url}/wallboard/800?theme=light&token={tv}"
+    await take_screenshots(browser, page, light, errors)
+    await fifty_agents_fit(browser, f"{server.http_url}/wallboard/900?token={tv}", errors)
     await survive_a_restart(floor, page, tmp_path)
     assert await page.evaluate("window.sameDocument") is True, "the page reloaded"
     assert errors == []

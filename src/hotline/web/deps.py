@@ -24,7 +24,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from hotline.access import Action, Target, User, may
 from hotline.web.accounts import Accounts
-from hotline.web.live import LiveHub
+from hotline.web.live import POLICY_VIOLATION, LiveHub
 from hotline.web.services import WebServices
 from hotline.web.views import LiveView
 
@@ -54,7 +54,6 @@ SESSION_COOKIE = "hotline_session"
 CSRF_COOKIE = "hotline_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 TOKEN_URL = "/api/auth/token"
-POLICY_VIOLATION = 1008  # WebSocket close code (RFC 6455 §7.4.1)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Paths open to everyone: the node's health (for load balancers), the two sign-ins, the home
@@ -135,8 +134,16 @@ async def socket_user(websocket: WebSocket) -> User:
     """The user of a WebSocket (as a page's); the socket is closed with 1008 without one."""
     user = await _user_of(websocket, _page_token(websocket))
     if user is None:
-        raise WebSocketException(POLICY_VIOLATION, "sign in first")
+        await _refuse(websocket, "sign in first")
+    assert user is not None
     return user
+
+
+async def _refuse(websocket: WebSocket, reason: str) -> None:
+    """Close with 1008. Accepted first: a socket closed during its handshake gets an HTTP
+    403 instead, and the client never sees the code that says why."""
+    await websocket.accept()
+    raise WebSocketException(POLICY_VIOLATION, reason)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
@@ -178,9 +185,9 @@ def allow_page(action: Action) -> Callable[..., Awaitable[User]]:
 def allow_socket(action: Action) -> Callable[..., Awaitable[User]]:
     """The rule of a WebSocket: closed with 1008 when signed out or refused."""
 
-    async def allowed(user: SocketUser) -> User:
+    async def allowed(user: SocketUser, websocket: WebSocket) -> User:
         if not may(user, action):
-            raise WebSocketException(POLICY_VIOLATION, f"{user.role} may not {action}")
+            await _refuse(websocket, f"{user.role} may not {action}")
         return user
 
     RULE_OF[allowed] = action

@@ -58,6 +58,7 @@ HEARTBEAT = 5.0  # and one goes out at least this often
 OUTBOX_LIMIT = 500  # frames waiting for one client before it is dropped
 TRY_AGAIN_LATER = 1013  # WebSocket close codes (RFC 6455 §7.4): a client too slow to follow
 GOING_AWAY = 1001  # Hotline stops
+POLICY_VIOLATION = 1008  # the client's session ended
 
 KINDS: dict[type[Any], str] = {
     CallStarted: "call_started",
@@ -86,11 +87,13 @@ class Lens:
 class Client:
     """One WebSocket client's lens and outbox."""
 
-    __slots__ = ("agents", "close_code", "dropped", "lens", "outbox", "wake")
+    __slots__ = ("agents", "close_code", "dropped", "lens", "outbox", "token", "user", "wake")
 
-    def __init__(self, lens: Lens, agents: frozenset[str]) -> None:
+    def __init__(self, lens: Lens, agents: frozenset[str], user: str = "", token: str = "") -> None:
         self.lens = lens
         self.agents = agents  # members of the lens's queues
+        self.user = user  # who signed the socket in, with which session token
+        self.token = token
         self.outbox: deque[str] = deque()
         self.wake = asyncio.Event()
         self.dropped = False
@@ -176,17 +179,25 @@ class LiveHub:
         known = set(self.view.queue_numbers())
         return [queue for queue in queues if queue not in known]
 
-    def connect(self, lens: Lens) -> Client:
+    def connect(self, lens: Lens, *, user: str = "", token: str = "") -> Client:
         """A new client, its snapshot already in the outbox (nothing can come before it)."""
         queues = lens.queues
         agents = agents_of(self.view, queues) if queues is not None else frozenset()
-        client = Client(lens, agents)
+        client = Client(lens, agents, user, token)
         client.push(self._encode("snapshot", self._state(), lens))
         self.clients.add(client)
         return client
 
     def disconnect(self, client: Client) -> None:
         self.clients.discard(client)
+
+    def sign_out(self, *, user: str | None = None, token: str | None = None) -> None:
+        """Close the sockets of a session that ended (``token``), or of every session of a
+        disabled ``user``, with 1008."""
+        for client in list(self.clients):
+            if client.user == user or client.token == token:
+                client.drop(POLICY_VIOLATION)
+                self.clients.discard(client)
 
     # -- events ------------------------------------------------------------------------------
 

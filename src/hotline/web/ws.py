@@ -18,8 +18,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 
 from hotline.access import RULES, Scope, User, may, visible
-from hotline.web.deps import POLICY_VIOLATION, HubDep, allow_socket
-from hotline.web.live import TRY_AGAIN_LATER, Client, Lens
+from hotline.web.deps import HubDep, allow_socket
+from hotline.web.live import POLICY_VIOLATION, TRY_AGAIN_LATER, Client, Lens
 from hotline.web.targets import queue_target
 
 __all__ = ["router"]
@@ -27,6 +27,7 @@ __all__ = ["router"]
 router = APIRouter()
 
 UNKNOWN_QUEUE = 4404
+REASONS = {TRY_AGAIN_LATER: "too slow", POLICY_VIOLATION: "signed out"}
 
 
 @router.websocket("/ws/events")
@@ -44,7 +45,8 @@ async def events(
     if not all(may(user, "events.read", queue_target(number)) for number in queue or []):
         await websocket.close(POLICY_VIOLATION, f"out of {user.name}'s scope")
         return
-    client = hub.connect(lens_of(user, frozenset(queue) if queue else None))
+    lens = lens_of(user, frozenset(queue) if queue else None)
+    client = hub.connect(lens, user=user.name, token=websocket.state.token)
     sender = asyncio.create_task(_send(websocket, client))
     receiver = asyncio.create_task(_receive(websocket))
     try:
@@ -70,8 +72,9 @@ async def _send(websocket: WebSocket, client: Client) -> None:
     while (frames := await client.frames()) is not None:
         for frame in frames:
             await websocket.send_text(frame)
-    # Dropped: too slow, or Hotline is stopping. The close may wait on a full socket.
-    reason = "too slow" if client.close_code == TRY_AGAIN_LATER else "stopping"
+    # Dropped: too slow, signed out, or Hotline is stopping. The close may wait on a full
+    # socket.
+    reason = REASONS.get(client.close_code, "stopping")
     with contextlib.suppress(Exception):
         async with asyncio.timeout(1.0):
             await websocket.close(client.close_code, reason)

@@ -17,6 +17,7 @@ from hotline.web.deps import (
     SESSION_COOKIE,
     TOKEN_URL,
     AccountsDep,
+    HubDep,
     TokenDep,
     address_of,
     allow,
@@ -82,9 +83,15 @@ async def me(user: Self) -> MeOut:
 
 @router.post("/api/auth/logout", summary="Sign out: ends this session", status_code=204)
 async def logout(
-    user: Self, token: TokenDep, accounts: AccountsDep, request: Request, response: Response
+    user: Self,
+    token: TokenDep,
+    accounts: AccountsDep,
+    hub: HubDep,
+    request: Request,
+    response: Response,
 ) -> None:
     await accounts.sign_out(token)
+    hub.sign_out(token=token)
     await accounts.audit(user.name, "auth.sign_out", address=address_of(request))
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

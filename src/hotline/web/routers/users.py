@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from hotline.access import User
 from hotline.web.account_schemas import UserChange, UserIn, UserOut
-from hotline.web.deps import AccountsDep, address_of, allow
+from hotline.web.deps import AccountsDep, HubDep, address_of, allow
 from hotline.web.schemas import ErrorOut
 
 __all__ = ["router"]
@@ -45,7 +45,7 @@ async def create_user(
 
 @router.patch("/{name}", summary="Change or disable a user", responses=REFUSED)
 async def change_user(
-    name: str, body: UserChange, accounts: AccountsDep, admin: Admin, request: Request
+    name: str, body: UserChange, accounts: AccountsDep, hub: HubDep, admin: Admin, request: Request
 ) -> UserOut:
     values = body.model_dump(exclude_unset=True)
     if not values:
@@ -53,6 +53,8 @@ async def change_user(
     if values.get("disabled") and name == admin.name:
         raise HTTPException(409, "an administrator cannot disable itself")
     record = await accounts.change(name, dict(values))
+    if values.get("disabled") or "password" in values:
+        hub.sign_out(user=name)  # its sessions ended: its live sockets too
     changed = ", ".join(sorted(values))
     await accounts.audit(
         admin.name, "users.change", target=name, detail=changed, address=address_of(request)
