@@ -77,6 +77,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/api/agents/{number}/unpause"): Row(
         "/api/agents/101/unpause", STAFF, "/api/agents/103/unpause"
     ),
+    ("POST", "/api/agents/{number}/end-wrap-up"): Row(
+        "/api/agents/101/end-wrap-up", STAFF, "/api/agents/103/end-wrap-up"
+    ),
     ("GET", "/api/calls/live"): Row("/api/calls/live", STAFF),
     ("GET", "/api/calls"): Row("/api/calls", STAFF),
     ("GET", "/api/calls/{call_id}"): Row("/api/calls/call-800", STAFF, "/api/calls/call-801"),
@@ -85,6 +88,10 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/openapi.json"): Row("/api/openapi.json", STAFF),
     ("GET", "/api/docs"): Row("/api/docs", STAFF),
     ("GET", "/api/docs/assets/{name}"): Row("/api/docs/assets/swagger-ui.css", STAFF),
+    ("PAGE", "/"): Row("/", ALL),  # the sign-in when signed out
+    ("PAGE", "/login"): Row("/login", ALL),
+    ("PAGE", "/agent"): Row("/agent", frozenset({AGENT})),  # an agent extension's own
+    ("PAGE", "/supervisor"): Row("/supervisor", frozenset({ADMIN, SUPERVISOR})),
     ("PAGE", "/wallboard"): Row("/wallboard", ALL),
     ("PAGE", "/wallboard/logo"): Row("/wallboard/logo", ALL),
     ("PAGE", "/wallboard/{queues}"): Row("/wallboard/800", ALL, "/wallboard/800,801"),
