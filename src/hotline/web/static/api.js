@@ -36,8 +36,18 @@ export async function failure(response) {
   return t("action.failed", { detail });
 }
 
+let leaving = false; // signing out: the session's end is no reason to come back here
+
+/** End the session and go to the sign-in page. */
+export async function signOut() {
+  leaving = true;
+  await post("/api/auth/logout");
+  location.assign("/login");
+}
+
 /** Go to the sign-in page, to come back here after. */
 export function signIn() {
+  if (leaving) return;
   const next = location.pathname + location.search;
   location.assign(`/login?next=${encodeURIComponent(next)}`);
 }
