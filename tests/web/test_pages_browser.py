@@ -263,21 +263,24 @@ async def a_shift(
     await expect(panel).to_have_url(f"{url}/login?next=%2Fagent")
 
 
-async def take_screenshots(panel: Page, console: Page) -> None:
+async def shoot(page: Page, name: str) -> None:
+    """A screenshot of the whole page to ``test-artifacts/``, and to ``docs/screenshots/``
+    when asked for (``HOTLINE_WRITE_SCREENSHOTS=1``)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    shots = []
+    path = ARTIFACTS / f"{name}.png"
+    await page.screenshot(path=path, full_page=True)
+    if os.environ.get("HOTLINE_WRITE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, SCREENSHOTS / path.name)
+
+
+async def take_screenshots(panel: Page, console: Page) -> None:
     for page, name in ((panel, "agent-panel"), (console, "supervisor-console")):
         for size, suffix in ((DESKTOP, ""), (PHONE, "-phone")):
             await page.set_viewport_size(size)
             await page.wait_for_timeout(200)
-            path = ARTIFACTS / f"{name}{suffix}.png"
-            await page.screenshot(path=path, full_page=True)
-            shots.append(path)
+            await shoot(page, name + suffix)
         await page.set_viewport_size(DESKTOP)
-    if os.environ.get("HOTLINE_WRITE_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for path in shots:
-            shutil.copy(path, SCREENSHOTS / path.name)
 
 
 async def in_russian(server: HotlineProcess, browser: Browser, errors: list[str]) -> None:
@@ -296,7 +299,7 @@ async def in_russian(server: HotlineProcess, browser: Browser, errors: list[str]
     await expect(my_state(panel)).to_have_text("Не в системе")
     await panel.get_by_role("button", name="Войти во все очереди").click()
     await expect(my_state(panel)).to_have_text("Свободен", timeout=LIVE_MS)
-    await panel.screenshot(path=ARTIFACTS / "agent-panel-ru-phone.png", full_page=True)
+    await shoot(panel, "agent-panel-ru-phone")
 
     sofia = Browsing(await browser.new_context(viewport=DESKTOP), errors)
     console = await sofia.page(f"{url}/supervisor")
@@ -307,4 +310,4 @@ async def in_russian(server: HotlineProcess, browser: Browser, errors: list[str]
     await expect(agent_row(console, "302")).to_contain_text("Свободен", timeout=LIVE_MS)
     await expect(agent_row(console, "301")).to_contain_text("Пауза · break")
     await expect(agent_row(console, "302").get_by_role("button", name="Выйти")).to_be_visible()
-    await console.screenshot(path=ARTIFACTS / "supervisor-console-ru.png", full_page=True)
+    await shoot(console, "supervisor-console-ru")
