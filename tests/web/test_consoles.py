@@ -113,3 +113,23 @@ async def test_the_console_is_in_russian_when_switched(node: Node) -> None:
     page = await _get(node, "/supervisor?lang=ru", "sup800")
     assert '<html lang="ru">' in page.text and "Консоль супервизора" in page.text
     assert 'href="/supervisor?lang=en"' in page.text  # the switch back
+
+
+@pytest.mark.parametrize(
+    ("path", "user"),
+    [("/", None), ("/", "admin"), ("/agent", "agent101"), ("/supervisor", "sup800")],
+)
+async def test_pages_load_nothing_from_outside(node: Node, path: str, user: str | None) -> None:
+    """Every src and href is a path on Hotline that answers, and the scripts and styles name
+    no other host; the page's policy forbids anything else."""
+    page = await _get(node, path, user)
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    references = re.findall(r'\s(?:src|href|action)="([^"]*)"', page.text)
+    assert any(reference.endswith(".js") for reference in references), path
+    for reference in references:
+        assert reference.startswith("/") and not reference.startswith("//"), reference
+        if reference.startswith("/static/") and reference.endswith((".js", ".css")):
+            asset = (await _get(node, reference, None)).text
+            assert not re.search(r"https?:|//[a-z]|@import|url\(", asset), reference
+            for imported in re.findall(r'from "\./([^"]+)"', asset):
+                assert (await _get(node, f"/static/{imported}", None)).status_code == 200
