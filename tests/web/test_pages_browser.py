@@ -299,6 +299,13 @@ async def in_russian(server: HotlineProcess, browser: Browser, errors: list[str]
     await expect(my_state(panel)).to_have_text("Не в системе")
     await panel.get_by_role("button", name="Войти во все очереди").click()
     await expect(my_state(panel)).to_have_text("Свободен", timeout=LIVE_MS)
+    # Out of the one queue and back in, from its line in the list.
+    queue = panel.locator('[data-queue="800"]')
+    await queue.get_by_role("button", name="Выйти").click()
+    await expect(queue.locator("[data-queue-in]")).to_have_text("не в очереди", timeout=LIVE_MS)
+    await expect(my_state(panel)).to_have_text("Не в системе")
+    await queue.get_by_role("button", name="Войти").click()
+    await expect(my_state(panel)).to_have_text("Свободен", timeout=LIVE_MS)
     await shoot(panel, "agent-panel-ru-phone")
 
     sofia = Browsing(await browser.new_context(viewport=DESKTOP), errors)
