@@ -34,6 +34,7 @@ __all__ = [
     "PUBLIC",
     "RULE_OF",
     "SESSION_COOKIE",
+    "TOKEN_URL",
     "AccountsDep",
     "CurrentUser",
     "HubDep",
