@@ -191,9 +191,13 @@ def test_check_sums_up_a_good_file_and_hides_the_database_password(tmp_path: Pat
         GOOD + '[database]\nurl = "postgresql+asyncpg://hotline:pa55word@db.example/hotline"\n'
         '[[extensions]]\nnumber = "102"\npassword = "s3cret-102"\nagent = true\n'
         '[[queues]]\nnumber = "800"\nname = "Support"\nagents = ["102"]\n'
+        '[[users]]\nname = "root"\npassword = "long-enough"\nrole = "admin"\n'
+        '[[users]]\nname = "sue"\npassword = "long-enough"\nrole = "supervisor"\n'
+        'queues = ["800"]\n'
     )
     result = _hotline("check", "--config", str(path))
     assert result.returncode == 0, result.stderr
+    assert "2 web users (admin, supervisor)" in result.stdout
     assert "valid" in result.stdout
     assert "2 extensions (1 agents), 1 queues, 0 trunks" in result.stdout
     assert "queue 800 Support: ring_all, 1 agents, priority 0" in result.stdout
@@ -206,3 +210,49 @@ def test_check_reports_a_bad_file_key_by_key(tmp_path: Path) -> None:
     result = _hotline("check", "--config", str(path))
     assert result.returncode == 2 and not result.stdout
     assert "server.domain" in result.stderr and "limits.max_calls" in result.stderr
+
+
+USER_CONFIG = """
+[[extensions]]
+number = "101"
+password = "s3cret-101"
+agent = true
+
+[[extensions]]
+number = "200"
+password = "s3cret-200"
+
+[[queues]]
+number = "800"
+agents = ["101"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("users", "problem"),
+    [
+        ('name = "a"\nrole = "admin"', "give exactly one of password and password_hash"),
+        ('name = "a"\nrole = "admin"\npassword = "long-enough"\npassword_hash = "$argon2id$x"',
+         "give exactly one of password and password_hash"),
+        ('name = "a"\nrole = "admin"\npassword = "short"', "at least 8 characters"),
+        ('name = "a"\nrole = "admin"\npassword_hash = "plain"', "should match pattern"),
+        ('name = "a"\nrole = "boss"\npassword = "long-enough"', "users[0].role"),
+        ('name = "a"\nrole = "agent"\nextension = "200"\npassword = "long-enough"',
+         "user a: extension 200 is not an agent extension"),
+        ('name = "a"\nrole = "supervisor"\nqueues = ["801"]\npassword = "long-enough"',
+         "user a: unknown queue 801"),
+        ('name = "a"\nrole = "wallboard"\npassword = "long-enough"',
+         "user a: a wallboard needs at least one queue"),
+        ('name = "a b"\nrole = "admin"\npassword = "long-enough"', "users[0].name"),
+    ],
+)  # fmt: skip
+def test_users_are_checked_against_the_configuration(users: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config(USER_CONFIG + "[[users]]\n" + users + "\n")
+    assert problem in str(error.value)
+
+
+def test_a_user_name_is_listed_once() -> None:
+    user = '[[users]]\nname = "a"\nrole = "admin"\npassword = "long-enough"\n'
+    with pytest.raises(ConfigError, match="user a is listed twice"):
+        parse_config(USER_CONFIG + user + user)

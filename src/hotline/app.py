@@ -10,6 +10,7 @@ import resource
 import secrets
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,8 @@ class Hotline:
     store: Store | None = field(default=None)
     web: WebServer | None = field(default=None)
     accounts: Accounts | None = field(default=None)
+    # Users made at start besides the file's (the demo's admin), before the web side serves.
+    more_users: Callable[[Accounts], Awaitable[None]] | None = field(default=None)
     day_statistics: PersistentDayStatistics | None = field(default=None)
 
     async def start(self) -> None:
@@ -60,6 +63,9 @@ class Hotline:
         self.store.start(self.bus)  # before call control, so its first events are kept
         self.accounts = Accounts(self.config, self.store.database)
         await self.accounts.seed()  # the file's users the database lacks
+        if self.more_users is not None:
+            await self.more_users(self.accounts)
+        await self.accounts.warn_if_closed()
         # The web app follows the bus from before the first call; it serves once all runs.
         app = create_app(WebServices(self.config, self.pbx, self.store, self.accounts))
         self.web = WebServer(app, self.config.server.http_listen)
@@ -151,12 +157,11 @@ async def _serve(config: Config, demo: bool) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     hotline = build(config)
-    await hotline.start()
     if demo:
         from hotline.demo import open_demo_accounts
 
-        assert hotline.accounts is not None  # started
-        await open_demo_accounts(hotline.accounts, config)
+        hotline.more_users = lambda accounts: open_demo_accounts(accounts, config)
+    await hotline.start()
     tune_garbage_collector()
     log.info("hotline ready")
     traffic = asyncio.create_task(_demo_traffic(config)) if demo else None

@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import pytest_asyncio
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
 
 from .support import Node, receive, receive_until, running_node, sign_in
 
@@ -130,6 +132,7 @@ async def test_browser_session_cookie_needs_the_csrf_header_to_change_anything(
         assert not any("HttpOnly" in c for c in cookies if c.startswith("hotline_csrf="))
         csrf = browser.cookies["hotline_csrf"]
         assert (await browser.get("/api/auth/me")).json()["name"] == "sup800"
+        await _feed_takes_the_cookie_from_this_site_only(node, browser.cookies["hotline_session"])
         refused = await browser.post("/api/agents/101/login")
         assert refused.status_code == 403 and "X-CSRF-Token" in refused.json()["detail"]
         wrong = await browser.post("/api/agents/101/login", headers={"X-CSRF-Token": "x" * 43})
@@ -144,6 +147,17 @@ async def test_browser_session_cookie_needs_the_csrf_header_to_change_anything(
     actions = [(row["action"], row["target"]) for row in rows]
     assert ("agents.login", "101") in actions and ("auth.sign_out", None) in actions
     assert all(row["address"] == "127.0.0.1" for row in rows)
+
+
+async def _feed_takes_the_cookie_from_this_site_only(node: Node, session: str) -> None:
+    cookie = {"Cookie": f"hotline_session={session}"}
+    async with connect(node.ws_url, additional_headers=cookie, origin=Origin(node.url)) as ws:
+        assert (await receive(ws))["type"] == "snapshot"
+    evil = Origin("http://evil.example")
+    async with connect(node.ws_url, additional_headers=cookie, origin=evil) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
 
 
 async def test_own_password_change_needs_the_old_one_and_ends_other_sessions(

@@ -47,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  RTP ports {low}-{high} on {config.media.rtp_address}; "
           f"call limits: {limits.max_calls or 'none'} at once, "
           f"{limits.max_calls_per_second or 'no limit'} a second")  # fmt: skip
+    roles = sorted({user.role.value for user in config.users})
+    print(f"  {len(config.users)} web users ({', '.join(roles)})" if config.users else
+          "  no web users: the web side is closed (add [[users]])")  # fmt: skip
     url = config.database.url
     # The password stays out of what may end up pasted in a ticket.
     database = make_url(url).render_as_string() if url else f"SQLite in {config.server.data_dir}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.store.models import AuditRecord, AuthSession, UserRecord
@@ -40,7 +40,7 @@ class Users:
         return (await self.session.scalars(select(UserRecord).order_by(UserRecord.name))).all()
 
     async def count(self) -> int:
-        return len((await self.session.scalars(select(UserRecord.name))).all())
+        return await self.session.scalar(select(func.count()).select_from(UserRecord)) or 0
 
     async def add(self, user: NewUser, *, now: float) -> UserRecord | None:
         """Insert ``user``; None when a user of that name exists (it is left as it is)."""

@@ -104,6 +104,10 @@ class Accounts:
         added = 0
         for entry in self.config.users:
             added += await self._seed_one(entry)
+        return added
+
+    async def warn_if_closed(self) -> None:
+        """Say loudly when there is no user at all: nobody can use the web side."""
         async with self.database.session() as session:
             if not await Users(session).count():
                 log.warning(
@@ -111,7 +115,6 @@ class Accounts:
                     "but /api/health is refused. Add [[users]] to the configuration "
                     "(hotline hash-password makes a password hash for it)"
                 )
-        return added
 
     async def _seed_one(self, entry: UserConfig) -> int:
         async with self.database.session() as session:

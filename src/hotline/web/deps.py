@@ -16,7 +16,7 @@ import functools
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request, WebSocket, WebSocketException
 from fastapi.requests import HTTPConnection
@@ -34,6 +34,7 @@ __all__ = [
     "PUBLIC",
     "RULE_OF",
     "SESSION_COOKIE",
+    "TOKEN_URL",
     "AccountsDep",
     "CurrentUser",
     "HubDep",
@@ -131,12 +132,22 @@ def _page_token(connection: HTTPConnection) -> str | None:
 
 
 async def socket_user(websocket: WebSocket) -> User:
-    """The user of a WebSocket (as a page's); the socket is closed with 1008 without one."""
-    user = await _user_of(websocket, _page_token(websocket))
+    """The user of a WebSocket (as a page's); the socket is closed with 1008 without one.
+    Signed in by the cookie, it must come from a page of this server: a browser sends the
+    cookie with a socket another site opens, and only the Origin header tells them apart."""
+    token = _page_token(websocket)
+    user = await _user_of(websocket, token)
     if user is None:
         await _refuse(websocket, "sign in first")
+    elif token == websocket.cookies.get(SESSION_COOKIE) and not _same_origin(websocket):
+        await _refuse(websocket, "a session cookie from another site")
     assert user is not None
     return user
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
 
 
 async def _refuse(websocket: WebSocket, reason: str) -> None:
