@@ -5,7 +5,8 @@ queue and answering for the agent.
 An agent signs in, logs in, pauses with a reason and unpauses, sees a queue call arrive with
 the caller's number and name, answers it and ends its wrap-up; a supervisor signs in, sees the
 call and the caller waiting, and logs the agent out from the console, which the agent's panel
-shows within a second. Both pages are seen in Russian too, and no page logs a console error.
+shows within a second. Both pages are seen in Russian too (and the wallboards after them), and
+no page logs a console error.
 
 Screenshots of both pages (desktop and phone width) go to ``test-artifacts/``; with
 ``HOTLINE_WRITE_SCREENSHOTS=1`` they are also copied to ``docs/screenshots/`` for the README.
@@ -318,3 +319,13 @@ async def in_russian(server: HotlineProcess, browser: Browser, errors: list[str]
     await expect(agent_row(console, "301")).to_contain_text("Пауза · break")
     await expect(agent_row(console, "302").get_by_role("button", name="Выйти")).to_be_visible()
     await shoot(console, "supervisor-console-ru")
+    # The switch is remembered: the wallboards, through the header's link, are in Russian.
+    await console.get_by_role("link", name="Табло").click()
+    await expect(console).to_have_url(f"{url}/wallboard")
+    await expect(console.locator("[data-status]")).to_have_text("в эфире", timeout=5000)
+    summary = console.locator('[data-queue="800"] [data-summary]')
+    await expect(summary).to_contain_text("ожидают: 0 · свободно агентов: 1 из 2")  # Anna paused
+    await console.get_by_role("link", name="Support").click()
+    await expect(console.locator('[data-tile="waiting"] .tile-label')).to_have_text("Ожидают")
+    await expect(console.locator("[data-status]")).to_have_text("в эфире", timeout=5000)
+    await expect(console.locator('.agent[data-agent="302"]')).to_contain_text("Свободен")
