@@ -65,6 +65,7 @@ class AgentRuntime:
         "member_of",
         "missed",
         "pause_reason",
+        "reachable",
         "retry_at",
         "ringing_for",
         "skills",
@@ -81,6 +82,8 @@ class AgentRuntime:
         self.skills: Mapping[str, int] = config.skills
         self.activity = Activity.IDLE
         self.pause_reason: str | None = None
+        # False while its phone cannot be reached (AgentUnreachable): offered nothing.
+        self.reachable = True
         self.logged_in: dict[QueueId, QueueRuntime] = {}
         self.member_of: dict[QueueId, QueueRuntime] = {}
         self.state = AgentState.LOGGED_OUT
@@ -339,7 +342,8 @@ class QueueRuntime:
         self.weight_of = {member.agent: member.weight for member in config.members}
         self.logged_in: dict[AgentId, AgentRuntime] = {}
         self.available: dict[AgentId, AgentRuntime] = {}
-        # Logged-in members not paused: the agents expected to serve the line (estimates).
+        # Logged-in members neither paused nor unreachable: the agents expected to serve the
+        # line (estimates).
         self.serving = 0
         # The waiting callers; those nobody rings for are the idle ones (first_idle).
         self.line = WaitingLine()
