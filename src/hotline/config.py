@@ -251,6 +251,7 @@ WallboardTile = Literal[
     "on_call",
     "wrap_up",
     "paused",
+    "unavailable",
     "logged_in",
     "offered",
     "answered",
@@ -294,6 +295,7 @@ class WallboardColors(_Section):
     busy_elsewhere: CssColor = "#22b8cf"
     wrap_up: CssColor = "#a78bfa"
     paused: CssColor = "#ef6f6c"
+    unavailable: CssColor = "#b08968"
     logged_out: CssColor = "#7c8591"
 
 

@@ -127,8 +127,8 @@ async def test_list_links_every_queue_with_its_live_summary(plain: Node) -> None
         assert f'<a href="/wallboard/{number}">{name}</a>' in page
     summaries = re.findall(r"data-summary>(.*?)</td>", page)
     assert len(summaries) == 2
-    # 102 is always logged in to 800; nobody has called yet.
-    assert summaries[0].startswith("0 waiting · 1 of 1 agents available · "), summaries
+    # 102 is always logged in to 800 but has no phone registered; nobody has called yet.
+    assert summaries[0].startswith("0 waiting · 0 of 1 agents available · "), summaries
     assert summaries[0].endswith("0 answered, 0 abandoned today")
     assert 'src="/static/wallboard-list.js"' in page
 

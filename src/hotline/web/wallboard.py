@@ -49,6 +49,7 @@ TILE_LABELS: dict[WallboardTile, str] = {
     "on_call": "On call",
     "wrap_up": "Wrap-up",
     "paused": "Paused",
+    "unavailable": "Unavailable",
     "logged_in": "Logged in",
     "offered": "Offered today",
     "answered": "Answered today",

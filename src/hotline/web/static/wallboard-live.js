@@ -9,6 +9,7 @@ export const STATE_LABELS = {
   wrap_up: "Wrap-up",
   available: "Available",
   paused: "Paused",
+  unavailable: "Unavailable",
   logged_out: "Logged out",
 };
 // Agents are listed in this order: who is busy with a caller first.

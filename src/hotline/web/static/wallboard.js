@@ -64,6 +64,7 @@ const TILES = {
   }),
   wrap_up: (f) => count(f.counts.wrap_up),
   paused: (f) => count(f.counts.paused),
+  unavailable: (f) => ({ ...count(f.counts.unavailable), note: f.counts.unavailable ? "phone not registered" : "" }),
   logged_in: (f) => ({ ...count(f.logged_in), note: `of ${f.logged_in + f.counts.logged_out} agents` }),
   offered: (f) => count(f.offered),
   answered: (f) => count(f.answered),
