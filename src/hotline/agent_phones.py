@@ -107,11 +107,12 @@ class AgentPhones:
         *,
         wall: Callable[[], float],
     ) -> None:
-        self._watch = PhoneWatch(agents, location.contacts_for)
+        numbers = tuple(agents)
+        self._watch = PhoneWatch(numbers, location.contacts_for)
         self._feed = feed
         self._wall = wall
         # The location files an extension's bindings under this AOR (contacts_for).
-        self._numbers = {f"sip:{number}@{location.domain}": number for number in agents}
+        self._numbers = {f"sip:{number}@{location.domain}": number for number in numbers}
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None  # the wall time the timer is set for
         self._running = False
