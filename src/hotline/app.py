@@ -16,6 +16,7 @@ from pathlib import Path
 
 import uvloop
 
+from hotline.agent_phones import AgentPhones
 from hotline.config import Config, parse_host_port
 from hotline.day_statistics import PersistentDayStatistics
 from hotline.events import EventBus
@@ -47,6 +48,7 @@ class Hotline:
     media: MediaService
     pbx: Pbx
     bus: EventBus
+    phones: AgentPhones
     store: Store | None = field(default=None)
     web: WebServer | None = field(default=None)
     accounts: Accounts | None = field(default=None)
@@ -77,6 +79,8 @@ class Hotline:
         # Phones registered before a restart are reachable before SIP serves the first call.
         await self.location.load(self.store.database, now=time.time())
         self.location.start()
+        # Agents without a phone left are unavailable before SIP serves the first call.
+        self.phones.start()
         repaired = await self.media.start()
         for path in repaired:
             log.info("repaired recording %s", path)
@@ -100,6 +104,7 @@ class Hotline:
     async def close(self) -> None:
         if self.web is not None:
             await self.web.close()  # WebSocket clients told first; no request during the stop
+        self.phones.close()
         await self.pbx.close()  # BYE and CANCEL go out while the transport is still open
         if self.day_statistics is not None:
             await self.day_statistics.close()  # the counters with the last calls in them
@@ -148,7 +153,11 @@ def build(config: Config) -> Hotline:
     )
     bus = EventBus()
     pbx = Pbx(config, sip, media, location, authenticator, limiter, bus=bus)
-    return Hotline(config=config, sip=sip, location=location, media=media, pbx=pbx, bus=bus)
+    agents = [extension.number for extension in config.extensions if extension.agent]
+    phones = AgentPhones(agents, location, pbx.queues.feed, wall=pbx.wall)
+    return Hotline(
+        config=config, sip=sip, location=location, media=media, pbx=pbx, bus=bus, phones=phones
+    )
 
 
 async def _serve(config: Config, demo: bool) -> None:

@@ -282,6 +282,7 @@ WallboardTile = Literal[
     "on_call",
     "wrap_up",
     "paused",
+    "unavailable",
     "logged_in",
     "offered",
     "answered",
@@ -325,6 +326,7 @@ class WallboardColors(_Section):
     busy_elsewhere: CssColor = "#22b8cf"
     wrap_up: CssColor = "#a78bfa"
     paused: CssColor = "#ef6f6c"
+    unavailable: CssColor = "#b08968"
     logged_out: CssColor = "#7c8591"
 
 

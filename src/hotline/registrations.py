@@ -13,6 +13,10 @@ at memory speed (REGISTER load is about a thousand a second), and writes changes
   row expired at the purge time in one statement, which is what memory dropped, without
   marking each AOR.
 
+Whoever follows registrations as they change (agents' phones: ``hotline.agent_phones``)
+registers with ``observe`` and hears the AOR of every ``apply`` and ``remove_all``; expiry is
+not announced (bindings lapse with time), so a follower keeps its own timer.
+
 At start, ``load`` fills memory from the table with the bindings still alive (deleting the
 expired), before SIP listens; ``close`` writes what is left, before the store closes. The
 TCP connection a phone registered over does not survive a restart, so a binding comes back
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import groupby
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -65,6 +69,7 @@ class PersistentLocation:
         self._dirty: set[str] = set()
         self._purged_at: float | None = None
         self._periodic = Periodic(self.flush, interval=interval, name="registrations")
+        self._observers: list[Callable[[str], None]] = []
 
     # Reads: memory only.
 
@@ -82,10 +87,20 @@ class PersistentLocation:
     def apply(self, aor: str, *, upserts: Sequence[Binding], removals: Sequence[SipUri]) -> None:
         self.memory.apply(aor, upserts=upserts, removals=removals)
         self._dirty.add(aor)
+        self._changed(aor)
 
     def remove_all(self, aor: str) -> None:
         self.memory.remove_all(aor)
         self._dirty.add(aor)
+        self._changed(aor)
+
+    def observe(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(aor)`` after each change a REGISTER makes (not at ``load``)."""
+        self._observers.append(callback)
+
+    def _changed(self, aor: str) -> None:
+        for callback in self._observers:
+            callback(aor)
 
     def purge_expired(self, now: float) -> int:
         removed = self.memory.purge_expired(now)

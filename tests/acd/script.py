@@ -12,7 +12,9 @@ from hotline.acd import (
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
+    AgentReachable,
     AgentUnpaused,
+    AgentUnreachable,
     CallbackFailed,
     CallbackRequested,
     CallEnded,
@@ -115,6 +117,14 @@ def busy(agent: str) -> AgentBusyElsewhere:
 
 def free(agent: str) -> AgentFreeAgain:
     return AgentFreeAgain(agent=AgentId(agent))
+
+
+def unreachable(agent: str, reason: str = "unregistered") -> AgentUnreachable:
+    return AgentUnreachable(agent=AgentId(agent), reason=reason)
+
+
+def reachable(agent: str) -> AgentReachable:
+    return AgentReachable(agent=AgentId(agent))
 
 
 def abandon(caller: str) -> CallerAbandoned:

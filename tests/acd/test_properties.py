@@ -1,7 +1,7 @@
 """Hypothesis drives the engine with random event sequences and checks the invariants.
 
 - no agent ever holds two offers or calls, across all queues;
-- nobody logged out of the queue, or paused, is offered a caller;
+- nobody logged out of the queue, paused or unreachable is offered a caller;
 - every caller who joined leaves exactly once (connected or left), and is in line until then;
 - first come, first served within a priority: when a caller is offered an agent, no caller
   of the same queue and priority who joined earlier is waiting without an offer.
@@ -50,9 +50,11 @@ from .script import (
     logout,
     pause,
     queue,
+    reachable,
     reject,
     tick,
     unpause,
+    unreachable,
     wrapped,
 )
 
@@ -73,6 +75,7 @@ class EngineMachine(RuleBasedStateMachine):
         self.on_call: dict[AgentId, CallerId] = {}
         self.logged_in: dict[AgentId, set[QueueId]] = {AgentId(a): set() for a in AGENTS}
         self.paused: set[AgentId] = set()
+        self.unreachable: set[AgentId] = set()
         self.member_of = {AgentId(a): set(self.engine.member_queues(AgentId(a))) for a in AGENTS}
         self.callbacks: set[CallerId] = set()
         self.count = 0
@@ -96,13 +99,13 @@ class EngineMachine(RuleBasedStateMachine):
         """Handle ``event``; ``update`` changes the mirror first (its commands depend on it)
         and is undone if the engine refuses the event."""
         saved = ({a: set(q) for a, q in self.logged_in.items()}, set(self.paused),
-                 {c: set(a) for c, a in self.ringing.items()})  # fmt: skip
+                 {c: set(a) for c, a in self.ringing.items()}, set(self.unreachable))  # fmt: skip
         if update is not None:
             update()
         try:
             commands = self.engine.handle(event, self.now)
         except AcdError:
-            self.logged_in, self.paused, self.ringing = saved
+            self.logged_in, self.paused, self.ringing, self.unreachable = saved
             return False
         for command in commands:
             self.mirror(command)
@@ -117,6 +120,7 @@ class EngineMachine(RuleBasedStateMachine):
                 assert not busy_with and agent not in self.on_call, f"{agent} double-booked"
                 assert queue_id in self.logged_in[agent], f"{agent} offered from {queue_id}"
                 assert agent not in self.paused, f"paused {agent} offered"
+                assert agent not in self.unreachable, f"unreachable {agent} offered"
             self.check_first_come_first_served(command.caller, agents)
             self.ringing.setdefault(command.caller, set()).update(agents)
         elif isinstance(command, CancelOffer):
@@ -253,6 +257,13 @@ class EngineMachine(RuleBasedStateMachine):
     def agent_other_call(self, agent: str, going: bool) -> None:
         self.send(busy(agent) if going else free(agent))
 
+    @rule(agent=st.sampled_from(AGENTS), going=st.booleans())
+    def agent_phone_changes(self, agent: str, going: bool) -> None:
+        if going:
+            self.send(unreachable(agent), lambda: self.unreachable.add(AgentId(agent)))
+        else:
+            self.send(reachable(agent), lambda: self.unreachable.discard(AgentId(agent)))
+
     @rule(seconds=st.sampled_from([0.0, 1.0, 3.0, 6.0, 11.0, 25.0, 90.0]))
     def time_passes(self, seconds: float) -> None:
         self.now += seconds
@@ -273,11 +284,12 @@ class EngineMachine(RuleBasedStateMachine):
 
     @invariant()
     def serving_counts_match_a_recount(self) -> None:
-        # The engine keeps the unpaused logged-in members of each queue as a running count
-        # (it feeds the estimated wait); it must equal counting them afresh.
+        # The engine keeps the unpaused, reachable logged-in members of each queue as a
+        # running count (it feeds the estimated wait); it must equal counting them afresh.
         for runtime in self.engine._core.queues.values():
             members = runtime.logged_in.values()
-            assert runtime.serving == sum(1 for a in members if a.pause_reason is None)
+            serving = sum(1 for a in members if a.pause_reason is None and a.reachable)
+            assert runtime.serving == serving
 
 
 class SlaOrderMachine(EngineMachine):

@@ -12,17 +12,18 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from hotline.events import QueueEventLogged
+from hotline.media import MediaServer
 
-from .support import Node, agent_in, receive, receive_until
+from .support import Node, agent_in, phone, phone_ports, receive, receive_until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 QUEUE_FIELDS = {
     "number", "name", "strategy", "priority", "sla_seconds", "waiting", "longest_wait_seconds",
-    "callbacks_pending", "logged_in", "available", "ringing", "on_call", "wrap_up", "paused",
-    "busy_elsewhere", "offered", "answered", "abandoned", "timed_out", "answered_within_sla",
-    "service_level", "abandon_rate", "average_wait_seconds", "average_talk_seconds",
-    "estimated_wait_seconds", "agents",
+    "callbacks_pending", "logged_in", "available", "unavailable", "ringing", "on_call",
+    "wrap_up", "paused", "busy_elsewhere", "offered", "answered", "abandoned", "timed_out",
+    "answered_within_sla", "service_level", "abandon_rate", "average_wait_seconds",
+    "average_talk_seconds", "estimated_wait_seconds", "agents",
 }  # fmt: skip
 AGENT_FIELDS = {"number", "name", "state", "pause_reason", "state_since", "queues", "answered",
                 "talk_seconds"}  # fmt: skip
@@ -59,13 +60,47 @@ async def test_agents_listed_with_their_state(node: Node) -> None:
     assert set(agents) == {"101", "102", "103", "104", "105"}
     assert set(agents["101"]) >= AGENT_FIELDS
     assert agents["101"]["name"] == "Anna" and agents["102"]["name"] == "102"
-    assert agents["102"]["state"] == "available" and agents["102"]["queues"] == ["800"]
+    # 102 is always logged in, but no phone of its is registered: it is offered no call.
+    assert agents["102"]["state"] == "unavailable" and agents["102"]["queues"] == ["800"]
     assert agents["104"]["queues"] == ["800", "801"]
     assert agents["102"]["state_since"] <= time.time()
     assert (await node.http.get("/api/agents/200")).status_code == 404  # not an agent
 
 
+async def test_an_agent_is_available_while_its_phone_is_registered(node: Node) -> None:
+    """102 is always logged in: unavailable without a phone, available while one is registered,
+    unavailable again once it unregisters; the queue's available count and the event log
+    follow."""
+    async with MediaServer(rtp_address="127.0.0.1", port_range=phone_ports()) as media:
+        before = (await node.http.get("/api/queues/800")).json()
+        async with node.events() as ws:
+            await receive(ws)  # the snapshot
+            softphone = await phone(node, media, "102")
+            registered = await receive_until(ws, _is_event("queue_event", agent="102"))
+            assert registered["data"]["verb"] == "REACHABLE"
+            stats = await receive_until(ws, lambda f: f["type"] == "stats")
+            assert agent_in(stats, "102")["state"] == "available"
+            support = next(q for q in stats["queues"] if q["number"] == "800")
+            assert support["available"] == before["available"] + 1
+            assert support["unavailable"] == before["unavailable"] - 1
+            await softphone.unregister()
+            gone = await receive_until(ws, _is_event("queue_event", agent="102"))
+            assert (gone["data"]["verb"], gone["data"]["reason"]) == ("UNREACHABLE", "unregistered")
+            stats = await receive_until(ws, lambda f: f["type"] == "stats")
+            assert agent_in(stats, "102")["state"] == "unavailable"
+            await softphone.close()
+
+
 async def test_login_through_the_api_is_an_event_and_a_stats_frame(node: Node) -> None:
+    async with MediaServer(rtp_address="127.0.0.1", port_range=phone_ports()) as media:
+        softphone = await phone(node, media, "101")  # without a phone: logged in, unavailable
+        try:
+            await _log_in_and_pause(node)
+        finally:
+            await softphone.close()
+
+
+async def _log_in_and_pause(node: Node) -> None:
     async with node.events() as ws:
         snapshot = await receive(ws)
         assert snapshot["type"] == "snapshot"
@@ -82,7 +117,7 @@ async def test_login_through_the_api_is_an_event_and_a_stats_frame(node: Node) -
         assert time.time() - event["at"] < 1.0
         assert agent_in(stats, "101")["state"] == "available"
         support = next(q for q in stats["queues"] if q["number"] == "800")
-        assert support["available"] >= 2
+        assert support["available"] >= 1  # 101; 102 has no phone registered
         paused = await node.http.post("/api/agents/101/pause", json={"reason": "lunch"})
         assert paused.json()["pause_reason"] == "lunch"
         event = await receive_until(ws, _is_event("agent_state_changed", agent="101"))
@@ -99,7 +134,8 @@ async def test_a_late_client_gets_the_current_state_first(node: Node) -> None:
     assert snapshot["type"] == "snapshot"
     assert set(snapshot) == {"type", "at", "queues", "agents", "calls"}
     boris = agent_in(snapshot, "103")
-    assert boris["state"] == "paused" and boris["pause_reason"] == "pause"
+    # No phone of his is registered: unavailable, and the pause kept for when one is.
+    assert boris["state"] == "unavailable" and boris["pause_reason"] == "pause"
     assert set(snapshot["queues"][0]) >= QUEUE_FIELDS
     assert (await node.http.post("/api/agents/103/unpause")).status_code == 200
 
@@ -207,7 +243,8 @@ async def test_an_agent_logs_into_and_out_of_one_queue(node: Node) -> None:
     both = await http.post("/api/agents/104/login", json={"queue": "800"})
     assert both.json()["logged_in_queues"] == ["800", "801"]
     left = await http.post("/api/agents/104/logout", json={"queue": "801"})
-    assert left.json()["logged_in_queues"] == ["800"] and left.json()["state"] == "available"
+    # Still logged in to 800 (no phone registered here, so unavailable rather than logged out).
+    assert left.json()["logged_in_queues"] == ["800"] and left.json()["state"] == "unavailable"
     not_member = await http.post("/api/agents/101/login", json={"queue": "801"})
     assert not_member.status_code == 409 and "not a member" in not_member.json()["detail"]
     no_wrap_up = await http.post("/api/agents/104/end-wrap-up")

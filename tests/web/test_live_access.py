@@ -18,14 +18,15 @@ def _numbers(rows: list[dict[str, Any]]) -> set[str]:
     return {row["number"] for row in rows}
 
 
-async def _frames_until_101_available(ws: ClientConnection) -> list[dict[str, Any]]:
+async def _frames_until_101_logged_in(ws: ClientConnection) -> list[dict[str, Any]]:
     """The frames up to the stats frame that shows agent 101 logged in (after 103 was)."""
     frames: list[dict[str, Any]] = []
 
     def seen(frame: dict[str, Any]) -> bool:
         frames.append(frame)
         agents = {a["number"]: a["state"] for a in frame.get("agents", [])}
-        return frame["type"] == "stats" and agents.get("101") == "available"
+        # No phone is registered here: logged in shows as unavailable.
+        return frame["type"] == "stats" and agents.get("101") == "unavailable"
 
     await receive_until(ws, seen)
     return frames
@@ -48,7 +49,7 @@ async def test_each_role_gets_only_its_scope(node: Node) -> None:
         # Agent 103 serves 801 only: outside the supervisor's and the agent's view.
         for number in ("103", "101"):
             assert (await node.http.post(f"/api/agents/{number}/login")).status_code == 200
-        seen = {name: await _frames_until_101_available(ws) for name, ws in
+        seen = {name: await _frames_until_101_logged_in(ws) for name, ws in
                 (("sup800", supervisor), ("agent101", agent), ("wall", wall))}  # fmt: skip
     events = {name: [f["data"] for f in frames if f["type"] == "event"]
               for name, frames in seen.items()}  # fmt: skip

@@ -173,7 +173,7 @@ async def test_agent_panel_and_supervisor_console(tmp_path: Path, media: MediaSe
             agent = Browsing(await browser.new_context(viewport=DESKTOP), errors)
             supervisor = Browsing(await browser.new_context(viewport=DESKTOP), errors)
             await a_shift(server, phones, agent, supervisor)
-            await in_russian(server, browser, errors)
+            await in_russian(server, phones, browser, errors)
     finally:
         await phones.close()
         server.stop()
@@ -284,9 +284,12 @@ async def take_screenshots(panel: Page, console: Page) -> None:
         await page.set_viewport_size(DESKTOP)
 
 
-async def in_russian(server: HotlineProcess, browser: Browser, errors: list[str]) -> None:
+async def in_russian(
+    server: HotlineProcess, phones: Phones, browser: Browser, errors: list[str]
+) -> None:
     """Boris's language is Russian: his panel is, from the sign-in on. The supervisor's
     console switches to Russian with the switch in its header."""
+    await phones.register("302")  # an agent is available only with its phone registered
     url = f"http://127.0.0.1:{server.http_port}"
     boris = Browsing(await browser.new_context(viewport=PHONE, locale="ru-RU"), errors)
     panel = await boris.page(f"{url}/agent")

@@ -177,12 +177,17 @@ async def watch_a_busy_hour(floor: Floor, page: Page) -> None:
     await expect(tile(page, "logged_in")).to_have_text("0")
     await expect(page.locator("[data-agents-empty]")).to_be_visible()
 
-    # Dmitri logs in by REST, takes a call and hangs up: wrap-up, and one answered.
+    # Dmitri logs in by REST before his phone is registered: logged in, but unavailable
+    # until it is. Then he takes a call and hangs up: wrap-up, and one answered.
     await floor.rest("106", "login")
+    await expect(card(page, "106")).to_have_attribute("data-state", "unavailable", timeout=LIVE_MS)
+    await expect(card(page, "106")).to_contain_text("Unavailable")
+    await expect(tile(page, "available")).to_have_text("0")
+    for number in ("101", "102", "103", "104", "106", "107", "108"):
+        await floor.phone(number)
     await expect(card(page, "106")).to_have_attribute("data-state", "available", timeout=LIVE_MS)
     await expect(card(page, "106")).to_contain_text("Dmitri")
-    for number in ("101", "102", "103", "106"):
-        await floor.phone(number)
+    await expect(tile(page, "available")).to_have_text("1", timeout=LIVE_MS)
     first = await floor.phones["101"].call("800")
     dmitri = await floor.answer_next("106")
     await asyncio.wait_for(first.wait_answered(), 5)

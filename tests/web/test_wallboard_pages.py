@@ -128,8 +128,8 @@ async def test_list_links_every_queue_with_its_live_summary(plain: Node) -> None
         assert f'<a href="/wallboard/{number}">{name}</a>' in page
     summaries = re.findall(r"data-summary>(.*?)</td>", page)
     assert len(summaries) == 2
-    # 102 is always logged in to 800; nobody has called yet.
-    assert summaries[0].startswith("0 waiting · 1 of 1 agents available · "), summaries
+    # 102 is always logged in to 800 but has no phone registered; nobody has called yet.
+    assert summaries[0].startswith("0 waiting · 0 of 1 agents available · "), summaries
     assert summaries[0].endswith("0 answered, 0 abandoned today")
     assert 'src="/static/wallboard-list.js"' in page
 
@@ -323,7 +323,7 @@ async def test_boards_speak_the_users_language_or_the_one_switched_to(plain: Nod
         )
         assert "hotline_lang=ru" in switched.headers["set-cookie"]
         summaries = re.findall(r"data-summary>(.*?)</td>", switched.text)
-        assert summaries[0].startswith("ожидают: 0 · свободно агентов: 1 из 1 · "), summaries
+        assert summaries[0].startswith("ожидают: 0 · свободно агентов: 0 из 1 · "), summaries
         kept = await browser.get("/wallboard/800")
         assert "Дольше всех ждёт" in kept.text and "Longest wait" not in kept.text
         assert notes_of(kept.text) == []  # the switch is no board setting

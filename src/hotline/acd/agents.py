@@ -1,8 +1,9 @@
-"""Handlers for the agent side: login, pause, calls, wrap-up, other calls.
+"""Handlers for the agent side: login, pause, calls, wrap-up, other calls, phone reachability.
 
 An agent's state is derived from its activity (ringing, on a queue call, wrap-up, busy on
-another call) and its presence (logged in to which queues, paused or not); handlers change
-one of the two and ``Core.refresh`` keeps the per-queue available indexes in step.
+another call) and its presence (logged in to which queues, phone reachable or not, paused or
+not); handlers change one of the two and ``Core.refresh`` keeps the per-queue available
+indexes in step.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from hotline.acd.events import (
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
+    AgentReachable,
     AgentUnpaused,
+    AgentUnreachable,
     CallEnded,
     WrapUpEnded,
 )
@@ -30,8 +33,10 @@ __all__ = [
     "logged_in",
     "logged_out",
     "paused",
+    "reachable",
     "retry_over",
     "unpaused",
+    "unreachable",
     "wrap_up_ended",
     "wrap_up_timed_out",
 ]
@@ -242,4 +247,29 @@ def free_again(core: Core, event: AgentFreeAgain, now: float) -> None:
     _check_transition(agent, event)
     agent.activity = Activity.IDLE
     core.record(now, Verb.FREEAGAIN, agent=agent.agent_id)
+    core.refresh(agent, now)
+
+
+def unreachable(core: Core, event: AgentUnreachable, now: float) -> None:
+    """The agent's phone cannot be reached: no new offer. A call or wrap-up in progress goes
+    on (the state shows it until it ends); a ringing offer is withdrawn, so the caller is
+    offered to someone else at once rather than when the ring time runs out. A callback
+    already dialled for the agent goes on: the caller is being called."""
+    agent = _agent(core, event.agent)
+    if not agent.reachable:
+        raise AcdError(f"agent {agent.agent_id} is already unreachable")
+    entry = agent.ringing_for
+    if entry is not None and entry.callback_number is None:
+        core.withdraw_agent(agent, now)
+    core.set_reachable(agent, False)
+    core.record(now, Verb.UNREACHABLE, agent=agent.agent_id, reason=event.reason)
+    core.refresh(agent, now)
+
+
+def reachable(core: Core, event: AgentReachable, now: float) -> None:
+    agent = _agent(core, event.agent)
+    if agent.reachable:
+        raise AcdError(f"agent {agent.agent_id} is already reachable")
+    core.set_reachable(agent, True)
+    core.record(now, Verb.REACHABLE, agent=agent.agent_id)
     core.refresh(agent, now)

@@ -256,6 +256,8 @@ class Core:
             state = _ACTIVITY_STATE[activity]
         elif not agent.logged_in:
             state = AgentState.LOGGED_OUT
+        elif not agent.reachable:
+            state = AgentState.UNAVAILABLE
         else:
             state = _AVAILABLE if agent.pause_reason is None else AgentState.PAUSED
         previous = agent.state
@@ -282,8 +284,8 @@ class Core:
         it, when that is plain; True if it did (the agent is ringing), False to leave the
         agent to ``refresh`` and ``dispatch`` as usual.
 
-        Plain: nothing else is dirty, the agent becomes available (logged in, not paused, no
-        retry delay), and in each of its queues with callers nobody else is free and the
+        Plain: nothing else is dirty, the agent becomes available (logged in, reachable, not
+        paused, no retry delay), and in each of its queues with callers nobody else is free and the
         first caller is idle, needs no skill and has tried nobody. Then its queues hold no
         other match (after each event no idle caller has a candidate), and dispatch would
         offer the best of those first callers (queue priority, then key) to this agent
@@ -292,6 +294,8 @@ class Core:
         cost as much again as the offer itself.
         """
         if self.dirty or not agent.logged_in or agent.pause_reason is not None:
+            return False
+        if not agent.reachable:
             return False
         if agent.retry_at is not None:
             return False
@@ -334,30 +338,42 @@ class Core:
         self.sync_availability(agent)
 
     def set_pause(self, agent: AgentRuntime, reason: str | None, now: float) -> None:
-        """Pause the agent with ``reason`` (None: unpause), keeping the count of unpaused
-        logged-in members of its queues in step (a count, not a recount of the members), and
-        the agent's time paused today."""
-        was_serving = agent.pause_reason is None
-        agent.pause_reason = reason
-        if was_serving != (reason is None):
+        """Pause the agent with ``reason`` (None: unpause), keeping the count of serving
+        members of its queues in step (a count, not a recount of the members), and the
+        agent's time paused today."""
+        was_paused = agent.pause_reason is not None
+        if was_paused != (reason is not None):
             if reason is None:
                 agent.paused_seconds += now - agent.pause_start
             else:
                 agent.pause_start = now
-            step = 1 if reason is None else -1
+        was_serving = _serves(agent)
+        agent.pause_reason = reason
+        self._count_serving(agent, was_serving)
+
+    def set_reachable(self, agent: AgentRuntime, reachable: bool) -> None:
+        """Mark the agent's phone reachable or not, keeping the serving counts in step."""
+        was_serving = _serves(agent)
+        agent.reachable = reachable
+        self._count_serving(agent, was_serving)
+
+    def _count_serving(self, agent: AgentRuntime, was_serving: bool) -> None:
+        serving = _serves(agent)
+        if was_serving != serving:
+            step = 1 if serving else -1
             for queue in agent.logged_in.values():
                 queue.serving += step
 
     def join_queue(self, agent: AgentRuntime, queue: QueueRuntime) -> None:
         agent.logged_in[queue.queue_id] = queue
         queue.logged_in[agent.agent_id] = agent
-        if agent.pause_reason is None:
+        if _serves(agent):
             queue.serving += 1
 
     def leave_queue(self, agent: AgentRuntime, queue: QueueRuntime) -> None:
         del agent.logged_in[queue.queue_id]
         del queue.logged_in[agent.agent_id]
-        if agent.pause_reason is None:
+        if _serves(agent):
             queue.serving -= 1
 
     def mark_dirty(self, queue: QueueRuntime) -> None:
@@ -389,7 +405,8 @@ class Core:
             self.mark_dirty(entry.queue)
 
     def withdraw_agent(self, agent: AgentRuntime, now: float) -> None:
-        """The agent can no longer take the caller ringing it (paused, busy, logged out)."""
+        """The agent can no longer take the caller ringing it (paused, busy, logged out,
+        unreachable)."""
         entry = agent.ringing_for
         if entry is not None:
             if entry.callback_number is not None:
@@ -684,7 +701,8 @@ class Core:
 
     def estimate(self, queue: QueueRuntime, position: int) -> float | None:
         """Expected wait at ``position``: callers beyond the free agents, each served at the
-        rate of the queue's unpaused logged-in agents at the recent mean handle time."""
+        rate of the queue's serving agents (logged in, reachable, unpaused) at the recent mean
+        handle time."""
         serving = queue.serving
         beyond = position - len(queue.available)
         if beyond <= 0:
@@ -695,6 +713,11 @@ class Core:
         if mean is None:
             mean = queue.config.expected_handle_seconds
         return beyond * mean / serving
+
+
+def _serves(agent: AgentRuntime) -> bool:
+    """Whether the agent counts among its queues' serving members (when logged in)."""
+    return agent.pause_reason is None and agent.reachable
 
 
 def _meets(agent: AgentRuntime, needs: dict[str, int]) -> bool:

@@ -33,7 +33,9 @@ from hotline.acd.events import (
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
+    AgentReachable,
     AgentUnpaused,
+    AgentUnreachable,
     CallbackFailed,
     CallbackRequested,
     CallEnded,
@@ -87,6 +89,8 @@ _HANDLERS: dict[type[Any], Handler] = {
     WrapUpEnded: _agents.wrap_up_ended,
     AgentBusyElsewhere: _agents.busy_elsewhere,
     AgentFreeAgain: _agents.free_again,
+    AgentUnreachable: _agents.unreachable,
+    AgentReachable: _agents.reachable,
     TimerFired: _time_passed,
 }
 

@@ -16,7 +16,9 @@ __all__ = [
     "AgentLoggedIn",
     "AgentLoggedOut",
     "AgentPaused",
+    "AgentReachable",
     "AgentUnpaused",
+    "AgentUnreachable",
     "CallEnded",
     "CallbackFailed",
     "CallbackRequested",
@@ -159,6 +161,23 @@ class AgentFreeAgain:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AgentUnreachable:
+    """The agent cannot be reached (its phone has no live registration): it is offered no
+    caller, logged in or not, until ``AgentReachable``. A call or wrap-up in progress goes on;
+    a ringing offer is withdrawn. ``reason`` says why, for the event records."""
+
+    agent: AgentId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentReachable:
+    """The agent can be reached again (its phone registered)."""
+
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TimerFired:
     """Time passed; the engine processes the timers due at ``now``."""
 
@@ -180,5 +199,7 @@ Event = (
     | WrapUpEnded
     | AgentBusyElsewhere
     | AgentFreeAgain
+    | AgentUnreachable
+    | AgentReachable
     | TimerFired
 )

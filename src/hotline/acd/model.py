@@ -47,11 +47,15 @@ class AgentState(enum.Enum):
     """What an agent is doing, as shown to supervisors.
 
     An activity (ringing, a queue call, wrap-up, another call) takes precedence over the
-    presence (logged out, paused, available): a paused agent finishing a call shows ON_CALL
-    and becomes PAUSED when the call and its wrap-up are over.
+    presence (logged out, unavailable, paused, available): a paused agent finishing a call
+    shows ON_CALL and becomes PAUSED when the call and its wrap-up are over. UNAVAILABLE is a
+    logged-in agent that cannot be reached (its phone is not registered: Asterisk's member
+    device state "unavailable"); it comes before PAUSED, since unpausing would not make the
+    agent reachable, and the pause reason is kept.
     """
 
     LOGGED_OUT = "logged_out"
+    UNAVAILABLE = "unavailable"
     AVAILABLE = "available"
     RINGING = "ringing"
     ON_CALL = "on_call"

@@ -39,6 +39,8 @@ class Verb(enum.Enum):
     WRAPUPEND = "WRAPUPEND"
     BUSYELSEWHERE = "BUSYELSEWHERE"
     FREEAGAIN = "FREEAGAIN"
+    UNREACHABLE = "UNREACHABLE"  # ours: the agent's phone has no live registration
+    REACHABLE = "REACHABLE"  # ours: it registered again
 
 
 class Record(NamedTuple):

@@ -67,6 +67,7 @@ class AgentRuntime:
         "pause_reason",
         "pause_start",
         "paused_seconds",
+        "reachable",
         "retry_at",
         "ringing_for",
         "skills",
@@ -85,6 +86,8 @@ class AgentRuntime:
         self.pause_reason: str | None = None
         self.pause_start = 0.0  # when the pause in progress began (with pause_reason set)
         self.paused_seconds = 0.0  # today's pauses that are over
+        # False while its phone cannot be reached (AgentUnreachable): offered nothing.
+        self.reachable = True
         self.logged_in: dict[QueueId, QueueRuntime] = {}
         self.member_of: dict[QueueId, QueueRuntime] = {}
         self.state = AgentState.LOGGED_OUT
@@ -343,7 +346,8 @@ class QueueRuntime:
         self.weight_of = {member.agent: member.weight for member in config.members}
         self.logged_in: dict[AgentId, AgentRuntime] = {}
         self.available: dict[AgentId, AgentRuntime] = {}
-        # Logged-in members not paused: the agents expected to serve the line (estimates).
+        # Logged-in members neither paused nor unreachable: the agents expected to serve the
+        # line (estimates).
         self.serving = 0
         # The waiting callers; those nobody rings for are the idle ones (first_idle).
         self.line = WaitingLine()

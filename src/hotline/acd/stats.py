@@ -94,6 +94,7 @@ class QueueStats:
     longest_wait_seconds: float
     logged_in: int
     available: int
+    unavailable: int
     ringing: int
     on_call: int
     wrap_up: int

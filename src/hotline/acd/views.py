@@ -38,6 +38,7 @@ def queue_stats(core: Core, queue: QueueRuntime, now: float) -> QueueStats:
         logged_in=len(queue.logged_in),
         # AVAILABLE agents waiting out a retry delay are not in queue.available but count.
         available=states[AgentState.AVAILABLE],
+        unavailable=states[AgentState.UNAVAILABLE],
         ringing=states[AgentState.RINGING],
         on_call=states[AgentState.ON_CALL],
         wrap_up=states[AgentState.WRAP_UP],

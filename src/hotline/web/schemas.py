@@ -29,7 +29,14 @@ __all__ = [
 ]
 
 AgentStateName = Literal[
-    "logged_out", "available", "ringing", "on_call", "busy_elsewhere", "wrap_up", "paused"
+    "logged_out",
+    "unavailable",
+    "available",
+    "ringing",
+    "on_call",
+    "busy_elsewhere",
+    "wrap_up",
+    "paused",
 ]
 LiveCallState = Literal["ringing", "queued", "connected", "on_hold"]
 T = TypeVar("T")
@@ -52,6 +59,9 @@ class QueueOut(_Out):
     callbacks_pending: int = Field(description="Callers waiting for a call back")
     logged_in: int = Field(description="Member agents logged in")
     available: int = Field(description="Agents free to take a call now")
+    unavailable: int = Field(
+        description="Logged-in agents whose phone has no live registration: offered no call"
+    )
     ringing: int = Field(description="Agents whose phone rings with an offer")
     on_call: int = Field(description="Agents on a queue call")
     wrap_up: int = Field(description="Agents in wrap-up after a call")
@@ -103,7 +113,10 @@ class AgentOut(_Out):
 
     number: str = Field(description="The agent's extension number")
     name: str = Field(description="Display name (the number when none is configured)")
-    state: AgentStateName = Field(description="What the agent is doing now")
+    state: AgentStateName = Field(
+        description="What the agent is doing now; unavailable: logged in, but its phone has "
+        "no live registration, so it is offered no call"
+    )
     pause_reason: str | None = Field(description="Why the agent is paused; null when not")
     state_since: float = Field(description="When the agent entered its state (epoch seconds)")
     queues: list[str] = Field(description="Queues the agent is a member of")

@@ -5,7 +5,9 @@
 import { t } from "./i18n.js";
 
 // Agents are listed in this order: who is busy with a caller first.
-export const STATE_ORDER = ["ringing", "on_call", "busy_elsewhere", "wrap_up", "available", "paused", "logged_out"];
+export const STATE_ORDER = [
+  "ringing", "on_call", "busy_elsewhere", "wrap_up", "available", "paused", "unavailable", "logged_out",
+];
 export const STATE_LABELS = Object.fromEntries(STATE_ORDER.map((state) => [state, t(`state.${state}`)]));
 
 const FIRST_RETRY_MS = 500;

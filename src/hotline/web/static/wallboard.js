@@ -65,6 +65,10 @@ const TILES = {
   }),
   wrap_up: (f) => count(f.counts.wrap_up),
   paused: (f) => count(f.counts.paused),
+  unavailable: (f) => ({
+    ...count(f.counts.unavailable),
+    note: f.counts.unavailable ? t("board.phone_not_registered") : "",
+  }),
   logged_in: (f) => ({ ...count(f.logged_in), note: t("board.of_agents", { count: f.logged_in + f.counts.logged_out }) }),
   offered: (f) => count(f.offered),
   answered: (f) => count(f.answered),
