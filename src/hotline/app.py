@@ -19,7 +19,7 @@ from hotline.config import Config, parse_host_port
 from hotline.day_statistics import PersistentDayStatistics
 from hotline.events import EventBus
 from hotline.media import MediaServer, MediaService, MediaWorker
-from hotline.pbx import Pbx
+from hotline.pbx import CallControl, LoopClock, build_call_control
 from hotline.registrations import PersistentLocation
 from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
@@ -43,7 +43,7 @@ class Hotline:
     sip: SipEndpoint
     location: PersistentLocation
     media: MediaService
-    pbx: Pbx
+    pbx: CallControl
     bus: EventBus
     store: Store | None = field(default=None)
     web: WebServer | None = field(default=None)
@@ -57,7 +57,7 @@ class Hotline:
         )
         self.store.start(self.bus)  # before call control, so its first events are kept
         # The web app follows the bus from before the first call; it serves once all runs.
-        app = create_app(WebServices(self.config, self.pbx, self.store))
+        app = create_app(WebServices.of(self.config, self.pbx, self.store))
         self.web = WebServer(app, self.config.server.http_listen)
         try:
             self.web.bind()  # an address in use stops the start before any call is taken
@@ -137,7 +137,10 @@ def build(config: Config) -> Hotline:
         rtp_timeout=config.media.rtp_timeout_seconds,
     )
     bus = EventBus()
-    pbx = Pbx(config, sip, media, location, authenticator, limiter, bus=bus)
+    clock = LoopClock()
+    pbx = build_call_control(
+        config, sip, media, location, authenticator, limiter, bus=bus, clock=clock
+    )
     return Hotline(config=config, sip=sip, location=location, media=media, pbx=pbx, bus=bus)
 
 

@@ -9,7 +9,7 @@ from hotline.events import AgentStateChanged
 from hotline.pbx.agent_control import AgentControl
 from hotline.pbx.features import FeatureCodes
 from hotline.pbx.queue_calls import build_engine
-from hotline.pbx.routing import Dialplan
+from hotline.testing.pbx import fake_node
 
 CONFIG = parse_config(
     """
@@ -29,7 +29,7 @@ number = "800"
 agents = ["101", "102"]
 """
 )
-PLAN = Dialplan(CONFIG)
+PLAN = fake_node(CONFIG).control.pbx.dialplan
 
 
 def _features() -> tuple[FeatureCodes, acd.Engine, list[acd.Event]]:

@@ -38,7 +38,7 @@ STATIC = Path(__file__).parent / "static"
 def create_app(services: WebServices) -> FastAPI:
     """The application for ``services``; its hub follows the bus from now on, and serves
     WebSocket clients while the application runs (its lifespan)."""
-    hub = LiveHub(LiveView(services.pbx), services.pbx.bus, wall=services.pbx.wall)
+    hub = LiveHub(LiveView(services), services.bus, wall=services.clock.wall)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -21,7 +21,7 @@ from hotline.events import (
     QueueCallConnected,
     QueueEventLogged,
 )
-from hotline.pbx import Call, CallState, Pbx
+from hotline.pbx import Call, CallState
 from hotline.web.schemas import (
     AgentOut,
     LiveCallOut,
@@ -30,6 +30,7 @@ from hotline.web.schemas import (
     QueueOut,
     WaitingCallerOut,
 )
+from hotline.web.services import WebServices
 
 __all__ = ["LiveView"]
 
@@ -45,12 +46,15 @@ class _CallFacts:
 
 
 class LiveView:
-    """Reads the live state of ``pbx``; ``observe`` must see every bus event."""
+    """Reads the live state of a node's calls and queues; ``observe`` must see every bus
+    event."""
 
-    def __init__(self, pbx: Pbx) -> None:
-        self._pbx = pbx
-        self._engine = pbx.queues.engine
-        config = pbx.config
+    def __init__(self, services: WebServices) -> None:
+        self._pbx = services.calls
+        self._queues = services.queues
+        self._clock = services.clock
+        self._engine = services.queues.engine
+        config = services.config
         self._queue_config = {q.number: q for q in config.queues}
         self._agent_names = {e.number: e.name or e.number for e in config.extensions if e.agent}
         self.members: dict[str, frozenset[str]] = {
@@ -60,7 +64,7 @@ class LiveView:
         self._facts: dict[str, _CallFacts] = {}  # by record id
         # The engine's clock starts at boot: an agent untouched since start has been in its
         # state since Hotline started, not since the machine did.
-        self._started = pbx.wall()
+        self._started = self._clock.wall()
 
     # -- following the calls ---------------------------------------------------------------
 
@@ -105,7 +109,7 @@ class LiveView:
         config = self._queue_config.get(number)
         if config is None:
             return None
-        s = self._engine.queue_stats(QueueId(number), self._pbx.queues.now())
+        s = self._engine.queue_stats(QueueId(number), self._clock.now())
         return QueueOut(
             number=number, name=config.name or number, strategy=config.strategy,
             priority=config.priority, sla_seconds=config.sla_seconds, waiting=s.waiting,
@@ -126,7 +130,7 @@ class LiveView:
         if queue is None:
             return None
         callers = []
-        for waiting in self._engine.waiting(QueueId(number), self._pbx.queues.now()):
+        for waiting in self._engine.waiting(QueueId(number), self._clock.now()):
             call = self._pbx.calls.get(waiting.caller)
             callers.append(
                 WaitingCallerOut(
@@ -149,7 +153,7 @@ class LiveView:
         if name is None:
             return None
         try:
-            s = self._engine.agent_stats(AgentId(number), self._pbx.queues.now())
+            s = self._engine.agent_stats(AgentId(number), self._clock.now())
         except AcdError:
             return None
         return AgentOut(
@@ -157,7 +161,7 @@ class LiveView:
             name=name,
             state=s.state.value,
             pause_reason=s.pause_reason,
-            state_since=max(self._started, self._pbx.wall() - s.seconds_in_state),
+            state_since=max(self._started, self._clock.wall() - s.seconds_in_state),
             queues=sorted(self.members[number]),
             logged_in_queues=sorted(s.queues),
             answered=s.answered,
@@ -180,24 +184,25 @@ class LiveView:
         if call.ended:
             return None
         record_id = self._pbx.record_id(call.id)
-        facts = self._facts.get(record_id) or _CallFacts(started_at=self._pbx.wall())
-        queue = call.queue or (facts.queues[-1] if facts.queues else None)
+        facts = self._facts.get(record_id) or _CallFacts(started_at=self._clock.wall())
+        waiting_in = self._queues.queue_of(call)
+        queue = waiting_in or (facts.queues[-1] if facts.queues else None)
         return LiveCallOut(
             id=record_id,
             caller=call.caller,
             destination=call.destination.number,
             queue=queue,
-            agent=call.agent,
-            state=_state(call, facts),
+            agent=self._queues.agent_of(call),
+            state=_state(call, facts, queued=waiting_in is not None),
             started_at=facts.started_at,
             answered_at=facts.answered_at,
         )
 
 
-def _state(call: Call, facts: _CallFacts) -> LiveCallState:
+def _state(call: Call, facts: _CallFacts, *, queued: bool) -> LiveCallState:
     if call.state in (CallState.ROUTING, CallState.RINGING):
         return "ringing"
-    if call.state is CallState.ANSWERED and call.queue is not None:
+    if call.state is CallState.ANSWERED and queued:
         return "queued"
     return "on_hold" if facts.on_hold else "connected"
 

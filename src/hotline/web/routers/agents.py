@@ -44,13 +44,13 @@ async def get_agent(number: str, view: ViewDep) -> AgentOut:
 
 @router.post("/{number}/login", summary="Log the agent into all its queues", responses=REFUSED)
 async def login(number: str, services: ServicesDep, view: ViewDep) -> AgentOut:
-    services.pbx.agents.login(number)
+    services.agents.login(number)
     return _agent(view, number)
 
 
 @router.post("/{number}/logout", summary="Log the agent out of all queues", responses=REFUSED)
 async def logout(number: str, services: ServicesDep, view: ViewDep) -> AgentOut:
-    services.pbx.agents.logout(number)
+    services.agents.logout(number)
     return _agent(view, number)
 
 
@@ -67,7 +67,7 @@ async def pause(
     view: ViewDep,
     body: Annotated[PauseRequest | None, Body()] = None,
 ) -> AgentOut:
-    control = services.pbx.agents
+    control = services.agents
     reason = body.reason if body is not None else GENERIC_PAUSE
     allowed = {GENERIC_PAUSE, *control.reasons.values()}
     if reason not in allowed:
@@ -87,5 +87,5 @@ async def pause(
 
 @router.post("/{number}/unpause", summary="End the agent's pause", responses=REFUSED)
 async def unpause(number: str, services: ServicesDep, view: ViewDep) -> AgentOut:
-    services.pbx.agents.unpause(number)
+    services.agents.unpause(number)
     return _agent(view, number)
