@@ -15,7 +15,8 @@ DID = "4951234567"
 
 def _config(**queue: object) -> Config:
     keys = {"strategy": '"prioritized_hunt"', "ring_timeout": 10, "wrap_up": 5,
-            "retry_after_miss": 5, "max_wait": 300, "announce_position_every": 20} | queue  # fmt: skip
+            "retry_after_miss": 5, "max_wait": 300,
+            "announce_position_every": 20} | queue  # fmt: skip
     lines = "\n".join(f"{key} = {value}" for key, value in keys.items())
     return parse_config(
         f"""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from hotline.config import Config
 from hotline.events import Event, EventBus
-from hotline.pbx import CallControl, build_call_control
+from hotline.pbx import Call, CallControl, InboundLeg, build_call_control
 from hotline.sip.address import Peer
 from hotline.sip.auth import DigestAuthenticator
 from hotline.sip.headers import Headers
@@ -23,7 +23,7 @@ from hotline.testing.sip import FakeSipSender
 
 __all__ = ["FakeNode", "fake_node"]
 
-_SDP = "v=0\r\no=- 1 1 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+_SDP = "v=0\r\no=- 1 1 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\n"
 _ids = itertools.count(1)
 
 
@@ -54,6 +54,18 @@ class FakeNode:
         assert response is None, response
         return request
 
+    def call_from(self, extension: str, number: str) -> Call:
+        """``extension`` (taken as authenticated: admission has its own tests) dials
+        ``number``; the call is routed as an INVITE's would be."""
+        pbx = self.control.pbx
+        request = _invite(number, extension)
+        leg = InboundLeg(pbx.sip, request, _PHONE, lambda signal: None)
+        destination = pbx.dialplan.route(number)
+        call = Call(pbx, leg, destination, caller=extension, extension=extension)
+        leg.on_signal = call.on_signal
+        pbx.start_call(call)
+        return call
+
     def invites_to(self, number: str) -> list[Request]:
         return [r for r in self.sip.requests("INVITE") if r.uri.user == number]
 
@@ -83,6 +95,7 @@ class FakeNode:
 
 
 _TRUNK = Peer(transport="UDP", host="10.0.0.9", port=5060)
+_PHONE = Peer(transport="UDP", host="192.0.2.50", port=5060)
 
 
 def _invite(number: str, caller: str) -> Request:
