@@ -10,7 +10,7 @@ import pytest
 
 from hotline.acd import QueueId
 from hotline.config import ConfigError, demo_config, parse_config, parse_host_port
-from hotline.pbx.queue_calls import build_engine
+from hotline.pbx.features.queue_calls import build_engine
 
 GOOD = """
 [server]

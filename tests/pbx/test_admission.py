@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hotline.config import parse_config
 from hotline.pbx.admission import Admission, Admitted, Refused
-from hotline.pbx.queue_calls import QUEUE
+from hotline.pbx.features.queue_calls import QUEUE
 from hotline.sip.auth import DigestAuthenticator, answer_challenge
 from hotline.sip.headers import Headers
 from hotline.sip.message import Request

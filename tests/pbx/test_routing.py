@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from hotline.config import demo_config
-from hotline.pbx.echo_test import ECHO_TEST
-from hotline.pbx.extensions import EXTENSION
-from hotline.pbx.features import AGENT_CODE
-from hotline.pbx.queue_calls import QUEUE
+from hotline.pbx.features.agent_codes import AGENT_CODE
+from hotline.pbx.features.echo_test import ECHO_TEST
+from hotline.pbx.features.extensions import EXTENSION
+from hotline.pbx.features.queue_calls import QUEUE
 from hotline.pbx.routing import UNKNOWN, Destination
 from hotline.testing.pbx import fake_node
 

@@ -7,19 +7,25 @@ the call's moments (``moments``). ``composition.build_call_control`` wires them 
 """
 
 from hotline.pbx.admission import Admission, Admitted, Refused
-from hotline.pbx.agent_control import AgentChangeRefused, AgentControl, UnknownAgent
 from hotline.pbx.b2bua import Pbx
 from hotline.pbx.calls import Call, CallState
 from hotline.pbx.clock import Clock, LoopClock, Timer
 from hotline.pbx.composition import CallControl, build_call_control
+from hotline.pbx.features.agent_control import (
+    GENERIC_PAUSE,
+    AgentChangeRefused,
+    AgentControl,
+    UnknownAgent,
+)
+from hotline.pbx.features.queue_calls import QueueService, build_engine
 from hotline.pbx.fork import Fork, Verdict, final_status
 from hotline.pbx.legs import InboundLeg, Leg, LegState, OutboundLeg, Signal, SipContext, is_hold
-from hotline.pbx.queue_calls import QueueService, build_engine
 from hotline.pbx.routing import UNKNOWN, Destination, DestinationKind, Dialplan
 from hotline.pbx.signals import Answered, DigitReceived, HungUp, Reoffered, Ringing
 from hotline.pbx.sip_ports import SipSender, SipServer
 
 __all__ = [
+    "GENERIC_PAUSE",
     "UNKNOWN",
     "Admission",
     "Admitted",

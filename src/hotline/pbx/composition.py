@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from hotline.config import Config
 from hotline.events import EventBus
 from hotline.media import MediaService
-from hotline.pbx.agent_control import AgentControl
 from hotline.pbx.b2bua import Pbx
 from hotline.pbx.calls import Call
 from hotline.pbx.capacity import CallCapacity
 from hotline.pbx.clock import Clock
-from hotline.pbx.echo_test import EchoTest
-from hotline.pbx.extensions import EXTENSION, ExtensionRinging
-from hotline.pbx.features import AgentCodes
-from hotline.pbx.presence import PrivateCalls
-from hotline.pbx.queue_calls import QueueService
+from hotline.pbx.features.agent_codes import AgentCodes
+from hotline.pbx.features.agent_control import AgentControl
+from hotline.pbx.features.echo_test import EchoTest
+from hotline.pbx.features.extensions import EXTENSION, ExtensionRinging
+from hotline.pbx.features.private_calls import PrivateCalls
+from hotline.pbx.features.queue_calls import QueueService
 from hotline.pbx.sip_ports import SipServer
 from hotline.sip.auth import DigestAuthenticator
 from hotline.sip.location import LocationService

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from hotline.pbx.agent_control import AgentChangeRefused, UnknownAgent
+from hotline.pbx import AgentChangeRefused, UnknownAgent
 from hotline.web import ws
 from hotline.web.live import LiveHub
 from hotline.web.routers import (

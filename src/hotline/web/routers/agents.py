@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException
 from fastapi.exceptions import RequestValidationError
 
-from hotline.pbx.agent_control import GENERIC_PAUSE
+from hotline.pbx import GENERIC_PAUSE
 from hotline.web.deps import Access, ServicesDep, ViewDep
 from hotline.web.schemas import AgentOut, ErrorOut, PauseRequest
 from hotline.web.views import LiveView

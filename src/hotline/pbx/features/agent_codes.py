@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from hotline.config import Config
 from hotline.events import AgentStateChanged
-from hotline.pbx.agent_control import AgentChangeRefused, AgentControl
 from hotline.pbx.b2bua import Pbx
 from hotline.pbx.calls import Call
+from hotline.pbx.features.agent_control import AgentChangeRefused, AgentControl
 from hotline.pbx.routing import Destination, DestinationKind, Dialplan
 
 __all__ = ["AGENT_CODE", "AgentCodes", "FeatureCodes", "add_agent_codes"]
