@@ -16,11 +16,11 @@ from pathlib import Path
 import uvloop
 
 from hotline.config import Config, parse_host_port
-from hotline.day_statistics import PersistentDayStatistics
 from hotline.events import EventBus
 from hotline.media import MediaServer, MediaService, MediaWorker
 from hotline.pbx import CallControl, LoopClock, build_call_control
-from hotline.registrations import PersistentLocation
+from hotline.persistent_day_statistics import PersistentDayStatistics
+from hotline.persistent_location import PersistentLocation
 from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
 from hotline.sip.registrar import Registrar
