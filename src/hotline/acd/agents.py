@@ -8,7 +8,7 @@ one of the two and ``Core.refresh`` keeps the per-queue available indexes in ste
 from __future__ import annotations
 
 from hotline.acd.callers import leave
-from hotline.acd.core import Core, Timer, TimerKind
+from hotline.acd.dispatcher import Core, Timer, TimerKind
 from hotline.acd.events import (
     AgentBusyElsewhere,
     AgentFreeAgain,
