@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from hotline.acd import QueueId
-from hotline.config import ConfigError, demo_config, parse_config, parse_host_port
+from hotline.config import ConfigError, parse_config, parse_host_port
+from hotline.demo import demo_config
 from hotline.pbx.features.queue_calls import build_engine
 
 GOOD = """

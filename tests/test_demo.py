@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from hotline.app import build
-from hotline.config import DEMO_CONFIG, parse_config
-from hotline.demo import DemoSettings, Tally, caller_routes, run_demo_traffic
+from hotline.config import parse_config
+from hotline.demo import DEMO_CONFIG
+from hotline.demo.traffic import DemoSettings, Tally, caller_routes, run_demo_traffic
 from hotline.testing.harness import free_udp_tcp_port
 
 _LOW = 36000 + (os.getpid() % 50) * 80

@@ -166,7 +166,7 @@ async def _serve(config: Config, demo: bool) -> None:
 
 
 async def _demo_traffic(config: Config) -> None:
-    from hotline.demo import run_demo_traffic
+    from hotline.demo.traffic import run_demo_traffic
 
     try:
         await run_demo_traffic(config)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotline.config import demo_config
+from hotline.demo import demo_config
 from hotline.pbx.features.agent_codes import AGENT_CODE
 from hotline.pbx.features.echo_test import ECHO_TEST
 from hotline.pbx.features.extensions import EXTENSION

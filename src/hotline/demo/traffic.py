@@ -35,11 +35,12 @@ import math
 import random
 from dataclasses import dataclass
 
-from hotline.config import Config, ExtensionConfig, demo_config, parse_host_port
+from hotline.config import Config, ExtensionConfig, parse_host_port
+from hotline.demo import demo_config
+from hotline.demo.softphone import PhoneCall, Softphone
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
 from hotline.sip.aio.user_agent import CallFailed, RegistrationFailed
-from hotline.softphone import PhoneCall, Softphone
 
 __all__ = ["DemoSettings", "Tally", "log_demo_banner", "run_demo_traffic"]
 
@@ -385,7 +386,3 @@ def main() -> None:
     settings = DemoSettings(calls_per_minute=args.calls_per_minute)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo_traffic(demo_config(), settings=settings, seed=args.seed))
-
-
-if __name__ == "__main__":
-    main()
