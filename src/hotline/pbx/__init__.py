@@ -1,13 +1,13 @@
 """Call control: Hotline's B2BUA joining SIP, media and the ACD.
 
-A small call core (``Pbx`` in ``b2bua``, ``Call``, legs, forks, the dialplan, admission) that
+A small call core (the ``B2bua``, ``Call``, legs, forks, the dialplan, admission) that
 knows no feature, and features on top of it (extension ringing, queue calls, agent feature codes
 and agent control, private-call busy, the echo test) that register destination kinds and follow
 the call's moments (``moments``). ``composition.build_call_control`` wires them together.
 """
 
 from hotline.pbx.admission import Admission, Admitted, Refused
-from hotline.pbx.b2bua import Pbx
+from hotline.pbx.b2bua import B2bua
 from hotline.pbx.calls import Call, CallState
 from hotline.pbx.clock import Clock, LoopClock, Timer
 from hotline.pbx.composition import CallControl, build_call_control
@@ -32,6 +32,7 @@ __all__ = [
     "AgentChangeRefused",
     "AgentControl",
     "Answered",
+    "B2bua",
     "Call",
     "CallControl",
     "CallState",
@@ -47,7 +48,6 @@ __all__ = [
     "LegState",
     "LoopClock",
     "OutboundLeg",
-    "Pbx",
     "QueueService",
     "Refused",
     "Reoffered",

@@ -1,4 +1,4 @@
-"""``Pbx``: Hotline's call core, a B2BUA between the SIP endpoint and the media service
+"""``B2bua``: Hotline's call core, a B2BUA between the SIP endpoint and the media service
 (RFC 7092 §3.1: a signalling and media relaying B2BUA).
 
 It owns the SIP handlers for calls: a new INVITE is admitted (digest 407 or trunk), routed by
@@ -54,7 +54,7 @@ from hotline.sip.message import Request, Response, make_response, new_tag
 from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.transaction_layer import TransactionId
 
-__all__ = ["Pbx", "RouteHandler"]
+__all__ = ["B2bua", "RouteHandler"]
 
 log = logging.getLogger("hotline.pbx")
 
@@ -65,7 +65,7 @@ _OVERLOAD_LOG_SECONDS = 10.0
 RouteHandler = Callable[[Call], Coroutine[Any, Any, None]]
 
 
-class Pbx:
+class B2bua:
     """The call core of one Hotline node; ``install`` hooks it into the SIP endpoint."""
 
     def __init__(

@@ -44,7 +44,7 @@ class CallState(Enum):
 
 
 class CallCore(Protocol):
-    """What a call needs from the B2BUA that carries it (``hotline.pbx.b2bua.Pbx``)."""
+    """What a call needs from the B2BUA that carries it (``hotline.pbx.b2bua.B2bua``)."""
 
     @property
     def sip(self) -> SipContext: ...
@@ -118,7 +118,7 @@ class Call:
         return leg.media if leg is not None else None
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        """Run a media step of this call; a failure ends the call (see ``Pbx.spawn``)."""
+        """Run a media step of this call; a failure ends the call (see ``B2bua.spawn``)."""
         self.core.spawn(self, coroutine)
 
     def attach(self, leg: LegId) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from hotline.config import Config
 from hotline.events import EventBus
 from hotline.media import MediaService
-from hotline.pbx.b2bua import Pbx
+from hotline.pbx.b2bua import B2bua
 from hotline.pbx.calls import Call
 from hotline.pbx.capacity import CallCapacity
 from hotline.pbx.clock import Clock
@@ -36,7 +36,7 @@ __all__ = ["CallControl", "build_call_control"]
 class CallControl:
     """The call core and the features' services the rest of Hotline uses."""
 
-    pbx: Pbx
+    pbx: B2bua
     queues: QueueService
     agents: AgentControl
     extensions: ExtensionRinging
@@ -73,7 +73,7 @@ def build_call_control(
     clock: Clock,
 ) -> CallControl:
     """The call core with every feature; nothing is bound until ``install``."""
-    pbx = Pbx(config, endpoint, media, location, authenticator, limiter, bus=bus, clock=clock)
+    pbx = B2bua(config, endpoint, media, location, authenticator, limiter, bus=bus, clock=clock)
 
     async def ring_answered(call: Call, number: str) -> None:
         await extensions.call(call, number, answered=True)

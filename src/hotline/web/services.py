@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from hotline.config import Config
 from hotline.events import EventBus
-from hotline.pbx import AgentControl, CallControl, Clock, Pbx, QueueService
+from hotline.pbx import AgentControl, B2bua, CallControl, Clock, QueueService
 from hotline.pbx.capacity import CallCapacity
 from hotline.store import Store
 
@@ -21,7 +21,7 @@ class WebServices:
 
     config: Config
     store: Store
-    calls: Pbx
+    calls: B2bua
     queues: QueueService
     agents: AgentControl
     capacity: CallCapacity

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hotline.config import Config
 from hotline.events import AgentStateChanged
-from hotline.pbx.b2bua import Pbx
+from hotline.pbx.b2bua import B2bua
 from hotline.pbx.calls import Call
 from hotline.pbx.features.agent_control import AgentChangeRefused, AgentControl
 from hotline.pbx.routing import Destination, DestinationKind, Dialplan
@@ -68,7 +68,7 @@ class FeatureCodes:
 class AgentCodes:
     """The feature: answers an agent's code, plays what it did, hangs up."""
 
-    def __init__(self, pbx: Pbx, config: Config, control: AgentControl) -> None:
+    def __init__(self, pbx: B2bua, config: Config, control: AgentControl) -> None:
         self._media = pbx.media
         self._codes = FeatureCodes(control)
         add_agent_codes(pbx.dialplan, config)

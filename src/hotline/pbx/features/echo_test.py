@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from hotline.config import Config
-from hotline.pbx.b2bua import Pbx
+from hotline.pbx.b2bua import B2bua
 from hotline.pbx.calls import Call
 from hotline.pbx.moments import Ended, KeyPressed
 from hotline.pbx.routing import DestinationKind
@@ -24,7 +24,7 @@ ECHO_TEST = DestinationKind("echo_test")
 
 
 class EchoTest:
-    def __init__(self, pbx: Pbx, config: Config) -> None:
+    def __init__(self, pbx: B2bua, config: Config) -> None:
         self._media = pbx.media
         self._calls: set[str] = set()  # calls in the echo test, by id
         pbx.dialplan.add(ECHO_TEST, [config.features.echo_test])

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 
 from hotline.config import Config
-from hotline.pbx.b2bua import Pbx
+from hotline.pbx.b2bua import B2bua
 from hotline.pbx.calls import Call, CallState
 from hotline.pbx.clock import Timer
 from hotline.pbx.moments import BranchFailed, Bridged, Ended
@@ -25,7 +25,7 @@ class ExtensionRinging:
     """Rings extensions; ``on_ring`` hears which extension a call rings (private-call busy)."""
 
     def __init__(
-        self, pbx: Pbx, config: Config, *, on_ring: Callable[[Call, str], None] | None = None
+        self, pbx: B2bua, config: Config, *, on_ring: Callable[[Call, str], None] | None = None
     ) -> None:
         self._pbx = pbx
         # How long a call to each extension rings before the caller hears 480.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hotline.acd import AgentBusyElsewhere, AgentFreeAgain, AgentId, Event
-from hotline.pbx.b2bua import Pbx
+from hotline.pbx.b2bua import B2bua
 from hotline.pbx.calls import Call
 from hotline.pbx.moments import Released, Routed
 
@@ -51,7 +51,7 @@ class PrivateCalls:
     """The feature: ``Presence`` told of the calls agents make and the calls that ring them
     (``ringing``, given to extension ringing), and of their release."""
 
-    def __init__(self, pbx: Pbx, agents: set[str], feed: Callable[[Event], None]) -> None:
+    def __init__(self, pbx: B2bua, agents: set[str], feed: Callable[[Event], None]) -> None:
         self.presence = Presence(agents, feed)
         pbx.moments.subscribe(Routed, self._routed)
         pbx.moments.subscribe(Released, lambda moment: self.presence.call_ended(moment.call.id))

@@ -24,7 +24,7 @@ from hotline.acd import AcdError, AgentId, CallerId, QueueId
 from hotline.config import Config, QueueConfig
 from hotline.events import AgentStateChanged, QueueCallConnected, QueueEventLogged
 from hotline.media import Language, PlaybackId, StopReason, say_duration, say_number
-from hotline.pbx.b2bua import Pbx
+from hotline.pbx.b2bua import B2bua
 from hotline.pbx.calls import Call
 from hotline.pbx.clock import Timer
 from hotline.pbx.legs import OutboundLeg
@@ -89,7 +89,7 @@ class QueueService:
 
     def __init__(
         self,
-        pbx: Pbx,
+        pbx: B2bua,
         config: Config,
         *,
         failover_to: Mapping[DestinationKind, Callable[[Call, str], Coroutine[Any, Any, None]]]
