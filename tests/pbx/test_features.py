@@ -8,7 +8,7 @@ from hotline.config import parse_config
 from hotline.events import AgentStateChanged
 from hotline.pbx.features.agent_codes import FeatureCodes
 from hotline.pbx.features.agent_control import AgentControl
-from hotline.pbx.features.queue_calls import build_engine
+from hotline.pbx.features.queue_engine import build_engine
 from hotline.testing.pbx import fake_node
 
 CONFIG = parse_config(

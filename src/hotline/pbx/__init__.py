@@ -17,7 +17,8 @@ from hotline.pbx.features.agent_control import (
     AgentControl,
     UnknownAgent,
 )
-from hotline.pbx.features.queue_calls import QueueService, build_engine
+from hotline.pbx.features.queue_calls import QueueService
+from hotline.pbx.features.queue_engine import build_engine
 from hotline.pbx.fork import Fork, Verdict, final_status
 from hotline.pbx.legs import InboundLeg, Leg, LegState, OutboundLeg, Signal, SipContext, is_hold
 from hotline.pbx.routing import UNKNOWN, Destination, DestinationKind, Dialplan

@@ -21,17 +21,18 @@ from typing import Any
 
 from hotline import acd
 from hotline.acd import AcdError, AgentId, CallerId, QueueId
-from hotline.config import Config, QueueConfig
+from hotline.config import Config
 from hotline.events import AgentStateChanged, QueueCallConnected, QueueEventLogged
 from hotline.media import Language, PlaybackId, StopReason, say_duration, say_number
 from hotline.pbx.b2bua import B2bua
 from hotline.pbx.calls import Call
 from hotline.pbx.clock import Timer
+from hotline.pbx.features.queue_engine import build_engine
 from hotline.pbx.legs import OutboundLeg
 from hotline.pbx.moments import BranchAnswered, BranchFailed, Ended, PromptFinished
 from hotline.pbx.routing import DestinationKind
 
-__all__ = ["QUEUE", "QueueService", "build_engine"]
+__all__ = ["QUEUE", "QueueService"]
 
 QUEUE = DestinationKind("queue", from_trunks=True)
 
@@ -40,47 +41,6 @@ log = logging.getLogger(__name__)
 # Why a call ends through no choice of its caller (Call.end causes): a waiting caller lost so
 # is dropped, not counted as an abandon.
 _DROPPED_CAUSES = frozenset({"shutdown", "media_lost", "media_failure", "internal_error"})
-
-
-def build_engine(config: Config) -> acd.Engine:
-    """The ACD engine for the configured queues and agent extensions."""
-    agents = [
-        acd.AgentConfig(agent_id=AgentId(e.number), name=e.name)
-        for e in config.extensions
-        if e.agent
-    ]
-    return acd.Engine([_queue(q) for q in config.queues], agents)
-
-
-def _queue(queue: QueueConfig) -> acd.QueueConfig:
-    every = queue.announce_position_every
-    announcements = None
-    if every is not None:
-        announcements = acd.Announcements(
-            position=True,
-            estimated_wait=queue.announce_estimated_wait,
-            every_seconds=every,
-            first_after_seconds=every,  # the welcome prompt comes first
-        )
-    return acd.QueueConfig(
-        queue_id=QueueId(queue.number),
-        name=queue.name,
-        number=queue.number,
-        strategy=queue.strategy,
-        members=tuple(acd.Member(agent=AgentId(agent)) for agent in queue.agents),
-        ring_seconds=queue.ring_timeout,
-        max_wait_seconds=queue.max_wait,
-        failover=None if queue.failover == "hangup" else queue.failover,
-        wrap_up_seconds=queue.wrap_up,
-        max_callers=queue.max_callers,
-        join_empty=queue.join_empty,
-        leave_when_empty=queue.leave_when_empty,
-        priority=queue.priority,
-        sla_seconds=queue.sla_seconds,
-        announcements=announcements,
-        auto_pause_after=queue.auto_pause_after_misses,
-        retry_after_miss=queue.retry_after_miss,
-    )
 
 
 class QueueService:
