@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from hotline.app import tune_garbage_collector
-from hotline.sip.message import parse_message
+from hotline.sip.parser import parse_message
 
 INVITE = (
     b"INVITE sip:102@hotline.local SIP/2.0\r\n"

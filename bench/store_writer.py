@@ -31,7 +31,7 @@ from hotline.events import (
     QueueEventLogged,
 )
 from hotline.store import Store, sqlite_url
-from hotline.store.throwaway import PostgresUnavailable, throwaway_postgres
+from hotline.testing.postgres import PostgresUnavailable, throwaway_postgres
 
 SLICE = 1000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hotline.acd import AgentId, AgentReachable, AgentUnreachable
 from hotline.agent_phones import PhoneWatch
-from hotline.registrations import PersistentLocation
+from hotline.persistent_location import PersistentLocation
 from hotline.sip import Binding, NameAddress, Peer
 
 DOMAIN = "hotline.local"

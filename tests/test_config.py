@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from hotline.acd import QueueId
-from hotline.config import ConfigError, demo_config, parse_config, parse_host_port
-from hotline.pbx.queue_calls import build_engine
+from hotline.config import ConfigError, parse_config, parse_host_port
+from hotline.demo import demo_config
+from hotline.pbx.features.queue_engine import build_engine
 
 GOOD = """
 [server]

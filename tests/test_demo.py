@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from hotline.app import build
-from hotline.config import DEMO_CONFIG, parse_config
-from hotline.demo import (
+from hotline.config import parse_config
+from hotline.demo import DEMO_CONFIG
+from hotline.demo.traffic import (
     DemoSettings,
     Tally,
     caller_routes,

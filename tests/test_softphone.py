@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hotline.demo.softphone import PhoneCall, Softphone, write_tone
 from hotline.media import MediaServer
 from hotline.sip.aio.user_agent import CallState
-from hotline.softphone import PhoneCall, Softphone, write_tone
 
 _LOW = 44000 + (os.getpid() % 50) * 20
 

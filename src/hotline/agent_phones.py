@@ -25,7 +25,7 @@ from heapq import heappop, heappush
 
 from hotline import acd
 from hotline.acd import AgentId
-from hotline.registrations import PersistentLocation
+from hotline.persistent_location import PersistentLocation
 from hotline.sip import Binding
 
 __all__ = ["NOT_REGISTERED", "AgentPhones", "PhoneWatch"]

@@ -18,11 +18,11 @@ import uvloop
 
 from hotline.agent_phones import AgentPhones
 from hotline.config import Config, parse_host_port
-from hotline.day_statistics import PersistentDayStatistics
 from hotline.events import EventBus
 from hotline.media import MediaServer, MediaService, MediaWorker
-from hotline.pbx import Pbx
-from hotline.registrations import PersistentLocation
+from hotline.pbx import CallControl, LoopClock, build_call_control
+from hotline.persistent_day_statistics import PersistentDayStatistics
+from hotline.persistent_location import PersistentLocation
 from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
 from hotline.sip.registrar import Registrar
@@ -46,7 +46,7 @@ class Hotline:
     sip: SipEndpoint
     location: PersistentLocation
     media: MediaService
-    pbx: Pbx
+    pbx: CallControl
     bus: EventBus
     phones: AgentPhones
     store: Store | None = field(default=None)
@@ -69,7 +69,7 @@ class Hotline:
             await self.more_users(self.accounts)
         await self.accounts.warn_if_closed()
         # The web app follows the bus from before the first call; it serves once all runs.
-        app = create_app(WebServices(self.config, self.pbx, self.store, self.accounts))
+        app = create_app(WebServices.of(self.config, self.pbx, self.store, self.accounts))
         self.web = WebServer(app, self.config.server.http_listen)
         try:
             self.web.bind()  # an address in use stops the start before any call is taken
@@ -152,9 +152,12 @@ def build(config: Config) -> Hotline:
         rtp_timeout=config.media.rtp_timeout_seconds,
     )
     bus = EventBus()
-    pbx = Pbx(config, sip, media, location, authenticator, limiter, bus=bus)
+    clock = LoopClock()
+    pbx = build_call_control(
+        config, sip, media, location, authenticator, limiter, bus=bus, clock=clock
+    )
     agents = [extension.number for extension in config.extensions if extension.agent]
-    phones = AgentPhones(agents, location, pbx.queues.feed, wall=pbx.wall)
+    phones = AgentPhones(agents, location, pbx.queues.feed, wall=clock.wall)
     return Hotline(
         config=config, sip=sip, location=location, media=media, pbx=pbx, bus=bus, phones=phones
     )
@@ -167,7 +170,7 @@ async def _serve(config: Config, demo: bool) -> None:
         loop.add_signal_handler(signum, stop.set)
     hotline = build(config)
     if demo:
-        from hotline.demo import open_demo_accounts
+        from hotline.demo.traffic import open_demo_accounts
 
         hotline.more_users = lambda accounts: open_demo_accounts(accounts, config)
     await hotline.start()
@@ -186,7 +189,7 @@ async def _serve(config: Config, demo: bool) -> None:
 
 
 async def _demo_traffic(config: Config) -> None:
-    from hotline.demo import run_demo_traffic
+    from hotline.demo.traffic import run_demo_traffic
 
     try:
         await run_demo_traffic(config)

@@ -33,7 +33,6 @@ __all__ = [
     "WallboardColors",
     "WallboardConfig",
     "WallboardTile",
-    "demo_config",
     "load_config",
     "parse_config",
     "parse_host_port",
@@ -466,95 +465,3 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(str(path), [f"cannot read: {error}"]) from None
     return parse_config(text, str(path))
-
-
-DEMO_CONFIG = """
-[server]
-sip_listen = "127.0.0.1:5060"
-http_listen = "127.0.0.1:8080"
-data_dir = "./hotline-data"
-domain = "hotline.local"
-
-[[extensions]]
-number = "101"
-name = "Anna"
-password = "s3cret-101"
-agent = true
-
-[[extensions]]
-number = "102"
-name = "Boris"
-password = "s3cret-102"
-agent = true
-
-[[extensions]]
-number = "103"
-name = "Chloe"
-password = "s3cret-103"
-agent = true
-
-[[extensions]]
-number = "104"
-name = "Dmitri"
-password = "s3cret-104"
-agent = true
-
-[[extensions]]
-number = "105"
-name = "Emma"
-password = "s3cret-105"
-agent = true
-
-[[extensions]]
-number = "106"
-name = "Fyodor"
-password = "s3cret-106"
-agent = true
-
-[[extensions]]
-number = "200"
-name = "Supervisor"
-password = "s3cret-200"
-
-[[queues]]
-number = "800"
-name = "Support"
-strategy = "longest_waiting"
-agents = ["101", "102", "103", "104"]
-ring_timeout = 15
-max_wait = 300
-failover = "801"
-wrap_up = 5
-sla_seconds = 20
-language = "en"
-announce_position_every = 30
-
-[[queues]]
-number = "801"
-name = "VIP line"
-strategy = "ring_all"
-agents = ["103", "104", "105", "106"]
-ring_timeout = 20
-max_wait = 600
-failover = "hangup"
-wrap_up = 3
-priority = 10
-sla_seconds = 10
-language = "ru"
-announce_position_every = 20
-
-[[trunks]]
-name = "demo-carrier"
-from = ["127.0.0.2/32"]
-did = { "4951234567" = "800", "4957654321" = "801" }
-
-[wallboard]
-title = "Hotline demo"
-waiting_warning = 2
-waiting_alert = 4
-"""
-
-
-def demo_config() -> Config:
-    """The built-in configuration of ``hotline serve --demo``."""
-    return parse_config(DEMO_CONFIG, "<demo>")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hotline.config import demo_config, parse_host_port
+from hotline.config import parse_host_port
+from hotline.demo import demo_config
 from hotline.testing.harness import die_with_parent
 
 

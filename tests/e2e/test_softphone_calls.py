@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hotline.demo.softphone import PhoneCall, Softphone
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
 from hotline.sip.aio.user_agent import CallFailed
-from hotline.softphone import PhoneCall, Softphone
 from hotline.testing.harness import HotlineProcess, start_hotline
 
 _LOW = 46000 + (os.getpid() % 50) * 40

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from hotline.config import parse_config
 from hotline.pbx.admission import Admission, Admitted, Refused
-from hotline.pbx.routing import Dialplan, Kind
+from hotline.pbx.features.queue_calls import QUEUE
 from hotline.sip.auth import DigestAuthenticator, answer_challenge
 from hotline.sip.headers import Headers
 from hotline.sip.message import Request
 from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.uri import SipUri
+from hotline.testing.pbx import fake_node
 
 CONFIG = parse_config(
     """
@@ -34,7 +35,7 @@ def _admission(max_failures: int = 3) -> Admission:
     passwords = {e.number: e.password for e in CONFIG.extensions}
     authenticator = DigestAuthenticator("hotline.local", passwords.get, secret=b"k" * 32)
     limiter = AuthFailureLimiter(max_failures=max_failures, window=60.0, ban=600.0)
-    return Admission(CONFIG, Dialplan(CONFIG), authenticator, limiter)
+    return Admission(CONFIG, fake_node(CONFIG).control.pbx.dialplan, authenticator, limiter)
 
 
 def _invite(number: str, user: str = "101") -> Request:
@@ -79,7 +80,7 @@ def test_right_password_admits_the_extension() -> None:
     request = _answer(_invite("800"), challenge.challenge[0], "s3cret-101")
     decision = admission.admit(request, "127.0.0.1", 101.0)
     assert isinstance(decision, Admitted)
-    assert decision.extension == "101" and decision.destination.kind is Kind.QUEUE
+    assert decision.extension == "101" and decision.destination.kind is QUEUE
 
 
 def test_wrong_passwords_are_403_then_banned() -> None:

@@ -10,7 +10,7 @@ from hotline.acd import AgentId, AgentState
 from hotline.config import parse_config
 from hotline.events import AgentStateChanged
 from hotline.pbx import AgentChangeRefused, AgentControl, UnknownAgent
-from hotline.pbx.queue_calls import build_engine
+from hotline.pbx.features.queue_engine import build_engine
 
 CONFIG = parse_config(
     """

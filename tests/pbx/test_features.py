@@ -6,10 +6,10 @@ from hotline import acd
 from hotline.acd import AgentId, AgentState
 from hotline.config import parse_config
 from hotline.events import AgentStateChanged
-from hotline.pbx.agent_control import AgentControl
-from hotline.pbx.features import FeatureCodes
-from hotline.pbx.queue_calls import build_engine
-from hotline.pbx.routing import Dialplan
+from hotline.pbx.features.agent_codes import FeatureCodes
+from hotline.pbx.features.agent_control import AgentControl
+from hotline.pbx.features.queue_engine import build_engine
+from hotline.testing.pbx import fake_node
 
 CONFIG = parse_config(
     """
@@ -29,7 +29,7 @@ number = "800"
 agents = ["101", "102"]
 """
 )
-PLAN = Dialplan(CONFIG)
+PLAN = fake_node(CONFIG).control.pbx.dialplan
 
 
 def _features() -> tuple[FeatureCodes, acd.Engine, list[acd.Event]]:

@@ -19,7 +19,8 @@ from hotline.sip.auth import (
 )
 from hotline.sip.errors import LocalProtocolError
 from hotline.sip.headers import Headers
-from hotline.sip.message import Request, parse_message
+from hotline.sip.message import Request
+from hotline.sip.parser import parse_message
 from hotline.sip.uri import SipUri
 
 REALM = "hotline.local"

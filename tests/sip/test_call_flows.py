@@ -19,8 +19,8 @@ from hotline.sip.message import (
     make_response,
     new_call_id,
     new_tag,
-    parse_message,
 )
+from hotline.sip.parser import parse_message
 from hotline.sip.transaction import (
     AckReceived,
     CancelReceived,

@@ -16,7 +16,8 @@ from hotline.sip.dialog import (
 )
 from hotline.sip.errors import LocalProtocolError
 from hotline.sip.headers import Via
-from hotline.sip.message import Request, Response, make_response, parse_message
+from hotline.sip.message import Request, Response, make_response
+from hotline.sip.parser import parse_message
 from hotline.sip.uri import SipUri
 
 VIA = Via.parse("SIP/2.0/UDP 10.0.0.5:5062")

@@ -15,13 +15,12 @@ from hotline.sip.message import (
     MAX_MESSAGE_SIZE,
     Request,
     Response,
-    StreamFramer,
     make_response,
     new_branch,
     new_call_id,
     new_tag,
-    parse_message,
 )
+from hotline.sip.parser import StreamFramer, parse_message
 from hotline.sip.uri import SipUri
 
 VECTORS = Path(__file__).parent / "vectors" / "rfc4475"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from hotline.sip.errors import SipParseError
 from hotline.sip.headers import CSeq, Via
-from hotline.sip.message import parse_message
+from hotline.sip.parser import parse_message
 from hotline.sip.uri import NameAddress
 
 

@@ -15,7 +15,8 @@ import pytest
 from hotline.sip.address import Peer
 from hotline.sip.auth import DigestAuthenticator, answer_challenge, parse_auth_params
 from hotline.sip.location import InMemoryLocationService
-from hotline.sip.message import Request, Response, parse_message
+from hotline.sip.message import Request, Response
+from hotline.sip.parser import parse_message
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.uri import SipUri

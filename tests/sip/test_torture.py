@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from hotline.sip.errors import SipParseError
-from hotline.sip.message import Request, Response, StreamFramer, make_response, parse_message
+from hotline.sip.message import Request, Response, make_response
+from hotline.sip.parser import StreamFramer, parse_message
 
 VECTORS = Path(__file__).parent / "vectors" / "rfc4475"
 EXPECTED: dict[str, dict[str, Any]] = tomllib.loads((VECTORS / "expected.toml").read_text())

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from hotline.sip.address import Peer
 from hotline.sip.errors import LocalProtocolError
-from hotline.sip.message import Request, Response, make_response, parse_message
+from hotline.sip.message import Request, Response, make_response
+from hotline.sip.parser import parse_message
 from hotline.sip.timers import Timer, TimerSettings
 from hotline.sip.transaction import (
     MessageInput,

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from hotline.sip.address import Peer
 from hotline.sip.errors import LocalProtocolError
 from hotline.sip.headers import Via
-from hotline.sip.message import Request, Response, make_response, parse_message
+from hotline.sip.message import Request, Response, make_response
+from hotline.sip.parser import parse_message
 from hotline.sip.transaction import (
     AckReceived,
     CancelReceived,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.store.throwaway import PostgresServer, PostgresUnavailable, throwaway_postgres
+from hotline.testing.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from hotline.app import Hotline, build
 from hotline.config import parse_config
+from hotline.demo.softphone import Softphone
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
-from hotline.softphone import Softphone
 from hotline.testing.harness import free_udp_tcp_port
 
 # The administrator that ``serving`` signs in as; add it to a node's configuration.

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
 
+from hotline.demo.softphone import Softphone
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
-from hotline.softphone import Softphone
 from hotline.testing.harness import HotlineProcess, start_hotline
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from hotline.media import MediaServer
-from hotline.store.throwaway import PostgresServer, PostgresUnavailable, throwaway_postgres
+from hotline.testing.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
 
 from .support import Node, eventually, phone, phone_ports, running_node
 

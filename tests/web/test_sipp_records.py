@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
+from hotline.demo.softphone import PhoneCall, Softphone
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
-from hotline.softphone import PhoneCall, Softphone
 from hotline.testing.harness import (
     AGENT_AND_QUEUE,
     HotlineProcess,

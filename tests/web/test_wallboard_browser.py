@@ -15,9 +15,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
+from hotline.demo.softphone import PhoneCall, Softphone
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
-from hotline.softphone import PhoneCall, Softphone
 from hotline.testing.harness import HotlineProcess, run_hotline, start_hotline
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -9,7 +9,7 @@ indexes in step.
 from __future__ import annotations
 
 from hotline.acd.callers import leave
-from hotline.acd.core import Core, Timer, TimerKind
+from hotline.acd.dispatcher import Core, Timer, TimerKind
 from hotline.acd.events import (
     AgentBusyElsewhere,
     AgentFreeAgain,

@@ -16,7 +16,7 @@ from hotline.acd.commands import (
     new_connect,
     new_leave,
 )
-from hotline.acd.core import Core, Timer, TimerKind
+from hotline.acd.dispatcher import Core, Timer, TimerKind
 from hotline.acd.events import (
     CallbackFailed,
     CallbackRequested,

@@ -26,7 +26,7 @@ from typing import Any
 from hotline.acd import agents as _agents
 from hotline.acd import callers as _callers
 from hotline.acd.commands import Command, new_wake_at
-from hotline.acd.core import Core, Timer, TimerKind
+from hotline.acd.dispatcher import Core, Timer, TimerKind
 from hotline.acd.events import (
     AgentBusyElsewhere,
     AgentFreeAgain,

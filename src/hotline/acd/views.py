@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from hotline.acd.core import Core
+from hotline.acd.dispatcher import Core
 from hotline.acd.model import AgentId, AgentState, CallerId
 from hotline.acd.state import Activity, AgentRuntime, QueueRuntime
 from hotline.acd.stats import AgentStats, QueueStats, ratio

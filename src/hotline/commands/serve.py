@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotline.config import Config, ConfigError, demo_config, load_config
+from hotline.config import Config, ConfigError, load_config
+from hotline.demo import demo_config
 
 log = logging.getLogger("hotline")
 

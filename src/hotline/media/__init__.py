@@ -44,7 +44,7 @@ Call control uses one async object, :class:`MediaServer`, and never touches a so
 
 ``MediaWorker`` takes the same arguments and commands and runs the server in a child process
 (spawned by ``start``), so the media clock has a core and a garbage collector of its own;
-``MediaService`` is either.
+``MediaService`` is the protocol both satisfy (``service``).
 
 A leg plays to its peer what a player gives it, else what its bridge gives it: the partner's
 packets, or the supervisor mix. Two-party bridges relay each packet as it arrives (rewriting
@@ -82,6 +82,7 @@ from .negotiation import OfferRefused
 from .player import StopReason
 from .say import Language, say_digits, say_duration, say_number
 from .sdp import SdpError
+from .service import MediaService
 from .wav import repair_wav
 
 __all__ = [
@@ -114,7 +115,3 @@ __all__ = [
     "say_duration",
     "say_number",
 ]
-
-# What call control holds: the media server in this process, or one in a child process
-# (``[media] worker_process``); both take the same commands and give the same events.
-MediaService = MediaServer | MediaWorker

@@ -20,16 +20,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from .g711 import ALAW_SILENCE, DECODE_BOTH, ULAW_SILENCE
 from .wav import RATE, WavWriter
-
-if TYPE_CHECKING:
-    from .session import RtpSession
 
 __all__ = ["AHEAD", "DEPTH", "WIDTH", "Recorder", "Recording", "Tape"]
 
@@ -59,11 +56,25 @@ def _stereo_table(left_alaw: bool, right_alaw: bool) -> npt.NDArray[np.uint32]:
     return table
 
 
+class TapedSession(Protocol):
+    """What the recorder reads and sets on a leg's RTP session (``session.TapedSession``):
+    declared here so the session may import the recorder and not the other way round."""
+
+    alaw: bool
+    tape_recorder: Recorder | None
+    tape_start: memoryview | None
+    tape_row: memoryview | None
+    tape_shift: int
+    tape_late: int
+    tape_late_run: int
+    tape_late_at: int
+
+
 @dataclass(eq=False, slots=True)
 class Tape:
     """A recording's rows of codes, one per leg, placed by RTP timestamp."""
 
-    sessions: tuple[RtpSession, RtpSession]
+    sessions: tuple[TapedSession, TapedSession]
     codes: npt.NDArray[np.uint8]
     written: int  # the timeline position (in samples) up to which the file is written
 
@@ -108,7 +119,7 @@ class Recorder:
 
     # -- recordings --------------------------------------------------------------------------
 
-    def attach(self, recording: Recording, left: RtpSession, right: RtpSession) -> None:
+    def attach(self, recording: Recording, left: TapedSession, right: TapedSession) -> None:
         """Start taping what ``left`` and ``right`` receive into ``recording``'s channels."""
         sessions = (left, right)
         codes = np.empty((2, WIDTH), np.uint8)
@@ -195,12 +206,12 @@ class Recorder:
 
     # -- placing packets (the per-packet path's slow cases) ----------------------------------
 
-    def begin(self, session: RtpSession, timestamp: int, payload: bytes) -> None:
+    def begin(self, session: TapedSession, timestamp: int, payload: bytes) -> None:
         """A taped leg's first packet: map its timestamps to ``DEPTH`` ahead of the timeline."""
         session.tape_row, session.tape_start = session.tape_start, None
         self._resync(session, timestamp, payload)
 
-    def place(self, session: RtpSession, timestamp: int, payload: bytes) -> None:
+    def place(self, session: TapedSession, timestamp: int, payload: bytes) -> None:
         """A packet the inline path could not place: it wraps around the ring, it is late,
         or its stream jumped."""
         size = len(payload)
@@ -222,14 +233,14 @@ class Recorder:
         else:
             self._resync(session, timestamp, payload)
 
-    def _resync(self, session: RtpSession, timestamp: int, payload: bytes) -> None:
+    def _resync(self, session: TapedSession, timestamp: int, payload: bytes) -> None:
         position = (self.head + DEPTH) % WIDTH
         session.tape_shift = (position - timestamp) % WIDTH
         session.tape_late_run = 0
         self._write(session, position, payload)
 
     @staticmethod
-    def _write(session: RtpSession, position: int, payload: bytes) -> None:
+    def _write(session: TapedSession, position: int, payload: bytes) -> None:
         row = session.tape_row
         assert row is not None
         size = len(payload)

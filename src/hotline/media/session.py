@@ -249,16 +249,18 @@ class RtpSession:
                     jitter.end = offset + size
             else:
                 jitter.push(timestamp, payload)
-        row = self.tape_row
-        if row is not None:
-            place = (timestamp + self.tape_shift) & _WIDTH_MASK
-            head = self.tape_recorder.head  # type: ignore[union-attr]  # set with tape_row
-            if place + size <= WIDTH and ((place - head) & _WIDTH_MASK) + size <= AHEAD:
-                row[place : place + size] = payload
-            else:
-                self.tape_recorder.place(self, timestamp, payload)  # type: ignore[union-attr]
-        elif self.tape_start is not None:
-            self.tape_recorder.begin(self, timestamp, payload)  # type: ignore[union-attr]
+        recorder = self.tape_recorder
+        if recorder is not None:  # recorded: tape_start, then tape_row, are set with it
+            row = self.tape_row
+            if row is not None:
+                place = (timestamp + self.tape_shift) & _WIDTH_MASK
+                head = recorder.head
+                if place + size <= WIDTH and ((place - head) & _WIDTH_MASK) + size <= AHEAD:
+                    row[place : place + size] = payload
+                else:
+                    recorder.place(self, timestamp, payload)
+            elif self.tape_start is not None:
+                recorder.begin(self, timestamp, payload)
         target = self.relay_to
         if target is None or not target.accepts_relay:
             return

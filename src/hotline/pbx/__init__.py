@@ -1,48 +1,66 @@
 """Call control: Hotline's B2BUA joining SIP, media and the ACD.
 
-``Pbx`` admits calls (digest 407 for our extensions, source networks for trunks), routes them
-by the dialplan (extension, queue, feature code, echo test) and carries each as a ``Call``: an
-inbound leg, the outbound legs it rings (forked, first answer wins) and anchored media.
-Queue calls follow the ACD engine's commands (``QueueService``).
+A small call core (the ``B2bua``, ``Call``, legs, forks, the dialplan, admission) that
+knows no feature, and features on top of it (extension ringing, queue calls, agent feature codes
+and agent control, private-call busy, the echo test) that register destination kinds and follow
+the call's moments (``moments``). ``composition.build_call_control`` wires them together.
 """
 
 from hotline.pbx.admission import Admission, Admitted, Refused
-from hotline.pbx.agent_control import AgentChangeRefused, AgentControl, UnknownAgent
-from hotline.pbx.b2bua import Pbx
+from hotline.pbx.b2bua import B2bua
 from hotline.pbx.calls import Call, CallState
+from hotline.pbx.clock import Clock, LoopClock, Timer
+from hotline.pbx.composition import CallControl, build_call_control
+from hotline.pbx.features.agent_control import (
+    GENERIC_PAUSE,
+    AgentChangeRefused,
+    AgentControl,
+    UnknownAgent,
+)
+from hotline.pbx.features.queue_calls import QueueService
+from hotline.pbx.features.queue_engine import build_engine
 from hotline.pbx.fork import Fork, Verdict, final_status
-from hotline.pbx.legs import InboundLeg, LegState, OutboundLeg, SipContext, is_hold
-from hotline.pbx.queue_calls import QueueService, build_engine
-from hotline.pbx.routing import Destination, Dialplan, Feature, Kind
-from hotline.pbx.signals import Answered, DigitReceived, HungUp, Reoffered, Ringing, Signal
+from hotline.pbx.legs import InboundLeg, Leg, LegState, OutboundLeg, Signal, SipContext, is_hold
+from hotline.pbx.routing import UNKNOWN, Destination, DestinationKind, Dialplan
+from hotline.pbx.signals import Answered, DigitReceived, HungUp, Reoffered, Ringing
+from hotline.pbx.sip_ports import SipSender, SipServer
 
 __all__ = [
+    "GENERIC_PAUSE",
+    "UNKNOWN",
     "Admission",
     "Admitted",
     "AgentChangeRefused",
     "AgentControl",
     "Answered",
+    "B2bua",
     "Call",
+    "CallControl",
     "CallState",
+    "Clock",
     "Destination",
+    "DestinationKind",
     "Dialplan",
     "DigitReceived",
-    "Feature",
     "Fork",
     "HungUp",
     "InboundLeg",
-    "Kind",
+    "Leg",
     "LegState",
+    "LoopClock",
     "OutboundLeg",
-    "Pbx",
     "QueueService",
     "Refused",
     "Reoffered",
     "Ringing",
     "Signal",
     "SipContext",
+    "SipSender",
+    "SipServer",
+    "Timer",
     "UnknownAgent",
     "Verdict",
+    "build_call_control",
     "build_engine",
     "final_status",
     "is_hold",

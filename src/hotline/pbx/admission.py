@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from hotline.config import Config, TrunkConfig
-from hotline.pbx.routing import Destination, Dialplan, Kind
+from hotline.pbx.routing import UNKNOWN, Destination, Dialplan
 from hotline.sip.auth import AuthStatus, DigestAuthenticator
 from hotline.sip.message import Request
 from hotline.sip.security import AuthFailureLimiter
@@ -75,7 +75,7 @@ class Admission:
         trunk = self.trunk_for(host)
         if trunk is not None:
             destination = self._dialplan.route_did(trunk.did, dialled)
-            if destination.kind is Kind.UNKNOWN:
+            if destination.kind is UNKNOWN:
                 return Refused(status=404, reason=f"trunk {trunk.name}: no DID {dialled}")
             return Admitted(destination=destination, caller=caller, trunk=trunk.name)
         if self._limiter.is_banned(host, now):
@@ -95,7 +95,7 @@ class Admission:
             return Refused(status=403, reason=f"authentication failed: {outcome.reason}")
         self._limiter.record_success(host, now)
         destination = self._dialplan.route(dialled)
-        if destination.kind is Kind.UNKNOWN:
+        if destination.kind is UNKNOWN:
             return Refused(status=404, reason=f"no number {dialled}")
         return Admitted(
             destination=destination, caller=outcome.username, extension=outcome.username

@@ -9,15 +9,15 @@ retransmitted until its ACK (§13.3.1.4), a CANCEL waits for a provisional respo
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from enum import Enum
 
 from hotline.media import LegId
-from hotline.pbx.signals import Answered, DigitReceived, HungUp, Reoffered, Ringing, Signal
+from hotline.pbx.clock import Clock, Timer
+from hotline.pbx.signals import Answered, DigitReceived, HungUp, Reoffered, Ringing
+from hotline.pbx.sip_ports import SipSender
 from hotline.sip.address import Peer
-from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.dialog import AckTimedOut, Dialog, DialogId, SuccessRetransmitter
 from hotline.sip.headers import CSeq, Headers, Via
 from hotline.sip.message import Request, Response, make_response, new_call_id, new_tag
@@ -25,11 +25,19 @@ from hotline.sip.transaction import cancel_for
 from hotline.sip.transaction_layer import response_destination
 from hotline.sip.uri import NameAddress, SipUri
 
-__all__ = ["InboundLeg", "LegState", "OutboundLeg", "SipContext", "ask_to_retry", "is_hold"]
+__all__ = [
+    "InboundLeg",
+    "Leg",
+    "LegState",
+    "OutboundLeg",
+    "Signal",
+    "SipContext",
+    "ask_to_retry",
+    "is_hold",
+]
 
 log = logging.getLogger(__name__)
 
-SignalHandler = Callable[[Signal], None]
 SDP = "application/sdp"
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
 # The Retry-After of a 503: a media process restarts within a second or two.
@@ -61,12 +69,13 @@ def is_hold(sdp: str) -> bool:
 
 
 class SipContext:
-    """What every leg needs: the endpoint, our address, and the dialogs by id."""
+    """What every leg needs: the endpoint, our address, the clock, and the dialogs by id."""
 
-    def __init__(self, endpoint: SipEndpoint, domain: str) -> None:
+    def __init__(self, endpoint: SipSender, domain: str, clock: Clock) -> None:
         self.endpoint = endpoint
         self.domain = domain
-        self.dialogs: dict[DialogId, _Leg] = {}
+        self.clock = clock
+        self.dialogs: dict[DialogId, Leg] = {}
         self.pending: dict[tuple[str, str], InboundLeg] = {}  # (Call-ID, From tag) for CANCEL
         self.t1 = 0.5  # RFC 3261 T1: 2xx retransmissions start here, give up at 64*T1
 
@@ -81,16 +90,16 @@ class SipContext:
     def contact(self) -> NameAddress:
         return NameAddress.parse(f"<sip:hotline@{self.hostport}>")
 
-    def register(self, dialog: Dialog, leg: _Leg) -> None:
+    def register(self, dialog: Dialog, leg: Leg) -> None:
         self.dialogs[dialog.id] = leg
 
     def forget_later(self, dialog: Dialog | None) -> None:
         if dialog is not None:
-            loop = asyncio.get_running_loop()
-            loop.call_later(_LINGER, self.dialogs.pop, dialog.id, None)
+            dialog_id = dialog.id
+            self.clock.call_later(_LINGER, lambda: self.dialogs.pop(dialog_id, None))
 
 
-class _Leg:
+class Leg:
     """What both kinds of leg share: the dialog, in-dialog requests, 2xx retransmission."""
 
     def __init__(self, ctx: SipContext, destination: Peer, on_signal: SignalHandler) -> None:
@@ -101,7 +110,7 @@ class _Leg:
         self.dialog: Dialog | None = None
         self.media: LegId | None = None
         self._retransmitter: SuccessRetransmitter | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Timer | None = None
         self._reinvite: Request | None = None
 
     @property
@@ -137,7 +146,7 @@ class _Leg:
             ended = self.state is not LegState.ENDED
             self._finish()
             if ended:
-                self.on_signal(HungUp(leg=self))  # type: ignore[arg-type]
+                self.on_signal(HungUp(leg=self))
             return make_response(request, 200)
         if request.method == "INFO":
             return self._info(request)
@@ -148,7 +157,7 @@ class _Leg:
     def _info(self, request: Request) -> Response:
         digit, duration = _info_digit(request)
         if digit is not None:
-            self.on_signal(DigitReceived(leg=self, digit=digit, duration_ms=duration))  # type: ignore[arg-type]
+            self.on_signal(DigitReceived(leg=self, digit=digit, duration_ms=duration))
         return make_response(request, 200)
 
     def _reoffer(self, request: Request) -> Response | None:
@@ -158,7 +167,7 @@ class _Leg:
             return make_response(request, 488, "Offer Required")
         self._reinvite = request
         sdp = request.body.decode("utf-8", "replace")
-        self.on_signal(Reoffered(leg=self, sdp=sdp, on_hold=is_hold(sdp)))  # type: ignore[arg-type]
+        self.on_signal(Reoffered(leg=self, sdp=sdp, on_hold=is_hold(sdp)))
         return None
 
     def answer_reoffer(self, sdp: str | None) -> None:
@@ -183,9 +192,8 @@ class _Leg:
     def _retransmit(self, response: Response, destination: Peer) -> None:
         """§13.3.1.4: our 2xx goes out again until the ACK comes (UDP only needs it, but the
         ACK timeout also tells a dead TCP peer)."""
-        loop = asyncio.get_running_loop()
         self._retransmitter = SuccessRetransmitter(
-            response=response, destination=destination, now=loop.time(), t1=self.ctx.t1
+            response=response, destination=destination, now=self.ctx.clock.now(), t1=self.ctx.t1
         )
         self._arm()
 
@@ -193,13 +201,13 @@ class _Leg:
         retransmitter = self._retransmitter
         when = retransmitter.get_timer() if retransmitter is not None else None
         if when is not None:
-            self._timer = asyncio.get_running_loop().call_at(when, self._fire)
+            self._timer = self.ctx.clock.call_at(when, self._fire)
 
     def _fire(self) -> None:
         retransmitter = self._retransmitter
         if retransmitter is None:
             return
-        retransmitter.handle_timer(asyncio.get_running_loop().time())
+        retransmitter.handle_timer(self.ctx.clock.now())
         for message, destination in retransmitter.messages_to_send():
             self.ctx.endpoint.send_stateless(message, destination)
         if isinstance(retransmitter.next_event(), AckTimedOut):
@@ -207,12 +215,12 @@ class _Leg:
             log.info("no ACK for our 2xx on %s: the call is dead", self.dialog and self.dialog.id)
             if self.state is LegState.CONFIRMED:
                 self.bye()
-                self.on_signal(HungUp(leg=self, status=408, dead=True))  # type: ignore[arg-type]
+                self.on_signal(HungUp(leg=self, status=408, dead=True))
             return
         self._arm()
 
 
-class InboundLeg(_Leg):
+class InboundLeg(Leg):
     """The caller's leg: we are the UAS of its INVITE."""
 
     def __init__(self, ctx: SipContext, request: Request, source: Peer, on_signal: SignalHandler):
@@ -262,7 +270,7 @@ class InboundLeg(_Leg):
             self.on_signal(HungUp(leg=self, status=487))
 
 
-class OutboundLeg(_Leg):
+class OutboundLeg(Leg):
     """A leg we call: INVITE to one registered contact of a phone."""
 
     def __init__(
@@ -358,6 +366,13 @@ class OutboundLeg(_Leg):
             return
         ack = self.dialog.create_ack(response, via=self.ctx.via(self.destination))
         self.ctx.endpoint.send_stateless(ack, self.destination)
+
+
+# What a leg tells its call: Ringing and Answered come only from legs we call.
+Signal = (
+    Ringing[OutboundLeg] | Answered[OutboundLeg] | HungUp[Leg] | Reoffered[Leg] | DigitReceived[Leg]
+)
+SignalHandler = Callable[[Signal], None]
 
 
 def _add_body(message: Request | Response, sdp: str | None, contact: NameAddress) -> None:

@@ -14,13 +14,12 @@ from hotline.sip.message import (
     MAX_MESSAGE_SIZE,
     Request,
     Response,
-    StreamFramer,
     make_response,
     new_branch,
     new_call_id,
     new_tag,
-    parse_message,
 )
+from hotline.sip.parser import StreamFramer, parse_message
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.transaction_layer import TransactionId, TransactionLayer

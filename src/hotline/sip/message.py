@@ -1,9 +1,9 @@
-"""SIP requests and responses: the data model, the parser and the serializer (sans-IO).
+"""SIP requests and responses: the data model and the serializer (sans-IO).
 
 RFC 3261 §7 (messages), §8.2.6 (building responses), §18.3 (framing) and §20 (headers).
-``parse_message`` takes one datagram or one framed stream message and returns a validated
-``Request`` or ``Response``, or raises ``SipParseError`` with the status to answer with and,
-when a response can be formed, the partly read request (``partial``).
+``hotline.sip.parser.parse_message`` takes one datagram or one framed stream message and
+returns a validated ``Request`` or ``Response``, or raises ``SipParseError`` with the status to
+answer with and, when a response can be formed, the partly read request (``partial``).
 """
 
 from __future__ import annotations
@@ -33,12 +33,10 @@ __all__ = [
     "Message",
     "Request",
     "Response",
-    "StreamFramer",
     "make_response",
     "new_branch",
     "new_call_id",
     "new_tag",
-    "parse_message",
 ]
 
 REASON_PHRASES: dict[int, str] = {
@@ -291,7 +289,3 @@ class _RandomPool:
 _POOL = _RandomPool()
 os.register_at_fork(after_in_child=_POOL.forget)
 random_bytes = _POOL.take
-
-
-# The parser needs the classes above; it lives in its own module to keep this one readable.
-from hotline.sip._parser import StreamFramer, parse_message  # noqa: E402

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from hotline.pbx.agent_control import AgentChangeRefused, UnknownAgent
+from hotline.pbx import AgentChangeRefused, UnknownAgent
 from hotline.web import ws
 from hotline.web.accounts import UserRefused
 from hotline.web.live import LiveHub
@@ -44,7 +44,7 @@ STATIC = Path(__file__).parent / "static"
 def create_app(services: WebServices) -> FastAPI:
     """The application for ``services``; its hub follows the bus from now on, and serves
     WebSocket clients while the application runs (its lifespan)."""
-    hub = LiveHub(LiveView(services.pbx), services.pbx.bus, wall=services.pbx.wall)
+    hub = LiveHub(LiveView(services), services.bus, wall=services.clock.wall)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

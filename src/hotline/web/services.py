@@ -6,7 +6,9 @@ import time
 from dataclasses import dataclass, field
 
 from hotline.config import Config
-from hotline.pbx import Pbx
+from hotline.events import EventBus
+from hotline.pbx import AgentControl, B2bua, CallControl, Clock, QueueService
+from hotline.pbx.capacity import CallCapacity
 from hotline.store import Store
 from hotline.web.accounts import Accounts
 
@@ -15,10 +17,33 @@ __all__ = ["WebServices"]
 
 @dataclass(slots=True)
 class WebServices:
-    """Handed to ``create_app``; routes reach it as ``request.app.state.services``."""
+    """Handed to ``create_app``; routes reach it as ``request.app.state.services``. ``calls``
+    is the call core (live calls, their record ids, media, registrations)."""
 
     config: Config
-    pbx: Pbx
     store: Store
     accounts: Accounts
+    calls: B2bua
+    queues: QueueService
+    agents: AgentControl
+    capacity: CallCapacity
+    bus: EventBus
+    clock: Clock
     started_at: float = field(default_factory=time.monotonic)  # for the uptime
+
+    @classmethod
+    def of(
+        cls, config: Config, control: CallControl, store: Store, accounts: Accounts
+    ) -> WebServices:
+        pbx = control.pbx
+        return cls(
+            config=config,
+            store=store,
+            accounts=accounts,
+            calls=pbx,
+            queues=control.queues,
+            agents=control.agents,
+            capacity=pbx.capacity,
+            bus=pbx.bus,
+            clock=pbx.clock,
+        )

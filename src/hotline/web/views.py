@@ -21,7 +21,7 @@ from hotline.events import (
     QueueCallConnected,
     QueueEventLogged,
 )
-from hotline.pbx import Call, CallState, Pbx
+from hotline.pbx import Call, CallState
 from hotline.web.schemas import (
     AgentOut,
     LiveCallOut,
@@ -30,6 +30,7 @@ from hotline.web.schemas import (
     QueueOut,
     WaitingCallerOut,
 )
+from hotline.web.services import WebServices
 
 __all__ = ["LiveView"]
 
@@ -48,12 +49,15 @@ class _CallFacts:
 
 
 class LiveView:
-    """Reads the live state of ``pbx``; ``observe`` must see every bus event."""
+    """Reads the live state of a node's calls and queues; ``observe`` must see every bus
+    event."""
 
-    def __init__(self, pbx: Pbx) -> None:
-        self._pbx = pbx
-        self._engine = pbx.queues.engine
-        config = pbx.config
+    def __init__(self, services: WebServices) -> None:
+        self._pbx = services.calls
+        self._queues = services.queues
+        self._clock = services.clock
+        self._engine = services.queues.engine
+        config = services.config
         self._queue_config = {q.number: q for q in config.queues}
         self._agent_names = {e.number: e.name or e.number for e in config.extensions if e.agent}
         self._extensions = {e.number: e.name for e in config.extensions if e.name}
@@ -64,7 +68,7 @@ class LiveView:
         self._facts: dict[str, _CallFacts] = {}  # by record id
         # The engine's clock starts at boot: an agent untouched since start has been in its
         # state since Hotline started, not since the machine did.
-        self._started = pbx.wall()
+        self._started = self._clock.wall()
 
     # -- following the calls ---------------------------------------------------------------
 
@@ -112,7 +116,7 @@ class LiveView:
         config = self._queue_config.get(number)
         if config is None:
             return None
-        s = self._engine.queue_stats(QueueId(number), self._pbx.queues.now())
+        s = self._engine.queue_stats(QueueId(number), self._clock.now())
         return QueueOut(
             number=number, name=config.name or number, strategy=config.strategy,
             priority=config.priority, sla_seconds=config.sla_seconds, waiting=s.waiting,
@@ -134,7 +138,7 @@ class LiveView:
         if queue is None:
             return None
         callers = []
-        for waiting in self._engine.waiting(QueueId(number), self._pbx.queues.now()):
+        for waiting in self._engine.waiting(QueueId(number), self._clock.now()):
             call = self._pbx.calls.get(waiting.caller)
             callers.append(
                 WaitingCallerOut(
@@ -157,10 +161,10 @@ class LiveView:
         if name is None:
             return None
         try:
-            s = self._engine.agent_stats(AgentId(number), self._pbx.queues.now())
+            s = self._engine.agent_stats(AgentId(number), self._clock.now())
         except AcdError:
             return None
-        wall = self._pbx.wall()
+        wall = self._clock.wall()
         return AgentOut(
             number=number,
             name=name,
@@ -182,12 +186,12 @@ class LiveView:
 
     def reset_today(self) -> None:
         """Start a new day of queue and agent counters."""
-        self._engine.reset_statistics(now=self._pbx.queues.now())
+        self._engine.reset_statistics(now=self._clock.now())
 
     # -- calls -----------------------------------------------------------------------------
 
     def calls(self) -> list[LiveCallOut]:
-        now = self._pbx.queues.now()
+        now = self._clock.now()
         waiting = {
             entry.caller: entry
             for queue in self._queue_config
@@ -199,16 +203,17 @@ class LiveView:
         if call.ended:
             return None
         record_id = self._pbx.record_id(call.id)
-        facts = self._facts.get(record_id) or _CallFacts(started_at=self._pbx.wall())
-        queue = call.queue or (facts.queues[-1] if facts.queues else None)
+        facts = self._facts.get(record_id) or _CallFacts(started_at=self._clock.wall())
+        waiting_in = self._queues.queue_of(call)
+        queue = waiting_in or (facts.queues[-1] if facts.queues else None)
         line = waiting.get(CallerId(call.id))
         return LiveCallOut(
             id=record_id,
             caller=call.caller,
             destination=call.destination.number,
             queue=queue,
-            agent=call.agent,
-            state=_state(call, facts),
+            agent=self._queues.agent_of(call),
+            state=_state(call, facts, queued=waiting_in is not None),
             started_at=facts.started_at,
             answered_at=facts.answered_at,
             caller_name=self._caller_name(call),
@@ -222,13 +227,15 @@ class LiveView:
         """The calling extension's configured name, else the display name of its From."""
         if call.extension is not None and (extension := self._extensions.get(call.extension)):
             return extension
+        if call.inbound is None:  # a call Hotline placed: no caller's From to read
+            return None
         return call.inbound.request.from_address.display_name
 
 
-def _state(call: Call, facts: _CallFacts) -> LiveCallState:
+def _state(call: Call, facts: _CallFacts, *, queued: bool) -> LiveCallState:
     if call.state in (CallState.ROUTING, CallState.RINGING):
         return "ringing"
-    if call.state is CallState.ANSWERED and call.queue is not None:
+    if call.state is CallState.ANSWERED and queued:
         return "queued"
     return "on_hold" if facts.on_hold else "connected"
 

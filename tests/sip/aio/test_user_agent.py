@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from hotline.sip._parser import parse_message
 from hotline.sip.address import Peer
 from hotline.sip.aio.ua_call import hold_direction, with_direction
 from hotline.sip.aio.user_agent import CallFailed, CallState, IncomingCall, UserAgent
 from hotline.sip.dialog import DialogState
 from hotline.sip.message import Response
+from hotline.sip.parser import parse_message
 from hotline.testing.harness import HotlineProcess, start_hotline
 
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from hotline.sip.address import Peer
 from hotline.sip.aio.transport import SipTransport
 from hotline.sip.errors import SipParseError
-from hotline.sip.message import Request, Response, make_response, parse_message
+from hotline.sip.message import Request, Response, make_response
+from hotline.sip.parser import parse_message
 from hotline.sip.registrar import Registrar
 from hotline.sip.transaction_layer import (
     AckReceived,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from hotline.sip.address import Peer
 from hotline.sip.errors import SipParseError
-from hotline.sip.message import StreamFramer
+from hotline.sip.parser import StreamFramer
 
 __all__ = ["SipTransport", "TransportStatistics"]
 

@@ -7,7 +7,7 @@ re-INVITE hold and resume, and INFO. Every request goes to one peer, the server,
 with an outbound proxy do; a call may instead be placed straight to another user agent.
 
 Media stays outside: each call gets a :class:`CallMedia` from the factory the user agent was
-given, which makes and answers SDP and owns the RTP. ``hotline.softphone`` plugs Hotline's
+given, which makes and answers SDP and owns the RTP. ``hotline.demo.softphone`` plugs Hotline's
 media engine in; this package imports nothing else of hotline::
 
     ua = UserAgent("127.0.0.1", username="101", password="s3cret-101",

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 
 from hotline.access import User, may
-from hotline.pbx.agent_control import GENERIC_PAUSE
+from hotline.pbx import GENERIC_PAUSE
 from hotline.web.deps import AccountsDep, ServicesDep, ViewDep, address_of, allow, require
 from hotline.web.schemas import AgentOut, ErrorOut, PauseRequest, QueueRequest
 from hotline.web.targets import agent_target
@@ -81,7 +81,7 @@ QueueBody = Annotated[QueueRequest | None, Body()]
 async def login(
     number: str, services: ServicesDep, view: ViewDep, _user: Control, body: QueueBody = None
 ) -> AgentOut:
-    services.pbx.agents.login(number, body.queue if body is not None else None)
+    services.agents.login(number, body.queue if body is not None else None)
     return _agent(view, number)
 
 
@@ -95,7 +95,7 @@ async def login(
 async def logout(
     number: str, services: ServicesDep, view: ViewDep, _user: Control, body: QueueBody = None
 ) -> AgentOut:
-    services.pbx.agents.logout(number, body.queue if body is not None else None)
+    services.agents.logout(number, body.queue if body is not None else None)
     return _agent(view, number)
 
 
@@ -108,7 +108,7 @@ async def logout(
 async def end_wrap_up(
     number: str, services: ServicesDep, view: ViewDep, _user: Control
 ) -> AgentOut:
-    services.pbx.agents.end_wrap_up(number)
+    services.agents.end_wrap_up(number)
     return _agent(view, number)
 
 
@@ -127,7 +127,7 @@ async def pause(
     _user: Control,
     body: Annotated[PauseRequest | None, Body()] = None,
 ) -> AgentOut:
-    control = services.pbx.agents
+    control = services.agents
     reason = body.reason if body is not None else GENERIC_PAUSE
     allowed = {GENERIC_PAUSE, *control.reasons.values()}
     if reason not in allowed:
@@ -148,5 +148,5 @@ async def pause(
 
 @router.post("/{number}/unpause", summary="End the agent's pause", responses=REFUSED)
 async def unpause(number: str, services: ServicesDep, view: ViewDep, _user: Control) -> AgentOut:
-    services.pbx.agents.unpause(number)
+    services.agents.unpause(number)
     return _agent(view, number)

@@ -31,8 +31,8 @@ _SAMPLE_TICKS = 250
     responses={503: {"model": HealthOut, "description": "Degraded: see problems"}},
 )
 async def health(services: ServicesDep, response: Response) -> HealthOut:
-    pbx, writer = services.pbx, services.store.writer
-    media, metrics = pbx.media, pbx.media.metrics
+    calls, writer = services.calls, services.store.writer
+    media, metrics = calls.media, calls.media.metrics
     problems = []
     if not media.running:
         problems.append("media is not running (its process is being started again)")
@@ -49,10 +49,10 @@ async def health(services: ServicesDep, response: Response) -> HealthOut:
         status="degraded" if problems else "ok",
         problems=problems,
         uptime_seconds=time.monotonic() - services.started_at,
-        calls_in_progress=len(pbx.calls),
-        max_calls=pbx.capacity.max_calls,
-        calls_refused_for_load=pbx.capacity.refused,
-        registrations=len(pbx.location),
+        calls_in_progress=len(calls.calls),
+        max_calls=services.capacity.max_calls,
+        calls_refused_for_load=services.capacity.refused,
+        registrations=len(calls.location),
         store_backlog=writer.backlog,
         media=MediaHealthOut(
             process=media.pid,

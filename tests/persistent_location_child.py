@@ -1,6 +1,7 @@
 """A process that registers and unregisters phones until it is killed.
 
-Run by ``test_registrations.py``: ``python registrations_child.py <data dir> <journal file>``.
+Run by ``test_persistent_location.py``:
+``python persistent_location_child.py <data dir> <journal file>``.
 It registers a new AOR every 2 ms and unregisters every third one a little later, noting in
 the journal what it did and when (``R aor time``, ``U aor time``), line by line so the
 journal survives the SIGKILL the bindings must survive too.
@@ -13,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from hotline.registrations import PersistentLocation
+from hotline.persistent_location import PersistentLocation
 from hotline.sip import Binding, NameAddress, Peer
 from hotline.store import Database
 

@@ -1,33 +1,40 @@
-"""Queue calls: the ACD engine's commands carried out over SIP and media, and what happens
-on the phones fed back to it as events.
+"""Feature: queue calls. The ACD engine's commands carried out over SIP and media, and what
+happens on the phones fed back to it as events.
 
 The caller is answered, hears the queue's welcome prompt and music on hold, and position and
 wait announcements in the queue's language. Each ``Offer`` rings the chosen agents' phones
 (several at once for ring-all and by-threes); the first 2xx is reported as ``OfferAnswered``
 and the engine's ``Connect`` bridges it, its ``CancelOffer`` hangs up the others. ``Leave``
-sends a caller who waited too long to the queue's failover. The engine runs on the loop's
-monotonic clock; its ``WakeAt`` becomes one ``call_at``.
+sends a caller who waited too long to the queue's failover: another queue, another feature's
+destination (``failover_to``: extensions), or a goodbye prompt. The engine runs on the injected
+clock's monotonic ``now``; its ``WakeAt`` becomes one timer. What the feature knows of a call
+(the queue it waits in, the agent it was connected to, offers ringing, the prompt playing) it
+keeps by call id.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
 
 from hotline import acd
 from hotline.acd import AcdError, AgentId, CallerId, QueueId
-from hotline.config import Config, QueueConfig
+from hotline.config import Config
 from hotline.events import AgentStateChanged, QueueCallConnected, QueueEventLogged
-from hotline.media import PlaybackFinished, PlaybackId, StopReason, say_duration, say_number
+from hotline.media import Language, PlaybackId, StopReason, say_duration, say_number
+from hotline.pbx.b2bua import B2bua
+from hotline.pbx.calls import Call
+from hotline.pbx.clock import Timer
+from hotline.pbx.features.queue_engine import build_engine
 from hotline.pbx.legs import OutboundLeg
+from hotline.pbx.moments import BranchAnswered, BranchFailed, Ended, PromptFinished
+from hotline.pbx.routing import DestinationKind
 
-if TYPE_CHECKING:
-    from hotline.pbx.b2bua import Pbx
-    from hotline.pbx.calls import Call
+__all__ = ["QUEUE", "QueueService"]
 
-__all__ = ["QueueService", "build_engine"]
+QUEUE = DestinationKind("queue", from_trunks=True)
 
 log = logging.getLogger(__name__)
 
@@ -36,71 +43,62 @@ log = logging.getLogger(__name__)
 _DROPPED_CAUSES = frozenset({"shutdown", "media_lost", "media_failure", "internal_error"})
 
 
-def build_engine(config: Config) -> acd.Engine:
-    """The ACD engine for the configured queues and agent extensions."""
-    agents = [
-        acd.AgentConfig(agent_id=AgentId(e.number), name=e.name)
-        for e in config.extensions
-        if e.agent
-    ]
-    return acd.Engine([_queue(q) for q in config.queues], agents)
-
-
-def _queue(queue: QueueConfig) -> acd.QueueConfig:
-    every = queue.announce_position_every
-    announcements = None
-    if every is not None:
-        announcements = acd.Announcements(
-            position=True,
-            estimated_wait=queue.announce_estimated_wait,
-            every_seconds=every,
-            first_after_seconds=every,  # the welcome prompt comes first
-        )
-    return acd.QueueConfig(
-        queue_id=QueueId(queue.number),
-        name=queue.name,
-        number=queue.number,
-        strategy=queue.strategy,
-        members=tuple(acd.Member(agent=AgentId(agent)) for agent in queue.agents),
-        ring_seconds=queue.ring_timeout,
-        max_wait_seconds=queue.max_wait,
-        failover=None if queue.failover == "hangup" else queue.failover,
-        wrap_up_seconds=queue.wrap_up,
-        max_callers=queue.max_callers,
-        join_empty=queue.join_empty,
-        leave_when_empty=queue.leave_when_empty,
-        priority=queue.priority,
-        sla_seconds=queue.sla_seconds,
-        announcements=announcements,
-        auto_pause_after=queue.auto_pause_after_misses,
-        retry_after_miss=queue.retry_after_miss,
-    )
-
-
 class QueueService:
-    """The ACD engine wired to calls."""
+    """The ACD engine wired to calls. ``failover_to`` carries an answered caller to a
+    failover destination of another feature's kind (an extension is rung)."""
 
-    def __init__(self, pbx: Pbx) -> None:
+    def __init__(
+        self,
+        pbx: B2bua,
+        config: Config,
+        *,
+        failover_to: Mapping[DestinationKind, Callable[[Call, str], Coroutine[Any, Any, None]]]
+        | None = None,
+    ) -> None:
         self.pbx = pbx
-        self.engine = build_engine(pbx.config)
-        self.languages = {queue.number: queue.language for queue in pbx.config.queues}
-        self._callers: dict[CallerId, Call] = {}
+        self.config = config
+        self.clock = pbx.clock
+        self.engine = build_engine(config)
+        self.languages = {queue.number: queue.language for queue in config.queues}
+        self._failover_to = dict(failover_to or {})
+        self._callers: dict[CallerId, Call] = {}  # waiting in a queue
+        self._queue_of: dict[str, str] = {}  # call id -> the queue it waits in
+        self._agent_of: dict[str, AgentId] = {}  # call id -> the agent it was connected to
         self._offers: dict[tuple[CallerId, AgentId], list[OutboundLeg]] = {}
         self._prompts: dict[CallerId, PlaybackId] = {}
         self._events: deque[acd.Event] = deque()
         self._running = False
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Timer | None = None
+        pbx.dialplan.add(QUEUE, self.languages)
+        pbx.on_route(QUEUE, self._route)
+        moments = pbx.moments
+        moments.subscribe(BranchAnswered, self._agent_answered)
+        moments.subscribe(BranchFailed, self._branch_failed)
+        moments.subscribe(PromptFinished, self._prompt_finished)
+        moments.subscribe(Ended, self._call_ended)
 
     def now(self) -> float:
-        return asyncio.get_running_loop().time()
+        return self.clock.now()
+
+    def queue_of(self, call: Call) -> str | None:
+        """The queue ``call`` waits in, if it waits."""
+        return self._queue_of.get(call.id)
+
+    def agent_of(self, call: Call) -> str | None:
+        """The agent ``call`` was connected to by a queue."""
+        return self._agent_of.get(call.id)
+
+    async def _route(self, call: Call) -> None:
+        if await call.answer() and not call.ended:
+            self.join(call, call.destination.number)
 
     def start(self) -> None:
-        for extension in self.pbx.config.extensions:
+        for extension in self.config.extensions:
             if extension.always_logged_in:
                 self.feed(acd.AgentLoggedIn(agent=AgentId(extension.number)))
                 log.info("agent %s logged in (always_logged_in)", extension.number)
                 change = AgentStateChanged(
-                    agent=extension.number, change="logged_in", at=self.pbx.wall()
+                    agent=extension.number, change="logged_in", at=self.clock.wall()
                 )
                 self.pbx.bus.publish(change)
 
@@ -108,7 +106,7 @@ class QueueService:
         """Log back in (and pause with their reason) the agents who were logged in when
         Hotline stopped. Nothing is published: their sessions in the store go on."""
         for number, pause_reason in agents:
-            extension = next((e for e in self.pbx.config.extensions if e.number == number), None)
+            extension = next((e for e in self.config.extensions if e.number == number), None)
             if extension is None or not extension.agent or extension.always_logged_in:
                 continue
             self.feed(acd.AgentLoggedIn(agent=AgentId(number)))
@@ -148,7 +146,7 @@ class QueueService:
         records = self.engine.take_records()
         if not records:
             return
-        offset = self.pbx.wall() - self.now()
+        offset = self.clock.wall() - self.now()
         for record in records:
             self.pbx.bus.publish(
                 QueueEventLogged(
@@ -183,7 +181,10 @@ class QueueService:
             log.info("agent %s paused by the ACD (%s)", command.agent, command.reason)
             self.pbx.bus.publish(
                 AgentStateChanged(
-                    agent=command.agent, change="paused", reason=command.reason, at=self.pbx.wall()
+                    agent=command.agent,
+                    change="paused",
+                    reason=command.reason,
+                    at=self.clock.wall(),
                 )
             )
         elif isinstance(command, acd.WakeAt):
@@ -194,21 +195,21 @@ class QueueService:
     def _wake_at(self, at: float) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        self._timer = asyncio.get_running_loop().call_at(at, self.feed, acd.TimerFired())
+        self._timer = self.clock.call_at(at, lambda: self.feed(acd.TimerFired()))
 
     # -- callers -----------------------------------------------------------------------------
 
     def join(self, call: Call, queue: str) -> None:
         """An answered caller enters ``queue``: welcome prompt, then music on hold."""
         caller = CallerId(call.id)
-        call.queue = queue
+        self._queue_of[call.id] = queue
         self._callers[caller] = call
         log.info("queue %s: call %s from %s joined", queue, call.id, call.caller)
         self._play(call, ["welcome"])
         self.feed(acd.CallerJoined(caller=caller, queue=QueueId(queue), number=call.caller))
 
     def _play(self, call: Call, items: list[str]) -> None:
-        media, queue = call.inbound.media, call.queue
+        media, queue = call.caller_media, self._queue_of.get(call.id)
         if media is None or queue is None:
             return
         language = self.languages.get(queue, "en")
@@ -219,24 +220,27 @@ class QueueService:
 
         call.spawn(play())
 
-    def playback_finished(self, call: Call, event: PlaybackFinished) -> None:
+    def _prompt_finished(self, moment: PromptFinished) -> None:
         """After a prompt the waiting caller hears music again."""
+        call, event = moment.call, moment.event
         caller = CallerId(call.id)
         if self._prompts.get(caller) != event.playback_id or event.reason is StopReason.STOPPED:
             return
         del self._prompts[caller]
-        if caller in self._callers and call.inbound.media is not None:
+        if caller in self._callers and call.caller_media is not None:
             call.spawn(self._moh(call))
 
     async def _moh(self, call: Call) -> None:
-        if call.inbound.media is not None and not call.ended:
-            await self.pbx.media.play_moh(call.inbound.media)
+        media = call.caller_media
+        if media is not None and not call.ended:
+            await self.pbx.media.play_moh(media)
 
     def _announce(self, command: acd.PlayAnnouncement) -> None:
         call = self._callers.get(command.caller)
-        if call is None or call.queue is None:
+        queue = self._queue_of.get(call.id) if call is not None else None
+        if call is None or queue is None:
             return
-        language = self.languages.get(call.queue, "en")
+        language = self.languages.get(queue, "en")
         items: list[str] = []
         if command.position is not None:
             items += ["caller_number", *say_number(command.position, language)]
@@ -245,7 +249,7 @@ class QueueService:
         if items:
             log.info(
                 "queue %s: call %s hears position %s, estimated wait %s",
-                call.queue, call.id, command.position, command.estimated_wait_seconds,
+                queue, call.id, command.position, command.estimated_wait_seconds,
             )  # fmt: skip
             self._play(call, items)
 
@@ -263,8 +267,28 @@ class QueueService:
             command.wait_seconds,
             command.destination or "hangup",
         )
-        call.queue = None
-        self.pbx.failover(call, command.destination, self.languages.get(command.queue, "en"))
+        self._queue_of.pop(call.id, None)
+        self.failover(call, command.destination, self.languages.get(command.queue, "en"))
+
+    def failover(self, call: Call, destination: str | None, language: Language = "en") -> None:
+        """Where a caller goes after the queue's maximum wait: another queue, an extension,
+        or a goodbye prompt and hang-up."""
+        target = self.pbx.dialplan.route(destination) if destination else None
+        carry = self._failover_to.get(target.kind) if target is not None else None
+        media = call.caller_media
+        if target is not None and target.kind is QUEUE:
+            self.join(call, target.number)
+        elif target is not None and carry is not None:
+            call.spawn(carry(call, target.number))
+        elif media is not None:
+            call.hang_up_after_playback = True
+
+            async def goodbye() -> None:
+                await self.pbx.media.play(media, ["all_busy"], language=language)
+
+            call.spawn(goodbye())
+        else:
+            call.end("failover_hangup")
 
     # -- offers to agents ------------------------------------------------------------------
 
@@ -293,8 +317,7 @@ class QueueService:
             if legs is not None:
                 legs.append(leg)
             else:  # withdrawn while the legs were being set up
-                call.fork.cancel(leg)
-                leg.hang_up()
+                call.withdraw(leg)
 
     def _cancel(self, caller: CallerId, agents: tuple[AgentId, ...]) -> None:
         call = self._callers.get(caller)
@@ -303,22 +326,23 @@ class QueueService:
                 if call is not None and leg is call.peer:
                     continue
                 if call is not None:
-                    call.fork.cancel(leg)
-                leg.hang_up()
+                    call.withdraw(leg)
+                else:
+                    leg.hang_up()
 
     def _cancel_all(self, caller: CallerId) -> None:
         agents = tuple(agent for (c, agent) in self._offers if c == caller)
         self._cancel(caller, agents)
 
-    def agent_answered(self, call: Call, leg: OutboundLeg) -> bool:
-        """An agent's phone answered first: True when the engine connects it."""
+    def _agent_answered(self, moment: BranchAnswered) -> bool:
+        """An agent's phone answered first: accepted when the engine connects it (else the
+        core withdraws the branch and hangs it up)."""
+        call, leg = moment.call, moment.leg
         caller, agent = CallerId(call.id), AgentId(leg.label)
+        if caller not in self._callers:
+            return True  # not waiting in a queue: not ours to judge
         self.feed(acd.OfferAnswered(caller=caller, agent=agent))
-        if call.agent == agent:
-            return True
-        call.fork.withdraw(leg)
-        leg.hang_up()
-        return False
+        return self._agent_of.get(call.id) == agent
 
     def _connect(self, command: acd.Connect) -> None:
         call = self._callers.pop(command.caller, None)
@@ -326,8 +350,8 @@ class QueueService:
             return
         self._offers.pop((command.caller, command.agent), None)
         self._prompts.pop(command.caller, None)
-        call.agent = command.agent
-        call.queue = None
+        self._agent_of[call.id] = command.agent
+        self._queue_of.pop(call.id, None)
         log.info(
             "queue %s: call %s connected to agent %s after %.1f s",
             command.queue,
@@ -341,14 +365,17 @@ class QueueService:
                 queue=command.queue,
                 agent=command.agent,
                 wait_seconds=command.wait_seconds,
-                at=self.pbx.wall(),
+                at=self.clock.wall(),
             )
         )
 
-    def branch_failed(self, call: Call, leg: OutboundLeg, status: int) -> None:
+    def _branch_failed(self, moment: BranchFailed) -> None:
         """A ringing agent phone failed (busy, declined, timeout): when all of that agent's
         phones failed, the agent declined the offer."""
+        call, leg, status = moment.call, moment.leg, moment.status
         caller, agent = CallerId(call.id), AgentId(leg.label)
+        if caller not in self._callers:
+            return
         legs = self._offers.get((caller, agent))
         if legs is None or not all(other.ended for other in legs):
             return
@@ -356,16 +383,19 @@ class QueueService:
         log.info("call %s: agent %s did not take the offer (%d)", call.id, agent, status)
         self.feed(acd.OfferRejected(caller=caller, agent=agent))
 
-    def call_ended(self, call: Call, cause: str, *, by_agent: bool) -> None:
+    def _call_ended(self, moment: Ended) -> None:
+        call, cause = moment.call, moment.cause
         caller = CallerId(call.id)
+        queue = self._queue_of.pop(call.id, None)
+        agent = self._agent_of.pop(call.id, None)
         if self._callers.pop(caller, None) is not None:
             self._prompts.pop(caller, None)
             self._cancel_all(caller)
             if cause in _DROPPED_CAUSES:
-                log.info("queue %s: call %s dropped (%s)", call.queue, call.id, cause)
+                log.info("queue %s: call %s dropped (%s)", queue, call.id, cause)
                 self.feed(acd.CallerDropped(caller=caller, cause=cause))
             else:
-                log.info("queue %s: call %s abandoned", call.queue, call.id)
+                log.info("queue %s: call %s abandoned", queue, call.id)
                 self.feed(acd.CallerAbandoned(caller=caller))
-        elif call.agent is not None:
-            self.feed(acd.CallEnded(agent=AgentId(call.agent), by_agent=by_agent))
+        elif agent is not None:
+            self.feed(acd.CallEnded(agent=agent, by_agent=moment.by_peer))

@@ -1,7 +1,6 @@
 """Reading messages off the wire: start line, header lines, body framing (RFC 3261 §7, §18.3).
 
-Private to the message layer; ``hotline.sip.message`` re-exports ``parse_message`` and
-``StreamFramer``.
+It builds the classes of ``hotline.sip.message``, which does not import it back.
 """
 
 from __future__ import annotations

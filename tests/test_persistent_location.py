@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from hotline.registrations import PersistentLocation
+from hotline.persistent_location import PersistentLocation
 from hotline.sip import Binding, NameAddress, Peer, Request, Response, parse_message
 from hotline.sip.auth import DigestAuthenticator, answer_challenge
 from hotline.sip.registrar import Registrar
@@ -240,7 +240,7 @@ async def test_purged_bindings_leave_the_table(server: Server) -> None:
     assert await _stored(server.database) == [("sip:102@hotline.local", "<sip:102@192.0.2.10>")]
 
 
-CHILD = Path(__file__).with_name("registrations_child.py")
+CHILD = Path(__file__).with_name("persistent_location_child.py")
 
 
 async def test_a_kill_loses_at_most_the_last_second(data_dir: Path, tmp_path: Path) -> None:

@@ -37,14 +37,15 @@ import secrets
 from dataclasses import dataclass
 
 from hotline.access import Role
-from hotline.config import Config, ExtensionConfig, demo_config, parse_host_port
+from hotline.config import Config, ExtensionConfig, parse_host_port
+from hotline.demo import demo_config
+from hotline.demo.softphone import PhoneCall, Softphone
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
 from hotline.sip.aio.user_agent import CallFailed, RegistrationFailed
-from hotline.softphone import PhoneCall, Softphone
 from hotline.web.accounts import Accounts, UserRefused
 
-__all__ = ["DemoSettings", "Tally", "log_demo_banner", "run_demo_traffic"]
+__all__ = ["DemoSettings", "Tally", "log_demo_banner", "open_demo_accounts", "run_demo_traffic"]
 
 log = logging.getLogger("hotline.demo")
 
@@ -409,7 +410,3 @@ def main() -> None:
     settings = DemoSettings(calls_per_minute=args.calls_per_minute)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo_traffic(demo_config(), settings=settings, seed=args.seed))
-
-
-if __name__ == "__main__":
-    main()

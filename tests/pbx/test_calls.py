@@ -1,0 +1,104 @@
+"""The call core on fakes: the order of a call's moments, a call Hotline places itself, the
+media legs a feature attached closed with the call, and the echo test as a feature."""
+
+from __future__ import annotations
+
+from hotline.config import parse_config
+from hotline.events import CallAnswered, CallEnded
+from hotline.media import DtmfReceived, DtmfSource
+from hotline.pbx import Call
+from hotline.pbx.moments import (
+    BranchAnswered,
+    BranchFailed,
+    Bridged,
+    Ended,
+    KeyPressed,
+    PromptFinished,
+    Released,
+    Routed,
+)
+from hotline.pbx.routing import Destination, DestinationKind
+from hotline.testing.pbx import FakeNode, fake_node
+
+CONFIG = parse_config(
+    """
+[[extensions]]
+number = "101"
+password = "s3cret-101"
+
+[[extensions]]
+number = "102"
+password = "s3cret-102"
+"""
+)
+MOMENTS = (Routed, BranchAnswered, BranchFailed, Bridged, KeyPressed, PromptFinished, Ended,
+           Released)  # fmt: skip
+
+
+def _follow(node: FakeNode) -> list[str]:
+    seen: list[str] = []
+    for moment in MOMENTS:
+        node.control.pbx.moments.subscribe(moment, lambda m: seen.append(type(m).__name__))
+    return seen
+
+
+async def test_an_extension_call_announces_its_moments_in_order() -> None:
+    node = fake_node(CONFIG)
+    node.register("102")
+    seen = _follow(node)
+    call = node.call_from("101", "102")
+    await node.settle()
+    (invite,) = node.invites_to("102")
+    node.sip.reply(invite, 180)
+    node.sip.reply(invite, 200)
+    await node.settle()
+    assert call.peer is not None and len(node.media.bridges) == 1
+    call.end("caller_hangup")
+    await node.settle()
+    assert seen == ["Routed", "BranchAnswered", "Bridged", "Ended", "Released"]
+    assert node.media.legs == set()
+    assert node.control.calls == {} and node.control.pbx.by_media == {}
+
+
+async def test_a_call_hotline_places_bridges_its_first_answer_with_the_next() -> None:
+    node = fake_node(CONFIG)
+    node.register("101")
+    node.register("102", port=5062)
+    pbx = node.control.pbx
+    call = Call(pbx, None, Destination(kind=DestinationKind("callback"), number="102"),
+                caller="800")  # fmt: skip
+    pbx.calls[call.id] = call
+    await call.ring([("101", b) for b in pbx.contacts("101")])
+    await node.settle()
+    node.sip.reply(node.invites_to("101")[0], 200)
+    await node.settle()
+    assert call.origin is not None and call.caller_media == call.origin.media
+    assert [e.answered_by for e in node.events if isinstance(e, CallAnswered)] == ["101"]
+    await call.ring([("102", b) for b in pbx.contacts("102")])
+    await node.settle()
+    node.sip.reply(node.invites_to("102")[0], 200)
+    await node.settle()
+    assert call.peer is not None
+    assert list(node.media.bridges.values()) == [(call.origin.media, call.peer.media)]
+    call.end("normal")
+    await node.settle()
+    invites = {invite.call_id for invite in node.sip.requests("INVITE")}
+    assert {bye.call_id for bye in node.sip.requests("BYE")} == invites
+    assert node.media.legs == set()
+
+
+async def test_the_echo_test_sends_digits_back_and_its_loop_leg_closes_with_the_call() -> None:
+    node = fake_node(CONFIG)
+    call = node.call_from("101", "*43")
+    await node.settle()
+    caller = call.caller_media
+    assert caller is not None and len(node.media.legs) == 2  # the caller's, and the loop
+    node.media.emit(
+        DtmfReceived(leg_id=caller, digit="5", duration_ms=100, source=DtmfSource.RFC4733)
+    )
+    await node.settle()
+    assert node.media.dtmf_sent == [(caller, "5")]
+    call.end("caller_hangup")
+    await node.settle()
+    assert node.media.legs == set()
+    assert [e.cause for e in node.events if isinstance(e, CallEnded)] == ["caller_hangup"]
