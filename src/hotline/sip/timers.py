@@ -14,7 +14,7 @@ __all__ = ["Timer", "TimerSettings"]
 
 class Timer(Enum):
     """The transaction timers of RFC 3261 Table 4 and timer L of RFC 6026, plus the 200 ms
-    delay before 100 Trying."""
+    delay before 100 Trying and the wait for a final response after CANCEL."""
 
     TIMER_A = "A"  # INVITE request retransmission, UDP only (§17.1.1.2)
     TIMER_B = "B"  # INVITE transaction timeout
@@ -30,6 +30,9 @@ class Timer(Enum):
     # §17.2.1: a server INVITE transaction answers 100 Trying itself unless the TU answers
     # within 200 ms; this is that delay, not one of the lettered timers.
     TRYING = "100 Trying delay"
+    # §9.1: an INVITE with no final response 64*T1 after its CANCEL is given up (the callee's
+    # phone died while ringing); the RFC names no timer for it.
+    AFTER_CANCEL = "64*T1 after CANCEL"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,7 +50,7 @@ class TimerSettings:
         match timer:
             case Timer.TIMER_A | Timer.TIMER_E | Timer.TIMER_G:
                 return self.t1
-            case Timer.TIMER_B | Timer.TIMER_F | Timer.TIMER_H | Timer.TIMER_L:
+            case Timer.TIMER_B | Timer.TIMER_F | Timer.TIMER_H | Timer.TIMER_L | Timer.AFTER_CANCEL:
                 return 64 * self.t1
             case Timer.TIMER_D:
                 # "at least 32 seconds" for unreliable transports

@@ -60,13 +60,13 @@ Message = Request | Response
 MergeKey = tuple[str | None, str, int, str]
 
 
-def client_transaction_id(message: Message) -> TransactionId | None:
+def client_transaction_id(message: Message, method: str | None = None) -> TransactionId | None:
     """The client transaction a response (or our request) belongs to: top Via branch and CSeq
-    method (RFC 3261 §17.1.3). None without a branch."""
+    method (RFC 3261 §17.1.3), or ``method`` (a CANCEL's INVITE). None without a branch."""
     branch = message.top_via.branch
     if not branch:
         return None
-    return TransactionId(f"client {branch} {message.cseq.method}")
+    return TransactionId(f"client {branch} {method or message.cseq.method}")
 
 
 def server_transaction_id(message: Message, method: str | None = None) -> TransactionId:
@@ -190,7 +190,17 @@ class TransactionLayer:
         kind = TransactionKind.INVITE_CLIENT if invite else TransactionKind.NON_INVITE_CLIENT
         tx = self._add(kind, transaction_id, request, destination)
         self._run(tx, tx.start(now))
+        if request.method == "CANCEL":
+            self._invite_cancelled(request, now)
         return transaction_id
+
+    def _invite_cancelled(self, cancel: Request, now: float) -> None:
+        """A CANCEL shares its INVITE's branch (§9.1): that INVITE now waits 64*T1 at most
+        for its final response, or it would be kept for ever when the callee is gone."""
+        invite_id = client_transaction_id(cancel, "INVITE")
+        invite = self._transactions.get(invite_id) if invite_id is not None else None
+        if invite is not None and invite.kind is TransactionKind.INVITE_CLIENT:
+            self._run(invite, invite.cancel_sent(now))
 
     def send_response(self, response: Response, now: float) -> None:
         """Answer through the server transaction named by the top Via and CSeq method."""
