@@ -12,6 +12,7 @@ from hotline.sip.address import Peer
 from hotline.sip.aio.endpoint import ResponseHandler
 from hotline.sip.headers import Headers
 from hotline.sip.message import Request, Response, make_response
+from hotline.sip.timers import TimerSettings
 from hotline.sip.uri import NameAddress, SipUri
 
 PHONE = Peer(transport="UDP", host="127.0.0.1", port=5070)
@@ -31,6 +32,7 @@ class FakeEndpoint:
     on_response: dict[str, ResponseHandler] = field(default_factory=dict)
     transport: _Transport = field(default_factory=_Transport)
     port: int = 5060
+    timers: TimerSettings = field(default_factory=TimerSettings)
 
     def respond(self, response: Response) -> None:
         self.sent.append(response)

@@ -42,10 +42,6 @@ def ask_to_retry(response: Response) -> None:
     response.headers.set("Retry-After", str(RETRY_AFTER_SECONDS))
 
 
-# Dialogs stay known this long after they end, to re-ACK late 2xx retransmissions (64*T1).
-_LINGER = 32.0
-
-
 class LegState(Enum):
     CALLING = "calling"  # INVITE sent or received, nothing final yet
     EARLY = "early"  # provisional response sent or received
@@ -68,7 +64,9 @@ class SipContext:
         self.domain = domain
         self.dialogs: dict[DialogId, _Leg] = {}
         self.pending: dict[tuple[str, str], InboundLeg] = {}  # (Call-ID, From tag) for CANCEL
-        self.t1 = 0.5  # RFC 3261 T1: 2xx retransmissions start here, give up at 64*T1
+        # RFC 3261 T1: 2xx retransmissions start here and give up at 64*T1; an ended dialog
+        # stays known that long too, to ACK late 2xx retransmissions again.
+        self.t1 = endpoint.timers.t1
 
     @property
     def hostport(self) -> str:
@@ -87,7 +85,7 @@ class SipContext:
     def forget_later(self, dialog: Dialog | None) -> None:
         if dialog is not None:
             loop = asyncio.get_running_loop()
-            loop.call_later(_LINGER, self.dialogs.pop, dialog.id, None)
+            loop.call_later(64 * self.t1, self.dialogs.pop, dialog.id, None)
 
 
 class _Leg:

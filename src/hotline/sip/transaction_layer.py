@@ -149,8 +149,9 @@ class TransactionLayer:
     """Every client and server transaction of one endpoint, with matching (RFC 3261 §17.1.3,
     §17.2.3), CANCEL (§9.2), merged requests (§8.2.2.2) and received/rport (§18.2.1)."""
 
-    def __init__(self, *, t1: float = 0.5, t2: float = 4.0, t4: float = 5.0) -> None:
-        self.settings = TimerSettings(t1=t1, t2=t2, t4=t4)
+    def __init__(self, *, settings: TimerSettings | None = None) -> None:
+        """``settings``: T1, T2, T4 ... when not RFC 3261's defaults."""
+        self.settings = settings or TimerSettings()
         self._transactions: dict[TransactionId, Transaction] = {}
         self._merge_index: dict[MergeKey, TransactionId] = {}
         self._events: deque[TransactionEvent] = deque()
@@ -257,6 +258,11 @@ class TransactionLayer:
         while self._heap and self._scheduled.get(self._heap[0][1]) != self._heap[0][0]:
             heapq.heappop(self._heap)
         return self._heap[0][0] if self._heap else None
+
+    @property
+    def transaction_count(self) -> int:
+        """Live transactions (ended ones are forgotten at once)."""
+        return len(self._transactions)
 
     def transaction(self, transaction_id: TransactionId) -> Transaction | None:
         """A live transaction, for inspection."""
