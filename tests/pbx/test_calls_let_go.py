@@ -1,0 +1,193 @@
+"""A burst of real calls through a queue leaves nothing behind once it is over.
+
+Hotline runs in this process (so its tables can be read), its media in a worker process as
+in production; SIPp plays the carrier's callers (from 127.0.0.2, a trunk into queue 800)
+and the agents' phones. The callers come faster than the agents can take them and hang up
+after a short hold, so calls are bridged, abandoned while waiting, and abandoned while an
+agent's phone rings (the offer is cancelled). T1 and T4 are short, so the transactions end
+(RFC 3261 timers J, K, L, D...) and ended dialogs are forgotten (64*T1) within seconds.
+
+Then every per-call table is empty, and no call, leg, dialog, transaction or SIP message
+object is left. The cycle collector is off during the test: production thresholds make its
+full passes rare (``tune_garbage_collector``), so what only it could free stays for hours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import gc
+import itertools
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hotline.acd import QueueId
+from hotline.app import Hotline, build
+from hotline.config import parse_config
+from hotline.events import QueueEventLogged
+from hotline.pbx.calls import Call
+from hotline.pbx.legs import InboundLeg, OutboundLeg
+from hotline.sip.dialog import Dialog
+from hotline.sip.message import Request, Response
+from hotline.sip.timers import TimerSettings
+from hotline.sip.transaction import Transaction
+from hotline.testing.harness import SCENARIOS, free_udp_tcp_port, require_sipp
+
+AGENTS = [str(number) for number in range(301, 304)]
+DID = "5550100"
+CALLS, RATE, HOLD_MS, RING_MS = 24, 12, 1500, 300
+# Short enough that every transaction and ended dialog is gone a few seconds after the calls.
+SHORT = TimerSettings(t1=0.05, t2=0.4, t4=0.5, timer_d=0.5)
+PER_CALL = (Call, InboundLeg, OutboundLeg, Dialog, Transaction, Request, Response)
+_BASE = 45000 + (os.getpid() % 20) * 100
+
+CONFIG = """
+[server]
+sip_listen = "127.0.0.1:{sip}"
+http_listen = "127.0.0.1:0"
+data_dir = "{data}"
+domain = "hotline.local"
+
+[media]
+rtp_ports = "{low}-{high}"
+
+[[queues]]
+number = "800"
+strategy = "longest_waiting"
+agents = [{agents}]
+wrap_up = 0
+ring_timeout = 10
+
+[[trunks]]
+name = "carrier"
+from = ["127.0.0.2/32"]
+did = {{ "{did}" = "800" }}
+"""
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def config_text(folder: Path) -> str:
+    text = CONFIG.format(
+        sip=free_udp_tcp_port(), data=folder / "data", low=_BASE, high=_BASE + 99,
+        agents=", ".join(f'"{a}"' for a in AGENTS), did=DID,
+    )  # fmt: skip
+    for number in AGENTS:
+        text += (
+            f'\n[[extensions]]\nnumber = "{number}"\npassword = "s3cret-{number}"\n'
+            "agent = true\nalways_logged_in = true\n"
+        )
+    return text
+
+
+async def sipp(folder: Path, hotline: Hotline, *args: str, ip: str = "127.0.0.1") -> int:
+    """Run SIPp against Hotline until it exits; its exit status."""
+    command = [
+        require_sipp(), f"127.0.0.1:{hotline.sip.port}", "-t", "u1", "-nostdin",
+        "-i", ip, "-mi", ip, "-cp", str(free_udp_tcp_port(ip)), "-timeout", "25s", *args,
+    ]  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return await process.wait()
+
+
+_fields = itertools.count()
+
+
+def fields(folder: Path, user: str) -> str:
+    path = folder / f"fields-{next(_fields)}.csv"
+    path.write_text(f"SEQUENTIAL\n{user};hotline.local\n")
+    return str(path)
+
+
+async def agents_phone(folder: Path, hotline: Hotline) -> asyncio.subprocess.Process:
+    """Every agent registered at one port, where one SIPp answers their calls."""
+    port = free_udp_tcp_port()
+    for user in AGENTS:
+        registered = await sipp(
+            folder, hotline, "-sf", str(SCENARIOS / "register.xml"), "-m", "1",
+            "-inf", fields(folder, user), "-au", user, "-ap", f"s3cret-{user}",
+            "-auth_uri", "hotline.local", "-p", str(port), "-timeout_error",
+        )  # fmt: skip
+        assert registered == 0
+    command = [
+        require_sipp(), f"127.0.0.1:{hotline.sip.port}", "-t", "u1", "-nostdin",
+        "-sf", str(SCENARIOS / "pbx_agent_answer.xml"), "-i", "127.0.0.1", "-p", str(port),
+        "-mi", "127.0.0.1", "-cp", str(free_udp_tcp_port()), "-d", str(RING_MS), "-rtp_echo",
+    ]  # fmt: skip
+    return await asyncio.create_subprocess_exec(
+        *command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def tables(hotline: Hotline) -> dict[str, int]:
+    """The per-call tables of call control, SIP, the ACD and media, by size."""
+    pbx = hotline.pbx
+    sizes = {
+        "calls": len(pbx.calls),
+        "media legs of calls": len(pbx.by_media),
+        "call tasks": len(pbx.tasks),
+        "dialogs": len(pbx.sip.dialogs),
+        "pending INVITEs": len(pbx.sip.pending),
+        "waiting callers": len(pbx.queues.engine.waiting(QueueId("800"), pbx.queues.now())),
+        "open media legs": hotline.media.open_legs,
+    }
+    sizes |= hotline.sip.table_sizes()
+    return sizes
+
+
+def census() -> collections.Counter[str]:
+    """Objects of the per-call types in memory, reachable or not (the collector is off)."""
+    return collections.Counter(
+        type(o).__name__ for o in gc.get_objects() if isinstance(o, PER_CALL)
+    )
+
+
+async def test_a_burst_of_queue_calls_leaves_no_call_behind(
+    tmp_path: Path, collector_off: None
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the trunk caller plays pcap audio through a raw socket, which needs root")
+    hotline = build(parse_config(config_text(tmp_path)), sip_timers=SHORT)
+    verbs: collections.Counter[str] = collections.Counter()
+    hotline.bus.subscribe(
+        lambda event: verbs.update([event.verb]) if isinstance(event, QueueEventLogged) else None
+    )
+    await hotline.start()
+    agents = None
+    try:
+        agents = await agents_phone(tmp_path, hotline)
+        await asyncio.sleep(0.3)
+        before = census()
+        callers = await sipp(
+            tmp_path, hotline, "-sf", str(SCENARIOS / "pbx_trunk_caller.xml"),
+            "-inf", fields(tmp_path, "74951112233"), "-s", DID, "-r", str(RATE),
+            "-m", str(CALLS), "-d", str(HOLD_MS), "-p", str(free_udp_tcp_port("127.0.0.2")),
+            ip="127.0.0.2",
+        )  # fmt: skip
+        assert callers == 0
+        # Bridged calls, and offers cancelled while the agent's phone rang (the caller left).
+        assert verbs["CONNECT"] >= 1 and verbs["RINGCANCELED"] >= 1, verbs
+        empty = {name: 0 for name in tables(hotline)}
+        async with asyncio.timeout(8.0):
+            while tables(hotline) != empty:
+                await asyncio.sleep(0.2)
+        assert dict(census() - before) == {}
+    finally:
+        if agents is not None:
+            agents.terminate()
+            await agents.wait()
+        await hotline.close()
