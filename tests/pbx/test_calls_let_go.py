@@ -37,7 +37,9 @@ from hotline.sip.timers import TimerSettings
 from hotline.sip.transaction import Transaction
 from hotline.testing.harness import SCENARIOS, free_udp_tcp_port, require_sipp
 
-AGENTS = [str(number) for number in range(301, 304)]
+ANSWERING = ["301", "302", "303"]
+SILENT = "304"  # rings until the queue's ring timeout cancels the offer
+AGENTS = [*ANSWERING, SILENT]
 DID = "5550100"
 CALLS, RATE, HOLD_MS, RING_MS = 24, 12, 1500, 300
 # Short enough that every transaction and ended dialog is gone a few seconds after the calls.
@@ -60,7 +62,7 @@ number = "800"
 strategy = "longest_waiting"
 agents = [{agents}]
 wrap_up = 0
-ring_timeout = 10
+ring_timeout = 1
 
 [[trunks]]
 name = "carrier"
@@ -113,10 +115,12 @@ def fields(folder: Path, user: str) -> str:
     return str(path)
 
 
-async def agents_phone(folder: Path, hotline: Hotline) -> asyncio.subprocess.Process:
-    """Every agent registered at one port, where one SIPp answers their calls."""
+async def agents_phone(
+    folder: Path, hotline: Hotline, users: list[str], scenario: str
+) -> asyncio.subprocess.Process:
+    """The ``users`` registered at one port, where one SIPp takes their calls."""
     port = free_udp_tcp_port()
-    for user in AGENTS:
+    for user in users:
         registered = await sipp(
             folder, hotline, "-sf", str(SCENARIOS / "register.xml"), "-m", "1",
             "-inf", fields(folder, user), "-au", user, "-ap", f"s3cret-{user}",
@@ -125,7 +129,7 @@ async def agents_phone(folder: Path, hotline: Hotline) -> asyncio.subprocess.Pro
         assert registered == 0
     command = [
         require_sipp(), f"127.0.0.1:{hotline.sip.port}", "-t", "u1", "-nostdin",
-        "-sf", str(SCENARIOS / "pbx_agent_answer.xml"), "-i", "127.0.0.1", "-p", str(port),
+        "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(port),
         "-mi", "127.0.0.1", "-cp", str(free_udp_tcp_port()), "-d", str(RING_MS), "-rtp_echo",
     ]  # fmt: skip
     return await asyncio.create_subprocess_exec(
@@ -167,9 +171,10 @@ async def test_a_burst_of_queue_calls_leaves_no_call_behind(
         lambda event: verbs.update([event.verb]) if isinstance(event, QueueEventLogged) else None
     )
     await hotline.start()
-    agents = None
+    phones = []
     try:
-        agents = await agents_phone(tmp_path, hotline)
+        phones.append(await agents_phone(tmp_path, hotline, ANSWERING, "pbx_agent_answer.xml"))
+        phones.append(await agents_phone(tmp_path, hotline, [SILENT], "pbx_agent_cancelled.xml"))
         await asyncio.sleep(0.3)
         before = census()
         callers = await sipp(
@@ -179,15 +184,15 @@ async def test_a_burst_of_queue_calls_leaves_no_call_behind(
             ip="127.0.0.2",
         )  # fmt: skip
         assert callers == 0
-        # Bridged calls, and offers cancelled while the agent's phone rang (the caller left).
-        assert verbs["CONNECT"] >= 1 and verbs["RINGCANCELED"] >= 1, verbs
+        # Bridged calls, offers cancelled as the caller left, offers the silent agent missed.
+        assert verbs["CONNECT"] and verbs["RINGCANCELED"] and verbs["RINGNOANSWER"], verbs
         empty = {name: 0 for name in tables(hotline)}
         async with asyncio.timeout(8.0):
             while tables(hotline) != empty:
                 await asyncio.sleep(0.2)
         assert dict(census() - before) == {}
     finally:
-        if agents is not None:
-            agents.terminate()
-            await agents.wait()
+        for process in phones:
+            process.terminate()
+            await process.wait()
         await hotline.close()
