@@ -209,6 +209,8 @@ class Pbx:
             )  # fmt: skip
 
     async def _route(self, call: Call) -> None:
+        if call.ended:  # cancelled before routing began: presence would count it for ever
+            return
         destination = call.destination
         if call.extension is not None and destination.kind is not Kind.FEATURE:
             self.presence.busy(call.id, call.extension)

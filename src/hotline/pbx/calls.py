@@ -166,6 +166,8 @@ class Call:
 
     async def call_extension(self, number: str, *, answered: bool = False) -> None:
         """Ring an extension's phones; the first to answer is bridged with the caller."""
+        if self.ended:  # a failover spawned just before the caller hung up
+            return
         bindings = self.pbx.contacts(number)
         if not bindings:
             log.info("call %s: extension %s has no registered phone", self.id, number)
