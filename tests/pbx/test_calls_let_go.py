@@ -3,13 +3,15 @@
 Hotline runs in this process (so its tables can be read), its media in a worker process as
 in production; SIPp plays the carrier's callers (from 127.0.0.2, a trunk into queue 800)
 and the agents' phones. The callers come faster than the agents can take them and hang up
-after a short hold, so calls are bridged, abandoned while waiting, and abandoned while an
-agent's phone rings (the offer is cancelled). T1 and T4 are short, so the transactions end
-(RFC 3261 timers J, K, L, D...) and ended dialogs are forgotten (64*T1) within seconds.
+after a short hold, so calls are bridged, or abandoned while an agent's phone rings (the
+offer is cancelled); one agent never answers (the ring timeout cancels the offer). T1 and
+T4 are short, so the transactions end (RFC 3261 timers J, K, L, D...) and ended dialogs are
+forgotten (64*T1) within seconds.
 
-Then every per-call table is empty, and no call, leg, dialog, transaction or SIP message
-object is left. The cycle collector is off during the test: production thresholds make its
-full passes rare (``tune_garbage_collector``), so what only it could free stays for hours.
+Then every per-call table is empty, and no call, leg, dialog, transaction, SIP message or
+call record in the making (the store's journey) is left. The cycle collector is off during
+the test: production thresholds make its full passes rare (``tune_garbage_collector``), so
+what only it could free stays for hours.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from hotline.sip.dialog import Dialog
 from hotline.sip.message import Request, Response
 from hotline.sip.timers import TimerSettings
 from hotline.sip.transaction import Transaction
+from hotline.store import CallJourney
 from hotline.testing.harness import SCENARIOS, free_udp_tcp_port, require_sipp
 
 ANSWERING = ["301", "302", "303"]
@@ -44,7 +47,7 @@ DID = "5550100"
 CALLS, RATE, HOLD_MS, RING_MS = 24, 12, 1500, 300
 # Short enough that every transaction and ended dialog is gone a few seconds after the calls.
 SHORT = TimerSettings(t1=0.05, t2=0.4, t4=0.5, timer_d=0.5)
-PER_CALL = (Call, InboundLeg, OutboundLeg, Dialog, Transaction, Request, Response)
+PER_CALL = (Call, InboundLeg, OutboundLeg, Dialog, Transaction, Request, Response, CallJourney)
 _BASE = 45000 + (os.getpid() % 20) * 100
 
 CONFIG = """
