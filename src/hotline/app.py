@@ -27,6 +27,7 @@ from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
 from hotline.sip.registrar import Registrar
 from hotline.sip.security import AuthFailureLimiter
+from hotline.sip.timers import TimerSettings
 from hotline.store import Store
 from hotline.web.accounts import Accounts
 from hotline.web.app import create_app
@@ -115,8 +116,9 @@ class Hotline:
             await self.store.close()  # after the calls' last events
 
 
-def build(config: Config) -> Hotline:
-    """Wire the parts; nothing is bound until ``start``."""
+def build(config: Config, *, sip_timers: TimerSettings | None = None) -> Hotline:
+    """Wire the parts; nothing is bound until ``start``. ``sip_timers``: T1, T2, T4 other than
+    RFC 3261's defaults (tests shorten them)."""
     passwords = {extension.number: extension.password for extension in config.extensions}
     security = config.security
     authenticator = DigestAuthenticator(
@@ -143,7 +145,7 @@ def build(config: Config) -> Hotline:
         default_expires=security.default_register_expires,
         aliases=[host],  # phones set up with the server's address instead of the domain
     )
-    sip = SipEndpoint(host, port, registrar)
+    sip = SipEndpoint(host, port, registrar, timers=sip_timers)
     kind = MediaWorker if config.media.worker_process else MediaServer
     media = kind(
         rtp_address=config.media.rtp_address,

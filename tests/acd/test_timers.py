@@ -7,9 +7,14 @@ the lanes were served one after the other, or a stale ring timer woke the engine
 
 from __future__ import annotations
 
-from hotline.acd import AgentId, WakeAt
+import gc
 
-from .script import answer, engine, join, login_all, play, queue, tick
+from hotline.acd import AgentId, QueueId, WakeAt
+from hotline.acd.state import CallerEntry
+
+from .script import abandon, answer, engine, join, login_all, play, queue, tick
+
+Q1 = QueueId("q1")
 
 
 def test_ring_timers_of_two_ring_times_run_in_time_order() -> None:
@@ -53,3 +58,17 @@ def test_the_wake_time_is_the_earliest_live_ring_timer_of_any_lane() -> None:
     assert WakeAt(at=21) in e.handle(answer("c2", "a2"), 2)
     e.handle(answer("c1", "a1"), 3)
     assert e.next_wakeup() is None
+
+
+def test_callers_who_left_are_not_kept_until_their_maximum_wait() -> None:
+    """Each caller's maximum-wait timer holds its entry; stale timers leave the heap from
+    its top, so behind one caller who waits long, the callers who come and go meanwhile
+    must not stay with the engine until their own maximum wait."""
+    e = engine(queue(members=("a1",), max_wait_seconds=3600))
+    e.handle(join("c-waits"), 0.0)  # nobody logged in: this one waits at the top
+    for n in range(6000):
+        e.handle(join(f"c{n}"), 1.0 + n / 10)
+        e.handle(abandon(f"c{n}"), 1.05 + n / 10)
+    kept = sum(isinstance(o, CallerEntry) for o in gc.get_objects())
+    assert kept < 2500, f"{kept} callers kept of 6000 gone"
+    assert e.waiting(Q1, 601.0)[0].caller == "c-waits"

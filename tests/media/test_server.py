@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import os
 
@@ -471,3 +472,37 @@ async def test_legs_leave_no_socket_open_whatever_their_peers_did() -> None:
         for leg in legs:
             await media.close_leg(leg)
         assert open_files() == before
+
+
+async def test_a_closed_call_leaves_no_leg_or_socket_behind(server) -> None:
+    """A leg and its sockets hold each other (they feed it, it sends through them): once
+    closed, reference counting must free them, since the media process's collector runs its
+    full passes rarely and a busy node closes dozens of legs a second."""
+    from hotline.media.aio.transport import RtcpSocket, RtpSocket
+    from hotline.media.engine import Leg
+
+    def alive() -> int:
+        kinds = (Leg, RtpSocket, RtcpSocket)
+        return sum(isinstance(o, kinds) for o in gc.get_objects())
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = alive()
+        for _ in range(3):
+            await _bridged_call_closed(server)
+        assert alive() == before
+    finally:
+        gc.enable()
+
+
+async def _bridged_call_closed(server) -> None:
+    caller_leg, caller = await connect(server)
+    agent_leg, agent = await connect(server)
+    await server.bridge(caller_leg, agent_leg)
+    caller.send_codes(os.urandom(160))  # each socket latches to its phone
+    agent.send_codes(os.urandom(160))
+    await _wait_for(lambda: len(agent.received) > 0 and len(caller.received) > 0)
+    await server.play(caller_leg, ["welcome"])
+    for leg in (caller_leg, agent_leg):
+        await server.close_leg(leg)

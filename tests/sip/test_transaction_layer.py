@@ -19,6 +19,7 @@ from hotline.sip.transaction import (
     TransactionEvent,
     TransactionTerminated,
     TransactionTimedOut,
+    cancel_for,
 )
 from hotline.sip.transaction_layer import (
     TransactionLayer,
@@ -343,6 +344,41 @@ def test_invite_is_retransmitted_at_exact_times_over_udp() -> None:
     layer.receive(ringing, NEXT_HOP, 1.45)
     assert events(layer) == [ResponseReceived(response=ringing, transaction_id=tid)]
     assert layer.get_timer() is None
+
+
+def test_a_cancelled_invite_without_final_response_is_given_up_after_64_t1() -> None:
+    """§9.1: the callee rang, then vanished; 64*T1 after our CANCEL the INVITE is over."""
+    layer = TransactionLayer()
+    invite = request()
+    tid = layer.send_request(invite, NEXT_HOP, 0.0)
+    layer.receive(make_response(invite, 180, to_tag="b1"), NEXT_HOP, 0.1)
+    assert layer.get_timer() is None  # ringing may last: no timer B in Proceeding
+    layer.send_request(cancel_for(invite), NEXT_HOP, 10.0)
+    layer.receive(make_response(cancel_for(invite), 200, to_tag="b1"), NEXT_HOP, 10.1)
+    layer.handle_timer(15.1)  # the CANCEL's timer K
+    events(layer)
+    assert layer.transaction(tid) is not None
+    assert layer.get_timer() == 10.0 + 32.0
+    layer.handle_timer(42.0)
+    assert events(layer) == [
+        TransactionTimedOut(transaction_id=tid),
+        TransactionTerminated(transaction_id=tid),
+    ]
+    assert layer.transaction(tid) is None and layer.get_timer() is None
+
+
+def test_a_final_response_after_cancel_stops_the_64_t1_wait() -> None:
+    layer = TransactionLayer()
+    invite = request()
+    tid = layer.send_request(invite, NEXT_HOP, 0.0)
+    layer.receive(make_response(invite, 180, to_tag="b1"), NEXT_HOP, 0.1)
+    layer.send_request(cancel_for(invite), NEXT_HOP, 10.0)
+    layer.receive(make_response(invite, 487, to_tag="b1"), NEXT_HOP, 10.2)
+    tx = layer.transaction(tid)
+    assert tx is not None and tx.get_timer() == 10.2 + 32.0  # timer D only
+    layer.handle_timer(42.2)
+    assert layer.transaction(tid) is None
+    assert TransactionTimedOut(transaction_id=tid) not in events(layer)
 
 
 def test_a_missing_branch_is_added_and_names_the_transaction() -> None:

@@ -15,7 +15,7 @@ import enum
 import logging
 from bisect import bisect_left
 from collections import deque
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from random import Random
 from typing import NamedTuple
 
@@ -39,6 +39,8 @@ _new_tuple = tuple.__new__
 _IDLE, _RINGING = Activity.IDLE, Activity.RINGING
 _AVAILABLE, _STATE_RINGING = AgentState.AVAILABLE, AgentState.RINGING
 _OFFER = Verb.OFFER
+# The timer heap is first searched for callers who left once it holds this many timers.
+_COMPACT_TIMERS_SLACK = 1024
 
 Candidates = list[AgentRuntime]
 
@@ -101,6 +103,7 @@ class Core:
         self.ring_lanes: dict[float, deque[TimerItem]] = {}
         self.lanes: list[deque[TimerItem]] = []  # the values of ring_lanes, quicker to walk
         self._timer_seq = 0
+        self._compact_timers_at = _COMPACT_TIMERS_SLACK  # see drop_timers_of_gone_callers
         # Queues the current event touched that may hold a match (theory of operation).
         self.dirty: dict[QueueId, QueueRuntime] = {}
         self.caller_seq = 0
@@ -160,6 +163,26 @@ class Core:
     ) -> None:
         seq = self._timer_seq = self._timer_seq + 1
         heappush(self.timers, (at, seq, kind, entry, agent, token))
+        if len(self.timers) > self._compact_timers_at:
+            self.drop_timers_of_gone_callers()
+
+    def drop_timers_of_gone_callers(self) -> None:
+        """Forget the timers of callers who left the line.
+
+        A caller answered in a second still has its maximum-wait and announcement timers in
+        the heap, each holding its entry, until they reach the top: at 30 calls a second and
+        a 10-minute maximum wait that is 18,000 callers kept after their calls. Once the heap
+        has doubled since the last pass they are dropped in one pass (a caller who left never
+        comes back as the same entry), so each timer costs that pass once at most.
+        """
+        callers = self.callers
+        self.timers = [
+            item
+            for item in self.timers
+            if item[3] is None or callers.get(item[3].caller) is item[3]
+        ]
+        heapify(self.timers)
+        self._compact_timers_at = 2 * len(self.timers) + _COMPACT_TIMERS_SLACK
 
     def ring_lane(self, ring_seconds: float) -> deque[TimerItem]:
         """The lane of the ring timers that run ``ring_seconds``.

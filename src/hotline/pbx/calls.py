@@ -331,6 +331,21 @@ class Call:
         media.extend(leg for leg in self.attached if leg not in media)
         self.core.ended(self, cause, by_peer=by_peer)
         self.spawn(self.core.close_media(self, media))
+        self._let_go_of_legs()
+
+    def _let_go_of_legs(self) -> None:
+        """Each leg reaches its call through ``on_signal`` and the call reaches its legs: a
+        cycle, which only the garbage collector's full pass frees (and the tuned thresholds
+        make that pass rare), so every ended call stayed with its legs' dialogs, INVITEs and
+        SDP. What a leg signals after the end is moot (its media is closing, its offers
+        withdrawn), so the legs forget the call and reference counting frees it."""
+        for leg in (self.inbound, self.origin, *self.fork.branches):
+            if leg is not None:
+                leg.on_signal = _ignore_signal
+
+
+def _ignore_signal(signal: Signal) -> None:
+    """What a leg tells a call that has ended."""
 
 
 def _name(call: Call, leg: Leg) -> str:

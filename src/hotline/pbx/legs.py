@@ -50,10 +50,6 @@ def ask_to_retry(response: Response) -> None:
     response.headers.set("Retry-After", str(RETRY_AFTER_SECONDS))
 
 
-# Dialogs stay known this long after they end, to re-ACK late 2xx retransmissions (64*T1).
-_LINGER = 32.0
-
-
 class LegState(Enum):
     CALLING = "calling"  # INVITE sent or received, nothing final yet
     EARLY = "early"  # provisional response sent or received
@@ -77,7 +73,9 @@ class SipContext:
         self.clock = clock
         self.dialogs: dict[DialogId, Leg] = {}
         self.pending: dict[tuple[str, str], InboundLeg] = {}  # (Call-ID, From tag) for CANCEL
-        self.t1 = 0.5  # RFC 3261 T1: 2xx retransmissions start here, give up at 64*T1
+        # RFC 3261 T1: 2xx retransmissions start here and give up at 64*T1; an ended dialog
+        # stays known that long too, to ACK late 2xx retransmissions again.
+        self.t1 = endpoint.timers.t1
 
     @property
     def hostport(self) -> str:
@@ -96,7 +94,7 @@ class SipContext:
     def forget_later(self, dialog: Dialog | None) -> None:
         if dialog is not None:
             dialog_id = dialog.id
-            self.clock.call_later(_LINGER, lambda: self.dialogs.pop(dialog_id, None))
+            self.clock.call_later(64 * self.t1, lambda: self.dialogs.pop(dialog_id, None))
 
 
 class Leg:

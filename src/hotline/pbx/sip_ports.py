@@ -11,6 +11,7 @@ from typing import Protocol
 
 from hotline.sip.address import Peer
 from hotline.sip.message import Request, Response
+from hotline.sip.timers import TimerSettings
 from hotline.sip.transaction_layer import TransactionId
 
 __all__ = ["BoundHost", "SipSender", "SipServer"]
@@ -35,6 +36,12 @@ class SipSender(Protocol):
 
     @property
     def port(self) -> int: ...
+
+    @property
+    def timers(self) -> TimerSettings:
+        """RFC 3261's timer values the transactions run on (T1 sets how long an ended dialog
+        is kept, to answer late retransmissions)."""
+        ...
 
     def respond(self, response: Response) -> None: ...
 

@@ -14,7 +14,7 @@ __all__ = ["Timer", "TimerSettings"]
 
 class Timer(Enum):
     """The transaction timers of RFC 3261 Table 4 and timer L of RFC 6026, plus the 200 ms
-    delay before 100 Trying."""
+    delay before 100 Trying and the wait for a final response after CANCEL."""
 
     TIMER_A = "A"  # INVITE request retransmission, UDP only (§17.1.1.2)
     TIMER_B = "B"  # INVITE transaction timeout
@@ -30,6 +30,9 @@ class Timer(Enum):
     # §17.2.1: a server INVITE transaction answers 100 Trying itself unless the TU answers
     # within 200 ms; this is that delay, not one of the lettered timers.
     TRYING = "100 Trying delay"
+    # §9.1: an INVITE with no final response 64*T1 after its CANCEL is given up (the callee's
+    # phone died while ringing); the RFC names no timer for it.
+    AFTER_CANCEL = "64*T1 after CANCEL"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,17 +44,19 @@ class TimerSettings:
     t2: float = 4.0
     t4: float = 5.0
     trying_delay: float = 0.2
+    # Table 4: timer D is "> 32 s" over UDP, whatever T1; only a test on loopback waits less.
+    timer_d: float = 32.0
 
     def initial(self, timer: Timer, *, reliable: bool) -> float:
         """The first duration of ``timer``; zero where RFC 3261 Table 4 says "0s for TCP"."""
         match timer:
             case Timer.TIMER_A | Timer.TIMER_E | Timer.TIMER_G:
                 return self.t1
-            case Timer.TIMER_B | Timer.TIMER_F | Timer.TIMER_H | Timer.TIMER_L:
+            case Timer.TIMER_B | Timer.TIMER_F | Timer.TIMER_H | Timer.TIMER_L | Timer.AFTER_CANCEL:
                 return 64 * self.t1
             case Timer.TIMER_D:
                 # "at least 32 seconds" for unreliable transports
-                return 0.0 if reliable else max(32.0, 64 * self.t1)
+                return 0.0 if reliable else max(self.timer_d, 64 * self.t1)
             case Timer.TIMER_I | Timer.TIMER_K:
                 return 0.0 if reliable else self.t4
             case Timer.TIMER_J:

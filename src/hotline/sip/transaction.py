@@ -86,6 +86,7 @@ class MessageInput(Enum):
     SEND_PROVISIONAL = "TU sends 1xx"
     SEND_SUCCESS = "TU sends 2xx"
     SEND_FAILURE = "TU sends 300-699"
+    SEND_CANCEL = "TU sends CANCEL"  # for this INVITE (§9.1)
     TRANSPORT_ERROR = "transport error"
 
 
@@ -304,6 +305,11 @@ class Transaction:
             stimulus = MessageInput.SEND_FAILURE
         return self.handle(stimulus, response, now)
 
+    def cancel_sent(self, now: float) -> list[Output]:
+        """The TU sent a CANCEL for this INVITE: without a final response within 64*T1 the
+        transaction times out, rather than waiting forever for a phone that is gone (§9.1)."""
+        return self.handle(MessageInput.SEND_CANCEL, None, now)
+
     def transport_error(self, now: float) -> list[Output]:
         """The transport could not deliver a message of this transaction (§17.1.4, §17.2.4)."""
         return self.handle(MessageInput.TRANSPORT_ERROR, None, now)
@@ -479,7 +485,8 @@ def _with_transport_errors(table: Table, *states: TransactionState) -> Table:
     return table
 
 
-# RFC 3261 Figure 5. Timer B only applies in Calling: an INVITE may ring as long as it likes.
+# RFC 3261 Figure 5. Timer B only applies in Calling: an INVITE may ring as long as it likes,
+# but once cancelled it waits 64*T1 at most for the final response (§9.1).
 # A 2xx ends the transaction; its retransmissions and their ACKs belong to the TU (§13.2.2.4).
 _INVITE_CLIENT: Table = _with_transport_errors(
     {
@@ -488,9 +495,15 @@ _INVITE_CLIENT: Table = _with_transport_errors(
         (_S.CALLING, _M.PROVISIONAL): Transition(_pass_up, _S.PROCEEDING, (), _AB),
         (_S.CALLING, _M.SUCCESS): Transition(_pass_up, _S.TERMINATED),
         (_S.CALLING, _M.FAILURE): Transition(_pass_up_and_ack, _S.COMPLETED, (_T.TIMER_D,), _AB),
+        (_S.CALLING, _M.SEND_CANCEL): Transition(_ignore, _S.CALLING),  # timer B runs
         (_S.PROCEEDING, _M.PROVISIONAL): Transition(_pass_up, _S.PROCEEDING),
         (_S.PROCEEDING, _M.SUCCESS): Transition(_pass_up, _S.TERMINATED),
-        (_S.PROCEEDING, _M.FAILURE): Transition(_pass_up_and_ack, _S.COMPLETED, (_T.TIMER_D,)),
+        (_S.PROCEEDING, _M.FAILURE): Transition(
+            _pass_up_and_ack, _S.COMPLETED, (_T.TIMER_D,), (_T.AFTER_CANCEL,)
+        ),
+        (_S.PROCEEDING, _M.SEND_CANCEL): Transition(_ignore, _S.PROCEEDING, (_T.AFTER_CANCEL,)),
+        (_S.PROCEEDING, _T.AFTER_CANCEL): Transition(_time_out, _S.TERMINATED),
+        (_S.COMPLETED, _M.SEND_CANCEL): Transition(_ignore, _S.COMPLETED),
         (_S.COMPLETED, _M.FAILURE): Transition(_resend_ack, _S.COMPLETED),
         (_S.COMPLETED, _M.PROVISIONAL): Transition(_ignore, _S.COMPLETED),
         (_S.COMPLETED, _M.SUCCESS): Transition(_ignore, _S.COMPLETED),

@@ -60,13 +60,13 @@ Message = Request | Response
 MergeKey = tuple[str | None, str, int, str]
 
 
-def client_transaction_id(message: Message) -> TransactionId | None:
+def client_transaction_id(message: Message, method: str | None = None) -> TransactionId | None:
     """The client transaction a response (or our request) belongs to: top Via branch and CSeq
-    method (RFC 3261 §17.1.3). None without a branch."""
+    method (RFC 3261 §17.1.3), or ``method`` (a CANCEL's INVITE). None without a branch."""
     branch = message.top_via.branch
     if not branch:
         return None
-    return TransactionId(f"client {branch} {message.cseq.method}")
+    return TransactionId(f"client {branch} {method or message.cseq.method}")
 
 
 def server_transaction_id(message: Message, method: str | None = None) -> TransactionId:
@@ -149,8 +149,9 @@ class TransactionLayer:
     """Every client and server transaction of one endpoint, with matching (RFC 3261 §17.1.3,
     §17.2.3), CANCEL (§9.2), merged requests (§8.2.2.2) and received/rport (§18.2.1)."""
 
-    def __init__(self, *, t1: float = 0.5, t2: float = 4.0, t4: float = 5.0) -> None:
-        self.settings = TimerSettings(t1=t1, t2=t2, t4=t4)
+    def __init__(self, *, settings: TimerSettings | None = None) -> None:
+        """``settings``: T1, T2, T4 ... when not RFC 3261's defaults."""
+        self.settings = settings or TimerSettings()
         self._transactions: dict[TransactionId, Transaction] = {}
         self._merge_index: dict[MergeKey, TransactionId] = {}
         self._events: deque[TransactionEvent] = deque()
@@ -190,7 +191,17 @@ class TransactionLayer:
         kind = TransactionKind.INVITE_CLIENT if invite else TransactionKind.NON_INVITE_CLIENT
         tx = self._add(kind, transaction_id, request, destination)
         self._run(tx, tx.start(now))
+        if request.method == "CANCEL":
+            self._invite_cancelled(request, now)
         return transaction_id
+
+    def _invite_cancelled(self, cancel: Request, now: float) -> None:
+        """A CANCEL shares its INVITE's branch (§9.1): that INVITE now waits 64*T1 at most
+        for its final response, or it would be kept for ever when the callee is gone."""
+        invite_id = client_transaction_id(cancel, "INVITE")
+        invite = self._transactions.get(invite_id) if invite_id is not None else None
+        if invite is not None and invite.kind is TransactionKind.INVITE_CLIENT:
+            self._run(invite, invite.cancel_sent(now))
 
     def send_response(self, response: Response, now: float) -> None:
         """Answer through the server transaction named by the top Via and CSeq method."""
@@ -247,6 +258,11 @@ class TransactionLayer:
         while self._heap and self._scheduled.get(self._heap[0][1]) != self._heap[0][0]:
             heapq.heappop(self._heap)
         return self._heap[0][0] if self._heap else None
+
+    @property
+    def transaction_count(self) -> int:
+        """Live transactions (ended ones are forgotten at once)."""
+        return len(self._transactions)
 
     def transaction(self, transaction_id: TransactionId) -> Transaction | None:
         """A live transaction, for inspection."""

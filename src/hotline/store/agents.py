@@ -107,7 +107,7 @@ async def _set_status(
     changed = ["logged_in", "pause_reason", "paused_at", "updated_at"]
     if not pause:
         changed.append("logged_in_at")
-    statement = upsert(connection.dialect.name, STATUS, "agent", changed)
+    statement = upsert(connection.dialect.name, STATUS, "agent", tuple(changed))
     await connection.execute(statement, values)
 
 

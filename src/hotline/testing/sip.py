@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from hotline.pbx.sip_ports import AckHandler, CancelHandler, RequestHandler, ResponseHandler
 from hotline.sip.address import Peer
 from hotline.sip.message import Request, Response, make_response
+from hotline.sip.timers import TimerSettings
 from hotline.sip.transaction_layer import TransactionId
 
 __all__ = ["FakeSipSender"]
@@ -29,6 +30,7 @@ class FakeSipSender:
     def __init__(self, host: str = "127.0.0.1", port: int = 5060) -> None:
         self.transport = _Bound(host)
         self.port = port
+        self.timers = TimerSettings()
         self.sent: list[Request | Response] = []
         self.handlers: dict[str, RequestHandler] = {}
         self.on_response: dict[tuple[str, str], ResponseHandler] = {}

@@ -234,6 +234,7 @@ class MediaServer(EventSource):
         self._engine.forget(leg)
         for sock in self._sockets.pop(leg_id):
             sock.close()
+        _part_from_sockets(leg)
         self._pool.give_back(self._ports.pop(leg_id))
         self._offers.pop(leg_id, None)
         self._versions.pop(leg_id, None)
@@ -460,3 +461,13 @@ class MediaServer(EventSource):
             )
         )
         return recording.path
+
+
+def _part_from_sockets(leg: Leg) -> None:
+    """A leg and its sockets hold each other (they feed its session, it sends through them):
+    a cycle that only a full garbage collection frees, and the media process runs those
+    rarely while closing dozens of legs a second. Once the sockets are closed the leg lets go
+    of them, and reference counting frees both."""
+    leg.transport = leg.rtcp_transport = None
+    leg.session.output = None
+    leg.session.on_digits = None

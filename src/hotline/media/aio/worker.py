@@ -276,6 +276,10 @@ class MediaWorker(EventSource):
             return await future
         finally:
             self._pending.pop(call_id, None)
+            # A failure raised here carries this frame in its traceback, and the frame would
+            # hold the future that holds the failure: a cycle keeping every awaiting frame's
+            # locals (the whole call that closed a leg twice) until a full collection.
+            del future
 
     def _send(self, call_id: int, name: str, args: tuple[object, ...], kwargs: object) -> None:
         if self._gone is not None:
@@ -291,20 +295,7 @@ class MediaWorker(EventSource):
     ) -> None:
         try:
             while True:
-                message = await _read(reader)
-                kind = message[0]
-                if kind == _EVENT:
-                    self._stream.emit(message[1])
-                elif kind == _METRICS:
-                    self._metrics = message[1]
-                else:
-                    _, call_id, ok, value = message
-                    future = self._pending.get(call_id)
-                    if future is not None and not future.done():
-                        if ok:
-                            future.set_result(value)
-                        else:
-                            future.set_exception(value)
+                self._received(await _read(reader))
         except (asyncio.IncompleteReadError, ConnectionError, OSError) as error:
             self._gone = MediaWorkerGone(f"the media process is gone ({error!r})")
         gone = self._gone or MediaWorkerGone("media closed")
@@ -314,6 +305,24 @@ class MediaWorker(EventSource):
                 future.set_exception(gone)
         if not self._closing:
             self._lost(writer)
+
+    def _received(self, message: Any) -> None:
+        """A reply, event or metrics from the child. Its own frame, so nothing of the last
+        message (a reply holding a failure, its traceback, the frames of the caller) stays
+        in the reading loop's locals until the next one comes."""
+        kind = message[0]
+        if kind == _EVENT:
+            self._stream.emit(message[1])
+        elif kind == _METRICS:
+            self._metrics = message[1]
+        else:
+            _, call_id, ok, value = message
+            future = self._pending.get(call_id)
+            if future is not None and not future.done():
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
 
     def _lost(self, writer: asyncio.StreamWriter) -> None:
         """The child died on its own: end its legs' calls, then start another child."""

@@ -44,6 +44,8 @@ class ExtensionRinging:
     async def call(self, call: Call, number: str, *, answered: bool = False) -> None:
         """Ring an extension's phones; the first to answer is bridged with the caller.
         ``answered``: the caller has been answered already (a queue's failover)."""
+        if call.ended:  # a failover spawned just before the caller hung up
+            return
         bindings = self._pbx.contacts(number)
         if not bindings:
             log.info("call %s: extension %s has no registered phone", call.id, number)

@@ -216,7 +216,9 @@ class QueueService:
 
         async def play() -> None:
             playback = await self.pbx.media.play(media, items, language=language)
-            self._prompts[CallerId(call.id)] = playback
+            caller = CallerId(call.id)
+            if caller in self._callers:  # not connected or gone meanwhile: then kept for ever
+                self._prompts[caller] = playback
 
         call.spawn(play())
 

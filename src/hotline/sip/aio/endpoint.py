@@ -22,6 +22,7 @@ from hotline.sip.errors import SipParseError
 from hotline.sip.message import Request, Response, make_response
 from hotline.sip.parser import parse_message
 from hotline.sip.registrar import Registrar
+from hotline.sip.timers import TimerSettings
 from hotline.sip.transaction_layer import (
     AckReceived,
     CancelReceived,
@@ -75,7 +76,9 @@ class SipEndpoint:
         server_name: str = "Hotline",
         tcp_idle_timeout: float = 300.0,
         wall_clock: Callable[[], float] = time.time,
+        timers: TimerSettings | None = None,
     ) -> None:
+        """``timers``: T1, T2, T4 (RFC 3261 §17.1.1.1) other than the defaults."""
         self.registrar = registrar
         # Timers run on the loop's monotonic clock; bindings and Date headers need wall time.
         self._wall_clock = wall_clock
@@ -87,7 +90,7 @@ class SipEndpoint:
             tcp_idle_timeout=tcp_idle_timeout,
             on_stream_error=self._answer_malformed,
         )
-        self._layer = TransactionLayer()
+        self._layer = TransactionLayer(settings=timers)
         self._server_name = server_name
         self._handlers: dict[str, RequestHandler] = {"OPTIONS": self._options}
         if registrar is not None:
@@ -104,6 +107,18 @@ class SipEndpoint:
     @property
     def port(self) -> int:
         return self.transport.port
+
+    @property
+    def timers(self) -> TimerSettings:
+        return self._layer.settings
+
+    def table_sizes(self) -> dict[str, int]:
+        """What the endpoint keeps per transaction, for tests and health: every entry goes
+        once its transaction has ended (after the RFC 3261 timers)."""
+        return {
+            "transactions": self._layer.transaction_count,
+            "response handlers": len(self._response_handlers),
+        }
 
     @property
     def allowed_methods(self) -> list[str]:
