@@ -41,7 +41,7 @@ def _answering(server: HotlineProcess, tmp_path: Path, user: str, port: int) -> 
 
 
 def _api(server: HotlineProcess, path: str) -> Any:
-    response = httpx.get(server.http_url + path, timeout=5)
+    response = httpx.get(server.http_url + path, headers=server.api_headers(), timeout=5)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -54,7 +54,7 @@ def _state(server: HotlineProcess, agent: str) -> str:
 def _available(server: HotlineProcess) -> int:
     """Queue 800's available agents, as the API and the wallboard's list of boards say."""
     count: int = _api(server, "/api/queues/800")["available"]
-    page = httpx.get(server.http_url + "/wallboard", timeout=5).text
+    page = httpx.get(server.http_url + "/wallboard", headers=server.api_headers(), timeout=5).text
     summary = re.search(r'data-queue="800".*?data-summary>(.*?)</td>', page, re.S)
     assert summary is not None, page
     assert f"{count} of 2 agents available" in summary.group(1), summary.group(1)
