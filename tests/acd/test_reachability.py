@@ -159,3 +159,13 @@ def test_the_same_news_twice_is_refused_and_changes_nothing() -> None:
         e.handle(unreachable("a1"), 3)
     assert _state(e, "a1", 3) is AgentState.UNAVAILABLE
     assert e.agent_stats(AgentId("a1"), 3).seconds_in_state == 1
+
+
+def test_the_agent_shows_why_its_phone_cannot_be_reached_until_it_can() -> None:
+    e = _in_order()
+    login_all(e, "a1", "a2")
+    assert e.agent_stats(AgentId("a1"), 0).unavailable_reason is None
+    e.handle(unreachable("a1", reason="expired"), 1)
+    assert e.agent_stats(AgentId("a1"), 1).unavailable_reason == "expired"
+    e.handle(reachable("a1"), 2)
+    assert e.agent_stats(AgentId("a1"), 2).unavailable_reason is None

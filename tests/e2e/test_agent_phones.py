@@ -47,8 +47,10 @@ def _api(server: HotlineProcess, path: str) -> Any:
 
 
 def _state(server: HotlineProcess, agent: str) -> str:
-    state: str = _api(server, f"/api/agents/{agent}")["state"]
-    return state
+    """The agent's state, with why its phone cannot be reached after a colon when it cannot."""
+    agent_out = _api(server, f"/api/agents/{agent}")
+    reason = agent_out["unavailable_reason"]
+    return f"{agent_out['state']}: {reason}" if reason else str(agent_out["state"])
 
 
 def _available(server: HotlineProcess) -> int:
@@ -77,7 +79,7 @@ def test_an_agent_whose_phone_unregisters_is_passed_over_until_it_registers_agai
     leaving = sipp(server, tmp_path, "unregister.xml", user="101", port=port)
     ok(leaving, server=server)
     _logged(server, "agent 101 unavailable: phone unregistered")
-    assert _state(server, "101") == "unavailable"
+    assert _state(server, "101") == "unavailable: unregistered"
     assert _available(server) == 1
     first_caller = call(server, tmp_path, "200", "800", hold_ms=1500)
     ok(first_caller, second, server=server)
@@ -111,7 +113,7 @@ def test_a_registration_that_lapses_without_a_word_makes_the_agent_unavailable(
     phone(server, tmp_path, "101", "register.xml")
     _logged(server, REGISTERED)
     _logged(server, "agent 101 unavailable: phone expired")
-    assert _state(server, "101") == "unavailable"
+    assert _state(server, "101") == "unavailable: expired"
     caller = sipp(server, tmp_path, "pbx_caller_hung_up.xml", user="200", service="800")
     ok(caller, server=server)  # waited its second for nobody, then failed over to hang-up
     assert offers(server) == [], server.log_text()
@@ -126,7 +128,7 @@ def test_after_a_restart_the_registrations_restored_decide(tmp_path: Path) -> No
     again = run_hotline(tmp_path / "hotline.toml", server.host, server.sip_port, server.http_port)
     # 101's binding came back from the database; 102 never registered.
     assert _state(again, "101") == "available"
-    assert _state(again, "102") == "unavailable"
+    assert _state(again, "102") == "unavailable: not registered"
     assert "agent 102 unavailable: phone not registered" in again.log_text()
     assert "agent 101 unavailable" not in again.log_text()
     stop(again)

@@ -181,7 +181,7 @@ async def watch_a_busy_hour(floor: Floor, page: Page) -> None:
     # until it is. Then he takes a call and hangs up: wrap-up, and one answered.
     await floor.rest("106", "login")
     await expect(card(page, "106")).to_have_attribute("data-state", "unavailable", timeout=LIVE_MS)
-    await expect(card(page, "106")).to_contain_text("Unavailable")
+    await expect(card(page, "106")).to_contain_text("Unavailable · phone not registered")
     await expect(tile(page, "available")).to_have_text("0")
     for number in ("101", "102", "103", "104", "106", "107", "108"):
         await floor.phone(number)

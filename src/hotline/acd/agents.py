@@ -262,6 +262,7 @@ def unreachable(core: Core, event: AgentUnreachable, now: float) -> None:
     if entry is not None and entry.callback_number is None:
         core.withdraw_agent(agent, now)
     core.set_reachable(agent, False)
+    agent.unreachable_reason = event.reason
     core.record(now, Verb.UNREACHABLE, agent=agent.agent_id, reason=event.reason)
     core.refresh(agent, now)
 
@@ -271,5 +272,6 @@ def reachable(core: Core, event: AgentReachable, now: float) -> None:
     if agent.reachable:
         raise AcdError(f"agent {agent.agent_id} is already reachable")
     core.set_reachable(agent, True)
+    agent.unreachable_reason = None
     core.record(now, Verb.REACHABLE, agent=agent.agent_id)
     core.refresh(agent, now)

@@ -74,6 +74,7 @@ class AgentRuntime:
         "state",
         "state_since",
         "talk_seconds",
+        "unreachable_reason",
         "wrap_start",
         "wrap_token",
     )
@@ -88,6 +89,7 @@ class AgentRuntime:
         self.paused_seconds = 0.0  # today's pauses that are over
         # False while its phone cannot be reached (AgentUnreachable): offered nothing.
         self.reachable = True
+        self.unreachable_reason: str | None = None  # why, while not reachable
         self.logged_in: dict[QueueId, QueueRuntime] = {}
         self.member_of: dict[QueueId, QueueRuntime] = {}
         self.state = AgentState.LOGGED_OUT

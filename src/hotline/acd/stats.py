@@ -141,3 +141,4 @@ class AgentStats:
     talk_seconds: float
     paused_seconds: float  # today, the pause in progress included
     wrap_up_seconds_left: float | None  # None when not in wrap-up
+    unavailable_reason: str | None  # why its phone cannot be reached; None when it can

@@ -91,6 +91,7 @@ def agent_stats(agent: AgentRuntime, now: float) -> AgentStats:
         talk_seconds=agent.talk_seconds,
         paused_seconds=paused,
         wrap_up_seconds_left=_wrap_up_left(agent, now),
+        unavailable_reason=None if agent.reachable else agent.unreachable_reason,
     )
 
 

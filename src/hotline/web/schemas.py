@@ -118,6 +118,12 @@ class AgentOut(_Out):
         "no live registration, so it is offered no call"
     )
     pause_reason: str | None = Field(description="Why the agent is paused; null when not")
+    unavailable_reason: str | None = Field(
+        None,
+        description="Why the agent's phone cannot be reached (the agent is unavailable while "
+        "logged in): 'not registered' (none since the start), 'unregistered' (the phone "
+        "signed off) or 'expired' (its registration lapsed); null when a phone is registered",
+    )
     state_since: float = Field(description="When the agent entered its state (epoch seconds)")
     queues: list[str] = Field(description="Queues the agent is a member of")
     logged_in_queues: list[str] = Field(description="Queues the agent is logged into now")

@@ -170,6 +170,7 @@ class LiveView:
             name=name,
             state=s.state.value,
             pause_reason=s.pause_reason,
+            unavailable_reason=s.unavailable_reason,
             state_since=max(self._started, wall - s.seconds_in_state),
             queues=sorted(self.members[number]),
             logged_in_queues=sorted(s.queues),

@@ -3,7 +3,7 @@
 import { failure, post } from "./api.js";
 import { t } from "./i18n.js";
 import { follow, say } from "./page-live.js";
-import { duration } from "./wallboard-live.js";
+import { duration, unavailableNote } from "./wallboard-live.js";
 
 const settings = JSON.parse(document.getElementById("page-settings").textContent);
 const me = settings.agent;
@@ -27,7 +27,8 @@ function render() {
   if (!agent) return;
   const state = find("[data-my-state]");
   state.dataset.state = agent.state;
-  state.textContent = t(`state.${agent.state}`) + (agent.pause_reason ? ` · ${agent.pause_reason}` : "");
+  state.textContent =
+    t(`state.${agent.state}`) + unavailableNote(agent) + (agent.pause_reason ? ` · ${agent.pause_reason}` : "");
   const loggedIn = agent.logged_in_queues.length > 0;
   find('[data-action="login"]').disabled = agent.logged_in_queues.length === agent.queues.length;
   find('[data-action="logout"]').disabled = !loggedIn;

@@ -3,7 +3,7 @@
 import { failure, post } from "./api.js";
 import { t } from "./i18n.js";
 import { element, follow, say } from "./page-live.js";
-import { duration, percent } from "./wallboard-live.js";
+import { duration, percent, unavailableNote } from "./wallboard-live.js";
 
 const settings = JSON.parse(document.getElementById("page-settings").textContent);
 const names = Object.fromEntries(settings.queues.map((queue) => [queue.number, queue.name]));
@@ -86,7 +86,8 @@ function agentRow(agent) {
     rows.set(agent.number, row);
   }
   const [, state, since, current, actions] = row.children;
-  const badge = element("span", t(`state.${agent.state}`) + (agent.pause_reason ? ` · ${agent.pause_reason}` : ""), "state-badge");
+  const label = t(`state.${agent.state}`) + unavailableNote(agent) + (agent.pause_reason ? ` · ${agent.pause_reason}` : "");
+  const badge = element("span", label, "state-badge");
   badge.dataset.state = agent.state;
   state.replaceChildren(badge);
   row.dataset.since = agent.state_since;

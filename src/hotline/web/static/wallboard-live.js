@@ -10,6 +10,19 @@ export const STATE_ORDER = [
 ];
 export const STATE_LABELS = Object.fromEntries(STATE_ORDER.map((state) => [state, t(`state.${state}`)]));
 
+// The catalog key of why an agent's phone cannot be reached (hotline.agent_phones' reasons).
+const UNAVAILABLE_REASONS = {
+  "not registered": "unavailable.not_registered",
+  unregistered: "unavailable.unregistered",
+  expired: "unavailable.expired",
+};
+
+/** " · why" after an unavailable agent's state, in the page's words; "" otherwise. */
+export function unavailableNote(agent) {
+  const key = agent.state === "unavailable" && UNAVAILABLE_REASONS[agent.unavailable_reason];
+  return key ? ` · ${t(key)}` : "";
+}
+
 const FIRST_RETRY_MS = 500;
 const LAST_RETRY_MS = 8000;
 // The server sends stats at least every 5 s; silence for longer means a dead connection

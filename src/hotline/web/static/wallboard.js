@@ -1,7 +1,7 @@
 // One wallboard: fills the tiles and the agents from /ws/events, ticks the clocks every second
 // and shows when the figures are stale.
 import { language, t } from "./i18n.js";
-import { STATE_LABELS, STATE_ORDER, duration, live, percent, totals } from "./wallboard-live.js";
+import { STATE_LABELS, STATE_ORDER, duration, live, percent, totals, unavailableNote } from "./wallboard-live.js";
 
 const settings = JSON.parse(document.getElementById("wallboard-settings").textContent);
 const limits = settings.thresholds;
@@ -115,7 +115,7 @@ function card(agent) {
   element.title = `${agent.name || agent.number} (${agent.number})`;
   name.textContent = agent.name || agent.number;
   const reason = agent.state === "paused" && agent.pause_reason ? ` · ${agent.pause_reason}` : "";
-  state.textContent = (STATE_LABELS[agent.state] || agent.state) + reason;
+  state.textContent = (STATE_LABELS[agent.state] || agent.state) + reason + unavailableNote(agent);
   since.textContent = duration(serverNow() - agent.state_since);
   return element;
 }
