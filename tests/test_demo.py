@@ -75,8 +75,9 @@ async def test_demo_traffic_flows(tmp_path: Path, caplog: pytest.LogCaptureFixtu
 async def test_demo_accounts_admin_signs_in_and_the_tv_url_opens_a_board(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The admin's password and the wallboard URL are logged once at start; the password
-    signs in, the URL's token opens a board, and the next start makes a new password."""
+    """The demo's password and the wallboard URL are logged once at start; the password
+    signs the admin, the supervisor and the agent in (each to its own page), the URL's token
+    opens a board, and the next start makes a new password."""
     caplog.set_level(logging.INFO)
     text = _config(tmp_path, free_udp_tcp_port()).replace('"127.0.0.1:8080"', '"127.0.0.1:0"')
     config = parse_config(text)
@@ -89,13 +90,16 @@ async def test_demo_accounts_admin_signs_in_and_the_tv_url_opens_a_board(
         try:
             assert hotline.web is not None
             assert "NO USERS" not in caplog.text  # the demo's are made before the check
-            password = re.search(r"user admin, password (\S+)", caplog.text)
+            password = re.search(r"users admin, supervisor, anna, password (\S+)", caplog.text)
             tv = re.search(r"wallboard for a TV: \S+/wallboard\?token=(\S+)", caplog.text)
             assert password is not None and tv is not None, caplog.text
             passwords.append(password.group(1))
             async with httpx.AsyncClient(base_url=hotline.web.url) as http:
-                form = {"username": "admin", "password": password.group(1)}
-                assert (await http.post("/api/auth/token", data=form)).status_code == 200
+                for name, page in (("admin", "/"), ("supervisor", "/supervisor"), ("anna", "/agent")):
+                    form = {"username": name, "password": password.group(1)}
+                    token = (await http.post("/api/auth/token", data=form)).json()["access_token"]
+                    opened = await http.get(page, headers={"Authorization": f"Bearer {token}"})
+                    assert opened.status_code == 200, (name, page)
                 board = await http.get(f"/wallboard/800,801?token={tv.group(1)}")
                 assert board.status_code == 200 and "wallboard-settings" in board.text
         finally:

@@ -94,7 +94,11 @@ async def test_the_agent_panel_is_the_signed_in_agents(node: Node) -> None:
     reasons = re.findall(r'<option value="([^"]+)">', page.text)
     assert reasons == ["break", "lunch", "training"]  # [agents] pause_reasons, the default
     for user in ("sup800", "wall", "admin"):  # none has an agent extension
-        assert (await _get(node, "/agent", user)).status_code == 403, user
+        refused = await _get(node, "/agent", user)
+        assert refused.status_code == 403, user
+        # A page in the browser's tab, not a JSON error: why, and the pages the user opens.
+        assert refused.headers["content-type"].startswith("text/html"), user
+        assert "not open to your role" in refused.text and 'href="/wallboard"' in refused.text
 
 
 async def test_the_console_shows_the_supervisors_queues_only(node: Node) -> None:
@@ -106,7 +110,9 @@ async def test_the_console_shows_the_supervisors_queues_only(node: Node) -> None
     everything = _settings((await _get(node, "/supervisor", "admin")).text)
     assert [q["number"] for q in everything["queues"]] == ["800", "801"]
     for user in ("agent101", "wall"):
-        assert (await _get(node, "/supervisor", user)).status_code == 403, user
+        refused = await _get(node, "/supervisor", user)
+        assert refused.status_code == 403 and "data-refused" in refused.text, user
+        assert 'href="/supervisor"' not in refused.text, user  # not offered what it refused
 
 
 async def test_the_console_is_in_russian_when_switched(node: Node) -> None:

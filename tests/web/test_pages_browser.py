@@ -18,18 +18,18 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from hotline.demo.softphone import Softphone
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
 from hotline.testing.harness import HotlineProcess, start_hotline
 
-CHROMIUM = Path("/usr/bin/chromium")
+from .browser import chromium, require_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -82,17 +82,6 @@ queues = ["800"]
 [media]
 rtp_ports = "{_LOW + 2000}-{_LOW + 2039}"
 """
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox"],  # CI runs as root
-        )
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture
@@ -163,8 +152,7 @@ def agent_row(page: Page, number: str) -> Locator:
 
 
 async def test_agent_panel_and_supervisor_console(tmp_path: Path, media: MediaServer) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (Debian package chromium; .ci/run installs it)")
+    require_chromium()
     server = start_hotline(tmp_path, extra=CONFIG)  # before the browser takes the CPU
     phones = Phones(server, media)
     errors: list[str] = []

@@ -8,19 +8,19 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from hotline.demo.softphone import PhoneCall, Softphone
 from hotline.media import MediaServer
 from hotline.sip.address import Peer
 from hotline.testing.harness import HotlineProcess, run_hotline, start_hotline
 
-CHROMIUM = Path("/usr/bin/chromium")
+from .browser import chromium, require_chromium
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # A change reaches the page within this (the server sends stats 200 ms after a change).
 LIVE_MS = 1500
@@ -60,17 +60,6 @@ CONFIG = (
     'queues = ["800", "900"]\n\n'
     f'[media]\nrtp_ports = "{_LOW + 2000}-{_LOW + 2039}"\n'
 )
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox"],  # CI runs as root
-        )
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture
@@ -138,8 +127,7 @@ async def open_board(browser: Browser, url: str, errors: list[str]) -> Page:
 
 
 async def test_wallboard_follows_calls_and_agents_live(tmp_path: Path, media: MediaServer) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (Debian package chromium; .ci/run installs it)")
+    require_chromium()
     server = start_hotline(tmp_path, extra=CONFIG)  # before the browser takes the CPU
     floor = Floor(server, media)
     try:

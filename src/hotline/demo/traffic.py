@@ -93,24 +93,42 @@ def log_demo_banner(config: Config, simulated: list[str]) -> None:
     log.info("demo: web pages at http://%s/", server.http_listen)
 
 
+# The demo's people on the web side: (name, role, extension); the first agent's panel shows
+# a simulated agent at work, the supervisor's console every queue.
+_DEMO_PEOPLE = (("admin", Role.ADMIN, None), ("supervisor", Role.SUPERVISOR, "200"),
+                ("anna", Role.AGENT, "101"))  # fmt: skip
+
+
 async def open_demo_accounts(accounts: Accounts, config: Config) -> None:
-    """The demo's web users: ``admin`` with a fresh random password, logged once (the last
-    run's is gone with its log), and a ``wallboard`` user whose token opens the boards on a
-    TV. Both are made on the first run and kept in the demo's database after."""
+    """The demo's web users: ``admin``, a ``supervisor`` of every queue and the agent
+    ``anna`` (101) with one fresh random password, logged once (the last run's is gone with
+    its log), and a ``wallboard`` user whose token opens the boards on a TV. They are made on
+    the first run and kept in the demo's database after."""
     password = secrets.token_urlsafe(12)
     queues = [queue.number for queue in config.queues]
-    for name, role, scope in (("admin", Role.ADMIN, []), ("wallboard", Role.WALLBOARD, queues)):
+    extensions = {e.number for e in config.extensions}
+    people = [(n, r, e) for n, r, e in _DEMO_PEOPLE if e is None or e in extensions]
+    for name, role, extension in people:
+        scope = queues if role is Role.SUPERVISOR else []
         try:
             await accounts.create(
-                name=name, password=password if name == "admin" else secrets.token_urlsafe(16),
-                role=role, extension=None, queues=scope, language="en",
+                name=name, password=password, role=role, extension=extension, queues=scope,
+                language="en",
             )  # fmt: skip
         except UserRefused:  # made by an earlier run
-            if name == "admin":
-                await accounts.change(name, {"password": password, "disabled": False})
+            await accounts.change(name, {"password": password, "disabled": False})
+    try:
+        await accounts.create(
+            name="wallboard", password=secrets.token_urlsafe(16), role=Role.WALLBOARD,
+            extension=None, queues=queues, language="en",
+        )  # fmt: skip
+    except UserRefused:  # made by an earlier run
+        pass
     tv = await accounts.open_session("wallboard")
     web = f"http://{config.server.http_listen}"
-    log.info("demo: web sign-in: user admin, password %s (new at every start)", password)
+    names = ", ".join(name for name, _, _ in people)
+    log.info("demo: web sign-in at %s/: users %s, password %s (new at every start)",
+             web, names, password)  # fmt: skip
     log.info("demo: wallboard for a TV: %s/wallboard?token=%s", web, tv.token)
 
 

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from hotline.pbx import AgentChangeRefused, UnknownAgent
 from hotline.web import ws
 from hotline.web.accounts import UserRefused
+from hotline.web.deps import PageRefused
 from hotline.web.live import LiveHub
 from hotline.web.routers import (
     agent_sessions,
@@ -72,6 +73,7 @@ def create_app(services: WebServices) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     for error in (UnknownAgent, AgentChangeRefused, UserRefused):
         app.add_exception_handler(error, _domain_error)
+    app.add_exception_handler(PageRefused, consoles.page_refused)
     return app
 
 

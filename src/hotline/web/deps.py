@@ -38,6 +38,7 @@ __all__ = [
     "AccountsDep",
     "CurrentUser",
     "HubDep",
+    "PageRefused",
     "PageUser",
     "ServicesDep",
     "TokenDep",
@@ -165,31 +166,46 @@ SocketUser = Annotated[User, Depends(socket_user)]
 RULE_OF: dict[Callable[..., Awaitable[User]], Action] = {}
 
 
+class PageRefused(Exception):
+    """A signed-in user's role does not open this page: answered with the home page (the
+    pages it does open) and 403, not a bare JSON error in a browser tab."""
+
+    def __init__(self, user: User, reason: str) -> None:
+        super().__init__(reason)
+        self.user = user
+
+
+def _api_refusal(_user: User, reason: str) -> Exception:
+    return HTTPException(403, reason)
+
+
+def _rule(
+    action: Action,
+    find_user: Callable[..., Awaitable[User]],
+    refusal: Callable[[User, str], Exception],
+) -> Callable[..., Awaitable[User]]:
+    # The user's dependency is a default value: a string annotation could not name it here.
+    async def allowed(user: User = Depends(find_user)) -> User:  # noqa: B008
+        if not may(user, action):
+            raise refusal(user, f"{user.role} may not {action}")
+        return user
+
+    RULE_OF[allowed] = action
+    return allowed
+
+
 @functools.cache
 def allow(action: Action) -> Callable[..., Awaitable[User]]:
     """The rule of an API route: the signed-in user, if the policy lets its role ``action``
     (403 otherwise). Cached, so a route that names it twice checks once."""
-
-    async def allowed(user: CurrentUser) -> User:
-        if not may(user, action):
-            raise HTTPException(403, f"{user.role} may not {action}")
-        return user
-
-    RULE_OF[allowed] = action
-    return allowed
+    return _rule(action, current_user, _api_refusal)
 
 
 @functools.cache
 def allow_page(action: Action) -> Callable[..., Awaitable[User]]:
-    """The rule of a page (``PageUser``: sign-in page when signed out)."""
-
-    async def allowed(user: PageUser) -> User:
-        if not may(user, action):
-            raise HTTPException(403, f"{user.role} may not {action}")
-        return user
-
-    RULE_OF[allowed] = action
-    return allowed
+    """The rule of a page (``PageUser``: sign-in page when signed out; ``PageRefused`` when
+    the role does not open it)."""
+    return _rule(action, page_user, PageRefused)
 
 
 @functools.cache

@@ -60,6 +60,7 @@ MESSAGES: dict[str, str] = {
     "home.wallboards": "Full-screen boards of the queues' figures, for a TV.",
     "home.api_docs": "The REST API, for CRMs and scripts.",
     "home.nothing": "Your role opens no page here.",
+    "home.refused": "That page is not open to your role; these are the pages you may open.",
     # -- queues, on the agent panel and the console -------------------------------------
     "queue.waiting": "Waiting",
     "queue.longest_wait": "Longest wait",

@@ -64,6 +64,7 @@ MESSAGES: dict[str, str] = {
     "home.wallboards": "Полноэкранные табло показателей очередей для телевизора.",
     "home.api_docs": "REST API для CRM и скриптов.",
     "home.nothing": "Для вашей роли здесь нет страниц.",
+    "home.refused": "Эта страница недоступна для вашей роли; вот страницы, которые вам открыты.",
     # -- queues, on the agent panel and the console -------------------------------------
     "queue.waiting": "Ожидают",
     "queue.longest_wait": "Дольше всех ждёт",

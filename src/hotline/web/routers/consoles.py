@@ -19,11 +19,11 @@ from hotline.web.consoles import (
     safe_next,
     supervisor_settings,
 )
-from hotline.web.deps import ServicesDep, allow_page, page_user
+from hotline.web.deps import PageRefused, ServicesDep, allow_page, page_user
 from hotline.web.rendering import render
 from hotline.web.services import WebServices
 
-__all__ = ["router"]
+__all__ = ["page_refused", "router"]
 
 router = APIRouter(include_in_schema=False)
 AgentUser = Annotated[User, Depends(allow_page("pages.agent"))]
@@ -56,6 +56,21 @@ async def home(request: Request, services: ServicesDep, user: MaybeUser) -> Resp
     return render(request, "home.html", context, user=user)
 
 
+async def page_refused(request: Request, error: Exception) -> Response:
+    """A page the user's role does not open: the home page (the pages it does open) with a
+    word of why, and 403."""
+    assert isinstance(error, PageRefused)
+    services: WebServices = request.app.state.services
+    user = error.user
+    pages = pages_for(services.config, user)
+    context = {
+        "nav": _nav(services, user),
+        "links": [(page.title, page.href, page.about) for page in pages],
+        "refused": True,
+    }
+    return render(request, "home.html", context, user=user, status=403)
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login(request: Request, next: str | None = None) -> Response:
     """The sign-in form; signed in, the browser goes on to ``next`` (a path here)."""
@@ -68,7 +83,7 @@ async def agent_panel(request: Request, services: ServicesDep, user: AgentUser) 
     config = services.config
     agent = own_agent(config, user)
     if agent is None:
-        raise HTTPException(403, f"{user.name} has no agent extension")
+        raise PageRefused(user, f"{user.name} has no agent extension")
     extension = next(e for e in config.extensions if e.number == agent)
     settings = agent_settings(config, agent)
     context = {
