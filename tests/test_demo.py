@@ -95,7 +95,11 @@ async def test_demo_accounts_admin_signs_in_and_the_tv_url_opens_a_board(
             assert password is not None and tv is not None, caplog.text
             passwords.append(password.group(1))
             async with httpx.AsyncClient(base_url=hotline.web.url) as http:
-                for name, page in (("admin", "/"), ("supervisor", "/supervisor"), ("anna", "/agent")):
+                for name, page in (
+                    ("admin", "/"),
+                    ("supervisor", "/supervisor"),
+                    ("anna", "/agent"),
+                ):
                     form = {"username": name, "password": password.group(1)}
                     token = (await http.post("/api/auth/token", data=form)).json()["access_token"]
                     opened = await http.get(page, headers={"Authorization": f"Bearer {token}"})

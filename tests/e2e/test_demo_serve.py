@@ -49,7 +49,9 @@ def test_demo_runs_a_minute_with_calls_and_no_errors(tmp_path: Path) -> None:
     assert process.returncode == 0, out
     assert "ERROR" not in out and "Traceback" not in out, out
     assert "demo: agent 101 Anna, password s3cret-101" in out
-    assert "demo: web sign-in at http://" in out and "users admin, supervisor, anna, password" in out
+    assert (
+        "demo: web sign-in at http://" in out and "users admin, supervisor, anna, password" in out
+    )
     assert "demo: wallboard for a TV: http://127.0.0.1:8080/wallboard?token=" in out
     assert out.count("connected to agent") >= 1, out
     assert (tmp_path / "hotline-data" / "hotline.db").exists()

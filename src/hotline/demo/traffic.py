@@ -117,13 +117,11 @@ async def open_demo_accounts(accounts: Accounts, config: Config) -> None:
             )  # fmt: skip
         except UserRefused:  # made by an earlier run
             await accounts.change(name, {"password": password, "disabled": False})
-    try:
+    with contextlib.suppress(UserRefused):  # made by an earlier run
         await accounts.create(
             name="wallboard", password=secrets.token_urlsafe(16), role=Role.WALLBOARD,
             extension=None, queues=queues, language="en",
         )  # fmt: skip
-    except UserRefused:  # made by an earlier run
-        pass
     tv = await accounts.open_session("wallboard")
     web = f"http://{config.server.http_listen}"
     names = ", ".join(name for name, _, _ in people)

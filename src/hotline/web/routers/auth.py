@@ -70,9 +70,12 @@ async def token(signed_in: SignIn) -> TokenOut:
     responses=REFUSED,
 )
 async def session(signed_in: SignIn, response: Response) -> MeOut:
-    cookie = {"max_age": signed_in.expires_in, "samesite": "strict", "path": "/"}
-    response.set_cookie(SESSION_COOKIE, signed_in.token, httponly=True, **cookie)  # type: ignore[arg-type]
-    response.set_cookie(CSRF_COOKIE, new_token(), **cookie)  # type: ignore[arg-type]
+    for name, value, script_reads in ((SESSION_COOKIE, signed_in.token, False),
+                                      (CSRF_COOKIE, new_token(), True)):  # fmt: skip
+        response.set_cookie(
+            name, value, max_age=signed_in.expires_in, samesite="strict", path="/",
+            httponly=not script_reads,
+        )  # fmt: skip
     return me_out(signed_in.user)
 
 
