@@ -355,6 +355,14 @@ def test_framer_skips_keep_alives_and_keeps_trailing_data() -> None:
     assert framer.feed(b"") == []
 
 
+def test_framer_counts_crlfcrlf_pings_even_split_across_reads() -> None:
+    framer = StreamFramer()  # RFC 5626 §3.5.1: CRLFCRLF is a ping, one CRLF is not
+    assert framer.feed(b"\r\n") == [] and framer.pings == 0
+    assert framer.feed(b"\r\n" + OPTIONS + b"\r\n" + OPTIONS) == [OPTIONS, OPTIONS]
+    assert framer.pings == 1
+    assert framer.feed(b"\r\n\r\n\r\n\r\n") == [] and framer.pings == 3
+
+
 def test_framer_reads_content_length_as_the_parser_does() -> None:
     folded = OPTIONS.replace(b"Accept: application/sdp", b"Subject: x\r\n l: 5").replace(
         b"Content-Length: 0", b"Content-Length:\r\n 0"

@@ -181,7 +181,8 @@ def _frame_body(headers: Headers, body: bytes) -> bytes:
 class StreamFramer:
     """Cuts a byte stream (TCP) into messages by Content-Length (RFC 3261 §18.3).
 
-    ``feed`` returns every complete message; CRLF keep-alives between messages are skipped
+    ``feed`` returns every complete message; CRLF keep-alives between messages are skipped,
+    and each CRLFCRLF ping is counted in ``pings`` for the caller to answer with a CRLF pong
     (RFC 5626 §3.5.1). A stream whose framing is lost (no or bad Content-Length, or a message
     over the size limit) raises SipParseError: the caller closes the connection, after
     answering the error's ``partial`` request when there is one (RFC 4475 §3.1.2.3).
@@ -194,6 +195,8 @@ class StreamFramer:
         # a time does not make us scan the same bytes again and again.
         self._scanned = 0
         self._total: int | None = None  # length of the message at the head, once known
+        self.pings = 0  # CRLFCRLF pings seen and not yet answered (the caller resets it)
+        self._crlfs = 0  # CRLFs skipped since the last message or ping (a ping may be split)
 
     def feed(self, data: bytes) -> list[bytes]:
         self._buffer += data
@@ -233,6 +236,12 @@ class StreamFramer:
         start = 0
         while buffer.startswith(b"\r\n", start):
             start += 2
+            self._crlfs += 1
+            if self._crlfs == 2:
+                self.pings += 1
+                self._crlfs = 0
+        if start < len(buffer):
+            self._crlfs = 0  # a message follows: a lone CRLF before it is no half ping
         if start:
             del buffer[:start]
             self._scanned = max(self._scanned - start, 0)

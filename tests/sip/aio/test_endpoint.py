@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import pytest
 import uvloop
 
 from hotline.sip.aio.endpoint import SipEndpoint
@@ -62,3 +64,51 @@ def test_a_stream_without_framing_is_answered_400_before_it_closes() -> None:
     assert answer.startswith(b"SIP/2.0 400 Missing Content-Length header")  # RFC 3261 §18.3
     assert b"Call-ID: burst-1\r\n" in answer
     assert rest == b""
+
+
+async def test_crlf_keep_alives_are_quiet_and_a_tcp_ping_gets_its_pong(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="hotline")
+    endpoint = SipEndpoint("127.0.0.1", 0)
+    await endpoint.start()
+    try:
+        loop = asyncio.get_running_loop()
+        udp, _ = await loop.create_datagram_endpoint(
+            asyncio.DatagramProtocol, remote_addr=("127.0.0.1", endpoint.port)
+        )
+        udp.sendto(b"\r\n")
+        udp.sendto(b"\r\n\r\n")
+        reader, writer = await asyncio.open_connection("127.0.0.1", endpoint.port)
+        # A ping, a message and a ping: both pongs, then the answer.
+        writer.write(b"\r\n\r\n" + _options(1) + b"\r\n\r\n")
+        async with asyncio.timeout(5):
+            assert await reader.readexactly(4) == b"\r\n\r\n"  # RFC 5626 §3.5.1 pongs
+            answer = await reader.readuntil(b"\r\n\r\n")
+            assert answer.startswith(b"SIP/2.0 200 OK")
+        # The UDP keep-alives have arrived by now (sent first, on loopback); a request after
+        # them makes sure they have been handled.
+        answered = asyncio.Event()
+
+        class Answers(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+                answered.set()
+
+        udp2, _ = await loop.create_datagram_endpoint(
+            Answers, remote_addr=("127.0.0.1", endpoint.port)
+        )
+        udp2.sendto(_options(2).replace(b"TCP 127.0.0.1:9;", b"UDP 127.0.0.1:9;rport;"))
+        async with asyncio.timeout(5):
+            await answered.wait()
+        writer.close()
+        udp.close()
+        udp2.close()
+    finally:
+        await endpoint.close()
+    noisy = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("hotline") and record.levelno >= logging.INFO
+    ]
+    assert noisy == []
+    assert endpoint.statistics.malformed_dropped == 0

@@ -54,7 +54,8 @@ async def test_udp_and_tcp_share_one_port() -> None:
         assert tcp_peer.connection_id is not None
         transport.send(b"SIP/2.0 200 OK\r\n\r\n", tcp_peer)
         async with asyncio.timeout(5):
-            assert await reader.readexactly(18) == b"SIP/2.0 200 OK\r\n\r\n"
+            # The keep-alive in front was a ping: its pong came first (RFC 5626 §3.5.1).
+            assert await reader.readexactly(20) == b"\r\nSIP/2.0 200 OK\r\n\r\n"
         writer.close()
         udp.close()
     finally:

@@ -129,6 +129,10 @@ class SipTransport:
 
     def _datagram_received(self, data: bytes, host: str, port: int) -> None:
         self.statistics.datagrams_received += 1
+        if not data.strip(b"\r\n"):
+            # A CRLF keep-alive (phones send them to hold their NAT binding open): no message.
+            log.debug("keep-alive from %s:%d over UDP", host, port)
+            return
         self._on_message(data, Peer(transport="UDP", host=host, port=port))
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -157,7 +161,14 @@ class SipTransport:
         try:
             while data := await connection.reader.read(65536):
                 connection.last_activity = loop.time()
-                for message in connection.framer.feed(data):
+                framer = connection.framer
+                messages = framer.feed(data)
+                if framer.pings:
+                    # Each CRLFCRLF ping gets its CRLF pong (RFC 5626 §3.5.1), ahead of the
+                    # answers to the read's messages: a pong is never held up behind them.
+                    connection.writer.write(b"\r\n" * framer.pings)
+                    framer.pings = 0
+                for message in messages:
                     self._on_message(message, connection.peer)
         except SipParseError as error:
             # A broken stream cannot be resynchronised: framing is lost, so close it.
