@@ -11,6 +11,7 @@ import pytest
 from hotline.sip.errors import SipParseError
 from hotline.sip.message import Request, Response, make_response
 from hotline.sip.parser import StreamFramer, parse_message
+from hotline.sip.uas import refusal
 
 VECTORS = Path(__file__).parent / "vectors" / "rfc4475"
 EXPECTED: dict[str, dict[str, Any]] = tomllib.loads((VECTORS / "expected.toml").read_text())
@@ -64,3 +65,29 @@ def test_framer_cuts_the_stream_into_the_same_messages() -> None:
     framer = StreamFramer()
     data = b"".join(load(n) for n in ("wsinv", "esc01", "escnull", "unreason"))
     assert framer.feed(data) == [load(n) for n in ("wsinv", "esc01", "escnull", "unreason")]
+
+
+@pytest.mark.parametrize("name", [n for n, e in EXPECTED.items() if e["outcome"] == "request"])
+def test_a_uas_refuses_what_it_cannot_honour_and_nothing_else(name: str) -> None:
+    """RFC 3261 §8.2.2.3 and §8.2.3: unknown Require tags, body types and Accept lists."""
+    request = parse_message(load(name))
+    assert isinstance(request, Request)
+    refused = refusal(request)
+    assert (refused and refused.status) == EXPECTED[name].get("uas")
+    if name == "bext01":
+        assert refused is not None
+        assert (
+            refused.headers.get("Unsupported") == "nothingSupportsThis, nothingSupportsThisEither"
+        )
+    if name == "invut":
+        assert refused is not None and refused.headers.get("Accept") == "application/sdp"
+
+
+def test_an_invite_requiring_an_extension_gets_420_before_its_body_is_looked_at() -> None:
+    invite = parse_message(
+        load("invut").replace(b"Max-Forwards", b"Require: timer\r\nMax-Forwards")
+    )
+    assert isinstance(invite, Request)
+    refused = refusal(invite)
+    assert refused is not None and refused.status == 420
+    assert refused.headers.get("Unsupported") == "timer"

@@ -112,3 +112,21 @@ async def test_crlf_keep_alives_are_quiet_and_a_tcp_ping_gets_its_pong(
     ]
     assert noisy == []
     assert endpoint.statistics.malformed_dropped == 0
+
+
+async def test_options_requiring_an_unknown_extension_gets_420_with_unsupported() -> None:
+    endpoint = SipEndpoint("127.0.0.1", 0)
+    await endpoint.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", endpoint.port)
+        # RFC 4475 §3.3.5 (bext01): answered 420, not 200 (RFC 3261 §8.2.2.3).
+        writer.write(
+            _options(1).replace(b"Max-Forwards", b"Require: nothingSupportsThis, x\r\nMax-Forwards")
+        )
+        async with asyncio.timeout(5):
+            answer = await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+    finally:
+        await endpoint.close()
+    assert answer.startswith(b"SIP/2.0 420 Bad Extension\r\n")
+    assert b"\r\nUnsupported: nothingSupportsThis, x\r\n" in answer

@@ -33,6 +33,7 @@ from hotline.sip.transaction_layer import (
     TransactionTerminated,
     TransactionTimedOut,
 )
+from hotline.sip.uas import refusal
 
 __all__ = [
     "AckHandler",
@@ -202,9 +203,11 @@ class SipEndpoint:
     def _dispatch(self, request: Request, source: Peer) -> None:
         self.statistics.requests_handled += 1
         handler = self._handlers.get(request.method)
-        if handler is None:
+        if handler is None:  # the method first, then what the request requires (§8.2)
             response = make_response(request, 405)
             response.headers.set("Allow", ", ".join(self.allowed_methods))
+        elif (refused := refusal(request)) is not None:
+            response = refused
         else:
             answer = handler(request, source)
             if answer is None:

@@ -1,0 +1,60 @@
+"""What a UAS checks in a request before acting on it (RFC 3261 §8.2.2.3 and §8.2.3).
+
+In the order §8.2 gives: the extensions the request requires, then (for an INVITE, the only
+request whose body Hotline reads) the body's type and the types the answer may use.
+"""
+
+from __future__ import annotations
+
+from hotline.sip.message import Request, Response, make_response, new_tag
+
+__all__ = ["SESSION_BODY", "SUPPORTED_OPTIONS", "refusal"]
+
+# Option-tags Hotline implements: none (session timers and 100rel stay off).
+SUPPORTED_OPTIONS: frozenset[str] = frozenset()
+SESSION_BODY = "application/sdp"
+# Accept values that let an answer carry SDP (§20.1).
+_ACCEPTS_SDP = frozenset({SESSION_BODY, "application/*", "*/*"})
+
+
+def refusal(request: Request) -> Response | None:
+    """The response that refuses ``request`` before any handler sees it, or None."""
+    if request.method in ("ACK", "CANCEL"):
+        return None  # never answered on their own account (§8.2.2.3, §9.2)
+    unsupported = _unsupported_options(request)
+    if unsupported:
+        response = make_response(request, 420, to_tag=new_tag())
+        response.headers.set("Unsupported", ", ".join(unsupported))
+        return response
+    if request.method != "INVITE":
+        return None
+    if request.body and request.content_type != SESSION_BODY:
+        # §8.2.3: say which body type we understand, so the caller can offer it.
+        response = make_response(request, 415, to_tag=new_tag())
+        response.headers.set("Accept", SESSION_BODY)
+        return response
+    if not _accepts_sdp(request):
+        # RFC 4475 §3.3.15: our answer is SDP, which the caller says it cannot take.
+        return make_response(request, 406, to_tag=new_tag())
+    return None
+
+
+def _unsupported_options(request: Request) -> list[str]:
+    return [
+        option
+        for option in _list_values(request.headers.get_all("Require"))
+        if option.lower() not in SUPPORTED_OPTIONS
+    ]
+
+
+def _accepts_sdp(request: Request) -> bool:
+    """No Accept means SDP (§20.1). An empty one is read as none: no call is lost over it."""
+    types = [
+        value.partition(";")[0].strip(" \t").lower()
+        for value in _list_values(request.headers.get_all("Accept"))
+    ]
+    return not types or any(media_type in _ACCEPTS_SDP for media_type in types)
+
+
+def _list_values(lines: list[str]) -> list[str]:
+    return [item.strip(" \t") for line in lines for item in line.split(",") if item.strip(" \t")]
