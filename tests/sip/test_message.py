@@ -386,6 +386,15 @@ def test_framer_refuses_a_stream_whose_framing_is_lost(data: bytes, reason: str)
         StreamFramer().feed(data)
 
 
+def test_framer_hands_over_the_messages_before_broken_framing_then_fails() -> None:
+    framer = StreamFramer()
+    broken = OPTIONS.replace(b"Content-Length: 0\r\n", b"")
+    assert framer.feed(OPTIONS + OPTIONS + broken) == [OPTIONS, OPTIONS]
+    assert framer.failure is not None and "Missing Content-Length" in framer.failure.reason
+    with pytest.raises(SipParseError, match="Missing Content-Length"):
+        framer.feed(OPTIONS)
+
+
 def test_a_request_with_broken_framing_can_still_be_answered_before_closing() -> None:
     with pytest.raises(SipParseError) as caught:
         StreamFramer().feed(load("ncl"))

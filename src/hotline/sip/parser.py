@@ -185,7 +185,9 @@ class StreamFramer:
     and each CRLFCRLF ping is counted in ``pings`` for the caller to answer with a CRLF pong
     (RFC 5626 §3.5.1). A stream whose framing is lost (no or bad Content-Length, or a message
     over the size limit) raises SipParseError: the caller closes the connection, after
-    answering the error's ``partial`` request when there is one (RFC 4475 §3.1.2.3).
+    answering the error's ``partial`` request when there is one (RFC 4475 §3.1.2.3). When the
+    same data held complete messages before the break, ``feed`` returns them first and keeps
+    the error in ``failure`` for the caller to act on once they are handed over.
     """
 
     def __init__(self, max_size: int = MAX_MESSAGE_SIZE) -> None:
@@ -195,14 +197,22 @@ class StreamFramer:
         # a time does not make us scan the same bytes again and again.
         self._scanned = 0
         self._total: int | None = None  # length of the message at the head, once known
+        self.failure: SipParseError | None = None  # framing lost after messages returned
         self.pings = 0  # CRLFCRLF pings seen and not yet answered (the caller resets it)
         self._crlfs = 0  # CRLFs skipped since the last message or ping (a ping may be split)
 
     def feed(self, data: bytes) -> list[bytes]:
+        if self.failure is not None:
+            raise self.failure  # nothing after lost framing can be read
         self._buffer += data
         messages: list[bytes] = []
-        while (message := self._next()) is not None:
-            messages.append(message)
+        try:
+            while (message := self._next()) is not None:
+                messages.append(message)
+        except SipParseError as error:
+            if not messages:
+                raise
+            self.failure = error
         return messages
 
     def _next(self) -> bytes | None:

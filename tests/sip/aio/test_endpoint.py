@@ -130,3 +130,23 @@ async def test_options_requiring_an_unknown_extension_gets_420_with_unsupported(
         await endpoint.close()
     assert answer.startswith(b"SIP/2.0 420 Bad Extension\r\n")
     assert b"\r\nUnsupported: nothingSupportsThis, x\r\n" in answer
+
+
+async def test_a_message_before_broken_framing_in_one_read_is_answered_too() -> None:
+    endpoint = SipEndpoint("127.0.0.1", 0)
+    await endpoint.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", endpoint.port)
+        broken = _options(2).replace(b"Content-Length: 0\r\n", b"")
+        writer.write(_options(1) + broken)  # one write: the framer gets both in one read
+        async with asyncio.timeout(5):
+            first = await reader.readuntil(b"\r\n\r\n")
+            second = await reader.readuntil(b"\r\n\r\n")
+            rest = await reader.read()
+        writer.close()
+    finally:
+        await endpoint.close()
+    assert first.startswith(b"SIP/2.0 200 OK") and b"Call-ID: burst-1\r\n" in first
+    assert second.startswith(b"SIP/2.0 400 Missing Content-Length header")
+    assert b"Call-ID: burst-2\r\n" in second
+    assert rest == b""

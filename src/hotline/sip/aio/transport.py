@@ -170,6 +170,8 @@ class SipTransport:
                     framer.pings = 0
                 for message in messages:
                     self._on_message(message, connection.peer)
+                if framer.failure is not None:
+                    raise framer.failure  # the messages before the break are handed over
         except SipParseError as error:
             # A broken stream cannot be resynchronised: framing is lost, so close it.
             self.statistics.stream_errors += 1
