@@ -18,13 +18,13 @@ wallboard see it. This module joins ``hotline.sip`` (bindings) and ``hotline.acd
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from heapq import heappop, heappush
 
 from hotline import acd
 from hotline.acd import AgentId
+from hotline.pbx.clock import Clock, Timer
 from hotline.persistent_location import PersistentLocation
 from hotline.sip import Binding
 
@@ -105,15 +105,15 @@ class AgentPhones:
         location: PersistentLocation,
         feed: Callable[[acd.Event], None],
         *,
-        wall: Callable[[], float],
+        clock: Clock,
     ) -> None:
         numbers = tuple(agents)
         self._watch = PhoneWatch(numbers, location.contacts_for)
         self._feed = feed
-        self._wall = wall
+        self._clock = clock
         # The location files an extension's bindings under this AOR (contacts_for).
         self._numbers = {f"sip:{number}@{location.domain}": number for number in numbers}
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Timer | None = None
         self._timer_at: float | None = None  # the wall time the timer is set for
         self._running = False
         location.observe(self._registration_changed)
@@ -121,7 +121,7 @@ class AgentPhones:
     def start(self) -> None:
         """Tell the ACD who is unreachable (after the location is loaded, before SIP serves)."""
         self._running = True
-        self._tell(self._watch.start(self._wall()))
+        self._tell(self._watch.start(self._clock.wall()))
 
     def close(self) -> None:
         self._running = False
@@ -131,12 +131,12 @@ class AgentPhones:
         number = self._numbers.get(aor)
         if number is None or not self._running:
             return
-        event = self._watch.check(number, self._wall())
+        event = self._watch.check(number, self._clock.wall())
         self._tell([event] if event is not None else [])
 
     def _expire(self) -> None:
         self._timer = None
-        self._tell(self._watch.expire(self._wall()))
+        self._tell(self._watch.expire(self._clock.wall()))
 
     def _tell(self, events: list[PhoneEvent]) -> None:
         for event in events:
@@ -157,5 +157,5 @@ class AgentPhones:
             self._timer = None
         self._timer_at = wake
         if wake is not None:
-            delay = max(0.0, wake - self._wall())
-            self._timer = asyncio.get_running_loop().call_later(delay, self._expire)
+            delay = max(0.0, wake - self._clock.wall())
+            self._timer = self._clock.call_later(delay, self._expire)

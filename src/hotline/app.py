@@ -159,7 +159,7 @@ def build(config: Config, *, sip_timers: TimerSettings | None = None) -> Hotline
         config, sip, media, location, authenticator, limiter, bus=bus, clock=clock
     )
     agents = [extension.number for extension in config.extensions if extension.agent]
-    phones = AgentPhones(agents, location, pbx.queues.feed, wall=clock.wall)
+    phones = AgentPhones(agents, location, pbx.queues.feed, clock=clock)
     return Hotline(
         config=config, sip=sip, location=location, media=media, pbx=pbx, bus=bus, phones=phones
     )
