@@ -111,6 +111,42 @@ async def test_a_disabled_user_is_out_at_once_and_back_when_enabled(node: Node) 
     ][0].items()
 
 
+async def test_a_password_change_closes_the_other_sessions_live_feeds_only(node: Node) -> None:
+    mine, other = await node.token_of("agent101"), await node.token_of("agent101")
+    async with node.events(token=mine) as kept, node.events(token=other) as ended:
+        assert (await receive(kept))["type"] == "snapshot"
+        assert (await receive(ended))["type"] == "snapshot"
+        body = {"old_password": "password-agent101", "new_password": "a-new-password-101"}
+        changed = await node.http.put("/api/auth/me/password", json=body, headers=bearer(mine))
+        assert changed.is_success, changed.text
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive_until(ended, lambda frame: False)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        assert (await node.http.post("/api/agents/101/login")).is_success
+        # The kept session's feed goes on: the change reaches it.
+        assert await receive_until(kept, lambda frame: frame["type"] == "event")
+    # The node is shared by this module's tests: 101 and its password as they were.
+    assert (await node.http.post("/api/agents/101/logout")).is_success
+    back = {"password": "password-agent101"}
+    assert (await node.http.patch("/api/users/agent101", json=back)).is_success
+
+
+async def test_a_changed_scope_makes_the_live_feed_reconnect(node: Node) -> None:
+    token = await node.token_of("sup800")
+    async with node.events(token=token) as ws:
+        assert (await receive(ws))["type"] == "snapshot"
+        changed = await node.http.patch("/api/users/sup800", json={"queues": ["801"]})
+        assert changed.status_code == 200, changed.text
+        with pytest.raises(ConnectionClosed) as closed:  # it saw queue 800's callers
+            await receive_until(ws, lambda frame: False)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+    async with node.events(token=token) as again:  # the session goes on, with the new view
+        snapshot = await receive(again)
+        assert {q["number"] for q in snapshot["queues"]} == {"801"}
+    # The node is shared by this module's tests: sup800 gets its queue back.
+    assert (await node.http.patch("/api/users/sup800", json={"queues": ["800"]})).is_success
+
+
 async def test_logout_ends_the_session(node: Node) -> None:
     token = await node.token_of("sup800")
     other = await node.token_of("sup800")

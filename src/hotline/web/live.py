@@ -59,6 +59,7 @@ OUTBOX_LIMIT = 500  # frames waiting for one client before it is dropped
 TRY_AGAIN_LATER = 1013  # WebSocket close codes (RFC 6455 §7.4): a client too slow to follow
 GOING_AWAY = 1001  # Hotline stops
 POLICY_VIOLATION = 1008  # the client's session ended
+SERVICE_RESTART = 1012  # the client's access changed: it reconnects and sees through the new one
 
 KINDS: dict[type[Any], str] = {
     CallStarted: "call_started",
@@ -191,13 +192,22 @@ class LiveHub:
     def disconnect(self, client: Client) -> None:
         self.clients.discard(client)
 
-    def sign_out(self, *, user: str | None = None, token: str | None = None) -> None:
-        """Close the sockets of a session that ended (``token``), or of every session of a
-        disabled ``user``, with 1008."""
+    def sign_out(
+        self, *, user: str | None = None, token: str | None = None, keep: str | None = None
+    ) -> None:
+        """Close with 1008 the sockets of a session that ended (``token``), or of every
+        session of ``user`` but the one of ``keep`` (disabled, or its password changed)."""
         for client in list(self.clients):
-            if client.user == user or client.token == token:
+            if (client.user == user and client.token != keep) or client.token == token:
                 client.drop(POLICY_VIOLATION)
                 self.clients.discard(client)
+
+    def rescope(self, user: str) -> None:
+        """Close ``user``'s sockets with 1012 after its role or scope changed: each saw through
+        the view it had at connect time, and reconnects to see through the new one."""
+        for client in [client for client in self.clients if client.user == user]:
+            client.drop(SERVICE_RESTART)
+            self.clients.discard(client)
 
     # -- events ------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 
 from hotline.access import RULES, Scope, User, may, visible
 from hotline.web.deps import HubDep, allow_socket
-from hotline.web.live import POLICY_VIOLATION, TRY_AGAIN_LATER, Client, Lens
+from hotline.web.live import POLICY_VIOLATION, SERVICE_RESTART, TRY_AGAIN_LATER, Client, Lens
 from hotline.web.targets import queue_target
 
 __all__ = ["router"]
@@ -27,7 +27,11 @@ __all__ = ["router"]
 router = APIRouter()
 
 UNKNOWN_QUEUE = 4404
-REASONS = {TRY_AGAIN_LATER: "too slow", POLICY_VIOLATION: "signed out"}
+REASONS = {
+    TRY_AGAIN_LATER: "too slow",
+    POLICY_VIOLATION: "signed out",
+    SERVICE_RESTART: "access changed",
+}
 
 
 @router.websocket("/ws/events")

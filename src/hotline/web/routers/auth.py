@@ -107,10 +107,16 @@ async def logout(
     responses={403: {"model": ErrorOut, "description": "The old password is wrong"}},
 )
 async def change_password(
-    user: Self, token: TokenDep, body: PasswordChange, accounts: AccountsDep, request: Request
+    user: Self,
+    token: TokenDep,
+    body: PasswordChange,
+    accounts: AccountsDep,
+    hub: HubDep,
+    request: Request,
 ) -> None:
     try:
         await accounts.change_password(user, body.old_password, body.new_password, token)
     except UserRefused as refused:
         raise HTTPException(refused.status_hint, str(refused)) from None
+    hub.sign_out(user=user.name, keep=token)  # the other sessions ended: their sockets too
     await accounts.audit(user.name, "users.password", target=user.name, address=address_of(request))

@@ -55,6 +55,8 @@ async def change_user(
     record = await accounts.change(name, dict(values))
     if values.get("disabled") or "password" in values:
         hub.sign_out(user=name)  # its sessions ended: its live sockets too
+    elif values.keys() & {"role", "queues", "extension"}:
+        hub.rescope(name)  # what its live sockets may see changed
     changed = ", ".join(sorted(values))
     await accounts.audit(
         admin.name, "users.change", target=name, detail=changed, address=address_of(request)
