@@ -91,3 +91,16 @@ def test_an_invite_requiring_an_extension_gets_420_before_its_body_is_looked_at(
     refused = refusal(invite)
     assert refused is not None and refused.status == 420
     assert refused.headers.get("Unsupported") == "timer"
+
+
+def test_a_comma_inside_a_quoted_accept_parameter_does_not_let_sdp_in() -> None:
+    """sdp01 accepts text/nobodyKnowsThis only; a quoted parameter that happens to hold
+    "application/sdp" between commas is one value, not three (RFC 3261 §7.3.1)."""
+    message = load("sdp01")
+    start = message.index(b"Accept:")
+    end = message.index(b"\r\n", start)
+    quoted = b'Accept: text/nonsense;note="x,application/sdp,y"'
+    invite = parse_message(message[:start] + quoted + message[end:])
+    assert isinstance(invite, Request)
+    refused = refusal(invite)
+    assert refused is not None and refused.status == 406

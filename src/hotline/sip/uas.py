@@ -6,6 +6,7 @@ request whose body Hotline reads) the body's type and the types the answer may u
 
 from __future__ import annotations
 
+from hotline.sip._grammar import split_top_level
 from hotline.sip.message import Request, Response, make_response, new_tag
 
 __all__ = ["SESSION_BODY", "SUPPORTED_OPTIONS", "refusal"]
@@ -57,4 +58,6 @@ def _accepts_sdp(request: Request) -> bool:
 
 
 def _list_values(lines: list[str]) -> list[str]:
-    return [item.strip(" \t") for line in lines for item in line.split(",") if item.strip(" \t")]
+    """The items of comma-separated header lines; a comma in a quoted parameter stays."""
+    items = (item.strip(" \t") for line in lines for item in split_top_level(line, ","))
+    return [item for item in items if item]
