@@ -57,7 +57,7 @@ def _stereo_table(left_alaw: bool, right_alaw: bool) -> npt.NDArray[np.uint32]:
 
 
 class TapedSession(Protocol):
-    """What the recorder reads and sets on a leg's RTP session (``session.TapedSession``):
+    """What the recorder reads and sets on a leg's RTP session (``session.RtpSession``):
     declared here so the session may import the recorder and not the other way round."""
 
     alaw: bool

@@ -32,7 +32,7 @@ from hotline.pbx.admission import Admission, Refused
 from hotline.pbx.calls import Call
 from hotline.pbx.capacity import CallCapacity
 from hotline.pbx.clock import Clock
-from hotline.pbx.legs import InboundLeg, OutboundLeg, SipContext, ask_to_retry
+from hotline.pbx.legs import InboundLeg, OutboundLeg, SipContext, ask_to_retry, ignore_signal
 from hotline.pbx.moments import (
     BranchAnswered,
     BranchFailed,
@@ -177,7 +177,7 @@ class B2bua:
                 response = make_response(request, 503, to_tag=new_tag())
                 ask_to_retry(response)
                 return response
-        leg = _inbound_leg(self.sip, request, source)
+        leg = InboundLeg(self.sip, request, source, ignore_signal)  # the call listens once made
         call = Call(
             self,
             leg,
@@ -337,14 +337,6 @@ def _malformed(request: Request) -> Response | None:
         # §8.1.1.8: an INVITE must say where to reach its sender within the dialog.
         return make_response(request, 400, "Missing Contact", to_tag=new_tag())
     return None
-
-
-def _inbound_leg(sip: SipContext, request: Request, source: Peer) -> InboundLeg:
-    return InboundLeg(sip, request, source, _nothing)
-
-
-def _nothing(signal: object) -> None:
-    """Placeholder until the leg's call exists."""
 
 
 def _base36(number: int) -> str:

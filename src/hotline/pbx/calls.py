@@ -23,7 +23,15 @@ from typing import Any, Protocol
 
 from hotline.media import BridgeId, LegId, MediaService, OfferRefused, SdpError
 from hotline.pbx.fork import Fork, Verdict
-from hotline.pbx.legs import InboundLeg, Leg, LegState, OutboundLeg, Signal, SipContext
+from hotline.pbx.legs import (
+    InboundLeg,
+    Leg,
+    LegState,
+    OutboundLeg,
+    Signal,
+    SipContext,
+    ignore_signal,
+)
 from hotline.pbx.routing import Destination
 from hotline.pbx.signals import Answered, DigitReceived, HungUp, Reoffered, Ringing
 from hotline.sip.location import Binding
@@ -341,11 +349,7 @@ class Call:
         withdrawn), so the legs forget the call and reference counting frees it."""
         for leg in (self.inbound, self.origin, *self.fork.branches):
             if leg is not None:
-                leg.on_signal = _ignore_signal
-
-
-def _ignore_signal(signal: Signal) -> None:
-    """What a leg tells a call that has ended."""
+                leg.on_signal = ignore_signal
 
 
 def _name(call: Call, leg: Leg) -> str:

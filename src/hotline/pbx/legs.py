@@ -33,6 +33,7 @@ __all__ = [
     "Signal",
     "SipContext",
     "ask_to_retry",
+    "ignore_signal",
     "is_hold",
 ]
 
@@ -56,6 +57,11 @@ class LegState(Enum):
     CANCELLING = "cancelling"  # we gave up before a final response
     CONFIRMED = "confirmed"  # 2xx sent or received
     ENDED = "ended"
+
+
+def ignore_signal(signal: Signal) -> None:
+    """The signal handler of a leg no call listens to: before its call exists, or after the
+    call has ended (so the leg no longer holds the call)."""
 
 
 def is_hold(sdp: str) -> bool:

@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 
-from hotline.access import RULES, Scope, User, may, visible
+from hotline.access import User, may, visible
 from hotline.web.deps import HubDep, allow_socket
 from hotline.web.live import POLICY_VIOLATION, SERVICE_RESTART, TRY_AGAIN_LATER, Client, Lens
 from hotline.web.targets import queue_target
@@ -68,7 +68,8 @@ def lens_of(user: User, asked: frozenset[str] | None) -> Lens:
     any (a wallboard)."""
     scope = visible(user, "events.read").queues
     queues = asked if scope is None or asked is not None else scope
-    agent = user.extension if RULES["agents.read"].get(user.role) is Scope.SELF else None
+    own = visible(user, "agents.read").agents  # an agent's own extension; None: no limit
+    agent = next(iter(own), None) if own is not None else None
     return Lens(queues=queues, agent=agent, calls=may(user, "calls.read"))
 
 
