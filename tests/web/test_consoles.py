@@ -139,3 +139,10 @@ async def test_pages_load_nothing_from_outside(node: Node, path: str, user: str 
             assert not re.search(r"https?:|//[a-z]|@import|url\(", asset), reference
             for imported in re.findall(r'from "\./([^"]+)"', asset):
                 assert (await _get(node, f"/static/{imported}", None)).status_code == 200
+
+
+async def test_a_board_out_of_scope_is_refused_with_a_page_not_json(node: Node) -> None:
+    refused = await _get(node, "/wallboard/801", "sup800")  # sup800 supervises 800 only
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "data-refused" in refused.text

@@ -3,7 +3,7 @@
 Imports nothing of Hotline but ``events``; the web side and call control both ask ``may``.
 """
 
-from hotline.access.passwords import check_password, hash_password, is_password_hash, needs_rehash
+from hotline.access.passwords import check_password, hash_password, is_password_hash
 from hotline.access.policy import ACTIONS, RULES, Action, Scope, Target, Visible, may, visible
 from hotline.access.tokens import new_token, token_digest
 from hotline.access.users import Language, Role, User, user_problems
@@ -22,7 +22,6 @@ __all__ = [
     "hash_password",
     "is_password_hash",
     "may",
-    "needs_rehash",
     "new_token",
     "token_digest",
     "user_problems",

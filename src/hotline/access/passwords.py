@@ -11,7 +11,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-__all__ = ["check_password", "hash_password", "is_password_hash", "needs_rehash"]
+__all__ = ["check_password", "hash_password", "is_password_hash"]
 
 _hasher = PasswordHasher()
 _NOBODY = _hasher.hash(secrets.token_urlsafe(16))
@@ -33,7 +33,3 @@ def check_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _NOBODY, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)

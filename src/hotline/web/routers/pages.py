@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from hotline.access import User, may
-from hotline.web.deps import ServicesDep, ViewDep, allow_page
+from hotline.web.deps import PageRefused, ServicesDep, ViewDep, allow_page
 from hotline.web.i18n import Translator
 from hotline.web.rendering import SWITCH, page_language, render
 from hotline.web.services import WebServices
@@ -88,7 +88,7 @@ async def wallboard(request: Request, queues: str, services: ServicesDep, user: 
         missing = (", ".join(unknown) or queues)[:80]
         return _not_found(request, services, user, "board.no_queue", {"queues": missing})
     if not all(may(user, "wallboard.read", queue_target(queue.number)) for queue in shown):
-        raise HTTPException(403, f"out of {user.name}'s scope")
+        raise PageRefused(user, f"out of {user.name}'s scope")
     board = board_settings(config.wallboard, _board_params(request))
     columns, rows = tile_grid(len(board.settings.tiles))
     t = Translator(page_language(request, user))
