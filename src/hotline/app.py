@@ -25,8 +25,8 @@ from hotline.persistent_day_statistics import PersistentDayStatistics
 from hotline.persistent_location import PersistentLocation
 from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
+from hotline.sip.guard import AuthGuard
 from hotline.sip.registrar import Registrar
-from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.timers import TimerSettings
 from hotline.store import Store
 from hotline.web.accounts import Accounts
@@ -126,11 +126,20 @@ def build(config: Config, *, sip_timers: TimerSettings | None = None) -> Hotline
         passwords.get,
         secret=secrets.token_bytes(32),
         nonce_lifetime=security.nonce_lifetime_seconds,
-        algorithms=[DigestAlgorithm(name) for name in dict.fromkeys(security.digest_algorithms)],
+        algorithms=[DigestAlgorithm(name) for name in security.digest_algorithms],
+        user_algorithms={
+            extension.number: [DigestAlgorithm(name) for name in extension.digest_algorithms]
+            for extension in config.extensions
+            if extension.digest_algorithms is not None
+        },
     )
-    limiter = AuthFailureLimiter(
+    guard = AuthGuard(
         max_failures=security.max_auth_failures,
         window=security.failure_window_seconds,
+        backoff=security.backoff_seconds,
+        max_backoff=security.ban_seconds,
+        scan_users=security.scan_users,
+        max_address_failures=security.max_address_failures,
         ban=security.ban_seconds,
     )
     location = PersistentLocation(domain=config.server.domain)
@@ -139,7 +148,7 @@ def build(config: Config, *, sip_timers: TimerSettings | None = None) -> Hotline
         config.server.domain,
         authenticator,
         location,
-        limiter,
+        guard,
         min_expires=security.min_register_expires,
         max_expires=security.max_register_expires,
         default_expires=security.default_register_expires,
@@ -156,7 +165,7 @@ def build(config: Config, *, sip_timers: TimerSettings | None = None) -> Hotline
     bus = EventBus()
     clock = LoopClock()
     pbx = build_call_control(
-        config, sip, media, location, authenticator, limiter, bus=bus, clock=clock
+        config, sip, media, location, authenticator, guard, bus=bus, clock=clock
     )
     agents = [extension.number for extension in config.extensions if extension.agent]
     phones = AgentPhones(agents, location, pbx.queues.feed, clock=clock)

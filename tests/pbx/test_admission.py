@@ -1,4 +1,4 @@
-"""Who may call: 407 challenges, digest answers, bans, trunks by source network."""
+"""Who may call: 407 challenges, digest answers, blocks and bans, trunks by source network."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from hotline.config import parse_config
 from hotline.pbx.admission import Admission, Admitted, Refused
 from hotline.pbx.features.queue_calls import QUEUE
 from hotline.sip.auth import DigestAuthenticator, answer_challenge
+from hotline.sip.guard import AuthGuard
 from hotline.sip.headers import Headers
 from hotline.sip.message import Request
-from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.uri import SipUri
 from hotline.testing.pbx import fake_node
 
@@ -18,6 +18,10 @@ CONFIG = parse_config(
 number = "101"
 password = "s3cret-101"
 agent = true
+
+[[extensions]]
+number = "102"
+password = "s3cret-102"
 
 [[queues]]
 number = "800"
@@ -34,8 +38,11 @@ did = { "4951234567" = "800" }
 def _admission(max_failures: int = 3) -> Admission:
     passwords = {e.number: e.password for e in CONFIG.extensions}
     authenticator = DigestAuthenticator("hotline.local", passwords.get, secret=b"k" * 32)
-    limiter = AuthFailureLimiter(max_failures=max_failures, window=60.0, ban=600.0)
-    return Admission(CONFIG, fake_node(CONFIG).control.pbx.dialplan, authenticator, limiter)
+    guard = AuthGuard(
+        max_failures=max_failures, window=60.0, backoff=30.0, max_backoff=600.0,
+        scan_users=3, max_address_failures=20, ban=600.0,
+    )  # fmt: skip
+    return Admission(CONFIG, fake_node(CONFIG).control.pbx.dialplan, authenticator, guard)
 
 
 def _invite(number: str, user: str = "101") -> Request:
@@ -54,12 +61,12 @@ def _invite(number: str, user: str = "101") -> Request:
     )
 
 
-def _answer(request: Request, challenge: str, password: str) -> Request:
+def _answer(request: Request, challenge: str, password: str, username: str = "101") -> Request:
     value = answer_challenge(
         challenge,
         method="INVITE",
         uri=str(request.uri),
-        username="101",
+        username=username,
         password=password,
         cnonce="c0ffee",
     )
@@ -83,7 +90,7 @@ def test_right_password_admits_the_extension() -> None:
     assert decision.extension == "101" and decision.destination.kind is QUEUE
 
 
-def test_wrong_passwords_are_403_then_banned() -> None:
+def test_wrong_passwords_are_403_then_block_that_user_only() -> None:
     admission = _admission(max_failures=2)
     for attempt in range(2):
         challenge = admission.admit(_invite("800"), "192.0.2.7", 100.0 + attempt)
@@ -91,7 +98,25 @@ def test_wrong_passwords_are_403_then_banned() -> None:
         wrong = _answer(_invite("800"), challenge.challenge[0], "guess")
         refused = admission.admit(wrong, "192.0.2.7", 100.5 + attempt)
         assert isinstance(refused, Refused) and refused.status == 403
-    banned = admission.admit(_invite("800"), "192.0.2.7", 110.0)
+    challenge = admission.admit(_invite("800"), "192.0.2.7", 110.0)
+    assert isinstance(challenge, Refused) and challenge.status == 407
+    right = _answer(_invite("800"), challenge.challenge[0], "s3cret-101")
+    blocked = admission.admit(right, "192.0.2.7", 110.5)
+    assert isinstance(blocked, Refused) and blocked.status == 403 and "blocked" in blocked.reason
+    challenge = admission.admit(_invite("800", user="102"), "192.0.2.7", 111.0)
+    assert isinstance(challenge, Refused)
+    colleague = _answer(_invite("800", user="102"), challenge.challenge[0], "s3cret-102", "102")
+    assert isinstance(admission.admit(colleague, "192.0.2.7", 111.0), Admitted)
+
+
+def test_failures_for_many_users_ban_the_address() -> None:
+    admission = _admission()
+    for n, user in enumerate(("101", "555", "777")):
+        challenge = admission.admit(_invite("800", user=user), "192.0.2.7", 100.0 + n)
+        assert isinstance(challenge, Refused)
+        wrong = _answer(_invite("800", user=user), challenge.challenge[0], "guess", user)
+        admission.admit(wrong, "192.0.2.7", 100.5 + n)
+    banned = admission.admit(_invite("800", user="102"), "192.0.2.7", 110.0)
     assert isinstance(banned, Refused) and banned.status == 403 and "banned" in banned.reason
 
 

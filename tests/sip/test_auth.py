@@ -36,9 +36,11 @@ RFC_SHA256 = "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"
 
 
 def make_authenticator(*, nonce_lifetime: float = 300.0) -> DigestAuthenticator:
+    """Configured for SHA-256 and MD5, SHA-256 preferred (the default offers MD5 alone)."""
     return DigestAuthenticator(
-        REALM, PASSWORDS.get, secret=b"test secret", nonce_lifetime=nonce_lifetime
-    )
+        REALM, PASSWORDS.get, secret=b"test secret", nonce_lifetime=nonce_lifetime,
+        algorithms=[DigestAlgorithm.SHA256, DigestAlgorithm.MD5],
+    )  # fmt: skip
 
 
 def register(*authorizations: str, uri: str = URI, header: str = "Authorization") -> Request:
@@ -142,6 +144,36 @@ def test_challenge_offers_sha256_then_md5_with_one_nonce() -> None:
         parse_auth_params(v)[1]["stale"] == "true"
         for v in make_authenticator().challenge(0.0, stale=True)
     )
+
+
+def test_the_default_offers_md5_alone() -> None:
+    """Issue 15: baresip 1.0 answers no challenge set that holds an algorithm it lacks."""
+    [challenge] = DigestAuthenticator(REALM, PASSWORDS.get, secret=b"s").challenge(0.0)
+    assert parse_auth_params(challenge)[1]["algorithm"] == "MD5"
+
+
+def test_a_user_may_be_offered_its_own_algorithms_each_checked_as_answered() -> None:
+    authenticator = DigestAuthenticator(
+        REALM, PASSWORDS.get, secret=b"s",
+        user_algorithms={"102": [DigestAlgorithm.SHA512_256, DigestAlgorithm.SHA256]},
+    )  # fmt: skip
+    to_102 = authenticator.challenge(0.0, username="102")
+    assert [parse_auth_params(v)[1]["algorithm"] for v in to_102] == ["SHA-512-256", "SHA-256"]
+    assert [parse_auth_params(v)[1]["algorithm"] for v in authenticator.challenge(0.0)] == ["MD5"]
+    for nc, value in enumerate(to_102, start=1):  # both share one nonce
+        credentials = answer(value, username="102", password="s3cret-102", nc=nc)
+        assert authenticator.verify(register(credentials), 1.0).status is AuthStatus.OK
+    # An algorithm offered to someone else is not one offered to this user, and the other
+    # way round.
+    md5 = answer(authenticator.challenge(0.0)[0], username="102", password="s3cret-102")
+    assert authenticator.verify(register(md5), 1.0).status is AuthStatus.FAILED
+    sha = answer(to_102[1])
+    assert authenticator.verify(register(sha), 1.0).status is AuthStatus.FAILED
+
+
+def test_sha512_256_is_the_truncated_sha512_of_fips_180_4() -> None:
+    empty = "c672b8d1ef56ed28ab87c3622c5114069bdd3ad7b8f9737498d0c01ecef0967a"
+    assert DigestAlgorithm.parse("sha-512-256").hash("") == empty
 
 
 def test_each_challenge_has_a_fresh_nonce() -> None:

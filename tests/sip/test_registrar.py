@@ -13,12 +13,17 @@ from dataclasses import dataclass, field
 import pytest
 
 from hotline.sip.address import Peer
-from hotline.sip.auth import DigestAuthenticator, answer_challenge, parse_auth_params
+from hotline.sip.auth import (
+    DigestAlgorithm,
+    DigestAuthenticator,
+    answer_challenge,
+    parse_auth_params,
+)
+from hotline.sip.guard import AuthGuard
 from hotline.sip.location import InMemoryLocationService
 from hotline.sip.message import Request, Response
 from hotline.sip.parser import parse_message
 from hotline.sip.registrar import Registrar
-from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.uri import SipUri
 
 DOMAIN = "hotline.local"
@@ -79,7 +84,7 @@ class Phone:
 class Server:
     registrar: Registrar
     location: InMemoryLocationService
-    limiter: AuthFailureLimiter
+    guard: AuthGuard
 
     def send(self, phone: Phone, request: Request, now: float) -> Response:
         response = self.registrar.handle_register(request, phone.peer, now)
@@ -98,13 +103,24 @@ class Server:
         return response
 
 
+def make_guard() -> AuthGuard:
+    """3 failures block a user from an address for 30 s, then 60 s...; 3 users ban it."""
+    return AuthGuard(
+        max_failures=3, window=60, backoff=30, max_backoff=600, scan_users=3,
+        max_address_failures=20, ban=600,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def server() -> Server:
     location = InMemoryLocationService(domain=DOMAIN)
-    limiter = AuthFailureLimiter(max_failures=3, window=60, ban=600)
-    authenticator = DigestAuthenticator(DOMAIN, PASSWORDS.get, secret=b"k", nonce_lifetime=300)
-    registrar = Registrar(DOMAIN, authenticator, location, limiter, min_expires=60)
-    return Server(registrar, location, limiter)
+    guard = make_guard()
+    both = [DigestAlgorithm.SHA256, DigestAlgorithm.MD5]
+    authenticator = DigestAuthenticator(
+        DOMAIN, PASSWORDS.get, secret=b"k", nonce_lifetime=300, algorithms=both
+    )
+    registrar = Registrar(DOMAIN, authenticator, location, guard, min_expires=60)
+    return Server(registrar, location, guard)
 
 
 def contact_expires(response: Response) -> dict[str, int]:
@@ -146,7 +162,7 @@ def test_wrong_password_never_registers(server: Server) -> None:
     response = server.register(phone, "Contact: <sip:101@192.0.2.10>")
     assert response.status == 401
     assert server.location.contacts_for("101", T0) == []
-    assert server.limiter.failure_count(phone.host, T0) == 1
+    assert server.guard.failure_count(phone.host, phone.user, T0) == 1
 
 
 def shape(response: Response) -> tuple[object, ...]:
@@ -177,7 +193,7 @@ def test_request_without_credentials_is_challenged_and_not_counted(server: Serve
             phone, phone.request("Contact: <sip:101@192.0.2.10>", auth=False), T0
         )
         assert response.status == 401
-    assert server.limiter.failure_count(phone.host, T0) == 0
+    assert server.guard.failure_count(phone.host, phone.user, T0) == 0
     assert server.register(phone, "Contact: <sip:101@192.0.2.10>").status == 200
 
 
@@ -188,7 +204,7 @@ def test_expired_nonce_gets_stale_true_and_no_failure(server: Server) -> None:
     assert stale.status == 401
     params = [parse_auth_params(v)[1] for v in stale.headers.get_all("WWW-Authenticate")]
     assert [p.get("stale") for p in params] == ["true", "true"]
-    assert server.limiter.failure_count(phone.host, T0 + 301) == 0
+    assert server.guard.failure_count(phone.host, phone.user, T0 + 301) == 0
     retry = server.send(phone, phone.request("Contact: <sip:101@192.0.2.10>"), T0 + 301)
     assert retry.status == 200
 
@@ -210,29 +226,112 @@ def test_replayed_request_cannot_move_a_registration(server: Server) -> None:
     ]
 
 
-def test_source_is_banned_after_repeated_failures_then_forgiven(
+def test_a_wrong_password_blocks_its_user_from_its_address_only_and_backs_off(
     server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
-    attacker = Phone(password="guess", host="198.51.100.9")
-    server.send(attacker, attacker.request("Contact: <sip:101@198.51.100.9>"), T0)
+    """Issue 15: one phone's wrong password must not lock out the office behind its address."""
+    office = "198.51.100.9"
+    wrong = Phone(password="guess", host=office)
+    server.send(wrong, wrong.request(f"Contact: <sip:101@{office}>"), T0)
     with caplog.at_level(logging.WARNING):
         statuses = [
-            server.send(
-                attacker, attacker.request("Contact: <sip:101@198.51.100.9>"), T0 + i
-            ).status
+            server.send(wrong, wrong.request(f"Contact: <sip:101@{office}>"), T0 + i).status
             for i in range(1, 5)
         ]
     assert statuses == [401, 401, 403, 403]
-    assert any("198.51.100.9" in r.getMessage() for r in caplog.records)
-    attacker.password = "s3cret-101"
-    banned = server.register(attacker, "Contact: <sip:101@198.51.100.9>", now=T0 + 100)
-    assert banned.status == 403
-    assert "WWW-Authenticate" not in banned.headers
-    assert server.location.contacts_for("101", T0 + 100) == []
-    other = Phone(host="192.0.2.20")
-    assert server.register(other, "Contact: <sip:101@192.0.2.20>", now=T0 + 100).status == 200
-    later = server.register(attacker, "Contact: <sip:101@198.51.100.9>", now=T0 + 604)
+    assert any("'101'" in r.getMessage() and office in r.getMessage() for r in caplog.records)
+    # Another phone behind the same address registers at once.
+    colleague = Phone(user="102", password="s3cret-102", host=office, call_id="reg-102")
+    assert server.register(colleague, f"Contact: <sip:102@{office}>", now=T0 + 5).status == 200
+    # The blocked user is refused even with the right password (a guesser learns nothing)...
+    wrong.password = "s3cret-101"
+    blocked = server.register(wrong, f"Contact: <sip:101@{office}>", now=T0 + 20)
+    assert blocked.status == 403 and "WWW-Authenticate" not in blocked.headers
+    assert server.location.contacts_for("101", T0 + 20) == []
+    # ... but only from that address, and only for the backoff.
+    elsewhere = Phone(host="192.0.2.20")
+    assert server.register(elsewhere, "Contact: <sip:101@192.0.2.20>", now=T0 + 20).status == 200
+    later = server.register(wrong, f"Contact: <sip:101@{office}>", now=T0 + 34)
     assert later.status == 200
+
+
+def test_each_new_block_of_a_user_lasts_twice_as_long(server: Server) -> None:
+    phone = Phone(password="guess")
+    now, lengths = T0, []
+    for _ in range(3):
+        while server.send(phone, phone.request("Contact: <sip:101@192.0.2.10>"), now).status != 403:
+            now += 1
+        start = now
+        while server.guard.user_blocked(phone.host, "101", now):
+            now += 1
+        lengths.append(now - start)
+    assert lengths == [30, 60, 120]
+
+
+def test_the_same_credentials_again_are_not_a_new_guess(server: Server) -> None:
+    """A phone that resends the credentials it already failed with (a 401 retry storm) is
+    not guessing: it is answered 401 each time and never blocked."""
+    phone = Phone(password="guess")
+    server.send(phone, phone.request("Contact: <sip:101@192.0.2.10>"), T0)
+    failed = phone.request("Contact: <sip:101@192.0.2.10>")
+    for n in range(20):
+        again = parse_message(failed.to_bytes())
+        assert isinstance(again, Request)
+        again.headers.set("CSeq", f"{100 + n} REGISTER")
+        assert server.registrar.handle_register(again, phone.peer, T0 + n).status == 401
+    assert server.guard.failure_count(phone.host, "101", T0 + 20) == 1
+    assert not server.guard.user_blocked(phone.host, "101", T0 + 20)
+
+
+def test_failures_for_many_users_ban_the_whole_address(server: Server) -> None:
+    scanner = "203.0.113.5"
+    statuses = []
+    for n, user in enumerate(("101", "555", "777")):
+        guess = Phone(user=user, password="guess", host=scanner, call_id=f"scan-{user}")
+        server.send(guess, guess.request(f"Contact: <sip:{user}@{scanner}>"), T0 + n)
+        statuses.append(
+            server.send(guess, guess.request(f"Contact: <sip:{user}@{scanner}>"), T0 + n).status
+        )
+    assert statuses == [401, 401, 403]
+    right = Phone(user="102", password="s3cret-102", host=scanner, call_id="reg-102")
+    assert server.register(right, f"Contact: <sip:102@{scanner}>", now=T0 + 5).status == 403
+    [ban] = server.guard.bans(T0 + 5)
+    assert (ban.source, ban.user, ban.reason.value, ban.until) == (scanner, None, "scan", T0 + 602)
+    assert server.register(right, f"Contact: <sip:102@{scanner}>", now=T0 + 603).status == 200
+
+
+def test_a_blocked_unknown_user_looks_exactly_like_a_blocked_known_one(server: Server) -> None:
+    responses = {}
+    for user, host in (("101", "192.0.2.31"), ("999", "192.0.2.32")):
+        phone = Phone(user=user, password="guess", host=host, call_id="same-length-call-id")
+        for _ in range(4):
+            response = server.send(phone, phone.request("Contact: <sip:x@192.0.2.10>"), T0)
+        responses[user] = response
+    assert responses["101"].status == 403
+    assert shape(responses["101"]) == shape(responses["999"])
+
+
+def test_the_default_offers_md5_alone_and_a_user_may_get_more() -> None:
+    """Issue 15: baresip 1.0 refuses a challenge set holding an algorithm it does not know,
+    so SHA-256 is offered only where configured, each algorithm in its own header."""
+    sha = [DigestAlgorithm.SHA256, DigestAlgorithm.MD5]
+    authenticator = DigestAuthenticator(
+        DOMAIN, PASSWORDS.get, secret=b"k", user_algorithms={"102": sha}
+    )
+    location = InMemoryLocationService(domain=DOMAIN)
+    server = Server(
+        Registrar(DOMAIN, authenticator, location, make_guard()), location, make_guard()
+    )
+    offered = {}
+    for user in ("101", "102"):
+        phone = Phone(user=user, password=PASSWORDS[user], call_id=f"reg-{user}")
+        challenge = server.send(phone, phone.request(f"Contact: <sip:{user}@192.0.2.10>"), T0)
+        values = challenge.headers.get_all("WWW-Authenticate")
+        offered[user] = [parse_auth_params(value)[1]["algorithm"] for value in values]
+        phone.challenge = values[0]  # the preferred one
+        ok = server.send(phone, phone.request(f"Contact: <sip:{user}@192.0.2.10>"), T0)
+        assert ok.status == 200
+    assert offered == {"101": ["MD5"], "102": ["SHA-256", "MD5"]}
 
 
 def test_interval_too_brief_gets_423_with_min_expires(server: Server) -> None:
@@ -371,9 +470,13 @@ def test_phones_may_name_the_server_by_address_or_alias(
 ) -> None:
     location = InMemoryLocationService(domain=DOMAIN)
     authenticator = DigestAuthenticator(DOMAIN, PASSWORDS.get, secret=b"k")
-    limiter = AuthFailureLimiter(max_failures=3, window=60, ban=600)
     registrar = Registrar(
-        DOMAIN, authenticator, location, limiter, aliases=aliases, accept_ip_hosts=accept_ip_hosts
+        DOMAIN,
+        authenticator,
+        location,
+        make_guard(),
+        aliases=aliases,
+        accept_ip_hosts=accept_ip_hosts,
     )
     request = Phone().request("Contact: <sip:101@192.0.2.10>")
     request.uri = SipUri.parse(uri)
@@ -417,12 +520,12 @@ def test_an_hour_is_never_too_brief() -> None:
     """§10.3 step 7: 423 only for intervals under one hour, whatever the configured minimum."""
     location = InMemoryLocationService(domain=DOMAIN)
     authenticator = DigestAuthenticator(DOMAIN, PASSWORDS.get, secret=b"k")
-    limiter = AuthFailureLimiter(max_failures=3, window=60, ban=600)
+    guard = make_guard()
     registrar = Registrar(
-        DOMAIN, authenticator, location, limiter,
+        DOMAIN, authenticator, location, guard,
         min_expires=7200, default_expires=7200, max_expires=7200,
     )  # fmt: skip
-    server = Server(registrar, location, limiter)
+    server = Server(registrar, location, guard)
     phone = Phone()
     assert server.register(phone, "Contact: <sip:101@192.0.2.10>;expires=3599").status == 423
     response = server.register(phone, "Contact: <sip:101@192.0.2.10>;expires=3600")

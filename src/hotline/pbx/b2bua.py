@@ -49,9 +49,9 @@ from hotline.pbx.sip_ports import SipServer
 from hotline.sip.address import Peer
 from hotline.sip.auth import DigestAuthenticator
 from hotline.sip.dialog import DialogId
+from hotline.sip.guard import AuthGuard
 from hotline.sip.location import Binding, LocationService
 from hotline.sip.message import Request, Response, make_response, new_tag
-from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.transaction_layer import TransactionId
 
 __all__ = ["B2bua", "RouteHandler"]
@@ -75,7 +75,7 @@ class B2bua:
         media: MediaService,
         location: LocationService,
         authenticator: DigestAuthenticator,
-        limiter: AuthFailureLimiter,
+        guard: AuthGuard,
         *,
         bus: EventBus,
         clock: Clock,
@@ -91,7 +91,7 @@ class B2bua:
         # restarts, so published events carry them behind this run's prefix (see record_id).
         self.run_id = _base36(int(clock.wall() * 1000))
         self.dialplan = dialplan or Dialplan()
-        self.admission = Admission(config, self.dialplan, authenticator, limiter)
+        self.admission = Admission(config, self.dialplan, authenticator, guard)
         limits = config.limits
         self.capacity = CallCapacity(limits.max_calls, limits.max_calls_per_second)
         self._overload_logged = (float("-inf"), 0)  # when, and the refusals counted then

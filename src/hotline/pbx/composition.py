@@ -26,8 +26,8 @@ from hotline.pbx.features.private_calls import PrivateCalls
 from hotline.pbx.features.queue_calls import QueueService
 from hotline.pbx.sip_ports import SipServer
 from hotline.sip.auth import DigestAuthenticator
+from hotline.sip.guard import AuthGuard
 from hotline.sip.location import LocationService
-from hotline.sip.security import AuthFailureLimiter
 
 __all__ = ["CallControl", "build_call_control"]
 
@@ -67,13 +67,13 @@ def build_call_control(
     media: MediaService,
     location: LocationService,
     authenticator: DigestAuthenticator,
-    limiter: AuthFailureLimiter,
+    guard: AuthGuard,
     *,
     bus: EventBus,
     clock: Clock,
 ) -> CallControl:
     """The call core with every feature; nothing is bound until ``install``."""
-    pbx = B2bua(config, endpoint, media, location, authenticator, limiter, bus=bus, clock=clock)
+    pbx = B2bua(config, endpoint, media, location, authenticator, guard, bus=bus, clock=clock)
 
     async def ring_answered(call: Call, number: str) -> None:
         await extensions.call(call, number, answered=True)

@@ -8,6 +8,7 @@ from hotline.sip.address import Peer, Transport
 from hotline.sip.auth import AuthOutcome, AuthStatus, DigestAlgorithm, DigestAuthenticator
 from hotline.sip.dialog import Dialog, DialogId
 from hotline.sip.errors import LocalProtocolError, RemoteProtocolError, SipError, SipParseError
+from hotline.sip.guard import AuthGuard, Ban, BanReason
 from hotline.sip.headers import CSeq, Headers, Via
 from hotline.sip.location import Binding, InMemoryLocationService, LocationService
 from hotline.sip.message import (
@@ -28,8 +29,11 @@ from hotline.sip.uri import NameAddress, SipUri, uri_equal
 __all__ = [
     "MAX_MESSAGE_SIZE",
     "AuthFailureLimiter",
+    "AuthGuard",
     "AuthOutcome",
     "AuthStatus",
+    "Ban",
+    "BanReason",
     "Binding",
     "CSeq",
     "Dialog",

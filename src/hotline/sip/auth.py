@@ -12,6 +12,7 @@ in constant time, so an unknown user and a wrong password look and cost the same
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import logging
@@ -20,7 +21,7 @@ import re
 import secrets
 import struct
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -49,6 +50,8 @@ class DigestAlgorithm(Enum):
     MD5_SESS = "MD5-sess"
     SHA256 = "SHA-256"
     SHA256_SESS = "SHA-256-sess"
+    SHA512_256 = "SHA-512-256"
+    SHA512_256_SESS = "SHA-512-256-sess"
 
     @classmethod
     def parse(cls, text: str | None) -> DigestAlgorithm:
@@ -85,6 +88,8 @@ _HASHES = {
     DigestAlgorithm.MD5_SESS: _md5,
     DigestAlgorithm.SHA256: hashlib.sha256,
     DigestAlgorithm.SHA256_SESS: hashlib.sha256,
+    DigestAlgorithm.SHA512_256: functools.partial(hashlib.new, "sha512_256"),
+    DigestAlgorithm.SHA512_256_SESS: functools.partial(hashlib.new, "sha512_256"),
 }
 
 
@@ -251,6 +256,9 @@ class AuthOutcome:
     status: AuthStatus
     username: str | None = None
     reason: str = ""
+    # Names the credentials that failed (username, realm, response): the same ones sent
+    # again are no new guess at the password.
+    guess: str = ""
 
 
 class _NonceState(Enum):
@@ -266,7 +274,9 @@ class _Answered:
     last_nc: int
 
 
-_PREFERRED = (DigestAlgorithm.SHA256, DigestAlgorithm.MD5)
+# What every common phone answers: baresip 1.0's library refuses a whole challenge set that
+# holds an algorithm it does not know, so anything stronger is offered only where configured.
+_DEFAULT = (DigestAlgorithm.MD5,)
 _NONCE_RANDOM = 12
 _NONCE_MAC = 16
 _NONCE_TEXT = re.compile(r"[A-Za-z0-9_-]{48}")
@@ -280,7 +290,8 @@ class DigestAuthenticator:
     ``passwords`` maps a username to its password, or None when the user does not exist.
     ``secret`` keys the nonce MAC; nonces older than ``nonce_lifetime`` seconds are stale.
     Only qop=auth is accepted, so every accepted request carries a nonce-count. ``algorithms``
-    are offered in that order; peers that only read the first challenge need MD5 first.
+    are offered in that order (the preferred first), ``user_algorithms`` instead to the users
+    it names; peers that only read the first challenge need MD5 first.
     """
 
     def __init__(
@@ -291,13 +302,15 @@ class DigestAuthenticator:
         secret: bytes,
         nonce_lifetime: float = 300.0,
         max_answered_nonces: int = 100_000,
-        algorithms: Sequence[DigestAlgorithm] = _PREFERRED,
+        algorithms: Sequence[DigestAlgorithm] = _DEFAULT,
+        user_algorithms: Mapping[str, Sequence[DigestAlgorithm]] | None = None,
     ) -> None:
         if not secret:
             raise LocalProtocolError("the nonce secret must not be empty", None)
-        if not algorithms or any(algorithm.session for algorithm in algorithms):
-            raise LocalProtocolError("offer at least one of MD5 and SHA-256, no -sess", None)
-        self.algorithms = tuple(algorithms)
+        self.algorithms = _offer(algorithms)
+        self._user_algorithms = {
+            user: _offer(offered) for user, offered in (user_algorithms or {}).items()
+        }
         self.realm = realm
         self._passwords = passwords
         self._secret = secret
@@ -311,20 +324,32 @@ class DigestAuthenticator:
         self._mac_prefix = realm.encode() + b"\0"
         # BLAKE2b takes keys up to 64 bytes.
         self._mac_key = secret if len(secret) <= 64 else hashlib.blake2b(secret).digest()
-        # Each challenge as the text before and after its nonce, by the stale flag.
+        # Each challenge as the text before and after its nonce, by offer and stale flag.
+        offers = {self.algorithms, *self._user_algorithms.values()}
         self._challenges = {
-            stale: [_around_nonce(realm, a, stale) for a in self.algorithms]
+            (offer, stale): [_around_nonce(realm, a, stale) for a in offer]
+            for offer in offers
             for stale in (False, True)
         }
 
-    def challenge(self, now: float, *, stale: bool = False) -> list[str]:
-        """WWW-Authenticate / Proxy-Authenticate values: SHA-256 first, then MD5 (RFC 8760 §2.4).
+    def offered_to(self, username: str | None) -> tuple[DigestAlgorithm, ...]:
+        """The algorithms offered to ``username``, the preferred first."""
+        if username is None:
+            return self.algorithms
+        return self._user_algorithms.get(username, self.algorithms)
 
-        Both share one fresh nonce. ``stale`` tells the client its password was right but the
+    def challenge(
+        self, now: float, *, stale: bool = False, username: str | None = None
+    ) -> list[str]:
+        """WWW-Authenticate / Proxy-Authenticate values, one per algorithm offered to
+        ``username`` (the user the request names), the preferred first (RFC 8760 §2.4).
+
+        All share one fresh nonce. ``stale`` tells the client its password was right but the
         nonce was not, so it retries without asking the user (RFC 7616 §3.3).
         """
         nonce = self._new_nonce(now)
-        return [f"{head}{nonce}{tail}" for head, tail in self._challenges[stale]]
+        offer = self.offered_to(username)
+        return [f"{head}{nonce}{tail}" for head, tail in self._challenges[offer, stale]]
 
     def verify(self, request: Request, now: float, *, header: str = "Authorization") -> AuthOutcome:
         """Check the request's credentials for our realm (RFC 3261 §22.4, RFC 7616 §3.4).
@@ -354,7 +379,7 @@ class DigestAuthenticator:
             if not _NC.fullmatch(params["nc"]):
                 raise ValueError(f"bad nc {params['nc']!r}")
             algorithm = DigestAlgorithm.parse(params.get("algorithm"))
-            if algorithm not in self.algorithms:
+            if algorithm not in self.offered_to(params["username"]):
                 raise ValueError(f"algorithm {algorithm.value} was not offered")
             return algorithm, params
         return None
@@ -375,7 +400,8 @@ class DigestAuthenticator:
         if password is None or not digest_ok or not uri_ok:
             why = "unknown user" if password is None else "bad digest" if not digest_ok else ""
             why = why or "digest uri differs from the Request-URI"
-            return AuthOutcome(status=AuthStatus.FAILED, username=username, reason=why)
+            guess = f"{username}\0{self.realm}\0{params['response'].lower()}"
+            return AuthOutcome(status=AuthStatus.FAILED, username=username, reason=why, guess=guess)
         state = self._consume(params["nonce"], int(params["nc"], 16), now)
         if state is not _NonceState.FRESH:
             reason = f"nonce {state.value}"
@@ -439,6 +465,15 @@ class DigestAuthenticator:
             if now - answered.issued_at <= self._lifetime:
                 break
             del self._answered[nonce]
+
+
+def _offer(algorithms: Sequence[DigestAlgorithm]) -> tuple[DigestAlgorithm, ...]:
+    """``algorithms`` without repeats, checked: at least one, and no -sess (its H(A1) binds
+    the first cnonce, which we would have to keep per client)."""
+    offer = tuple(dict.fromkeys(algorithms))
+    if not offer or any(algorithm.session for algorithm in offer):
+        raise LocalProtocolError("offer at least one digest algorithm, none of them -sess", None)
+    return offer
 
 
 def _around_nonce(realm: str, algorithm: DigestAlgorithm, stale: bool) -> tuple[str, str]:

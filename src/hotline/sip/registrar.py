@@ -4,14 +4,16 @@
 retransmissions), where it came from and the time, and returns the final response. It follows
 the steps of §10.3 in order:
 
-0. A source refused by the AuthFailureLimiter gets 403 and nothing else is looked at.
+0. A source address the AuthGuard bans as a whole gets 403 and nothing else is looked at.
 1. The Request-URI must name our domain, one of ``aliases`` or (unless ``accept_ip_hosts`` is
    off) an IP address, as phones configured with the server's address send: we are not a
    proxy, so a REGISTER for another domain gets 404 rather than being forwarded.
 2. Require: we support no extension, so any option-tag gets 420 with Unsupported.
-3. Authentication (§22): no credentials -> 401; a stale nonce -> 401 stale=true; bad
-   credentials -> 401 (403 when that failure starts a ban) and the failure is counted. An
-   unknown user and a wrong password take the same path and get the same response.
+3. Authentication (§22): a user the AuthGuard blocks from this address -> 403 whatever its
+   credentials; no credentials -> 401; a stale nonce -> 401 stale=true; bad credentials -> 401
+   (403 when that failure starts a block or a ban) and the failure is counted. An unknown user
+   and a wrong password take the same path and get the same response. The challenge offers
+   the algorithms of the user the To header names.
 4. The To AOR must be the authenticated user's (403 otherwise); 5. in our domain by the same
    rule (404). The binding is filed under ``sip:user@domain`` whichever host the phone used.
 6. ``Contact: *`` needs ``Expires: 0`` and no other Contact (400), and removes everything.
@@ -38,9 +40,9 @@ from urllib.parse import unquote
 from hotline.sip.address import Peer
 from hotline.sip.auth import AuthStatus, DigestAuthenticator
 from hotline.sip.errors import LocalProtocolError, SipParseError
+from hotline.sip.guard import AuthGuard
 from hotline.sip.location import Binding, LocationService, canonical_aor
 from hotline.sip.message import Request, Response, make_response, new_tag
-from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.uri import NameAddress, SipUri, _new_name_address, uri_equal
 
 __all__ = ["Registrar"]
@@ -79,7 +81,7 @@ class Registrar:
         domain: str,
         authenticator: DigestAuthenticator,
         location: LocationService,
-        limiter: AuthFailureLimiter,
+        guard: AuthGuard,
         *,
         min_expires: int = 60,
         max_expires: int = 3600,
@@ -95,7 +97,7 @@ class Registrar:
         self._accept_ip_hosts = accept_ip_hosts
         self._authenticator = authenticator
         self._location = location
-        self._limiter = limiter
+        self._guard = guard
         self.min_expires = min_expires
         self.max_expires = max_expires
         self.default_expires = default_expires
@@ -121,7 +123,7 @@ class Registrar:
 
     def _authorize(self, request: Request, source: Peer, now: float) -> str:
         """Steps 0 to 5: returns the canonical AOR the request may change."""
-        if self._limiter.is_banned(source.host, now):
+        if self._guard.address_banned(source.host, now):
             raise _Rejected(403)
         if request.uri.scheme not in ("sip", "sips") or not self._is_ours(request.uri.host):
             raise _Rejected(404, "Domain Not Served Here")
@@ -145,15 +147,19 @@ class Registrar:
     def _authenticate(self, request: Request, source: Peer, now: float) -> str:
         """Step 3 (§22.4): the authenticated username, or a rejection carrying a challenge."""
         outcome = self._authenticator.verify(request, now)
-        if outcome.status is AuthStatus.OK and outcome.username is not None:
-            self._limiter.record_success(source.host, now)
-            return outcome.username
+        host, user = source.host, outcome.username
+        if user is not None and self._guard.user_blocked(host, user, now):
+            raise _Rejected(403)  # even with the right password: a guesser learns nothing
+        if outcome.status is AuthStatus.OK and user is not None:
+            self._guard.record_success(host, user)
+            return user
         if outcome.status is AuthStatus.FAILED:
-            logger.info("REGISTER from %s failed authentication: %s", source.host, outcome.reason)
-            if self._limiter.record_failure(source.host, now):
+            logger.info("REGISTER from %s failed authentication: %s", host, outcome.reason)
+            if self._guard.record_failure(host, user or "", now, guess=outcome.guess):
                 raise _Rejected(403)
         stale = outcome.status is AuthStatus.STALE
-        challenge = self._authenticator.challenge(now, stale=stale)
+        named = user or unquote(request.to_address.uri.user or "")
+        challenge = self._authenticator.challenge(now, stale=stale, username=named)
         raise _Rejected(401, None, tuple(("WWW-Authenticate", value) for value in challenge))
 
     def _update(self, aor: str, request: Request, source: Peer, now: float) -> list[Binding]:

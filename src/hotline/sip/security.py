@@ -106,7 +106,7 @@ class AuthFailureLimiter:
         return sum(1 for at in failures if now - at <= self.window)
 
     def _key(self, host: str) -> str:
-        return _source_key(host, self._ipv6_prefix)
+        return source_key(host, self._ipv6_prefix)
 
     @staticmethod
     def _trim(table: OrderedDict[str, deque[float]] | OrderedDict[str, float], limit: int) -> None:
@@ -115,7 +115,7 @@ class AuthFailureLimiter:
 
 
 @functools.lru_cache(maxsize=4096)
-def _source_key(host: str, ipv6_prefix: int) -> str:
+def source_key(host: str, ipv6_prefix: int) -> str:
     """The address a budget is kept for; cached as it is asked on every REGISTER."""
     try:
         address = ipaddress.ip_address(host.strip("[]"))

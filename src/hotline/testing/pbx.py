@@ -12,10 +12,10 @@ from hotline.events import Event, EventBus
 from hotline.pbx import Call, CallControl, InboundLeg, build_call_control
 from hotline.sip.address import Peer
 from hotline.sip.auth import DigestAuthenticator
+from hotline.sip.guard import AuthGuard
 from hotline.sip.headers import Headers
 from hotline.sip.location import Binding, InMemoryLocationService
 from hotline.sip.message import Request, Response
-from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.uri import NameAddress, SipUri
 from hotline.testing.clock import FakeClock
 from hotline.testing.media import FakeMediaService
@@ -122,10 +122,13 @@ def fake_node(config: Config, *, clock: FakeClock | None = None) -> FakeNode:
     sip, media, clock = FakeSipSender(), FakeMediaService(), clock or FakeClock()
     location = InMemoryLocationService(domain=config.server.domain)
     authenticator = DigestAuthenticator(config.server.domain, lambda user: None, secret=b"k" * 32)
-    limiter = AuthFailureLimiter(max_failures=3, window=60.0, ban=60.0)
+    guard = AuthGuard(
+        max_failures=3, window=60.0, backoff=60.0, max_backoff=60.0, scan_users=3,
+        max_address_failures=10, ban=60.0,
+    )  # fmt: skip
     bus = EventBus()
     control = build_call_control(
-        config, sip, media, location, authenticator, limiter, bus=bus, clock=clock
+        config, sip, media, location, authenticator, guard, bus=bus, clock=clock
     )
     node = FakeNode(control=control, sip=sip, media=media, clock=clock, location=location)
     bus.subscribe(node.events.append)
