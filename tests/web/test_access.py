@@ -61,6 +61,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/api/users"): Row("/api/users", ONLY_ADMIN, json={}),
     ("PATCH", "/api/users/{name}"): Row("/api/users/nobody", ONLY_ADMIN, json={}),
     ("GET", "/api/audit"): Row("/api/audit", ONLY_ADMIN),
+    ("GET", "/api/security/bans"): Row("/api/security/bans", frozenset({ADMIN, SUPERVISOR})),
+    ("DELETE", "/api/security/bans/{ban_id}"): Row("/api/security/bans/none", ONLY_ADMIN),
     ("GET", "/api/queues"): Row("/api/queues", ALL),
     ("GET", "/api/queues/{number}"): Row("/api/queues/800", ALL, "/api/queues/801"),
     ("GET", "/api/agents"): Row("/api/agents", ALL),

@@ -28,6 +28,8 @@ Action = Literal[
     "docs.read",  # the API documentation
     "users.admin",  # create, change and disable users
     "audit.read",  # the audit log
+    "security.read",  # SIP sources and users refused after failed authentications
+    "security.admin",  # lift such a refusal
     "self",  # the user's own account: who am I, my password, sign out
     "pages.agent",  # the agent panel of one's own agent extension
     "pages.supervisor",  # the supervisor console of the queues in scope
@@ -55,6 +57,10 @@ RULES: dict[Action, dict[Role, Scope]] = {
     "docs.read": {_A: ANY, _S: ANY, _G: ANY},
     "users.admin": {_A: ANY},
     "audit.read": {_A: ANY},
+    # Supervisors see the blocks of their queues' agents (the phone that "stopped working"),
+    # not addresses or other users: those say where attacks come from, which is the admin's.
+    "security.read": {_A: ANY, _S: QUEUES},
+    "security.admin": {_A: ANY},
     "self": {_A: ANY, _S: ANY, _G: ANY, _W: ANY},
     "pages.agent": {_A: SELF, _S: SELF, _G: SELF},
     "pages.supervisor": {_A: ANY, _S: QUEUES},

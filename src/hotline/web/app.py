@@ -32,6 +32,7 @@ from hotline.web.routers import (
     pages,
     queue_events,
     queues,
+    security,
     users,
 )
 from hotline.web.services import WebServices
@@ -67,8 +68,8 @@ def create_app(services: WebServices) -> FastAPI:
     app.state.services = services
     app.state.accounts = services.accounts
     app.state.hub = hub
-    routers = (auth, users, audit, queues, agents, calls, queue_events, agent_sessions, health)
-    for module in (*routers, docs, ws, pages, consoles):
+    routers = (auth, users, audit, security, queues, agents, calls, queue_events, agent_sessions)
+    for module in (*routers, health, docs, ws, pages, consoles):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     for error in (UnknownAgent, AgentChangeRefused, UserRefused):

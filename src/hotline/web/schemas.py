@@ -14,6 +14,7 @@ __all__ = [
     "AgentOut",
     "AgentSessionOut",
     "AgentStateName",
+    "BanOut",
     "CallOut",
     "ErrorOut",
     "HealthOut",
@@ -264,6 +265,31 @@ class ErrorOut(_Out):
     detail: str = Field(description="What went wrong, for people")
 
 
+BanReasonName = Literal["failures", "scan", "rate"]
+
+
+class BanOut(_Out):
+    """A refusal of SIP digest authentication in force ([security] in the README)."""
+
+    id: str = Field(description="Names the ban to lift it (DELETE /api/security/bans/{id})")
+    source: str = Field(description="The source address (an IPv6 /64 as its network)")
+    user: str | None = Field(description="The user refused from there; null: every user")
+    reason: BanReasonName = Field(
+        description="failures: this user's credentials failed too often from there; scan: "
+        "failures for many users; rate: failures faster than phones fail"
+    )
+    until: float = Field(description="When it ends (epoch seconds)")
+
+
+class HealthBanOut(_Out):
+    """A refusal in force, without the user's name (the health is public)."""
+
+    source: str = Field(description="The source address (an IPv6 /64 as its network)")
+    every_user: bool = Field(description="true: the whole address; false: one user from it")
+    reason: BanReasonName
+    seconds_left: float
+
+
 class MediaHealthOut(_Out):
     """The media engine's state and its clock's figures since the start."""
 
@@ -298,3 +324,7 @@ class HealthOut(_Out):
     registrations: int = Field(description="Phone registrations held (bindings)")
     store_backlog: int = Field(description="Events waiting to be written to the database")
     media: MediaHealthOut
+    auth_bans: list[HealthBanOut] = Field(
+        description="SIP sources refused after failed authentications (details and lifting: "
+        "/api/security/bans)"
+    )

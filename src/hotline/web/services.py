@@ -9,6 +9,7 @@ from hotline.config import Config
 from hotline.events import EventBus
 from hotline.pbx import AgentControl, B2bua, CallControl, Clock, QueueService
 from hotline.pbx.capacity import CallCapacity
+from hotline.sip.guard import AuthGuard
 from hotline.store import Store
 from hotline.web.accounts import Accounts
 
@@ -27,6 +28,7 @@ class WebServices:
     queues: QueueService
     agents: AgentControl
     capacity: CallCapacity
+    guard: AuthGuard  # SIP digest failures: its bans are listed and lifted here
     bus: EventBus
     clock: Clock
     started_at: float = field(default_factory=time.monotonic)  # for the uptime
@@ -44,6 +46,7 @@ class WebServices:
             queues=control.queues,
             agents=control.agents,
             capacity=pbx.capacity,
+            guard=pbx.admission.guard,
             bus=pbx.bus,
             clock=pbx.clock,
         )

@@ -3,7 +3,9 @@
 For monitoring and load balancers: 200 when everything works, 503 (same body) when the media
 process is being replaced or is overloaded (its clock running late: the audio breaks up), or
 the database refuses the records, so that a check needs no parsing. The figures beside
-(calls, refusals for load, late media ticks, the store's backlog) are what an operator graphs.
+(calls, refusals for load, late media ticks, the store's backlog) are what an operator graphs;
+the SIP sources refused after failed authentications are listed (without user names: this
+route is public) but leave the node "ok", as it still serves every other phone.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import time
 
 from fastapi import APIRouter, Response
 
+from hotline.sip.guard import Ban
 from hotline.web.deps import ServicesDep
-from hotline.web.schemas import HealthOut, MediaHealthOut
+from hotline.web.schemas import HealthBanOut, HealthOut, MediaHealthOut
 
 __all__ = ["router"]
 
@@ -45,6 +48,8 @@ async def health(services: ServicesDep, response: Response) -> HealthOut:
         problems.append(f"the database refuses writes: {writer.backlog} events wait")
     if problems:
         response.status_code = 503
+    now = services.clock.wall()
+    bans = [_ban_out(ban, now) for ban in services.guard.bans(now)]
     return HealthOut(
         status="degraded" if problems else "ok",
         problems=problems,
@@ -64,4 +69,12 @@ async def health(services: ServicesDep, response: Response) -> HealthOut:
             ticks_last_minute=metrics.recent_ticks,
             late_ticks_last_minute=metrics.recent_late_ticks,
         ),
+        auth_bans=bans,
     )
+
+
+def _ban_out(ban: Ban, now: float) -> HealthBanOut:
+    return HealthBanOut(
+        source=ban.source, every_user=ban.user is None, reason=ban.reason.value,
+        seconds_left=ban.until - now,
+    )  # fmt: skip
