@@ -74,6 +74,12 @@ def test_queue_retry_after_miss_defaults_to_5_and_reaches_the_engine() -> None:
         ("[media]\nworker_process = 3\n", "media.worker_process"),
         ('[security]\ndigest_algorithms = ["SHA-1"]\n', "security.digest_algorithms[0]"),
         ("[security]\nmin_register_expires = 7200\n", "min_register_expires <="),
+        ("[security]\nbackoff_seconds = 700\n", "backoff_seconds <= ban_seconds"),
+        ("[security]\nscan_users = 1\n", "security.scan_users"),
+        (
+            '[[extensions]]\nnumber = "101"\npassword = "abcdefgh"\ndigest_algorithms = []\n',
+            "extensions[0].digest_algorithms",
+        ),
         ('[[queues]]\nnumber = "800"\nstrategy = "fastest"\n', "unknown strategy 'fastest'"),
         ('[[queues]]\nnumber = "800"\nagents = ["101"]\n', "101 is not an agent extension"),
         ('[[queues]]\nnumber = "800"\nfailover = "999"\n', "failover 999 is unknown"),

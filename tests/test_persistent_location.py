@@ -19,8 +19,8 @@ from sqlalchemy import event
 from hotline.persistent_location import PersistentLocation
 from hotline.sip import Binding, NameAddress, Peer, Request, Response, parse_message
 from hotline.sip.auth import DigestAuthenticator, answer_challenge
+from hotline.sip.guard import AuthGuard
 from hotline.sip.registrar import Registrar
-from hotline.sip.security import AuthFailureLimiter
 from hotline.store import Database, Registrations
 from hotline.store.models import Base
 
@@ -75,8 +75,11 @@ class Server:
         authenticator = DigestAuthenticator(
             DOMAIN, lambda user: f"secret-{user}", secret=b"k", nonce_lifetime=300
         )
-        limiter = AuthFailureLimiter(max_failures=3, window=60, ban=600)
-        self.registrar = Registrar(DOMAIN, authenticator, location, limiter, min_expires=60)
+        guard = AuthGuard(
+            max_failures=3, window=60, backoff=30, max_backoff=600, scan_users=3,
+            max_address_failures=20, ban=600,
+        )  # fmt: skip
+        self.registrar = Registrar(DOMAIN, authenticator, location, guard, min_expires=60)
 
     @classmethod
     async def start(cls, data_dir: Path, *, now: float) -> Server:
