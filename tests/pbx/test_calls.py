@@ -4,7 +4,7 @@ media legs a feature attached closed with the call, and the echo test as a featu
 from __future__ import annotations
 
 from hotline.config import parse_config
-from hotline.events import CallAnswered, CallEnded
+from hotline.events import CallAnswered, CallEnded, CallStarted
 from hotline.media import DtmfReceived, DtmfSource
 from hotline.pbx import Call
 from hotline.pbx.moments import (
@@ -18,6 +18,7 @@ from hotline.pbx.moments import (
     Routed,
 )
 from hotline.pbx.routing import Destination, DestinationKind
+from hotline.store.journeys import CallJourney
 from hotline.testing.pbx import FakeNode, fake_node
 
 CONFIG = parse_config(
@@ -102,3 +103,17 @@ async def test_the_echo_test_sends_digits_back_and_its_loop_leg_closes_with_the_
     await node.settle()
     assert node.media.legs == set()
     assert [e.cause for e in node.events if isinstance(e, CallEnded)] == ["caller_hangup"]
+
+
+async def test_an_echo_test_call_is_recorded_as_answered() -> None:
+    node = fake_node(CONFIG)
+    call = node.call_from("101", "*43")
+    await node.settle()
+    call.end("caller_hangup")
+    await node.settle()
+    journey = CallJourney(call_id="c")
+    for event in node.events:
+        if isinstance(event, CallStarted | CallAnswered | CallEnded):
+            journey.apply(event)
+    assert journey.disposition == "answered" and journey.answered_at is not None
+    assert journey.agent == "*43"  # the party that answered: the number dialled

@@ -160,15 +160,17 @@ class Call:
         self.answer_sdp = answer
         return answer
 
-    async def answer(self) -> bool:
-        """Answer the caller ourselves (queue, echo test, feature code)."""
+    async def answer(self, by: str = "hotline") -> bool:
+        """Answer the caller ourselves: ``by`` "hotline" to hold the caller for someone else
+        (queue, IVR), or the name of the feature that serves the caller itself (the echo
+        test), which makes the call an answered one."""
         answer = await self.open_caller_media()
         if answer is None:
             return False
         assert self.inbound is not None
         self.inbound.respond(200, answer)
         self.state = CallState.ANSWERED
-        self.core.answered(self, "hotline")
+        self.core.answered(self, by)
         return True
 
     def bridged_in_media(self, bridge: BridgeId) -> None:
