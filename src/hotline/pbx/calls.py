@@ -311,6 +311,9 @@ class Call:
             leg.answer_reoffer(None)
             return
         leg.answer_reoffer(answer)
+        if signal.on_hold == leg.holding:
+            return  # a refresh (session timer) or a new codec: hold unchanged
+        leg.holding = signal.on_hold
         action = "holds" if signal.on_hold else "resumes"
         log.info("call %s: %s %s", self.id, _name(self, leg), action)
         self.core.hold_changed(self, signal.on_hold)
