@@ -15,7 +15,6 @@ import json
 import os
 import select
 import sys
-from typing import Any
 
 import pjsua2 as pj
 
@@ -24,12 +23,13 @@ def emit(kind: str, param: str = "") -> None:
     print(json.dumps({"event": True, "type": kind, "param": param}), flush=True)
 
 
+# pjsua2's callbacks are methods of its classes to override, under their C++ names.
 class Call(pj.Call):  # type: ignore[misc]
     def __init__(self, phone: Phone, call_id: int = pj.PJSUA_INVALID_ID) -> None:
         super().__init__(phone.account, call_id)
         self.phone = phone
 
-    def onCallState(self, prm: Any) -> None:  # noqa: N802 (pjsua2's name)
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:
         info = self.getInfo()
         if info.state == pj.PJSIP_INV_STATE_CONFIRMED:
             emit("CALL_ESTABLISHED", info.remoteUri)
@@ -37,14 +37,14 @@ class Call(pj.Call):  # type: ignore[misc]
             emit("CALL_CLOSED", f"{info.lastStatusCode} {info.lastReason}")
             self.phone.call = None
 
-    def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         info = self.getInfo()
         for index, media in enumerate(info.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
                 # A tone to the call, so RTP flows both ways with a null sound device.
                 self.phone.tone.startTransmit(self.getAudioMedia(index))
 
-    def onDtmfDigit(self, prm: Any) -> None:  # noqa: N802
+    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         emit("CALL_DTMF_START", prm.digit)
 
 
@@ -53,13 +53,13 @@ class Account(pj.Account):  # type: ignore[misc]
         super().__init__()
         self.phone = phone
 
-    def onRegState(self, prm: Any) -> None:  # noqa: N802
+    def onRegState(self, prm: pj.OnRegStateParam) -> None:
         if prm.code == 200 and prm.expiration > 0:
             emit("REGISTER_OK", str(prm.code))
         elif prm.code >= 300:
             emit("REGISTER_FAIL", f"{prm.code} {prm.reason}")
 
-    def onIncomingCall(self, prm: Any) -> None:  # noqa: N802
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         call = Call(self.phone, prm.callId)
         self.phone.call = call
         ringing = pj.CallOpParam()
@@ -103,9 +103,7 @@ class Phone:
         account_config.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
         account_config.mediaConfig.transportConfig.port = rtp_ports[0]
         account_config.mediaConfig.transportConfig.portRange = rtp_ports[1]
-        account_config.sipConfig.authCreds.append(
-            pj.AuthCredInfo("digest", "*", user, 0, password)
-        )
+        account_config.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
         self.account = Account(self)
         self.account.create(account_config)
         self.call: Call | None = None

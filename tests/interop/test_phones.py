@@ -10,7 +10,9 @@ pairs run one after another without meeting.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,8 +51,13 @@ def _configuration() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HotlineProcess]:
-    hotline = start_hotline(tmp_path_factory.mktemp("hotline"), extra=_configuration())
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hotline")
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path) -> Iterator[HotlineProcess]:
+    hotline = start_hotline(folder, extra=_configuration())
     yield hotline
     assert hotline.stop() == 0, hotline.log_text()
 
@@ -114,8 +121,24 @@ def _records(server: HotlineProcess, caller: str, called: str) -> list[dict[str,
         time.sleep(0.2)
 
 
-def test_both_phones_register_and_the_agent_is_available(pair: Pair) -> None:
+def _transports(database: Path, numbers: tuple[str, ...]) -> dict[str, str]:
+    """How each extension's binding registered, from the store (written in batches)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            rows = db.execute("SELECT aor, transport FROM registrations").fetchall()
+        found = {aor.split(":")[1].split("@")[0]: transport for aor, transport in rows}
+        if all(number in found for number in numbers) or time.monotonic() > deadline:
+            return {number: found.get(number, "none") for number in numbers}
+        time.sleep(0.2)
+
+
+def test_both_phones_register_and_the_agent_is_available(pair: Pair, folder: Path) -> None:
     pair.ready()
+    numbers = (pair.caller_number, pair.agent_number)
+    transport = pair.caller.line.transport.upper()
+    stored = _transports(folder / "data" / "hotline.db", numbers)
+    assert stored == dict.fromkeys(numbers, transport)
 
 
 def test_the_echo_test_answers_and_sends_the_digits_back(pair: Pair) -> None:
