@@ -153,7 +153,7 @@ def test_the_echo_test_answers_and_sends_the_digits_back(pair: Pair) -> None:
     caller.expect("CALL_CLOSED")
     (record,) = _records(pair.server, pair.caller_number, "*43")
     assert record["disposition"] == "answered" and record["answered_at"] is not None
-    assert record["end_cause"] == "caller_hangup"
+    assert record["end_cause"] == "caller_hangup" and record["talk_seconds"] > 0
 
 
 def test_a_queue_call_with_digits_both_ways_hold_and_resume(pair: Pair) -> None:
