@@ -162,8 +162,8 @@ class Call:
 
     async def answer(self, by: str = "hotline") -> bool:
         """Answer the caller ourselves: ``by`` "hotline" to hold the caller for someone else
-        (queue, IVR), or the name of the feature that serves the caller itself (the echo
-        test), which makes the call an answered one."""
+        (queue, IVR), or the party that serves the caller itself (the echo test, by the
+        number dialled), which makes the call an answered one."""
         answer = await self.open_caller_media()
         if answer is None:
             return False
