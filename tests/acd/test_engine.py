@@ -458,3 +458,25 @@ def test_undrained_records_are_bounded_and_the_loss_is_counted() -> None:
     assert len(kept) <= 10
     assert bounded.records_dropped + len(kept) == len(everything)
     assert kept == everything[-len(kept) :]  # the newest are kept
+
+
+def test_the_estimated_wait_counts_the_time_free_agents_let_callers_ring() -> None:
+    e = engine(queue(members=("a1",), expected_handle_seconds=100))
+    login_all(e, "a1")
+    play(e, [
+        (0, join("c1"), ["offer c1 a1"]),  # a free agent: no wait expected
+        (15, not_answered("c1", "a1"), ["cancel c1 a1"]),
+        (20, tick(), ["offer c1 a1"]),
+        (30, abandon("c1"), ["cancel c1 a1", "leave c1 abandon"]),
+    ])  # fmt: skip
+    # a1 is free again, but the last caller it was free for waited 30 s for nothing.
+    assert e.queue_stats(Q1, 30).estimated_wait_seconds == 30.0
+    play(e, [
+        (40, join("c2"), ["offer c2 a1"]),
+        (50, answer("c2", "a1"), ["connect c2 a1"]),
+        (60, join("c3"), []),
+    ])  # fmt: skip
+    stats = e.queue_stats(Q1, 60)
+    assert stats.estimate_bias == 10.0 - 30.0  # c2 was told 30 s and waited 10
+    # Next in line behind c3, a1 on call: the mean ring delay plus two handle times.
+    assert stats.estimated_wait_seconds == (30 + 10) / 2 + 2 * 100

@@ -3,10 +3,15 @@ media legs a feature attached closed with the call, and the echo test as a featu
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from hotline.config import parse_config
-from hotline.events import CallAnswered, CallEnded
+from hotline.events import CallAnswered, CallEnded, CallHoldChanged, CallStarted
 from hotline.media import DtmfReceived, DtmfSource
-from hotline.pbx import Call
+from hotline.pbx import Call, Reoffered
+from hotline.pbx.legs import is_hold
 from hotline.pbx.moments import (
     BranchAnswered,
     BranchFailed,
@@ -18,6 +23,7 @@ from hotline.pbx.moments import (
     Routed,
 )
 from hotline.pbx.routing import Destination, DestinationKind
+from hotline.store.journeys import CallJourney
 from hotline.testing.pbx import FakeNode, fake_node
 
 CONFIG = parse_config(
@@ -31,6 +37,8 @@ number = "102"
 password = "s3cret-102"
 """
 )
+SENDRECV = "v=0\r\nc=IN IP4 192.0.2.50\r\nm=audio 4000 RTP/AVP 0\r\na=sendrecv\r\n"
+SENDONLY = SENDRECV.replace("a=sendrecv", "a=sendonly")
 MOMENTS = (Routed, BranchAnswered, BranchFailed, Bridged, KeyPressed, PromptFinished, Ended,
            Released)  # fmt: skip
 
@@ -102,3 +110,39 @@ async def test_the_echo_test_sends_digits_back_and_its_loop_leg_closes_with_the_
     await node.settle()
     assert node.media.legs == set()
     assert [e.cause for e in node.events if isinstance(e, CallEnded)] == ["caller_hangup"]
+
+
+async def test_an_echo_test_call_is_recorded_as_answered() -> None:
+    node = fake_node(CONFIG)
+    call = node.call_from("101", "*43")
+    await node.settle()
+    call.end("caller_hangup")
+    await node.settle()
+    journey = CallJourney(call_id="c")
+    for event in node.events:
+        if isinstance(event, CallStarted | CallAnswered | CallEnded):
+            journey.apply(event)
+    assert journey.disposition == "answered" and journey.answered_at is not None
+    assert journey.agent == "*43"  # the party that answered: the number dialled
+
+
+async def test_only_a_change_of_hold_is_logged_and_recorded_not_a_refresh(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    node = fake_node(CONFIG)
+    node.register("102")
+    call = node.call_from("101", "102")
+    await node.settle()
+    node.sip.reply(node.invites_to("102")[0], 200)
+    await node.settle()
+    caller = call.inbound
+    assert caller is not None and call.bridge is not None
+    caplog.set_level(logging.INFO, logger="hotline.pbx")
+    # Session-timer refreshes (RFC 4028) re-offer the same SDP: no hold, no resume.
+    for sdp in (SENDRECV, SENDRECV, SENDONLY, SENDONLY, SENDRECV, SENDRECV):
+        call.on_signal(Reoffered(leg=caller, sdp=sdp, on_hold=is_hold(sdp)))
+        await node.settle()
+    holds = [m for m in caplog.messages if m.endswith(("holds", "resumes"))]
+    assert holds == [f"call {call.id}: 101 holds", f"call {call.id}: 101 resumes"]
+    changes = [e.on_hold for e in node.events if isinstance(e, CallHoldChanged)]
+    assert changes == [True, False]

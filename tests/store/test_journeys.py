@@ -78,7 +78,8 @@ def test_answered_call_times_and_durations() -> None:
     assert row["arrived_at"] == 0.0 and row["queued_at"] == 2.0
     assert row["answered_at"] == 10.0 and row["ended_at"] == 70.0
     assert (row["queue"], row["agent"], row["trunk"]) == ("sales", "201", "pstn")
-    assert (row["wait_seconds"], row["hold_seconds"], row["talk_seconds"]) == (8.0, 5.0, 55.0)
+    # Talk runs from the answer to the end, hold included, as the ACD's average talk.
+    assert (row["wait_seconds"], row["hold_seconds"], row["talk_seconds"]) == (8.0, 5.0, 60.0)
     assert row["recording"] == "2026/c1.wav"
     assert "held_since" not in row
 
@@ -91,4 +92,4 @@ def test_abandon_without_queue_log_counts_the_wait_to_the_hang_up() -> None:
 def test_hold_still_open_at_the_end_is_counted() -> None:
     held = CallHoldChanged(call_id=ID, on_hold=True, at=60.0)
     journey = fold(start(), IVR, enter(2.0), CONNECT, held, end(70.0))
-    assert journey.hold_seconds == 10.0 and journey.talk_seconds == 50.0
+    assert journey.hold_seconds == 10.0 and journey.talk_seconds == 60.0

@@ -103,12 +103,12 @@ def joined(core: Core, event: CallerJoined, now: float) -> None:
     # core.estimate(queue, position), inline.
     beyond = position - len(queue.available)
     if beyond <= 0:
-        entry.estimate = 0.0
+        entry.estimate = queue.ring_delays.mean or 0.0
     elif queue.serving:
         mean = queue.handle_times.mean
         if mean is None:
             mean = config.expected_handle_seconds
-        entry.estimate = beyond * mean / queue.serving
+        entry.estimate = (queue.ring_delays.mean or 0.0) + beyond * mean / queue.serving
     queue.counters.offered += 1
     if core.keep_records:  # core.record(), inline; fields of Record by position
         core.records.append(
@@ -171,6 +171,8 @@ def leave(core: Core, entry: CallerEntry, reason: LeaveReason, now: float) -> No
     del core.callers[entry.caller]
     if entry.first_offer is None:
         queue.counters.waited += 1
+    elif reason is _ABANDON or reason is LeaveReason.TIMEOUT:
+        queue.ring_delays.append(now - entry.first_offer)
     _count_exit(queue, reason, wait)
     # An abandoned or dropped caller is gone; the others go on to the failover.
     destination = None if abandon or reason is LeaveReason.DROPPED else queue.config.failover
@@ -242,6 +244,8 @@ def answered(core: Core, event: OfferAnswered, now: float) -> None:
     counters.answered += 1
     counters.answered_within_sla += wait <= queue.config.sla_seconds
     counters.wait_answered += wait
+    if entry.first_offer is not None:
+        queue.ring_delays.append(now - entry.first_offer)
     if entry.estimate is not None:
         error = wait - entry.estimate
         counters.estimate_count += 1

@@ -723,19 +723,25 @@ class Core:
         ))  # fmt: skip
 
     def estimate(self, queue: QueueRuntime, position: int) -> float | None:
-        """Expected wait at ``position``: callers beyond the free agents, each served at the
-        rate of the queue's serving agents (logged in, reachable, unpaused) at the recent mean
-        handle time."""
-        serving = queue.serving
+        """Expected wait at ``position``: the recent ring delay (first offer to answer, or to
+        giving up; 0 before any), plus, for callers beyond the free agents, their turn at the
+        rate of the queue's serving agents (logged in, reachable, unpaused) at the recent
+        mean handle time:
+
+            ring_delay + max(0, position - free) * handle_time / serving
+
+        A free agent who lets callers ring is no promise of an answer at once."""
+        delay = queue.ring_delays.mean or 0.0
         beyond = position - len(queue.available)
         if beyond <= 0:
-            return 0.0
+            return delay
+        serving = queue.serving
         if serving == 0:
             return None
         mean = queue.handle_times.mean
         if mean is None:
             mean = queue.config.expected_handle_seconds
-        return beyond * mean / serving
+        return delay + beyond * mean / serving
 
 
 def _serves(agent: AgentRuntime) -> bool:

@@ -316,6 +316,7 @@ class QueueRuntime:
         "priority",
         "progressive",
         "queue_id",
+        "ring_delays",
         "ring_limit",
         "serving",
         "strategy",
@@ -356,3 +357,6 @@ class QueueRuntime:
         self.last_answered: AgentId | None = None
         self.counters = QueueCounters()
         self.handle_times = RecentTimes(handle_time_window)
+        # From a caller's first offer to its answer, or to its leaving unanswered: what a
+        # caller waits even when an agent is free (estimates).
+        self.ring_delays = RecentTimes(handle_time_window)

@@ -12,6 +12,10 @@ Metric definitions (the wallboard shows these names):
   call was lost through no choice of theirs (Hotline stopped, its media failed), not abandons.
 - ``p_wait``: share of offered callers not offered to an agent the moment they joined.
 - ``asa_seconds``: mean wait of answered callers; ``average_handle_seconds``: talk + wrap-up.
+- ``estimated_wait_seconds``: for a caller joining now, ring delay + max(0, position - free
+  agents) × handle time / serving agents; the ring delay is the mean, over recent callers, of
+  the time from their first offer to an answer or to giving up (a free agent who lets callers
+  ring is no promise of an answer at once), the handle time the recent mean (talk + wrap-up).
 - ``estimate_*``: error of the estimated wait given at join against the wait that followed
   (answered callers only): mean absolute error and mean signed error (positive: too short).
 """

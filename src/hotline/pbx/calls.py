@@ -160,15 +160,17 @@ class Call:
         self.answer_sdp = answer
         return answer
 
-    async def answer(self) -> bool:
-        """Answer the caller ourselves (queue, echo test, feature code)."""
+    async def answer(self, by: str = "hotline") -> bool:
+        """Answer the caller ourselves: ``by`` "hotline" to hold the caller for someone else
+        (queue, IVR), or the party that serves the caller itself (the echo test, by the
+        number dialled), which makes the call an answered one."""
         answer = await self.open_caller_media()
         if answer is None:
             return False
         assert self.inbound is not None
         self.inbound.respond(200, answer)
         self.state = CallState.ANSWERED
-        self.core.answered(self, "hotline")
+        self.core.answered(self, by)
         return True
 
     def bridged_in_media(self, bridge: BridgeId) -> None:
@@ -309,6 +311,9 @@ class Call:
             leg.answer_reoffer(None)
             return
         leg.answer_reoffer(answer)
+        if signal.on_hold == leg.holding:
+            return  # a refresh (session timer) or a new codec: hold unchanged
+        leg.holding = signal.on_hold
         action = "holds" if signal.on_hold else "resumes"
         log.info("call %s: %s %s", self.id, _name(self, leg), action)
         self.core.hold_changed(self, signal.on_hold)

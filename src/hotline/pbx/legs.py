@@ -116,6 +116,9 @@ class Leg:
         self._retransmitter: SuccessRetransmitter | None = None
         self._timer: Timer | None = None
         self._reinvite: Request | None = None
+        # Whether the party holds the call (its last offer was a hold): a re-offer that keeps
+        # this as it is (a session-timer refresh, RFC 4028) neither holds nor resumes.
+        self.holding = False
 
     @property
     def ended(self) -> bool:

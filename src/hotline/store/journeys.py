@@ -117,7 +117,9 @@ class CallJourney:
         self._hold(False, at)
         self.ended_at, self.end_cause = at, cause
         if self.answered_at is not None:
-            self.talk_seconds = max(0.0, at - self.answered_at - self.hold_seconds)
+            # Talk runs from the answer to the end, hold included, as the ACD's talk time
+            # (queue and agent averages) does: one definition everywhere.
+            self.talk_seconds = max(0.0, at - self.answered_at)
         elif self.queued_at is not None and self.queue_exit is None:
             self.wait_seconds = max(0.0, at - self.queued_at)
         self.disposition = classify(self).value

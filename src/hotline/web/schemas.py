@@ -211,8 +211,10 @@ class CallOut(_Out):
     )
     end_cause: str | None = Field(description="How the call ended (caller_hangup, ...)")
     wait_seconds: float = Field(description="Time waiting in queues")
-    talk_seconds: float = Field(description="Time connected with a person")
-    hold_seconds: float = Field(description="Time on hold")
+    talk_seconds: float = Field(
+        description="Time from the answer to the end, hold included (as average talk)"
+    )
+    hold_seconds: float = Field(description="Time on hold (part of talk_seconds)")
     recording: str | None = Field(description="Recording file name, when recorded")
 
 

@@ -33,7 +33,9 @@ class EchoTest:
         pbx.moments.subscribe(Ended, lambda moment: self._calls.discard(moment.call.id))
 
     async def _route(self, call: Call) -> None:
-        if not await call.answer():
+        # The echo test is the party called: its answer makes an answered call, by the
+        # number dialled (unlike a queue, which answers to hold the caller).
+        if not await call.answer(by=call.destination.number):
             return
         loop_leg, offer = await self._media.create_leg()
         call.attach(loop_leg)
