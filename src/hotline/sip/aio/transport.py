@@ -205,14 +205,14 @@ class SipTransport:
     # -- sending ---------------------------------------------------------------------------
 
     def send(self, data: bytes, peer: Peer) -> None:
-        """Send one message; over TCP on the peer's connection, opened when there is none."""
+        """Send one message; over TCP on the peer's connection, or on one open to its address,
+        or on a new connection to its address when there is none."""
         if peer.transport == "UDP":
             if self._udp is not None:
                 self._udp.sendto(data, (peer.host, peer.port))
                 self.statistics.datagrams_sent += 1
             return
-        connection_id = peer.connection_id or self._by_address.get((peer.host, peer.port))
-        connection = self._connections.get(connection_id) if connection_id else None
+        connection = self._connection_to(peer)
         if connection is not None:
             connection.writer.write(data)
             connection.last_activity = asyncio.get_running_loop().time()
@@ -220,6 +220,15 @@ class SipTransport:
         task = asyncio.create_task(self._connect_and_send(data, peer))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _connection_to(self, peer: Peer) -> _Connection | None:
+        """The peer's own connection while it is open, else any open one to its address."""
+        if peer.connection_id is not None:
+            connection = self._connections.get(peer.connection_id)
+            if connection is not None:
+                return connection
+        connection_id = self._by_address.get((peer.host, peer.port))
+        return None if connection_id is None else self._connections.get(connection_id)
 
     async def _connect_and_send(self, data: bytes, peer: Peer) -> None:
         try:
