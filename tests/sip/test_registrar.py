@@ -399,6 +399,18 @@ def test_require_gets_420_unsupported(server: Server) -> None:
     assert response.headers.get_all("Unsupported") == ["gruu", "path"]
 
 
+def test_an_address_of_record_or_contact_that_is_not_a_sip_uri_gets_400(server: Server) -> None:
+    """They parse (RFC 4475 §3.3.4) but name nothing a call can go to (§10.2)."""
+    phone = Phone()
+    request = phone.request("Contact: <sip:101@192.0.2.10>")
+    request.headers.set("To", "<mailto:101@hotline.local>")
+    response = server.send(phone, request, T0)
+    assert (response.status, response.reason) == (400, "To Must Be A SIP Or SIPS URI")
+    response = server.register(phone, "Contact: <mailto:alice@example.com>")
+    assert (response.status, response.reason) == (400, "Contact Must Be A SIP Or SIPS URI")
+    assert server.location.contacts_for("101", T0) == []
+
+
 def test_bad_contact_parameters_get_400(server: Server) -> None:
     phone = Phone()
     for header in ("Contact: <sip:101@192.0.2.10>;expires=soon", "Contact: <sip:1@h>;q=1.5"):

@@ -18,7 +18,7 @@ from hotline.pbx.clock import Clock, Timer
 from hotline.pbx.signals import Answered, DigitReceived, HungUp, Reoffered, Ringing
 from hotline.pbx.sip_ports import SipSender
 from hotline.sip.address import Peer, reach
-from hotline.sip.dialog import AckTimedOut, Dialog, DialogId, SuccessRetransmitter
+from hotline.sip.dialog import AckTimedOut, Dialog, DialogId, SuccessRetransmitter, dialog_target
 from hotline.sip.headers import CSeq, Headers, Via
 from hotline.sip.message import Request, Response, make_response, new_call_id, new_tag
 from hotline.sip.transaction import cancel_for
@@ -231,9 +231,9 @@ class InboundLeg(Leg):
     """The caller's leg: we are the UAS of its INVITE."""
 
     def __init__(self, ctx: SipContext, request: Request, source: Peer, on_signal: SignalHandler):
-        contacts = request.contacts
         # Without a Contact (an RFC 2543 caller) our requests go back where it came from.
-        super().__init__(ctx, reach(contacts[0].uri, source) if contacts else source, on_signal)
+        target = dialog_target(request) if request.contacts else None
+        super().__init__(ctx, reach(target, source) if target else source, on_signal)
         self.request = request
         self.local_tag = new_tag()
         self._key = (request.call_id, request.from_address.tag or "")

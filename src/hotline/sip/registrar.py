@@ -8,17 +8,19 @@ the steps of §10.3 in order:
 1. The Request-URI must name our domain, one of ``aliases`` or (unless ``accept_ip_hosts`` is
    off) an IP address, as phones configured with the server's address send: we are not a
    proxy, so a REGISTER for another domain gets 404 rather than being forwarded.
-2. Require: we support no extension, so any option-tag gets 420 with Unsupported.
+2. Require: we support no extension, so any option-tag gets 420 with Unsupported. A To that
+   is not a SIP or SIPS URI (it parses: RFC 4475 §3.3.4) is no address of record: 400.
 3. Authentication (§22): no credentials -> 401; a stale nonce -> 401 stale=true; bad
    credentials -> 401 (403 when that failure starts a ban) and the failure is counted. An
    unknown user and a wrong password take the same path and get the same response.
 4. The To AOR must be the authenticated user's (403 otherwise); 5. in our domain by the same
    rule (404). The binding is filed under ``sip:user@domain`` whichever host the phone used.
 6. ``Contact: *`` needs ``Expires: 0`` and no other Contact (400), and removes everything.
-7. Per contact: expiry from its ``expires`` parameter, else the Expires header, else the default,
-   capped at ``max_expires``; 423 with Min-Expires when non-zero and too brief; a binding last
-   set by the same Call-ID with a CSeq not lower aborts the whole request with 500 (as §12.2.2
-   does for an out-of-order CSeq in a dialog). Nothing is changed unless all contacts pass.
+7. Per contact (a SIP or SIPS URI, else 400): expiry from its ``expires`` parameter, else the
+   Expires header, else the default, capped at ``max_expires``; 423 with Min-Expires when
+   non-zero and too brief; a binding last set by the same Call-ID with a CSeq not lower aborts
+   the whole request with 500 (as §12.2.2 does for an out-of-order CSeq in a dialog). Nothing
+   is changed unless all contacts pass.
 8. 200 lists every current binding with its remaining ``expires``, and a Date header.
 
 ``now`` is seconds since the epoch: it feeds the Date header and binding expiry alike.
@@ -128,6 +130,8 @@ class Registrar:
         required = request.headers.get_all("Require")
         if required:
             raise _Rejected(420, None, tuple(("Unsupported", tag) for tag in required))
+        if not request.to_address.uri.is_sip:  # §10.2: any other URI parses, but is no AOR
+            raise _Rejected(400, "To Must Be A SIP Or SIPS URI")
         username = self._authenticate(request, source, now)
         to_uri = request.to_address.uri
         if unquote(to_uri.user or "") != username:
@@ -184,6 +188,8 @@ class Registrar:
 
     def _read_contact(self, contact: NameAddress, request: Request) -> _Update:
         """Step 7: the expiry and q of one contact; 423 or 400 when they are not acceptable."""
+        if not contact.uri.is_sip:  # a mailto: or tel: contact is nowhere we can send a call
+            raise _Rejected(400, "Contact Must Be A SIP Or SIPS URI")
         raw_expires = _param(contact, "expires")
         if raw_expires is None:
             header = self._expires_header(request)
