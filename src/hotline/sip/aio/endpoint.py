@@ -33,7 +33,7 @@ from hotline.sip.transaction_layer import (
     TransactionTerminated,
     TransactionTimedOut,
 )
-from hotline.sip.uas import refusal
+from hotline.sip.uas import method_refusal, refusal
 
 __all__ = [
     "AckHandler",
@@ -204,8 +204,7 @@ class SipEndpoint:
         self.statistics.requests_handled += 1
         handler = self._handlers.get(request.method)
         if handler is None:  # the method first, then what the request requires (§8.2)
-            response = make_response(request, 405)
-            response.headers.set("Allow", ", ".join(self.allowed_methods))
+            response = method_refusal(request, self.allowed_methods)
         elif (refused := refusal(request)) is not None:
             response = refused
         else:
