@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import pytest
 import uvloop
 
+from hotline.sip.address import Peer
 from hotline.sip.aio.endpoint import SipEndpoint
+from hotline.sip.message import Request, Response
+from hotline.sip.parser import parse_message
 
 
 def _options(index: int) -> bytes:
@@ -150,3 +154,25 @@ async def test_a_message_before_broken_framing_in_one_read_is_answered_too() -> 
     assert second.startswith(b"SIP/2.0 400 Missing Content-Length header")
     assert b"Call-ID: burst-2\r\n" in second
     assert rest == b""
+
+
+async def test_a_request_to_a_tcp_peer_nobody_listens_at_fails_at_once_with_503() -> None:
+    """RFC 3261 §8.1.3.1: a transport error ends the client transaction as a 503 (a queue
+    moves on to its next agent), rather than after Timer B's 32 seconds."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: connections are refused
+        endpoint = SipEndpoint("127.0.0.1", 0)
+        await endpoint.start()
+        try:
+            request = parse_message(_options(1).replace(b"sip:hotline.local", b"sip:x@127.0.0.1"))
+            assert isinstance(request, Request)
+            answered: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+            peer = Peer(transport="TCP", host="127.0.0.1", port=port)
+            endpoint.send_request(request, peer, answered.set_result)
+            async with asyncio.timeout(5):
+                response = await answered
+            assert response.status == 503
+            assert endpoint.transport.statistics.send_errors == 1
+        finally:
+            await endpoint.close()

@@ -27,6 +27,8 @@ MessageHandler = Callable[[bytes, Peer], None]
 # A stream whose framing is lost, before its connection closes: the error may carry a request
 # that can still be answered (SipParseError.partial, RFC 4475 §3.1.2.3).
 StreamErrorHandler = Callable[[SipParseError, Peer], None]
+# A message that could not be sent: no TCP connection to its peer could be opened.
+SendErrorHandler = Callable[[bytes, Peer], None]
 
 
 @dataclass(slots=True)
@@ -72,9 +74,11 @@ class SipTransport:
         *,
         tcp_idle_timeout: float = 300.0,
         on_stream_error: StreamErrorHandler | None = None,
+        on_send_error: SendErrorHandler | None = None,
     ) -> None:
         self.host = host
         self._on_stream_error = on_stream_error
+        self._on_send_error = on_send_error
         self.port = port
         self.statistics = TransportStatistics()
         self._on_message = on_message
@@ -236,6 +240,8 @@ class SipTransport:
         except OSError as error:
             self.statistics.send_errors += 1
             log.info("cannot connect to %s:%d over TCP: %s", peer.host, peer.port, error)
+            if self._on_send_error is not None:
+                self._on_send_error(data, peer)
             return
         sock = writer.get_extra_info("socket")
         if sock is not None:
