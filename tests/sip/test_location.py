@@ -115,3 +115,17 @@ def test_requests_go_to_the_udp_source_or_over_the_tcp_flow_else_to_the_contact(
     restored = binding("<sip:101@192.0.2.10;transport=tcp>", source=Peer(
         transport="TCP", host="192.0.2.10", port=40001))  # fmt: skip
     assert restored.destination == Peer(transport="TCP", host="192.0.2.10", port=5060)
+
+
+def test_a_phone_that_asked_for_an_outbound_flow_is_reached_over_that_flow_only() -> None:
+    """RFC 5626 §5.3: its Contact need not be reachable; once its flow is gone, a request
+    fails and the phone registers a new flow. Restored after a restart (no flow known), the
+    Contact is tried as for any other phone."""
+    contact = '<sip:101@10.0.0.5:5070;transport=tcp;ob>;reg-id=1;+sip.instance="<urn:uuid:1>"'
+    flow = Peer(transport="TCP", host="192.0.2.10", port=40001, connection_id=4)
+    outbound = binding(contact, source=flow)
+    assert outbound.outbound == ('"<urn:uuid:1>"', "1")
+    assert outbound.destination == flow
+    restored = binding(contact, source=Peer(transport="TCP", host="192.0.2.10", port=40001))
+    assert restored.destination == Peer(transport="TCP", host="10.0.0.5", port=5070)
+    assert binding("<sip:101@10.0.0.5;ob>;reg-id=1").outbound is None  # no instance: plain

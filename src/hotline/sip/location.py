@@ -53,8 +53,20 @@ class Binding:
     registered_at: float
 
     @property
+    def outbound(self) -> tuple[str, str] | None:
+        """The instance and reg-id of an RFC 5626 flow (§4.2: the phone asks for one with both
+        Contact parameters), None for a plain binding."""
+        instance, reg_id = self.contact.param("+sip.instance"), self.contact.param("reg-id")
+        return None if instance is None or reg_id is None else (instance, reg_id)
+
+    @property
     def destination(self) -> Peer:
-        """Where requests to this contact go (see ``hotline.sip.address.reach``)."""
+        """Where requests to this contact go (see ``hotline.sip.address.reach``). A phone that
+        asked for an RFC 5626 flow is reached over that flow only (§5.3: its Contact need not
+        be reachable); when it is gone the request fails and the phone registers a new one.
+        Without a known flow (restored after a restart) it is its Contact, as for any other."""
+        if self.outbound is not None and self.source.connection_id is not None:
+            return self.source
         return reach(self.contact.uri, self.source)
 
     def remaining(self, now: float) -> int:

@@ -23,6 +23,11 @@ the steps of §10.3 in order:
    is changed unless all contacts pass.
 8. 200 lists every current binding with its remaining ``expires``, and a Date header.
 
+RFC 5626 (outbound): a contact with ``+sip.instance`` and ``reg-id`` is a flow. A new flow of
+the same instance and reg-id replaces the old binding, and the 200 says ``Require: outbound``
+when the phone supports it; requests then reach the phone over that flow only
+(``Binding.destination``).
+
 ``now`` is seconds since the epoch: it feeds the Date header and binding expiry alike.
 """
 
@@ -119,7 +124,11 @@ class Registrar:
             return response
         except SipParseError as error:
             return make_response(request, 400, error.reason, to_tag=new_tag())
-        return self._ok(request, bindings, now)
+        response = self._ok(request, bindings, now)
+        if _asks_for_outbound(request):
+            # RFC 5626 §6: the phone learns its flows are kept (and keeps them alive).
+            response.headers.add("Require", "outbound")
+        return response
 
     def _authorize(self, request: Request, source: Peer, now: float) -> str:
         """Steps 0 to 5: returns the canonical AOR the request may change."""
@@ -175,6 +184,7 @@ class Registrar:
         self._check_order(request, current, [update.contact.uri for update in updates])
         upserts = [self._binding(aor, u, request, source, now) for u in updates if u.expires]
         removals = [u.contact.uri for u in updates if not u.expires]
+        removals += _replaced_flows(current, upserts)
         self._check_capacity(current, upserts, removals)
         self._location.apply(aor, upserts=upserts, removals=removals)
         logger.debug("%s registered %d and removed %d contacts of %s", source.host,
@@ -264,6 +274,31 @@ class Registrar:
         if now >= self._next_purge:
             self._location.purge_expired(now)
             self._next_purge = now + _PURGE_INTERVAL
+
+
+def _asks_for_outbound(request: Request) -> bool:
+    """A REGISTER of RFC 5626 (§4.2): ``Supported: outbound`` and a Contact with both
+    ``+sip.instance`` and ``reg-id``."""
+    supported = {tag.strip().lower() for line in request.headers.get_all("Supported")
+                 for tag in line.split(",")}  # fmt: skip
+    return "outbound" in supported and any(
+        contact.param("+sip.instance") is not None and contact.param("reg-id") is not None
+        for contact in request.contacts
+    )
+
+
+def _replaced_flows(current: Sequence[Binding], upserts: Sequence[Binding]) -> list[SipUri]:
+    """RFC 5626 §6: a new flow of the same instance and reg-id replaces the binding of the
+    old one, whatever its Contact (a phone back from a lost connection has a new port)."""
+    return [
+        binding.contact.uri
+        for binding in current
+        if binding.outbound is not None
+        and any(
+            new.outbound == binding.outbound and not uri_equal(new.contact.uri, binding.contact.uri)
+            for new in upserts
+        )
+    ]
 
 
 def _http_date(now: float) -> str:
