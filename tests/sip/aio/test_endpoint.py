@@ -11,7 +11,7 @@ import uvloop
 
 from hotline.sip.address import Peer
 from hotline.sip.aio.endpoint import SipEndpoint
-from hotline.sip.message import Request, Response
+from hotline.sip.message import Request, Response, make_response
 from hotline.sip.parser import parse_message
 
 
@@ -176,3 +176,40 @@ async def test_a_request_to_a_tcp_peer_nobody_listens_at_fails_at_once_with_503(
             assert endpoint.transport.statistics.send_errors == 1
         finally:
             await endpoint.close()
+
+
+async def test_a_response_after_the_connection_closed_goes_to_the_via_port() -> None:
+    """RFC 3261 §18.2.2: over TCP the response takes the request's connection while it is
+    open, else a new connection to the received address at the Via's sent-by port."""
+    accepted: asyncio.Queue[asyncio.StreamReader] = asyncio.Queue()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accepted.put(reader)
+
+    phone = await asyncio.start_server(accept, "127.0.0.1", 0)
+    listening = phone.sockets[0].getsockname()[1]
+    endpoint = SipEndpoint("127.0.0.1", 0)
+    invites: list[Request] = []
+    endpoint.add_handler("INVITE", lambda request, source: invites.append(request))
+    await endpoint.start()
+    try:
+        invite = (
+            _options(7)
+            .replace(b"OPTIONS", b"INVITE")
+            .replace(b"127.0.0.1:9", f"127.0.0.1:{listening}".encode())
+        )
+        _, writer = await asyncio.open_connection("127.0.0.1", endpoint.port)
+        writer.write(invite)
+        async with asyncio.timeout(5):
+            while not invites:
+                await asyncio.sleep(0.01)
+            writer.close()
+            while endpoint.transport._connections:
+                await asyncio.sleep(0.01)
+        endpoint.respond(make_response(invites[0], 486, to_tag="busy"))
+        async with asyncio.timeout(5):
+            opened = await accepted.get()
+            assert (await opened.readuntil(b"\r\n")).startswith(b"SIP/2.0 486 ")
+    finally:
+        await endpoint.close()
+        phone.close()
