@@ -140,6 +140,23 @@ async def test_bindings_survive_close_and_reopen(server: Server, data_dir: Path)
     assert after[0].source == Peer(transport="TCP", host="192.0.2.11", port=49152)
 
 
+async def test_a_restored_tcp_binding_has_no_flow_and_is_reached_at_its_contact(
+    server: Server, data_dir: Path
+) -> None:
+    """The phone's connection (from an ephemeral port) did not survive: the next INVITE
+    opens a connection to where the phone listens, its Contact."""
+    softphone = server.phone("101", SOFTPHONE)
+    contact = "<sip:101@192.0.2.11:5070;transport=tcp>"
+    assert softphone.register(f"Contact: {contact}", now=T0).status == 200
+    [live] = server.location.contacts_for("101", T0)
+    assert live.destination == Peer(transport="TCP", host="192.0.2.11", port=5070, connection_id=7)
+    await server.stop()
+
+    [restored] = await _restarted(data_dir, T0 + 60)
+    assert restored.source.connection_id is None
+    assert restored.destination == Peer(transport="TCP", host="192.0.2.11", port=5070)
+
+
 async def test_the_restored_registrar_goes_on_where_it_stopped(
     server: Server, data_dir: Path
 ) -> None:

@@ -20,7 +20,9 @@ not announced (bindings lapse with time), so a follower keeps its own timer.
 At start, ``load`` fills memory from the table with the bindings still alive (deleting the
 expired), before SIP listens; ``close`` writes what is left, before the store closes. The
 TCP connection a phone registered over does not survive a restart, so a binding comes back
-with its source's transport, host and port only.
+with its source's transport, host and port only: a TCP binding without a connection, which
+sends the next request to the phone over a new connection to its Contact
+(``Binding.destination``) until its next REGISTER brings a live one.
 
 This module joins ``hotline.sip`` and ``hotline.store``, which know nothing of each other.
 """

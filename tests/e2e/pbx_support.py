@@ -82,8 +82,10 @@ def sipp(
     timeout: int = 20,
     password: str | None = None,
     local_ip: str = "127.0.0.1",
+    transport: str = "u1",
 ) -> Sipp:
-    """Start SIPp with ``scenario`` as extension ``user`` (password s3cret-<user>)."""
+    """Start SIPp with ``scenario`` as extension ``user`` (password s3cret-<user>), over
+    ``transport`` (SIPp's ``-t``: u1 one UDP socket, t1 one TCP connection)."""
     binary = require_sipp()
     # One file per run: a SIPp still starting must not read a file another run rewrites.
     fields = tmp_path / f"fields-{user}-{next(_runs)}.csv"
@@ -92,7 +94,7 @@ def sipp(
     uas = service is None and "agent" in scenario
     command = [
         binary, f"{server.host}:{server.sip_port}", "-sf", str(SCENARIOS / scenario),
-        "-inf", str(fields), "-t", "u1", "-m", "1",
+        "-inf", str(fields), "-t", transport, "-m", "1",
         "-i", local_ip, "-mi", local_ip, "-ci", local_ip,
         "-p", str(port), "-mp", str(_media_port()), "-cp", str(free_udp_tcp_port()),
         "-au", user, "-ap", password or f"s3cret-{user}",
@@ -140,16 +142,18 @@ def phone(
     scenario: str,
     pause_ms: int = 0,
     extra: tuple[str, ...] = (),
+    transport: str = "u1",
 ) -> Sipp:
     """Register ``user`` from a fresh port, then answer calls there with ``scenario``
     (``register.xml``: only register)."""
     port = free_udp_tcp_port()
-    registration = sipp(server, tmp_path, "register.xml", user=user, port=port)
+    registration = sipp(server, tmp_path, "register.xml", user=user, port=port, transport=transport)
     code, out = registration.wait()
     assert code == 0, out
     if scenario == "register.xml":
         return registration
-    return sipp(server, tmp_path, scenario, user=user, port=port, pause_ms=pause_ms, extra=extra)
+    return sipp(server, tmp_path, scenario, user=user, port=port, pause_ms=pause_ms, extra=extra,
+                transport=transport)  # fmt: skip
 
 
 def shared_phone(
@@ -174,13 +178,22 @@ def require_root() -> None:
 
 
 def call(
-    server: HotlineProcess, tmp_path: Path, user: str, number: str, hold_ms: int, timeout: int = 20
+    server: HotlineProcess,
+    tmp_path: Path,
+    user: str,
+    number: str,
+    hold_ms: int,
+    timeout: int = 20,
+    *,
+    transport: str = "u1",
+    extra: tuple[str, ...] = (),
 ) -> Sipp:
     """A caller who plays audio when it can (root), else stays silent."""
     scenario = "pbx_caller.xml" if os.geteuid() == 0 else "pbx_caller_silent.xml"
     return sipp(
-        server, tmp_path, scenario, user=user, service=number, pause_ms=hold_ms, timeout=timeout
-    )
+        server, tmp_path, scenario, user=user, service=number, pause_ms=hold_ms, timeout=timeout,
+        transport=transport, extra=extra,
+    )  # fmt: skip
 
 
 def media_counts(log: str, call_id: str) -> list[tuple[int, int]]:

@@ -124,3 +124,55 @@ def test_answer_is_acked_and_reported_once() -> None:
 def _on_invite(endpoint: FakeSipSender) -> ResponseHandler:
     (invite,) = endpoint.requests("INVITE")
     return endpoint.on_response[(invite.call_id, "INVITE")]
+
+
+# A TCP phone: its INVITE came on connection 7 from an ephemeral port; it listens on 5070.
+TCP_PHONE = Peer(transport="TCP", host="127.0.0.1", port=40001, connection_id=7)
+
+
+def _tcp_invite() -> Request:
+    invite = _invite()
+    invite.headers.set("Via", "SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bKcaller")
+    invite.headers.set("Contact", "<sip:101@127.0.0.1:5070;transport=tcp>")
+    return invite
+
+
+def test_a_tcp_dialog_says_tcp_in_our_contact_and_its_bye_reuses_the_connection() -> None:
+    """RFC 3261 §19.1.1: without ``transport=tcp`` a TCP-only phone would send its ACK and
+    BYE over UDP; our BYE goes over the phone's connection (RFC 5923 §4)."""
+    ctx, endpoint, _ = _context()
+    leg = InboundLeg(ctx, _tcp_invite(), TCP_PHONE, lambda signal: None)
+    leg.respond(200, SDP)
+    [ok] = endpoint.responses()
+    assert ok.headers.get("Contact") == "<sip:hotline@127.0.0.1:5060;transport=tcp>"
+    leg.hang_up()
+    [(bye, destination)] = endpoint.destinations
+    assert isinstance(bye, Request) and bye.method == "BYE"
+    assert bye.top_via.transport == "TCP"
+    # The connection while it is open, else a new one to the Contact, where the phone listens.
+    assert destination == Peer(transport="TCP", host="127.0.0.1", port=5070, connection_id=7)
+
+
+def test_a_udp_dialog_keeps_a_plain_contact_and_the_source_address() -> None:
+    ctx, endpoint, _ = _context()
+    leg = InboundLeg(ctx, _invite(), PHONE, lambda signal: None)
+    leg.respond(200, SDP)
+    assert endpoint.responses()[0].headers.get("Contact") == "<sip:hotline@127.0.0.1:5060>"
+    leg.hang_up()
+    assert [destination for _, destination in endpoint.destinations] == [PHONE]
+
+
+def test_an_invite_to_a_tcp_phone_says_tcp_in_our_contact() -> None:
+    ctx, endpoint, _ = _context()
+    leg = OutboundLeg(
+        ctx,
+        target=SipUri.parse("sip:102@127.0.0.1:5080;transport=tcp"),
+        destination=Peer(transport="TCP", host="127.0.0.1", port=5080, connection_id=3),
+        caller=NameAddress.parse("<sip:200@hotline.local>"),
+        callee=NameAddress.parse("<sip:102@hotline.local>"),
+        on_signal=lambda signal: None,
+    )
+    leg.invite(SDP)
+    [invite] = endpoint.requests("INVITE")
+    assert invite.headers.get("Contact") == "<sip:hotline@127.0.0.1:5060;transport=tcp>"
+    assert invite.top_via.transport == "TCP"

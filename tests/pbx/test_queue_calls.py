@@ -4,10 +4,14 @@ against SIPp in tests/e2e/test_queue_calls.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hotline.config import Config, parse_config
 from hotline.events import CallEnded, QueueCallConnected
 from hotline.media import PlaybackFinished, StopReason
+from hotline.sip.address import Peer
 from hotline.sip.message import Request
+from hotline.sip.parser import parse_message
 from hotline.testing.pbx import FakeNode, fake_node
 
 DID = "4951234567"
@@ -194,3 +198,27 @@ async def test_two_agents_answering_in_the_same_instant_one_wins() -> None:
     connected = [e.agent for e in node.events if isinstance(e, QueueCallConnected)]
     assert connected == ["101"]
     assert bridged[1] != bridged[0]
+
+
+async def test_an_rfc_2543_caller_without_contact_is_answered_and_its_bye_ends_the_call() -> None:
+    """RFC 4475 §3.4.1 (inv2543): no Contact, Max-Forwards, Via branch nor From tag. The call
+    goes ahead; our requests would go to its From address, and its BYE finds the dialog."""
+    vector = Path(__file__).parents[1] / "sip" / "vectors" / "rfc4475" / "inv2543.dat"
+    data = vector.read_bytes().replace(b"sip:UserB@example.com", f"sip:{DID}@x".encode(), 1)
+    invite = parse_message(data)
+    assert isinstance(invite, Request) and not invite.contacts
+    node = fake_node(_config())
+    trunk = Peer(transport="UDP", host="10.0.0.9", port=5060)
+    assert node.sip.handlers["INVITE"](invite, trunk) is None
+    await node.settle()
+    assert _statuses(node, invite) == [200]
+    ok = node.responses_to(invite)[0]
+    bye = parse_message(
+        Request(method="BYE", uri=invite.uri, headers=ok.headers).to_bytes()
+        .replace(b"CSeq: 56 INVITE", b"CSeq: 57 BYE")
+    )  # fmt: skip
+    assert isinstance(bye, Request) and bye.from_address.tag is None
+    response = node.sip.handlers["BYE"](bye, trunk)
+    assert response is not None and response.status == 200
+    await node.settle()
+    assert [e.cause for e in node.events if isinstance(e, CallEnded)] == ["caller_hangup"]

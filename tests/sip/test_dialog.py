@@ -293,3 +293,25 @@ def test_the_matching_ack_stops_2xx_retransmission() -> None:
     assert retransmitter.acknowledge(Dialog.as_uac(request, ok).create_ack(ok, via=VIA))
     assert retransmitter.state is RetransmissionState.ACKNOWLEDGED
     assert retransmitter.get_timer() is None
+
+
+def test_an_rfc_2543_peer_without_contact_or_from_tag_is_reached_at_its_from_address() -> None:
+    """RFC 4475 §3.4.1: no Contact, no From tag. The dialog's remote tag is empty (§12.1.1),
+    its requests go to the From URI, and the peer's own BYE (still without a From tag) finds
+    the dialog."""
+    request = invite()
+    request.headers.remove("Contact")
+    request.headers.set("From", '"Alice" <sip:alice@example.com>')
+    response = make_response(request, 200, to_tag="bob-1")
+    dialog = Dialog.as_uas(request, response)
+    assert dialog.id.remote_tag == ""
+    bye = dialog.create_request("BYE", via=VIA)
+    assert str(bye.uri) == "sip:alice@example.com"
+    assert bye.headers.get("To") == '"Alice" <sip:alice@example.com>'
+    theirs = make_response(request, 200, to_tag="bob-1")  # To with our tag, From without one
+    their_bye = parse_message(
+        Request(method="BYE", uri=request.uri, headers=theirs.headers).to_bytes()
+        .replace(b"CSeq: 314 INVITE", b"CSeq: 315 BYE")
+    )  # fmt: skip
+    assert isinstance(their_bye, Request)
+    assert DialogId.of_incoming_request(their_bye) == dialog.id

@@ -11,11 +11,16 @@ PHONE = Peer(transport="UDP", host="192.0.2.10", port=5060)
 
 
 def binding(
-    contact: str, *, expires_at: float = 3600.0, q: float = 1.0, at: float = 0.0
+    contact: str,
+    *,
+    expires_at: float = 3600.0,
+    q: float = 1.0,
+    at: float = 0.0,
+    source: Peer = PHONE,
 ) -> Binding:
     return Binding(
         aor=AOR, contact=NameAddress.parse(contact), expires_at=expires_at, call_id="c1",
-        cseq=1, q=q, source=PHONE, registered_at=at,
+        cseq=1, q=q, source=source, registered_at=at,
     )  # fmt: skip
 
 
@@ -98,3 +103,29 @@ def test_canonical_aor_drops_parameters_port_and_escapes() -> None:
     uri = SipUri.parse("sips:%31%30%31@HOTLINE.local:5061;transport=tcp;user=phone")
     assert canonical_aor(uri) == "sip:101@hotline.local"
     assert canonical_aor(SipUri.parse("sip:hotline.local")) == "sip:hotline.local"
+
+
+def test_requests_go_to_the_udp_source_or_over_the_tcp_flow_else_to_the_contact() -> None:
+    behind_nat = binding("<sip:101@10.0.0.5:5062>")
+    assert behind_nat.destination == PHONE  # the NAT binding, not the private Contact
+    flow = Peer(transport="TCP", host="192.0.2.10", port=40001, connection_id=4)
+    tcp = binding("<sip:101@192.0.2.10:5070;transport=tcp>", source=flow)
+    # The REGISTER's connection while it is open; the transport falls back to the Contact.
+    assert tcp.destination == Peer(transport="TCP", host="192.0.2.10", port=5070, connection_id=4)
+    restored = binding("<sip:101@192.0.2.10;transport=tcp>", source=Peer(
+        transport="TCP", host="192.0.2.10", port=40001))  # fmt: skip
+    assert restored.destination == Peer(transport="TCP", host="192.0.2.10", port=5060)
+
+
+def test_a_phone_that_asked_for_an_outbound_flow_is_reached_over_that_flow_only() -> None:
+    """RFC 5626 §5.3: its Contact need not be reachable; once its flow is gone, a request
+    fails and the phone registers a new flow. Restored after a restart (no flow known), the
+    Contact is tried as for any other phone."""
+    contact = '<sip:101@10.0.0.5:5070;transport=tcp;ob>;reg-id=1;+sip.instance="<urn:uuid:1>"'
+    flow = Peer(transport="TCP", host="192.0.2.10", port=40001, connection_id=4)
+    outbound = binding(contact, source=flow)
+    assert outbound.outbound == ('"<urn:uuid:1>"', "1")
+    assert outbound.destination == flow
+    restored = binding(contact, source=Peer(transport="TCP", host="192.0.2.10", port=40001))
+    assert restored.destination == Peer(transport="TCP", host="10.0.0.5", port=5070)
+    assert binding("<sip:101@10.0.0.5;ob>;reg-id=1").outbound is None  # no instance: plain

@@ -81,6 +81,9 @@ def test_route_and_record_route_are_read_in_order() -> None:
     assert request(OPTIONS).route == []
     with pytest.raises(SipParseError, match="Bad Route header"):
         parse_message(OPTIONS.replace(b"Accept: application/sdp", b"Route: sip:p1;lr, <x"))
+    # A hop is a SIP URI, though a name-addr elsewhere may hold any URI (RFC 3261 §20.34).
+    with pytest.raises(SipParseError, match="Bad Record-Route header: http is not a SIP URI"):
+        parse_message(OPTIONS.replace(b"Accept: application/sdp", b"Record-Route: <http://p>"))
 
 
 def test_writing_gives_back_the_same_message() -> None:

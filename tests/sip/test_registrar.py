@@ -502,6 +502,41 @@ def test_require_gets_420_unsupported(server: Server) -> None:
     assert response.headers.get_all("Unsupported") == ["gruu", "path"]
 
 
+def test_an_address_of_record_or_contact_that_is_not_a_sip_uri_gets_400(server: Server) -> None:
+    """They parse (RFC 4475 §3.3.4) but name nothing a call can go to (§10.2)."""
+    phone = Phone()
+    request = phone.request("Contact: <sip:101@192.0.2.10>")
+    request.headers.set("To", "<mailto:101@hotline.local>")
+    response = server.send(phone, request, T0)
+    assert (response.status, response.reason) == (400, "To Must Be A SIP Or SIPS URI")
+    response = server.register(phone, "Contact: <mailto:alice@example.com>")
+    assert (response.status, response.reason) == (400, "Contact Must Be A SIP Or SIPS URI")
+    assert server.location.contacts_for("101", T0) == []
+
+
+def test_an_outbound_flow_is_acknowledged_and_replaces_the_flow_it_follows(
+    server: Server,
+) -> None:
+    """RFC 5626 §6: ``Require: outbound`` in the 200, and the binding of the same instance
+    and reg-id replaced, though the phone came back from another port (a new Contact)."""
+    phone = Phone()
+    instance = ';+sip.instance="<urn:uuid:00000000-0000-1000-8000-000a95a0e128>";reg-id=1'
+    first = server.register(
+        phone, f"Contact: <sip:101@192.0.2.10:40001;transport=tcp;ob>{instance}",
+        "Supported: path, outbound",
+    )  # fmt: skip
+    assert first.status == 200 and first.headers.get_all("Require") == ["outbound"]
+    again = server.register(
+        phone, f"Contact: <sip:101@192.0.2.10:40002;transport=tcp;ob>{instance}",
+        "Supported: outbound",
+    )  # fmt: skip
+    assert again.status == 200
+    assert list(contact_expires(again)) == ["sip:101@192.0.2.10:40002;transport=tcp;ob"]
+    plain = server.register(Phone(call_id="other@192.0.2.10"), "Contact: <sip:101@192.0.2.10>")
+    assert plain.headers.get_all("Require") == []  # no flow asked for: nothing to say
+    assert len(server.location.contacts_for("101", T0)) == 2
+
+
 def test_bad_contact_parameters_get_400(server: Server) -> None:
     phone = Phone()
     for header in ("Contact: <sip:101@192.0.2.10>;expires=soon", "Contact: <sip:1@h>;q=1.5"):

@@ -105,7 +105,13 @@ def test_nothing_is_added_for_a_source_that_matches_sent_by() -> None:
 def test_the_default_response_port_is_5060_and_tcp_uses_the_connection() -> None:
     via = Via.parse("SIP/2.0/UDP phone.example.com;branch=z9hG4bK-x;received=198.51.100.7")
     assert response_destination(via, PHONE) == Peer(transport="UDP", host="198.51.100.7", port=5060)
-    assert response_destination(via, PHONE_TCP) == PHONE_TCP
+    # §18.2.2: the request's connection while it is open, else a new one to the sent-by port
+    # (where the phone listens), not to the ephemeral port the connection came from.
+    assert response_destination(via, PHONE_TCP) == Peer(
+        transport="TCP", host="198.51.100.7", port=5060, connection_id=9
+    )
+    via = Via.parse("SIP/2.0/TCP phone.example.com:5070;branch=z9hG4bK-x")
+    assert response_destination(via, PHONE_TCP).port == 5070
 
 
 def test_only_the_top_via_is_stamped_and_others_are_kept() -> None:
@@ -142,7 +148,8 @@ def test_a_response_over_tcp_goes_back_over_the_connection() -> None:
     original = received(layer, request("OPTIONS", via="SIP/2.0/TCP 10.0.0.5:5062"), PHONE_TCP)
     layer.send_response(make_response(original, 200, to_tag="t1"), 0.0)
     ((_, destination),) = layer.messages_to_send()
-    assert destination == PHONE_TCP
+    assert destination.connection_id == PHONE_TCP.connection_id
+    assert (destination.host, destination.port) == (PHONE_TCP.host, 5062)  # if it closed
     assert [type(e) for e in events(layer)] == [TransactionTerminated]
 
 

@@ -106,6 +106,34 @@ def test_other_schemes_are_refused_with_416(text: str) -> None:
     assert caught.value.status_hint == 416
 
 
+@pytest.mark.parametrize(
+    ("text", "scheme", "opaque"),
+    [
+        ("<mailto:alice@example.com>;tag=1", "mailto", "alice@example.com"),
+        ("<urn:service:sos>", "urn", "service:sos"),
+        ('"Web" <http://www.example.com/a?b=c>', "http", "//www.example.com/a?b=c"),
+        ("isbn:2983792873", "isbn", "2983792873"),
+    ],
+)
+def test_from_to_and_contact_may_hold_any_absolute_uri(text: str, scheme: str, opaque: str) -> None:
+    """RFC 3261 §20.10 allows any URI in a name-addr and RFC 4475 §3.3.4 says parsers must
+    not fail on one: it is kept whole, as its scheme and opaque text, and written back."""
+    address = NameAddress.parse(text)
+    assert (address.uri.scheme, address.uri.opaque, address.uri.is_sip) == (scheme, opaque, False)
+    assert NameAddress.parse(str(address)) == address
+    assert uri_equal(address.uri, SipUri.parse_any(f"{scheme}:{opaque}"))
+    assert not uri_equal(address.uri, SipUri.parse_any(f"{scheme}:{opaque}x"))
+    with pytest.raises(SipParseError) as caught:
+        SipUri.parse(f"{scheme}:{opaque}")  # never a Request-URI
+    assert caught.value.status_hint == 416
+
+
+@pytest.mark.parametrize("text", ["<mailto:>", "<x:a b>", "<urn:%zz>", "<1x:y>"])
+def test_other_uris_must_still_be_uris(text: str) -> None:
+    with pytest.raises(SipParseError):
+        NameAddress.parse(text)
+
+
 # RFC 3261 §19.1.4, the examples given there.
 EQUAL = [
     ("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"),

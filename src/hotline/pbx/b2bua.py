@@ -48,7 +48,7 @@ from hotline.pbx.routing import DestinationKind, Dialplan
 from hotline.pbx.sip_ports import SipServer
 from hotline.sip.address import Peer
 from hotline.sip.auth import DigestAuthenticator
-from hotline.sip.dialog import DialogId
+from hotline.sip.dialog import DialogId, dialog_target
 from hotline.sip.guard import AuthGuard
 from hotline.sip.location import Binding, LocationService
 from hotline.sip.message import Request, Response, make_response, new_tag
@@ -333,9 +333,11 @@ def _malformed(request: Request) -> Response | None:
     refused unknown extensions and body types already, hotline.sip.uas)."""
     if not request.body:
         return make_response(request, 488, "Offer Required", to_tag=new_tag())
-    if not request.contacts:
-        # §8.1.1.8: an INVITE must say where to reach its sender within the dialog.
-        return make_response(request, 400, "Missing Contact", to_tag=new_tag())
+    if dialog_target(request) is None:
+        # §8.1.1.8: an INVITE says where to reach its sender within the dialog; an RFC 2543
+        # caller without Contact is reached at its From address (RFC 4475 §3.4.1).
+        reason = "Contact Must Be A SIP URI" if request.contacts else "Missing Contact"
+        return make_response(request, 400, reason, to_tag=new_tag())
     return None
 
 

@@ -198,7 +198,7 @@ class Call:
             leg = OutboundLeg(
                 sip,
                 target=binding.contact.uri,
-                destination=binding.source,
+                destination=binding.destination,
                 caller=NameAddress.parse(f"<sip:{self.caller}@{sip.domain}>"),
                 callee=NameAddress.parse(f"<sip:{number}@{sip.domain}>"),
                 on_signal=self.on_signal,

@@ -17,8 +17,8 @@ from hotline.media import LegId
 from hotline.pbx.clock import Clock, Timer
 from hotline.pbx.signals import Answered, DigitReceived, HungUp, Reoffered, Ringing
 from hotline.pbx.sip_ports import SipSender
-from hotline.sip.address import Peer
-from hotline.sip.dialog import AckTimedOut, Dialog, DialogId, SuccessRetransmitter
+from hotline.sip.address import Peer, reach
+from hotline.sip.dialog import AckTimedOut, Dialog, DialogId, SuccessRetransmitter, dialog_target
 from hotline.sip.headers import CSeq, Headers, Via
 from hotline.sip.message import Request, Response, make_response, new_call_id, new_tag
 from hotline.sip.transaction import cancel_for
@@ -91,8 +91,11 @@ class SipContext:
     def via(self, peer: Peer) -> Via:
         return Via.parse(f"SIP/2.0/{peer.transport} {self.hostport};rport")
 
-    def contact(self) -> NameAddress:
-        return NameAddress.parse(f"<sip:hotline@{self.hostport}>")
+    def contact(self, peer: Peer) -> NameAddress:
+        """Our Contact in a dialog with ``peer``: over TCP it says so, or the phone would send
+        its ACK and BYE over UDP, which a TCP-only phone cannot (RFC 3261 §19.1.1)."""
+        transport = ";transport=tcp" if peer.transport == "TCP" else ""
+        return NameAddress.parse(f"<sip:hotline@{self.hostport}{transport}>")
 
     def register(self, dialog: Dialog, leg: Leg) -> None:
         self.dialogs[dialog.id] = leg
@@ -186,7 +189,7 @@ class Leg:
             self.ctx.endpoint.respond(make_response(request, 488))
             return
         response = make_response(request, 200)
-        _add_body(response, sdp, self.ctx.contact())
+        _add_body(response, sdp, self.ctx.contact(self.destination))
         self.ctx.endpoint.respond(response)
         self._retransmit(response, response_destination(request.top_via, self.destination))
 
@@ -231,7 +234,9 @@ class InboundLeg(Leg):
     """The caller's leg: we are the UAS of its INVITE."""
 
     def __init__(self, ctx: SipContext, request: Request, source: Peer, on_signal: SignalHandler):
-        super().__init__(ctx, source, on_signal)
+        # Without a Contact (an RFC 2543 caller) our requests go back where it came from.
+        target = dialog_target(request) if request.contacts else None
+        super().__init__(ctx, reach(target, source) if target else source, on_signal)
         self.request = request
         self.local_tag = new_tag()
         self._key = (request.call_id, request.from_address.tag or "")
@@ -246,7 +251,7 @@ class InboundLeg(Leg):
             ask_to_retry(response)
         if status < 300:
             response.headers.set("Allow", ALLOW)
-            _add_body(response, sdp, self.ctx.contact())
+            _add_body(response, sdp, self.ctx.contact(self.destination))
         if 100 < status < 300 and self.dialog is None:
             self.dialog = Dialog.as_uas(self.request, response)
             self.ctx.register(self.dialog, self)
@@ -308,7 +313,7 @@ class OutboundLeg(Leg):
         headers.add("CSeq", str(CSeq(number=1, method="INVITE")))
         headers.add("Allow", ALLOW)
         request = Request(method="INVITE", uri=self.target, headers=headers)
-        _add_body(request, sdp, self.ctx.contact())
+        _add_body(request, sdp, self.ctx.contact(self.destination))
         self._invite = request
         self.ctx.endpoint.send_request(request, self.destination, self._on_response)
 

@@ -109,10 +109,16 @@ def _contacts(values: list[str]) -> list[NameAddress]:
 
 
 def parse_routes(headers: Headers, name: str) -> list[NameAddress]:
+    """Route and Record-Route: name-addrs whose URIs are SIP URIs (§20.30, §20.34), as they
+    are the hops requests go through."""
     try:
-        return [NameAddress.parse(value) for value in headers.get_all(name)]
+        routes = [NameAddress.parse(value) for value in headers.get_all(name)]
     except SipParseError as error:
         raise in_header(name, error) from None
+    for route in routes:
+        if not route.uri.is_sip:
+            raise SipParseError(f"Bad {name} header: {route.uri.scheme} is not a SIP URI")
+    return routes
 
 
 def parse_expires(headers: Headers) -> int | None:

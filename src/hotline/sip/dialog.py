@@ -26,6 +26,7 @@ __all__ = [
     "DialogState",
     "RetransmissionState",
     "SuccessRetransmitter",
+    "dialog_target",
     "next_hop",
 ]
 
@@ -54,11 +55,14 @@ class DialogId:
     @classmethod
     def of_incoming_request(cls, request: Request) -> DialogId | None:
         """The id of the dialog a received request belongs to (UAS view), None without
-        To tag."""
-        to_tag, from_tag = request.to_address.tag, request.from_address.tag
-        if to_tag is None or from_tag is None:
+        To tag. An RFC 2543 peer sends no From tag: its dialogs' remote tag is empty
+        (RFC 3261 §12.1.1)."""
+        to_tag = request.to_address.tag
+        if to_tag is None:
             return None
-        return cls(call_id=request.call_id, local_tag=to_tag, remote_tag=from_tag)
+        return cls(
+            call_id=request.call_id, local_tag=to_tag, remote_tag=request.from_address.tag or ""
+        )
 
     @classmethod
     def of_response(cls, response: Response) -> DialogId | None:
@@ -77,7 +81,8 @@ def next_hop(request: Request) -> SipUri:
 
 
 def _tagged(address: NameAddress, tag: str) -> NameAddress:
-    return address if address.tag == tag else address.with_tag(tag)
+    # An empty tag is an RFC 2543 peer's: its address stays without one.
+    return address if address.tag == tag or not tag else address.with_tag(tag)
 
 
 def _required_tag(address: NameAddress, what: str) -> str:
@@ -89,6 +94,15 @@ def _required_tag(address: NameAddress, what: str) -> str:
 def _contact_uri(message: Request | Response) -> SipUri | None:
     contacts = message.contacts
     return contacts[0].uri if contacts else None
+
+
+def dialog_target(request: Request) -> SipUri | None:
+    """Where requests in the dialog a request creates go: its Contact, or for an RFC 2543
+    peer that sent none, the From address (RFC 4475 §3.4.1); None when neither is a SIP
+    URI to send to."""
+    contacts = request.contacts
+    uri = contacts[0].uri if contacts else request.from_address.uri
+    return uri if uri.is_sip else None
 
 
 class Dialog:
@@ -152,10 +166,10 @@ class Dialog:
         if not 100 < response.status < 300:
             raise LocalProtocolError(f"A {response.status} response creates no dialog", None)
         local_tag = _required_tag(response.to_address, "To")
-        remote_tag = _required_tag(request.from_address, "From")
+        remote_tag = request.from_address.tag or ""  # none from an RFC 2543 peer (§12.1.1)
         routes = [NameAddress.parse(v) for v in request.headers.get_all("Record-Route")]
         contacts = response.contacts
-        remote_target = _contact_uri(request)
+        remote_target = dialog_target(request)
         if remote_target is None:
             raise LocalProtocolError("A dialog-creating request needs a Contact", 400)
         return cls(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import unquote
 
-from hotline.sip.address import Peer
+from hotline.sip.address import Peer, reach
 from hotline.sip.uri import NameAddress, SipUri, uri_equal
 
 __all__ = ["Binding", "InMemoryLocationService", "LocationService", "canonical_aor"]
@@ -38,7 +38,9 @@ class Binding:
 
     ``call_id`` and ``cseq`` order updates (RFC 3261 §10.3 step 7); ``source`` is where that
     REGISTER came from, so requests can go back over the same connection or NAT binding.
-    ``registered_at`` is the time of that REGISTER.
+    A TCP source without ``connection_id`` has no flow (a binding restored after a restart):
+    the next request to the phone opens one to the Contact. ``registered_at`` is the time of
+    that REGISTER.
     """
 
     aor: str
@@ -49,6 +51,23 @@ class Binding:
     q: float
     source: Peer
     registered_at: float
+
+    @property
+    def outbound(self) -> tuple[str, str] | None:
+        """The instance and reg-id of an RFC 5626 flow (§4.2: the phone asks for one with both
+        Contact parameters), None for a plain binding."""
+        instance, reg_id = self.contact.param("+sip.instance"), self.contact.param("reg-id")
+        return None if instance is None or reg_id is None else (instance, reg_id)
+
+    @property
+    def destination(self) -> Peer:
+        """Where requests to this contact go (see ``hotline.sip.address.reach``). A phone that
+        asked for an RFC 5626 flow is reached over that flow only (§5.3: its Contact need not
+        be reachable); when it is gone the request fails and the phone registers a new one.
+        Without a known flow (restored after a restart) it is its Contact, as for any other."""
+        if self.outbound is not None and self.source.connection_id is not None:
+            return self.source
+        return reach(self.contact.uri, self.source)
 
     def remaining(self, now: float) -> int:
         """Whole seconds left, rounded up so a live binding never shows ``expires=0``."""

@@ -8,7 +8,8 @@ the steps of §10.3 in order:
 1. The Request-URI must name our domain, one of ``aliases`` or (unless ``accept_ip_hosts`` is
    off) an IP address, as phones configured with the server's address send: we are not a
    proxy, so a REGISTER for another domain gets 404 rather than being forwarded.
-2. Require: we support no extension, so any option-tag gets 420 with Unsupported.
+2. Require: we support no extension, so any option-tag gets 420 with Unsupported. A To that
+   is not a SIP or SIPS URI (it parses: RFC 4475 §3.3.4) is no address of record: 400.
 3. Authentication (§22): a user the AuthGuard blocks from this address -> 403 whatever its
    credentials; no credentials -> 401; a stale nonce -> 401 stale=true; bad credentials -> 401
    (403 when that failure starts a block or a ban) and the failure is counted. An unknown user
@@ -17,11 +18,17 @@ the steps of §10.3 in order:
 4. The To AOR must be the authenticated user's (403 otherwise); 5. in our domain by the same
    rule (404). The binding is filed under ``sip:user@domain`` whichever host the phone used.
 6. ``Contact: *`` needs ``Expires: 0`` and no other Contact (400), and removes everything.
-7. Per contact: expiry from its ``expires`` parameter, else the Expires header, else the default,
-   capped at ``max_expires``; 423 with Min-Expires when non-zero and too brief; a binding last
-   set by the same Call-ID with a CSeq not lower aborts the whole request with 500 (as §12.2.2
-   does for an out-of-order CSeq in a dialog). Nothing is changed unless all contacts pass.
+7. Per contact (a SIP or SIPS URI, else 400): expiry from its ``expires`` parameter, else the
+   Expires header, else the default, capped at ``max_expires``; 423 with Min-Expires when
+   non-zero and too brief; a binding last set by the same Call-ID with a CSeq not lower aborts
+   the whole request with 500 (as §12.2.2 does for an out-of-order CSeq in a dialog). Nothing
+   is changed unless all contacts pass.
 8. 200 lists every current binding with its remaining ``expires``, and a Date header.
+
+RFC 5626 (outbound): a contact with ``+sip.instance`` and ``reg-id`` is a flow. A new flow of
+the same instance and reg-id replaces the old binding, and the 200 says ``Require: outbound``
+when the phone supports it; requests then reach the phone over that flow only
+(``Binding.destination``).
 
 ``now`` is seconds since the epoch: it feeds the Date header and binding expiry alike.
 """
@@ -119,7 +126,11 @@ class Registrar:
             return response
         except SipParseError as error:
             return make_response(request, 400, error.reason, to_tag=new_tag())
-        return self._ok(request, bindings, now)
+        response = self._ok(request, bindings, now)
+        if _asks_for_outbound(request):
+            # RFC 5626 §6: the phone learns its flows are kept (and keeps them alive).
+            response.headers.add("Require", "outbound")
+        return response
 
     def _authorize(self, request: Request, source: Peer, now: float) -> str:
         """Steps 0 to 5: returns the canonical AOR the request may change."""
@@ -130,6 +141,8 @@ class Registrar:
         required = request.headers.get_all("Require")
         if required:
             raise _Rejected(420, None, tuple(("Unsupported", tag) for tag in required))
+        if not request.to_address.uri.is_sip:  # §10.2: any other URI parses, but is no AOR
+            raise _Rejected(400, "To Must Be A SIP Or SIPS URI")
         username = self._authenticate(request, source, now)
         to_uri = request.to_address.uri
         if unquote(to_uri.user or "") != username:
@@ -177,6 +190,7 @@ class Registrar:
         self._check_order(request, current, [update.contact.uri for update in updates])
         upserts = [self._binding(aor, u, request, source, now) for u in updates if u.expires]
         removals = [u.contact.uri for u in updates if not u.expires]
+        removals += _replaced_flows(current, upserts)
         self._check_capacity(current, upserts, removals)
         self._location.apply(aor, upserts=upserts, removals=removals)
         logger.debug("%s registered %d and removed %d contacts of %s", source.host,
@@ -190,6 +204,8 @@ class Registrar:
 
     def _read_contact(self, contact: NameAddress, request: Request) -> _Update:
         """Step 7: the expiry and q of one contact; 423 or 400 when they are not acceptable."""
+        if not contact.uri.is_sip:  # a mailto: or tel: contact is nowhere we can send a call
+            raise _Rejected(400, "Contact Must Be A SIP Or SIPS URI")
         raw_expires = _param(contact, "expires")
         if raw_expires is None:
             header = self._expires_header(request)
@@ -264,6 +280,31 @@ class Registrar:
         if now >= self._next_purge:
             self._location.purge_expired(now)
             self._next_purge = now + _PURGE_INTERVAL
+
+
+def _asks_for_outbound(request: Request) -> bool:
+    """A REGISTER of RFC 5626 (§4.2): ``Supported: outbound`` and a Contact with both
+    ``+sip.instance`` and ``reg-id``."""
+    supported = {tag.strip().lower() for line in request.headers.get_all("Supported")
+                 for tag in line.split(",")}  # fmt: skip
+    return "outbound" in supported and any(
+        contact.param("+sip.instance") is not None and contact.param("reg-id") is not None
+        for contact in request.contacts
+    )
+
+
+def _replaced_flows(current: Sequence[Binding], upserts: Sequence[Binding]) -> list[SipUri]:
+    """RFC 5626 §6: a new flow of the same instance and reg-id replaces the binding of the
+    old one, whatever its Contact (a phone back from a lost connection has a new port)."""
+    return [
+        binding.contact.uri
+        for binding in current
+        if binding.outbound is not None
+        and any(
+            new.outbound == binding.outbound and not uri_equal(new.contact.uri, binding.contact.uri)
+            for new in upserts
+        )
+    ]
 
 
 def _http_date(now: float) -> str:

@@ -105,13 +105,16 @@ def stamp_via(request: Request, source: Peer) -> None:
 
 
 def response_destination(via: Via, source: Peer) -> Peer:
-    """Where the responses to a request go (RFC 3261 §18.2.2, RFC 3581 §4): back over the
-    connection on a reliable transport; over UDP to the ``received`` address at the ``rport``
-    port if present, else the sent-by port, else 5060. ``received`` is the source address
-    whenever it differs from the sent-by host, so the source host is used either way."""
-    if source.reliable:
-        return source
+    """Where the responses to a request go (RFC 3261 §18.2.2, RFC 3581 §4): on a reliable
+    transport back over the request's connection while it is open, else over a new one to the
+    ``received`` address at the sent-by port (5060 by default); over UDP to the ``received``
+    address at the ``rport`` port if present, else the sent-by port, else 5060. ``received``
+    is the source address whenever it differs from the sent-by host, so the source host is
+    used either way."""
     port = via.port or 5060
+    if source.reliable:
+        return Peer(transport=source.transport, host=source.host, port=port,
+                    connection_id=source.connection_id)  # fmt: skip
     if via.rport:
         try:
             port = int(via.rport)

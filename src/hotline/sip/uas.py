@@ -1,7 +1,8 @@
-"""What a UAS checks in a request before acting on it (RFC 3261 §8.2.2.3 and §8.2.3).
+"""What a UAS checks in a request before acting on it (RFC 3261 §8.2.1 to §8.2.3).
 
-In the order §8.2 gives: the extensions the request requires, then (for an INVITE, the only
-request whose body Hotline reads) the body's type and the types the answer may use.
+In the order §8.2 gives: the method (``method_refusal``), then the extensions the request
+requires, then (for an INVITE, the only request whose body Hotline reads) the body's type and
+the types the answer may use (``refusal``).
 """
 
 from __future__ import annotations
@@ -9,13 +10,44 @@ from __future__ import annotations
 from hotline.sip._grammar import split_top_level
 from hotline.sip.message import Request, Response, make_response, new_tag
 
-__all__ = ["SESSION_BODY", "SUPPORTED_OPTIONS", "refusal"]
+__all__ = ["KNOWN_METHODS", "SESSION_BODY", "SUPPORTED_OPTIONS", "method_refusal", "refusal"]
+
+# The methods of RFC 3261 and its extensions (the IANA registry): one of these that we do not
+# serve is not allowed here (405); any other is not implemented at all (501).
+KNOWN_METHODS = frozenset(
+    [
+        "ACK",
+        "BYE",
+        "CANCEL",
+        "INFO",
+        "INVITE",
+        "MESSAGE",
+        "NOTIFY",
+        "OPTIONS",
+        "PRACK",
+        "PUBLISH",
+        "REFER",
+        "REGISTER",
+        "SUBSCRIBE",
+        "UPDATE",
+    ]
+)
 
 # Option-tags Hotline implements: none (session timers and 100rel stay off).
 SUPPORTED_OPTIONS: frozenset[str] = frozenset()
 SESSION_BODY = "application/sdp"
 # Accept values that let an answer carry SDP (§20.1).
 _ACCEPTS_SDP = frozenset({SESSION_BODY, "application/*", "*/*"})
+
+
+def method_refusal(request: Request, allowed: list[str]) -> Response:
+    """The answer to a method no handler serves (§8.2.1): 405 with Allow for a SIP method,
+    501 for one we do not know at all (§21.5.2, RFC 4475 §3.1.1.2)."""
+    if request.method not in KNOWN_METHODS:
+        return make_response(request, 501, to_tag=new_tag())
+    response = make_response(request, 405, to_tag=new_tag())
+    response.headers.set("Allow", ", ".join(allowed))
+    return response
 
 
 def refusal(request: Request) -> Response | None:

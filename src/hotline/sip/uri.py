@@ -1,5 +1,9 @@
 """SIP, SIPS and tel URIs (RFC 3261 §19.1, RFC 3966) and name-addr values (RFC 3261 §20.10).
 
+From, To and Contact may hold any absolute URI (§20.10, RFC 4475 §3.3.4): ``mailto:``,
+``urn:service:sos``, ``http:``. Those are kept whole, as their scheme and opaque text, so a
+message carrying one parses; whoever needs a SIP URI there refuses it with a clear answer.
+
 URIs are immutable values. Components are stored unescaped (``sip:%75ser@h`` has the user
 ``user``) and escaped again when serialized, so equal URIs compare equal whatever escaping the
 peer chose (§19.1.4).
@@ -48,6 +52,8 @@ _TEL_PARAMS = re.compile(
     r"(?:;[A-Za-z0-9\-_.!~*'()\[\]/:&+$%]+(?:=[A-Za-z0-9\-_.!~*'()\[\]/:&+$%]+)?)+"
 )
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*")
+# What follows "scheme:" in an absoluteURI: hier-part or opaque-part, all uric (§25.1).
+_OPAQUE = re.compile(r"[A-Za-z0-9\-_.!~*'();/?:@&=+$,%]+")
 _VISUAL_SEPARATORS = str.maketrans("", "", "-.()")
 # §19.1.4: these parameters must match when present in either URI.
 _STRICT_PARAMS = ("user", "ttl", "method", "maddr", "transport")
@@ -58,7 +64,9 @@ class SipUri:
     """A ``sip:``, ``sips:`` or ``tel:`` URI. A tel URI keeps its number in ``user``.
 
     ``host`` holds an IPv6 address without brackets; ``parameters`` keeps the order of the
-    URI, with lower-cased names and ``None`` for a parameter without a value.
+    URI, with lower-cased names and ``None`` for a parameter without a value. Any other
+    scheme (read by ``parse_any`` only) keeps the text after its colon in ``opaque``, and
+    no host.
     """
 
     scheme: str
@@ -68,6 +76,7 @@ class SipUri:
     port: int | None = None
     parameters: Parameters = ()
     headers: tuple[tuple[str, str], ...] = ()
+    opaque: str | None = None
     # The URI as text, once written: URIs are shared (see ``parse``) and written again and
     # again (a Request-Line, a Contact).
     _text: str | None = field(default=None, init=False, repr=False, compare=False)
@@ -98,6 +107,25 @@ class SipUri:
             raise SipParseError(f"Unsupported URI scheme {scheme[:40]}", 416)
         raise SipParseError(f"Bad URI {text[:40]!r}")
 
+    @classmethod
+    def parse_any(cls, text: str) -> SipUri:
+        """Parse a SIP, SIPS or tel URI as ``parse`` does, or any other absoluteURI (§25.1),
+        kept as scheme and opaque text: what From, To and Contact may carry (§20.10)."""
+        try:
+            return cls.parse(text)
+        except SipParseError as error:
+            if error.status_hint != 416:
+                raise
+        scheme, _, rest = text.partition(":")
+        if not _OPAQUE.fullmatch(rest) or _BAD_ESCAPE.search(rest):
+            raise SipParseError(f"Bad URI {text[:40]!r}")
+        return _new_uri(scheme.lower(), None, None, "", None, (), (), rest, None)
+
+    @property
+    def is_sip(self) -> bool:
+        """A ``sip:`` or ``sips:`` URI: one that can be the target of a SIP request."""
+        return self.scheme in ("sip", "sips")
+
     def __str__(self) -> str:
         text = self._text
         if text is None:
@@ -106,6 +134,8 @@ class SipUri:
         return text
 
     def _format(self) -> str:
+        if self.opaque is not None:
+            return f"{self.scheme}:{self.opaque}"
         if self.scheme == "tel":
             return f"tel:{self.user or ''}{_format_uri_params(self.parameters)}"
         userinfo = ""
@@ -137,7 +167,9 @@ class SipUri:
         """A copy with parameters set (None: present without a value)."""
         parameters = set_params(self.parameters, {**(changes or {}), **more})
         u = self
-        return _new_uri(u.scheme, u.user, u.password, u.host, u.port, parameters, u.headers, None)
+        return _new_uri(
+            u.scheme, u.user, u.password, u.host, u.port, parameters, u.headers, u.opaque, None
+        )
 
     def without_params(self, *names: str) -> SipUri:
         """A copy without the named parameters."""
@@ -184,6 +216,7 @@ def _parse_sip(scheme: str, rest: str) -> SipUri:
         _parse_uri_params(params[1:]) if params else (),
         _parse_uri_headers(headers) if headers is not None else (),
         None,
+        None,
     )
 
 
@@ -222,6 +255,8 @@ def uri_equal(a: SipUri, b: SipUri) -> bool:
         return True
     if a.scheme != b.scheme:
         return False
+    if a.opaque is not None or b.opaque is not None:
+        return a.opaque == b.opaque  # nothing known of the scheme: the text itself
     if a.scheme == "tel":
         same_number = (a.user or "").translate(_VISUAL_SEPARATORS).lower() == (
             b.user or ""
@@ -281,7 +316,7 @@ class NameAddress:
             else:
                 display_name = " ".join(tokens.split()) or None
             parameters = parse_generic_params(rest or "", "parameters")
-            address = _new_name_address(SipUri.parse(uri_text), display_name, parameters)
+            address = _new_name_address(SipUri.parse_any(uri_text), display_name, parameters)
         if len(_PARSED_ADDRESSES) >= _PARSED_LIMIT:
             _PARSED_ADDRESSES.clear()
         _PARSED_ADDRESSES[text] = address
@@ -306,7 +341,7 @@ class NameAddress:
             if "?" in uri_text or "," in uri_text or " " in uri_text:
                 raise SipParseError("Bad addr-spec: a URI with '?', ',' or spaces needs <>")
             header_params = parse_generic_params(semicolon + params, "parameters")
-            return cls(SipUri.parse(uri_text), None, header_params)
+            return cls(SipUri.parse_any(uri_text), None, header_params)
         if display_name is None and opening > 0:
             display_name = _token_display_name(text[:opening])
         closing = text.find(">", opening)
@@ -316,7 +351,7 @@ class NameAddress:
         if uri_text != uri_text.strip(" \t"):
             raise SipParseError("Bad name-addr: spaces inside <>")
         parameters = parse_generic_params(text[closing + 1 :], "parameters")
-        return cls(SipUri.parse(uri_text), display_name, parameters)
+        return cls(SipUri.parse_any(uri_text), display_name, parameters)
 
     def __str__(self) -> str:
         name = "" if self.display_name is None else quote_string(self.display_name) + " "

@@ -32,6 +32,8 @@ class FakeSipSender:
         self.port = port
         self.timers = TimerSettings()
         self.sent: list[Request | Response] = []
+        # Where each request and stateless message went, in the order sent.
+        self.destinations: list[tuple[Request | Response, Peer]] = []
         self.handlers: dict[str, RequestHandler] = {}
         self.on_response: dict[tuple[str, str], ResponseHandler] = {}
         self.on_ack: AckHandler | None = None
@@ -49,11 +51,13 @@ class FakeSipSender:
         self, request: Request, destination: Peer, on_response: ResponseHandler
     ) -> TransactionId:
         self.sent.append(request)
+        self.destinations.append((request, destination))
         self.on_response[(request.call_id, request.method)] = on_response
         return TransactionId(f"fake-{next(self._ids)}")
 
     def send_stateless(self, message: Request | Response, destination: Peer) -> None:
         self.sent.append(message)
+        self.destinations.append((message, destination))
 
     # -- for tests ---------------------------------------------------------------------------
 

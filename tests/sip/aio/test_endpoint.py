@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import pytest
 import uvloop
 
+from hotline.sip.address import Peer
 from hotline.sip.aio.endpoint import SipEndpoint
+from hotline.sip.message import Request, Response, make_response
+from hotline.sip.parser import parse_message
 
 
 def _options(index: int) -> bytes:
@@ -150,3 +154,62 @@ async def test_a_message_before_broken_framing_in_one_read_is_answered_too() -> 
     assert second.startswith(b"SIP/2.0 400 Missing Content-Length header")
     assert b"Call-ID: burst-2\r\n" in second
     assert rest == b""
+
+
+async def test_a_request_to_a_tcp_peer_nobody_listens_at_fails_at_once_with_503() -> None:
+    """RFC 3261 §8.1.3.1: a transport error ends the client transaction as a 503 (a queue
+    moves on to its next agent), rather than after Timer B's 32 seconds."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: connections are refused
+        endpoint = SipEndpoint("127.0.0.1", 0)
+        await endpoint.start()
+        try:
+            request = parse_message(_options(1).replace(b"sip:hotline.local", b"sip:x@127.0.0.1"))
+            assert isinstance(request, Request)
+            answered: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+            peer = Peer(transport="TCP", host="127.0.0.1", port=port)
+            endpoint.send_request(request, peer, answered.set_result)
+            async with asyncio.timeout(5):
+                response = await answered
+            assert response.status == 503
+            assert endpoint.transport.statistics.send_errors == 1
+        finally:
+            await endpoint.close()
+
+
+async def test_a_response_after_the_connection_closed_goes_to_the_via_port() -> None:
+    """RFC 3261 §18.2.2: over TCP the response takes the request's connection while it is
+    open, else a new connection to the received address at the Via's sent-by port."""
+    accepted: asyncio.Queue[asyncio.StreamReader] = asyncio.Queue()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accepted.put(reader)
+
+    phone = await asyncio.start_server(accept, "127.0.0.1", 0)
+    listening = phone.sockets[0].getsockname()[1]
+    endpoint = SipEndpoint("127.0.0.1", 0)
+    invites: list[Request] = []
+    endpoint.add_handler("INVITE", lambda request, source: invites.append(request))
+    await endpoint.start()
+    try:
+        invite = (
+            _options(7)
+            .replace(b"OPTIONS", b"INVITE")
+            .replace(b"127.0.0.1:9", f"127.0.0.1:{listening}".encode())
+        )
+        _, writer = await asyncio.open_connection("127.0.0.1", endpoint.port)
+        writer.write(invite)
+        async with asyncio.timeout(5):
+            while not invites:
+                await asyncio.sleep(0.01)
+            writer.close()
+            while endpoint.transport._connections:
+                await asyncio.sleep(0.01)
+        endpoint.respond(make_response(invites[0], 486, to_tag="busy"))
+        async with asyncio.timeout(5):
+            opened = await accepted.get()
+            assert (await opened.readuntil(b"\r\n")).startswith(b"SIP/2.0 486 ")
+    finally:
+        await endpoint.close()
+        phone.close()

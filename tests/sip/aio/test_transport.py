@@ -93,3 +93,45 @@ async def test_broken_stream_is_closed_and_server_keeps_serving() -> None:
         writer.close()
     finally:
         await transport.close()
+
+
+async def test_tcp_sends_over_the_peers_connection_else_connect_to_its_address() -> None:
+    """A phone's connection is used while it is open, whatever address the request is for
+    (RFC 5923 §4); once it is closed, a new connection goes to the address (its Contact)."""
+    collector = Collector()
+    transport = SipTransport("127.0.0.1", 0, collector)
+    await transport.start()
+    accepted: asyncio.Queue[asyncio.StreamReader] = asyncio.Queue()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accepted.put(reader)
+
+    listener = await asyncio.start_server(accept, "127.0.0.1", 0)
+    listening = listener.sockets[0].getsockname()[1]
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", transport.port)
+        writer.write(MESSAGE)
+        async with asyncio.timeout(5):
+            await collector.arrived.wait()
+        flow = collector.messages[0][1]
+        contact = Peer(transport="TCP", host="127.0.0.1", port=listening,
+                       connection_id=flow.connection_id)  # fmt: skip
+        transport.send(b"INVITE 1\r\n\r\n", contact)
+        async with asyncio.timeout(5):
+            assert await reader.readexactly(12) == b"INVITE 1\r\n\r\n"
+        assert accepted.empty()
+        writer.close()
+        async with asyncio.timeout(5):
+            while transport._connections:  # the transport sees the close
+                await asyncio.sleep(0.01)
+        transport.send(b"INVITE 2\r\n\r\n", contact)
+        async with asyncio.timeout(5):
+            opened = await accepted.get()
+            assert await opened.readexactly(12) == b"INVITE 2\r\n\r\n"
+        transport.send(b"INVITE 3\r\n\r\n", contact)  # the new connection serves from now on
+        async with asyncio.timeout(5):
+            assert await opened.readexactly(12) == b"INVITE 3\r\n\r\n"
+        assert accepted.empty()
+    finally:
+        listener.close()
+        await transport.close()

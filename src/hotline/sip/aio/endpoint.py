@@ -32,8 +32,9 @@ from hotline.sip.transaction_layer import (
     TransactionLayer,
     TransactionTerminated,
     TransactionTimedOut,
+    client_transaction_id,
 )
-from hotline.sip.uas import refusal
+from hotline.sip.uas import method_refusal, refusal
 
 __all__ = [
     "AckHandler",
@@ -90,6 +91,7 @@ class SipEndpoint:
             self._message_received,
             tcp_idle_timeout=tcp_idle_timeout,
             on_stream_error=self._answer_malformed,
+            on_send_error=self._send_failed,
         )
         self._layer = TransactionLayer(settings=timers)
         self._server_name = server_name
@@ -170,6 +172,18 @@ class SipEndpoint:
         self.statistics.malformed_dropped += 1
         log.info("dropped malformed message from %s: %s", source.host, error.reason)
 
+    def _send_failed(self, data: bytes, destination: Peer) -> None:
+        """A request that could not leave ends its client transaction at once with a
+        transport error, which its handler gets as 503 (RFC 3261 §8.1.3.1, §17.1.4), rather
+        than waiting out Timer B. A response that could not leave has nothing to tell."""
+        message = parse_message(data)  # our own bytes: they parse
+        if not isinstance(message, Request) or message.method == "ACK":
+            return
+        transaction_id = client_transaction_id(message)
+        if transaction_id is not None:
+            self._layer.transport_error(transaction_id, self._now())
+            self._process()
+
     def _process(self) -> None:
         while (event := self._layer.next_event()) is not None:
             if isinstance(event, RequestReceived):
@@ -204,8 +218,7 @@ class SipEndpoint:
         self.statistics.requests_handled += 1
         handler = self._handlers.get(request.method)
         if handler is None:  # the method first, then what the request requires (§8.2)
-            response = make_response(request, 405)
-            response.headers.set("Allow", ", ".join(self.allowed_methods))
+            response = method_refusal(request, self.allowed_methods)
         elif (refused := refusal(request)) is not None:
             response = refused
         else:

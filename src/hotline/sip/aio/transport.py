@@ -27,6 +27,8 @@ MessageHandler = Callable[[bytes, Peer], None]
 # A stream whose framing is lost, before its connection closes: the error may carry a request
 # that can still be answered (SipParseError.partial, RFC 4475 §3.1.2.3).
 StreamErrorHandler = Callable[[SipParseError, Peer], None]
+# A message that could not be sent: no TCP connection to its peer could be opened.
+SendErrorHandler = Callable[[bytes, Peer], None]
 
 
 @dataclass(slots=True)
@@ -72,9 +74,11 @@ class SipTransport:
         *,
         tcp_idle_timeout: float = 300.0,
         on_stream_error: StreamErrorHandler | None = None,
+        on_send_error: SendErrorHandler | None = None,
     ) -> None:
         self.host = host
         self._on_stream_error = on_stream_error
+        self._on_send_error = on_send_error
         self.port = port
         self.statistics = TransportStatistics()
         self._on_message = on_message
@@ -205,14 +209,14 @@ class SipTransport:
     # -- sending ---------------------------------------------------------------------------
 
     def send(self, data: bytes, peer: Peer) -> None:
-        """Send one message; over TCP on the peer's connection, opened when there is none."""
+        """Send one message; over TCP on the peer's connection, or on one open to its address,
+        or on a new connection to its address when there is none."""
         if peer.transport == "UDP":
             if self._udp is not None:
                 self._udp.sendto(data, (peer.host, peer.port))
                 self.statistics.datagrams_sent += 1
             return
-        connection_id = peer.connection_id or self._by_address.get((peer.host, peer.port))
-        connection = self._connections.get(connection_id) if connection_id else None
+        connection = self._connection_to(peer)
         if connection is not None:
             connection.writer.write(data)
             connection.last_activity = asyncio.get_running_loop().time()
@@ -221,12 +225,23 @@ class SipTransport:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _connection_to(self, peer: Peer) -> _Connection | None:
+        """The peer's own connection while it is open, else any open one to its address."""
+        if peer.connection_id is not None:
+            connection = self._connections.get(peer.connection_id)
+            if connection is not None:
+                return connection
+        connection_id = self._by_address.get((peer.host, peer.port))
+        return None if connection_id is None else self._connections.get(connection_id)
+
     async def _connect_and_send(self, data: bytes, peer: Peer) -> None:
         try:
             reader, writer = await asyncio.open_connection(peer.host, peer.port)
         except OSError as error:
             self.statistics.send_errors += 1
             log.info("cannot connect to %s:%d over TCP: %s", peer.host, peer.port, error)
+            if self._on_send_error is not None:
+                self._on_send_error(data, peer)
             return
         sock = writer.get_extra_info("socket")
         if sock is not None:
