@@ -311,7 +311,7 @@ class MediaEngine:
             packet = sender.next_packet()
             if packet is not None and leg.session.sending:
                 if packet.new_event:
-                    leg.event_timestamp = leg.session.next_timestamp
+                    leg.event_timestamp = leg.session.position(now)
                 leg.send(
                     leg.session.packet(
                         packet.payload,
