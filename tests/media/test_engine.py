@@ -101,9 +101,9 @@ def test_event_digits_interrupt_only_with_an_allowed_digit() -> None:
         ("192.0.2.1", 4000),
         0.0,
     )
-    engine.digits_received(leg, leg.session.digits, DtmfSource.RFC4733)
+    engine.digits_received(leg, leg.session.digits, DtmfSource.RFC4733, 0.0)
     assert leg.player is not None  # "1" is not an interrupt digit
-    engine.digits_received(leg, [DtmfDigit(digit="#", duration_ms=80)], DtmfSource.INFO)
+    engine.digits_received(leg, [DtmfDigit(digit="#", duration_ms=80)], DtmfSource.INFO, 0.1)
     assert leg.player is None
     assert [type(e) for e in events] == [DtmfReceived, DtmfReceived, PlaybackFinished]
 

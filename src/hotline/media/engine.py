@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .dtmf import DtmfDigit, DtmfSource, TelephoneEventSender
+from .dtmf import DtmfDigit, DtmfSource, PressMatcher, TelephoneEventSender
 from .events import (
     BridgeId,
     DtmfReceived,
@@ -72,6 +72,7 @@ class Leg:
     partner: Leg | None = None
     player: Player | None = None
     sender: TelephoneEventSender = field(default_factory=TelephoneEventSender)
+    presses: PressMatcher = field(default_factory=PressMatcher)
     inband: InbandDetector | None = None
     timed_out: bool = False
     next_rtcp: float = 0.0
@@ -190,9 +191,13 @@ class MediaEngine:
 
     # -- digits ----------------------------------------------------------------------------
 
-    def digits_received(self, leg: Leg, digits: list[DtmfDigit], source: DtmfSource) -> None:
-        """Report digits and let them interrupt the leg's playback."""
+    def digits_received(
+        self, leg: Leg, digits: list[DtmfDigit], source: DtmfSource, now: float
+    ) -> None:
+        """Report digits, each press once, and let them interrupt the leg's playback."""
         for digit in digits:
+            if not leg.presses.first(digit.digit, source, now):
+                continue
             self.emit(
                 DtmfReceived(
                     leg_id=leg.leg_id,
@@ -234,7 +239,7 @@ class MediaEngine:
         self.recorder.tick()
         frames = {leg_id: leg.session.jitter.pop() for leg_id, leg in self._buffering.items()}
         self._record_legs(frames)
-        self._detect_inband(frames)
+        self._detect_inband(frames, now)
         outgoing: list[tuple[Leg, Samples]] = []
         self._mix(frames, outgoing)
         self._send_events(now)
@@ -267,7 +272,7 @@ class MediaEngine:
         linear = DECODE_BOTH[laws, codes].reshape(len(present), 160)
         return {leg.leg_id: linear[index] for index, (leg, _) in enumerate(present)}
 
-    def _detect_inband(self, frames: Frames) -> None:
+    def _detect_inband(self, frames: Frames, now: float) -> None:
         legs = list(self._scanning.values())
         decoded = self._decode(legs, frames)
         if not legs:
@@ -278,7 +283,7 @@ class MediaEngine:
             assert leg.inband is not None
             pressed = leg.inband.feed(digit)
             if pressed is not None:
-                self.digits_received(leg, [pressed], DtmfSource.INBAND)
+                self.digits_received(leg, [pressed], DtmfSource.INBAND, now)
 
     def _mix(self, frames: Frames, outgoing: list[tuple[Leg, Samples]]) -> None:
         for bridge in self._mixing.values():
@@ -352,7 +357,7 @@ class MediaEngine:
             session = leg.session
             digits = session.dtmf.handle_timer(now)
             if digits:
-                self.digits_received(leg, digits, DtmfSource.RFC4733)
+                self.digits_received(leg, digits, DtmfSource.RFC4733, now)
             self._check_timeout(leg, now)
             if now >= leg.next_rtcp and leg.rtcp_transport is not None:
                 # Randomized (RFC 3550 §6.2) so that calls set up together report apart.
