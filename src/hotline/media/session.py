@@ -45,6 +45,7 @@ _MAX_LATE = _RATE
 # ahead of the newest one is the same stream (20 s of 20 ms packets lost on the way at most).
 _MOVE_WINDOW = 1000
 _WIDTH_MASK = WIDTH - 1
+_PRESENT = b"\x01" * 8000
 _PACK = RTP_HEADER.pack
 _UNPACK = RTP_HEADER.unpack_from
 
@@ -108,6 +109,7 @@ class RtpSession:
         "tape_late",
         "tape_late_at",
         "tape_late_run",
+        "tape_present",
         "tape_recorder",
         "tape_row",
         "tape_shift",
@@ -162,6 +164,7 @@ class RtpSession:
         self.tape_recorder: Recorder | None = None
         self.tape_start: memoryview | None = None
         self.tape_row: memoryview | None = None
+        self.tape_present: memoryview | None = None  # which places of the row were received
         self.tape_shift = 0
         self.tape_late = 0
         self.tape_late_run = 0
@@ -261,10 +264,15 @@ class RtpSession:
             offset = (timestamp - jitter.base) & _MASK
             if offset + size <= jitter.window:
                 jitter.buffer[offset : offset + size] = payload
+                jitter.present[offset : offset + size] = _PRESENT[:size]
+                # The packet's wait before play-out (JitterBuffer.arrived, inline).
+                wait = offset + 160 - (now - jitter.popped_at) * _RATE
+                if wait < jitter.low:
+                    jitter.low = wait
                 if offset + size > jitter.end:
                     jitter.end = offset + size
             else:
-                jitter.push(timestamp, payload)
+                jitter.push(timestamp, payload, now)
         recorder = self.tape_recorder
         if recorder is not None:  # recorded: tape_start, then tape_row, are set with it
             row = self.tape_row
@@ -273,6 +281,7 @@ class RtpSession:
                 head = recorder.head
                 if place + size <= WIDTH and ((place - head) & _WIDTH_MASK) + size <= AHEAD:
                     row[place : place + size] = payload
+                    self.tape_present[place : place + size] = _PRESENT[:size]  # type: ignore[index]
                 else:
                     recorder.place(self, timestamp, payload)
             elif self.tape_start is not None:
@@ -360,9 +369,9 @@ class RtpSession:
         else:
             self.counters.other_payloads += 1  # comfort noise or a format we did not negotiate
 
-    def take_frame(self) -> bytearray | None:
+    def take_frame(self, now: float) -> bytearray | None:
         """Once per tick: the next 20 ms of received codes (None if nothing arrived for it)."""
-        return self.jitter.pop()
+        return self.jitter.pop(now)
 
     def relayed(
         self, ssrc: int, sequence: int, timestamp: int, marker: bool, payload: bytes, now: float
