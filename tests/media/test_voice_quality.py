@@ -233,7 +233,7 @@ def _added_delays(caller: Phone, listener: Phone) -> list[float]:
     """For each packet the listener got, how long after the caller's packet holding its last
     sample reached Hotline it arrived (both found by their speech, which is unique)."""
     assert caller.link is not None
-    codes = encode(caller.voice, caller.peer.law).tobytes()
+    codes = encode(caller.voice, caller.peer.law)
     reached: dict[int, float] = {}
     for when, data in caller.link.forwarded:
         place = codes.find(data[12:])
