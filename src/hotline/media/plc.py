@@ -45,6 +45,7 @@ class Concealer:
     DELAY = _DELAY
     __slots__ = (
         "_erased",
+        "_heard",
         "_period",
         "_periods",
         "_phase",
@@ -60,6 +61,7 @@ class Concealer:
         self._recent: deque[Samples] = deque([np.zeros(_FRAME, np.int16)] * 3, maxlen=3)
         self._tail: Samples = np.zeros(delay, np.int16)
         self._erased = 0  # samples made up since the last real frame
+        self._heard = False  # any real frame yet (before it, a loss is silence)
         self._source: _Float = np.zeros(_HISTORY)  # the history as it was when the loss began
         self._pitch = _PITCH_MAX
         self._periods = 1
@@ -92,8 +94,8 @@ class Concealer:
         time, so the real speech continues it without a seam. This goes beyond Appendix I,
         which only extrapolates, and measures better (PESQ).
         """
-        if following is None and self._erased >= _FULL + _FADE + _DELAY:
-            return None
+        if not self._heard or (self.quiet and following is None):
+            return None  # the stream has not begun, or its loss has faded to silence
         if not self._erased:
             self._start()
         halves = []
@@ -113,6 +115,11 @@ class Concealer:
             samples = samples * (1 - ramp) + backwards * ramp
             self._erased = 0  # the following frame continues this one as it is
         return self._push(samples)
+
+    @property
+    def quiet(self) -> bool:
+        """Whether a loss now makes up nothing: no speech heard yet, or faded out already."""
+        return not self._heard or self._erased >= _FULL + _FADE + _DELAY
 
     def _start(self) -> None:
         """Find the pitch and smooth the seam between the history's end and its repetition:
@@ -158,16 +165,26 @@ class Concealer:
         erased = self._erased + np.arange(count)
         return np.clip(1.0 - (erased - _FULL) / _FADE, 0.0, 1.0)
 
+    def resume(self) -> None:
+        """Real frames came that were not fed through ``good``: a loss is over."""
+        self._heard = True
+        self._erased = 0
+
     def remember(self, samples: Samples) -> None:
         """Take ``samples`` as what was played last (without playing them): the history of
         a loss to come, for a stream fed only around its losses."""
-        joined = np.concatenate((*self._recent, samples))[-3 * _FRAME :]
-        self._recent.extend(joined.reshape(3, _FRAME).copy())
+        if not len(samples):
+            return
+        self._heard = self._heard or bool(samples.any())
+        if len(samples) < 3 * _FRAME:
+            samples = np.concatenate((*self._recent, samples))
+        self._recent.extend(samples[-3 * _FRAME :].reshape(3, _FRAME).copy())
 
     def _push(self, samples: _Float) -> Samples:
         return self._played(_to_samples(samples))
 
     def _played(self, frame: Samples) -> Samples:
+        self._heard = True
         self._recent.append(frame)
         if not len(self._tail):
             return frame
@@ -176,17 +193,20 @@ class Concealer:
         return played
 
 
-def conceal_frames(concealer: Concealer, samples: Samples, received: npt.NDArray[np.bool_]) -> None:
+def conceal_frames(
+    concealer: Concealer, samples: Samples, received: npt.NDArray[np.bool_], before: Samples
+) -> None:
     """Conceal, in place, the 160-sample frames of ``samples`` not ``received`` (a recording
-    written after the fact, with a ``delay=0`` concealer): each bridged to the next frame
-    when that one came. Spans with nothing missing only update the history."""
+    written after the fact, with a ``delay=0`` concealer), ``before`` being the samples that
+    preceded them: the gaps between frames that came, each bridged to the frame after it;
+    after the last frame that came the stream stopped, and silence stays."""
     frames = len(received)
-    if received.all():
-        concealer.remember(samples[-3 * _FRAME :])
-        return
     first = int(np.argmin(received))
-    concealer.remember(samples[: first * _FRAME])
-    for index in range(first, frames):
+    if not received[first:].any():
+        return  # no frame after the gap: the stream stopped (hold, silence), not a loss
+    last = frames - 1 - int(np.argmax(received[::-1]))
+    concealer.remember(np.concatenate((before, samples[: first * _FRAME])))
+    for index in range(first, last + 1):
         span = slice(index * _FRAME, (index + 1) * _FRAME)
         if received[index]:
             samples[span] = concealer.good(np.ascontiguousarray(samples[span]))
@@ -204,15 +224,15 @@ def _to_samples(values: _Float) -> Samples:
 
 def _pitch_within(frame: _Float) -> int:
     """The period at which one frame best matches itself shifted (the speech after a gap,
-    whose own pitch the backwards repetition takes)."""
-    best, pitch = -np.inf, _PITCH_MIN
-    for lag in range(_PITCH_MIN, _PITCH_MAX + 1):
-        later, earlier = frame[lag:], frame[:-lag]
-        energy = float(later @ later) * float(earlier @ earlier)
-        match = float(later @ earlier) / np.sqrt(energy + 1.0)
-        if match > best:
-            best, pitch = match, lag
-    return pitch
+    whose own pitch the backwards repetition takes): normalized autocorrelation."""
+    size = len(frame)
+    products = np.correlate(frame, frame, "full")[size - 1 :]  # [lag]: sum of f[n + lag] f[n]
+    squares = np.cumsum(frame * frame)
+    lags = np.arange(_PITCH_MIN, _PITCH_MAX + 1)
+    later = squares[-1] - squares[lags - 1]
+    earlier = squares[size - 1 - lags]
+    match = products[lags] / np.sqrt(later * earlier + 1.0)
+    return int(lags[int(np.argmax(match))])
 
 
 def _ramp(count: int) -> _Float:

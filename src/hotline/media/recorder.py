@@ -84,6 +84,10 @@ class Tape:
     concealers: tuple[Concealer, Concealer] = field(
         default_factory=lambda: (Concealer(delay=0), Concealer(delay=0))
     )
+    # The stereo samples last written: the history a loss at the start of the next write needs.
+    written_samples: npt.NDArray[np.int16] = field(
+        default_factory=lambda: np.zeros((3 * _FRAME, 2), np.int16)
+    )
 
     def silence(self) -> npt.NDArray[np.uint8]:
         """Each row's silence code (a column, to broadcast along the row)."""
@@ -266,11 +270,17 @@ class Recorder:
 
 def _conceal(tape: Tape, pieces: list[tuple[int, int]], stereo: npt.NDArray[np.uint32]) -> None:
     """Conceal each channel's frames that never came (G.711 Appendix I, ``plc``), in place;
-    a channel with nothing missing only leaves its last samples as the next loss's history."""
-    present = np.concatenate([tape.present[:, a:b] for a, b in pieces], axis=1)
+    a write with nothing missing costs one look at the flags."""
+    present = [tape.present[:, a:b] for a, b in pieces]
     samples = stereo.view("<i2").reshape(-1, 2)
+    before, tape.written_samples = tape.written_samples, samples
+    if all(part.all() for part in present):
+        for concealer in tape.concealers:
+            concealer.resume()  # its history is in ``written_samples`` for the next loss
+        return
     frames = len(samples) // _FRAME
+    flags = present[0] if len(present) == 1 else np.concatenate(present, axis=1)
     for channel, concealer in enumerate(tape.concealers):
-        flags = present[channel, : frames * _FRAME].reshape(frames, _FRAME)
-        received = flags.sum(axis=1) * 2 >= _FRAME
-        conceal_frames(concealer, samples[:, channel], received)
+        counts = flags[channel, : frames * _FRAME].reshape(frames, _FRAME).sum(axis=1)
+        history = before[-3 * _FRAME :, channel]
+        conceal_frames(concealer, samples[:, channel], counts * 2 >= _FRAME, history)

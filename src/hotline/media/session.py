@@ -45,7 +45,7 @@ _MAX_LATE = _RATE
 # ahead of the newest one is the same stream (20 s of 20 ms packets lost on the way at most).
 _MOVE_WINDOW = 1000
 _WIDTH_MASK = WIDTH - 1
-_PRESENT = b"\x01" * 8000
+_PRESENT = b"\x01" * 160  # a 20 ms packet's flags (the common size, built once)
 _PACK = RTP_HEADER.pack
 _UNPACK = RTP_HEADER.unpack_from
 
@@ -264,7 +264,7 @@ class RtpSession:
             offset = (timestamp - jitter.base) & _MASK
             if offset + size <= jitter.window:
                 jitter.buffer[offset : offset + size] = payload
-                jitter.present[offset : offset + size] = _PRESENT[:size]
+                jitter.present[offset : offset + size] = _PRESENT if size == 160 else b"\x01" * size
                 # The packet's wait before play-out (JitterBuffer.arrived, inline).
                 wait = offset + 160 - (now - jitter.popped_at) * _RATE
                 if wait < jitter.low:
@@ -281,7 +281,8 @@ class RtpSession:
                 head = recorder.head
                 if place + size <= WIDTH and ((place - head) & _WIDTH_MASK) + size <= AHEAD:
                     row[place : place + size] = payload
-                    self.tape_present[place : place + size] = _PRESENT[:size]  # type: ignore[index]
+                    present = _PRESENT if size == 160 else b"\x01" * size
+                    self.tape_present[place : place + size] = present  # type: ignore[index]
                 else:
                     recorder.place(self, timestamp, payload)
             elif self.tape_start is not None:
