@@ -30,7 +30,15 @@ import numpy as np
 from hotline.media import MediaWorker, Role
 from hotline.media.g711 import Law, decode, encode
 from hotline.media.rtp import build_rtp, parse_header
-from hotline.testing.voice import ImpairedLink, Packet, percentile, playout, score, speech
+from hotline.testing.voice import (
+    ImpairedLink,
+    Packet,
+    added_delays,
+    percentile,
+    playout,
+    score,
+    speech,
+)
 
 
 @dataclass(eq=False)
@@ -136,25 +144,10 @@ async def whisper(media: MediaWorker, loss: float, jitter: float) -> dict[str, o
 
 
 def _added_delays(caller: Phone, listener: Phone) -> list[float]:
-    """Arrival at the listener minus arrival at Hotline of the caller packet holding the
-    last sample of what it heard (packets found by their speech, when unique)."""
-    codes = encode(caller.voice, Law.PCMU)
-    reached: dict[int, float] = {}
     if caller.link is None:
         return []
-    for when, data in caller.link.forwarded:
-        place = codes.find(data[12:])
-        if place >= 0 and codes.rfind(data[12:]) == place:
-            reached[place // 160] = when
-    delays = []
-    for _, arrival, payload in listener.received:
-        place = codes.find(payload)
-        if place < 0 or codes.rfind(payload) != place:
-            continue
-        last = (place + len(payload) - 1) // 160
-        if last in reached:
-            delays.append(arrival - reached[last])
-    return delays
+    heard = [(arrival, payload) for _, arrival, payload in listener.received]
+    return added_delays(encode(caller.voice, Law.PCMU), caller.link.forwarded, heard)
 
 
 async def main() -> None:

@@ -25,7 +25,16 @@ import numpy.typing as npt
 
 from hotline.media.player import PROMPTS_DIR
 
-__all__ = ["ImpairedLink", "Packet", "align", "percentile", "playout", "score", "speech"]
+__all__ = [
+    "ImpairedLink",
+    "Packet",
+    "added_delays",
+    "align",
+    "percentile",
+    "playout",
+    "score",
+    "speech",
+]
 
 Samples = npt.NDArray[np.int16]
 RATE = 8000
@@ -184,6 +193,29 @@ class ImpairedLink:
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
+
+
+def added_delays(
+    sent: bytes, reached: Iterable[tuple[float, bytes]], heard: Iterable[tuple[float, bytes]]
+) -> list[float]:
+    """The delay a server added to speech: for each packet ``heard`` (arrival, payload), its
+    arrival minus the arrival at the server of the ``sent`` packet holding its last sample
+    (``reached``: arrival, RTP packet, as ``ImpairedLink.forwarded`` has them). Packets are
+    found by their codes in ``sent``, when they appear there once (speech, not silence)."""
+    arrivals: dict[int, float] = {}
+    for when, data in reached:
+        place = sent.find(data[12:])
+        if place >= 0 and sent.rfind(data[12:]) == place:
+            arrivals[place // 160] = when
+    delays = []
+    for arrival, payload in heard:
+        place = sent.find(payload)
+        if place < 0 or sent.rfind(payload) != place:
+            continue
+        last = (place + len(payload) - 1) // 160
+        if last in arrivals:
+            delays.append(arrival - arrivals[last])
+    return delays
 
 
 def percentile(values: Sequence[float], share: float) -> float:
