@@ -203,10 +203,17 @@ def conceal_frames(
     frames = len(received)
     first = int(np.argmin(received))
     if not received[first:].any():
-        return  # no frame after the gap: the stream stopped (hold, silence), not a loss
+        return  # nothing came after: the stream has stopped, or not begun
     last = frames - 1 - int(np.argmax(received[::-1]))
-    concealer.remember(np.concatenate((before, samples[: first * _FRAME])))
-    for index in range(first, last + 1):
+    # Gaps before the stream began are no loss, nor is the end after it stopped (hold,
+    # silence suppressed): only frames missing between frames that came are made up.
+    begun = int(np.argmax(received)) if concealer.quiet else first
+    gaps = np.flatnonzero(~received[begun : last + 1]) + begun
+    if not len(gaps):
+        return
+    start = int(gaps[0])
+    concealer.remember(np.concatenate((before, samples[: start * _FRAME])))
+    for index in range(start, min(int(gaps[-1]) + 2, frames)):
         span = slice(index * _FRAME, (index + 1) * _FRAME)
         if received[index]:
             samples[span] = concealer.good(np.ascontiguousarray(samples[span]))
@@ -215,7 +222,8 @@ def conceal_frames(
         if index + 1 < frames and received[index + 1]:
             following = np.ascontiguousarray(samples[span.stop : span.stop + _FRAME])
         made_up = concealer.lost(following)
-        samples[span] = 0 if made_up is None else made_up
+        if made_up is not None:  # else the silence written stays
+            samples[span] = made_up
 
 
 def _to_samples(values: _Float) -> Samples:
