@@ -8,37 +8,10 @@ import numpy as np
 import pytest
 
 from hotline.media.g711 import Law, encode
-from hotline.media.jitter import JitterBuffer
 from hotline.media.mixer import Role, mix, routes
 from hotline.media.player import Player
 from hotline.media.say import say_digits, say_duration, say_number
 from hotline.media.wav import WavWriter, read_wav, repair_wav
-
-
-def test_jitter_buffer_reframes_30ms_packets_and_reorders() -> None:
-    buffer = JitterBuffer(silence=0xFF, depth=160)
-    audio = bytes(range(240)) * 4  # 960 samples in 4 packets of 240
-    packets = [(1000 + i * 240, audio[i * 240 : (i + 1) * 240]) for i in range(4)]
-    buffer.push(*packets[0])
-    buffer.push(*packets[2])  # out of order
-    buffer.push(*packets[1])
-    buffer.push(*packets[3])
-    frames = [buffer.pop() for _ in range(7)]
-    assert frames[0] is not None and frames[0] == b"\xff" * 160  # the depth
-    assert b"".join(f for f in frames[1:] if f) == audio
-    assert buffer.pop() is None
-
-
-def test_jitter_buffer_survives_a_timestamp_jump() -> None:
-    buffer = JitterBuffer(silence=0xFF, depth=160)
-    buffer.push(5000, b"\x01" * 160)
-    assert buffer.pop() is not None and buffer.pop() == b"\x01" * 160
-    buffer.push(4_000_000_000, b"\x02" * 160)  # a new SSRC with a random timestamp
-    assert [buffer.pop(), buffer.pop()] == [b"\xff" * 160, b"\x02" * 160]
-    assert buffer.resyncs == 1
-    for _ in range(3):  # a replay from 100 ms back: a few late packets, then a resync
-        buffer.push(4_000_000_000 - 800, b"\x03" * 160)
-    assert buffer.late == 3 and buffer.resyncs == 2
 
 
 def _write_wav(path: Path, samples: np.ndarray, rate: int, channels: int, width: int) -> None:

@@ -2,7 +2,13 @@
 
 import numpy as np
 
-from hotline.media.dtmf import DtmfDigit, TelephoneEventReceiver, TelephoneEventSender
+from hotline.media.dtmf import (
+    DtmfDigit,
+    DtmfSource,
+    PressMatcher,
+    TelephoneEventReceiver,
+    TelephoneEventSender,
+)
 from hotline.media.tone import InbandDetector, classify, tone
 
 
@@ -88,3 +94,44 @@ def test_inband_detector_debounces() -> None:
     )
     presses = [detector.feed(d) for d in classify(signal.reshape(-1, 160))]
     assert [p for p in presses if p] == [DtmfDigit(digit="5", duration_ms=100)]
+
+
+def _event(code: int, duration: int, *, end: bool = False) -> bytes:
+    return bytes([code, (0x80 if end else 0) | 10]) + duration.to_bytes(2, "big")
+
+
+def test_an_event_re_stamped_while_it_goes_on_is_one_press() -> None:
+    receiver = TelephoneEventReceiver()
+    got = receiver.receive(_event(1, 160), timestamp=8, now=0.0)
+    got += receiver.receive(_event(1, 320), timestamp=8, now=0.02)
+    # The stream around the event starts over (a translator, a restarted phone): the event
+    # goes on under another timestamp, and its end packets come under a third one.
+    got += receiver.receive(_event(1, 480), timestamp=90_000, now=0.04)
+    got += receiver.receive(_event(1, 640, end=True), timestamp=90_000, now=0.06)
+    for now in (0.08, 0.1):
+        got += receiver.receive(_event(1, 640, end=True), timestamp=4_000, now=now)
+    got += receiver.handle_timer(1.0)
+    assert got == [DtmfDigit(digit="1", duration_ms=80)]
+
+
+def test_the_same_key_pressed_again_soon_is_a_second_press() -> None:
+    receiver = TelephoneEventReceiver()
+    got = receiver.receive(_event(1, 800, end=True), timestamp=8, now=0.0)
+    # 60 ms later the key again: a new timestamp and a duration that starts over.
+    got += receiver.receive(_event(1, 160), timestamp=1_400, now=0.06)
+    got += receiver.receive(_event(1, 800, end=True), timestamp=1_400, now=0.16)
+    assert [d.digit for d in got] == ["1", "1"]
+
+
+def test_a_key_sent_as_info_and_as_events_is_one_press() -> None:
+    matcher = PressMatcher()
+    info, events, tone_ = DtmfSource.INFO, DtmfSource.RFC4733, DtmfSource.INBAND
+    reports = [
+        ("1", info, 0.0), ("1", events, 0.12),  # one press, two channels
+        ("1", events, 0.4), ("1", info, 0.45),  # the key again: a second press
+        ("2", info, 0.8), ("3", events, 0.85),  # two keys
+        ("4", events, 1.0), ("4", events, 1.2),  # one channel, twice: two presses
+        ("5", tone_, 2.0), ("5", events, 3.5),  # too far apart to be one press
+    ]  # fmt: skip
+    kept = [digit for digit, source, now in reports if matcher.first(digit, source, now)]
+    assert kept == ["1", "1", "2", "3", "4", "4", "5", "5"]

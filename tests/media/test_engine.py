@@ -101,9 +101,9 @@ def test_event_digits_interrupt_only_with_an_allowed_digit() -> None:
         ("192.0.2.1", 4000),
         0.0,
     )
-    engine.digits_received(leg, leg.session.digits, DtmfSource.RFC4733)
+    engine.digits_received(leg, leg.session.digits, DtmfSource.RFC4733, 0.0)
     assert leg.player is not None  # "1" is not an interrupt digit
-    engine.digits_received(leg, [DtmfDigit(digit="#", duration_ms=80)], DtmfSource.INFO)
+    engine.digits_received(leg, [DtmfDigit(digit="#", duration_ms=80)], DtmfSource.INFO, 0.1)
     assert leg.player is None
     assert [type(e) for e in events] == [DtmfReceived, DtmfReceived, PlaybackFinished]
 
@@ -137,18 +137,19 @@ async def test_the_last_minutes_late_ticks_are_counted_by_whole_seconds() -> Non
     assert (clock.metrics.recent_ticks, clock.metrics.recent_late_ticks) == (0, 0)
 
 
-def test_late_ticks_keep_timestamps_contiguous_and_pauses_mark_a_talk_spurt() -> None:
+def test_tick_timestamps_follow_real_time_and_a_gap_marks_a_talk_spurt() -> None:
     engine = MediaEngine(emit=lambda event: None)
     leg, _ = _leg(engine, 1)
     session = leg.session
-    sent = [session.packet(b"\xff" * 160, now) for now in (1.0, 1.02, 1.09, 1.10)]  # one late
-    assert [parse_header(p).timestamp for p in sent] == [0, 160, 320, 480]
-    assert [parse_header(p).marker for p in sent] == [True, False, False, False]
-    after_pause = parse_header(session.packet(b"\xff" * 160, 2.10))
-    assert after_pause.marker and after_pause.timestamp == 640 + 8000 - 160
+    # Ticks pass their due times: contiguous; then two ticks skipped (the loop was blocked).
+    sent = [session.packet(b"\xff" * 160, now) for now in (1.0, 1.02, 1.04, 1.10, 1.12)]
+    assert [parse_header(p).timestamp for p in sent] == [0, 160, 320, 800, 960]
+    assert [parse_header(p).marker for p in sent] == [True, False, False, True, False]
+    after_pause = parse_header(session.packet(b"\xff" * 160, 2.12))
+    assert after_pause.marker and after_pause.timestamp == 960 + 8000
     event = [
         parse_header(session.packet(b"\x01\x0a\x00\xa0", now, event=True, timestamp=99))
-        for now in (2.12, 2.5)
+        for now in (2.14, 2.5)
     ]  # the tick runs very late in the middle of an event
     assert [h.marker for h in event] == [False, False] and {h.timestamp for h in event} == {99}
 

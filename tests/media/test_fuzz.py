@@ -72,5 +72,5 @@ def test_a_leg_survives_any_datagrams(datagrams: list[bytes]) -> None:
     for index, data in enumerate(datagrams):
         session.receive(b"\x80" + data if index % 2 else data, ("127.0.0.1", 9), index * 0.01)
         session.receive_rtcp(data, ("127.0.0.1", 10), index * 0.01)
-        session.take_frame()
+        session.take_frame(0.0)
     TelephoneEventReceiver().receive(b"".join(datagrams)[:4], timestamp=0, now=0.0)

@@ -3,7 +3,9 @@
 The receiver reports each key press once, when its end packet arrives (RFC 4733 §2.5.1.4 sends
 the end packet three times), or when the event stops without an end (lost end packets) or a new
 event starts. A replayed stream (same timestamp after a pause, or a new event code) is a new
-press, not a duplicate.
+press, not a duplicate; an event whose timestamp changes while it goes on (the stream around it
+was re-stamped by a translator or restarted) is the same press. :class:`PressMatcher` makes one
+press of a phone that sends a key both ways (SIP INFO and RFC 4733 events) one digit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ __all__ = [
     "DIGITS",
     "DtmfDigit",
     "DtmfSource",
+    "PressMatcher",
     "TelephoneEventReceiver",
     "TelephoneEventSender",
     "encode_event",
@@ -29,6 +32,8 @@ _SAMPLES_PER_MS = 8
 _REPLAY_GAP = 0.25
 # An event with no packet for this long has ended even though no end packet came.
 _EVENT_TIMEOUT = 0.3
+# The same key from two channels (INFO and RFC 4733, or a tone) this close is one press.
+_SAME_PRESS = 1.0
 
 
 class DtmfSource(enum.Enum):
@@ -73,12 +78,14 @@ class TelephoneEventReceiver:
         end = bool(flags & 0x80)
         done: list[DtmfDigit] = []
         event = self._event
-        if event is None or self._starts_new(event, code, timestamp, end, now):
+        if event is None or self._starts_new(event, code, timestamp, duration, end, now):
             if event is not None and not event.reported:
                 done.append(self._report(event))
             event = self._event = _Event(
                 code=code, timestamp=timestamp, duration=duration, last_arrival=now
             )
+        elif timestamp != event.timestamp:
+            event.timestamp = timestamp  # the same press, re-stamped on the way
         event.duration = max(event.duration, duration)
         event.last_arrival = now
         if end and not event.ended:
@@ -87,10 +94,17 @@ class TelephoneEventReceiver:
         return done
 
     @staticmethod
-    def _starts_new(event: _Event, code: int, timestamp: int, end: bool, now: float) -> bool:
-        if code != event.code or timestamp != event.timestamp:
+    def _starts_new(
+        event: _Event, code: int, timestamp: int, duration: int, end: bool, now: float
+    ) -> bool:
+        recent = now - event.last_arrival <= _REPLAY_GAP
+        if code != event.code:
             return True
-        return event.ended and not end and now - event.last_arrival > _REPLAY_GAP
+        if timestamp == event.timestamp:
+            return event.ended and not end and not recent
+        # Another timestamp for the same key: the same press if it goes on where the event
+        # stood (re-stamped on the way); a new press starts its duration over.
+        return not (recent and duration >= event.duration)
 
     def _report(self, event: _Event) -> DtmfDigit:
         event.reported = True
@@ -102,6 +116,29 @@ class TelephoneEventReceiver:
         if event is None or event.reported or now - event.last_arrival < _EVENT_TIMEOUT:
             return []
         return [self._report(event)]
+
+
+class PressMatcher:
+    """One digit per key press, however many channels carry it.
+
+    Some phones send a key both as SIP INFO (application/dtmf-relay) and as RFC 4733 events,
+    or the events with the tone left in the audio: the first report of a key is the press,
+    and one report of the same key from another channel within a second is its echo. Each
+    report pairs with at most one other, so a key pressed twice is two digits.
+    """
+
+    def __init__(self) -> None:
+        self._unpaired: list[tuple[str, DtmfSource, float]] = []
+
+    def first(self, digit: str, source: DtmfSource, now: float) -> bool:
+        """Whether this report is a new press (True) or another channel's copy of one."""
+        self._unpaired = [seen for seen in self._unpaired if now - seen[2] <= _SAME_PRESS]
+        for index, (other, other_source, _) in enumerate(self._unpaired):
+            if other == digit and other_source is not source:
+                del self._unpaired[index]
+                return False
+        self._unpaired.append((digit, source, now))
+        return True
 
 
 def encode_event(code: int, *, end: bool, volume: int, duration: int) -> bytes:

@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .dtmf import DtmfDigit, DtmfSource, TelephoneEventSender
+from .dtmf import DtmfDigit, DtmfSource, PressMatcher, TelephoneEventSender
 from .events import (
     BridgeId,
     DtmfReceived,
@@ -39,6 +39,7 @@ from .events import (
 from .g711 import DECODE_BOTH, ENCODE_TABLES, Law, transcode_table
 from .mixer import Role, mix, routes
 from .player import Player, StopReason
+from .plc import Concealer
 from .recorder import Recorder, Recording
 from .session import Address, RtpSession
 from .tone import InbandDetector, classify
@@ -49,6 +50,9 @@ log = logging.getLogger(__name__)
 Samples = npt.NDArray[np.int16]
 # Each buffering leg's 20 ms of received codes for this tick (None when nothing arrived).
 Frames = dict[LegId, bytearray | None]
+# Each buffering leg's 20 ms as heard: decoded, losses concealed (None when it is silent).
+Heard = dict[LegId, Samples | None]
+_SILENCE = np.zeros(160, np.int16)
 _HOUSEKEEPING_TICKS = 25
 _RTCP_INTERVAL = 5.0
 
@@ -72,6 +76,8 @@ class Leg:
     partner: Leg | None = None
     player: Player | None = None
     sender: TelephoneEventSender = field(default_factory=TelephoneEventSender)
+    presses: PressMatcher = field(default_factory=PressMatcher)
+    concealer: Concealer = field(default_factory=Concealer)
     inband: InbandDetector | None = None
     timed_out: bool = False
     next_rtcp: float = 0.0
@@ -190,9 +196,13 @@ class MediaEngine:
 
     # -- digits ----------------------------------------------------------------------------
 
-    def digits_received(self, leg: Leg, digits: list[DtmfDigit], source: DtmfSource) -> None:
-        """Report digits and let them interrupt the leg's playback."""
+    def digits_received(
+        self, leg: Leg, digits: list[DtmfDigit], source: DtmfSource, now: float
+    ) -> None:
+        """Report digits, each press once, and let them interrupt the leg's playback."""
         for digit in digits:
+            if not leg.presses.first(digit.digit, source, now):
+                continue
             self.emit(
                 DtmfReceived(
                     leg_id=leg.leg_id,
@@ -232,11 +242,12 @@ class MediaEngine:
         """Do one 20 ms step of every stream."""
         self.ticks += 1
         self.recorder.tick()
-        frames = {leg_id: leg.session.jitter.pop() for leg_id, leg in self._buffering.items()}
-        self._record_legs(frames)
-        self._detect_inband(frames)
+        frames = {leg_id: leg.session.jitter.pop(now) for leg_id, leg in self._buffering.items()}
+        heard = self._hear(frames)
+        self._record_legs(heard)
+        self._detect_inband(heard, now)
         outgoing: list[tuple[Leg, Samples]] = []
-        self._mix(frames, outgoing)
+        self._mix(heard, outgoing)
         self._send_events(now)
         self._play(now)
         self._encode_and_send(outgoing, now)
@@ -246,16 +257,37 @@ class MediaEngine:
         legs = list(self.legs.values())[phase::_HOUSEKEEPING_TICKS]
         self.housekeeping(now, legs, statistics=phase == 0)
 
-    def _record_legs(self, frames: Frames) -> None:
+    def _hear(self, frames: Frames) -> Heard:
+        """Each buffering leg's next 20 ms decoded, a frame that never came concealed from
+        the speech around it (G.711 Appendix I, ``plc``); None where the leg is silent."""
+        legs = list(self._buffering.values())
+        decoded = self._decode(legs, frames)
+        heard: Heard = {}
+        for leg in legs:
+            samples = decoded.get(leg.leg_id)
+            jitter = leg.session.jitter
+            if samples is not None:
+                heard[leg.leg_id] = leg.concealer.good(samples)
+            elif jitter.missing:
+                following = jitter.peek()
+                if following is not None:
+                    codes = np.frombuffer(following, np.uint8)
+                    samples = DECODE_BOTH[int(leg.session.alaw), codes]
+                heard[leg.leg_id] = leg.concealer.lost(samples)
+            else:
+                heard[leg.leg_id] = None
+        return heard
+
+    def _record_legs(self, heard: Heard) -> None:
         """Mono recordings of what single legs receive (a softphone's ear): few, so one
         write each per tick."""
         for leg in self._buffering.values():
             recording = leg.recording
             if recording is None or recording.paused:
                 continue
-            session = leg.session
-            codes = np.frombuffer(frames.get(leg.leg_id) or session.silence, np.uint8)
-            samples = DECODE_BOTH[int(session.alaw), codes]
+            samples = heard.get(leg.leg_id)
+            if samples is None:
+                samples = _SILENCE
             recording.writer.write(samples.astype("<i2").tobytes())
 
     def _decode(self, legs: list[Leg], frames: Frames) -> dict[LegId, Samples]:
@@ -267,26 +299,24 @@ class MediaEngine:
         linear = DECODE_BOTH[laws, codes].reshape(len(present), 160)
         return {leg.leg_id: linear[index] for index, (leg, _) in enumerate(present)}
 
-    def _detect_inband(self, frames: Frames) -> None:
+    def _detect_inband(self, heard: Heard, now: float) -> None:
         legs = list(self._scanning.values())
-        decoded = self._decode(legs, frames)
         if not legs:
             return
-        silence = np.zeros(160, np.int16)
-        matrix = np.stack([decoded.get(leg.leg_id, silence) for leg in legs])
+        frames = [heard.get(leg.leg_id) for leg in legs]
+        matrix = np.stack([_SILENCE if frame is None else frame for frame in frames])
         for leg, digit in zip(legs, classify(matrix), strict=True):
             assert leg.inband is not None
             pressed = leg.inband.feed(digit)
             if pressed is not None:
-                self.digits_received(leg, [pressed], DtmfSource.INBAND)
+                self.digits_received(leg, [pressed], DtmfSource.INBAND, now)
 
-    def _mix(self, frames: Frames, outgoing: list[tuple[Leg, Samples]]) -> None:
+    def _mix(self, heard: Heard, outgoing: list[tuple[Leg, Samples]]) -> None:
         for bridge in self._mixing.values():
             legs = bridge.legs
             roles = {leg_id: role for leg_id, (_, role) in bridge.participants.items()}
             hears = routes(bridge.caller.leg_id, bridge.agent.leg_id, roles)
-            decoded: dict[LegId, Samples | None] = dict(self._decode(legs, frames))
-            mixed = mix(decoded, hears)
+            mixed = mix({leg.leg_id: heard.get(leg.leg_id) for leg in legs}, hears)
             for leg in legs:
                 frame = mixed.get(leg.leg_id)
                 if frame is not None and leg.player is None:
@@ -311,7 +341,7 @@ class MediaEngine:
             packet = sender.next_packet()
             if packet is not None and leg.session.sending:
                 if packet.new_event:
-                    leg.event_timestamp = leg.session.next_timestamp
+                    leg.event_timestamp = leg.session.position(now)
                 leg.send(
                     leg.session.packet(
                         packet.payload,
@@ -352,7 +382,7 @@ class MediaEngine:
             session = leg.session
             digits = session.dtmf.handle_timer(now)
             if digits:
-                self.digits_received(leg, digits, DtmfSource.RFC4733)
+                self.digits_received(leg, digits, DtmfSource.RFC4733, now)
             self._check_timeout(leg, now)
             if now >= leg.next_rtcp and leg.rtcp_transport is not None:
                 # Randomized (RFC 3550 §6.2) so that calls set up together report apart.
@@ -384,6 +414,9 @@ class MediaEngine:
             packets_sent=session.packets_sent,
             bad_packets=counters.bad_packets,
             late_packets=session.jitter.late,
+            discarded_packets=session.jitter.discarded,
+            buffer_delay_ms=session.jitter.delay_ms,
+            concealed_frames=session.jitter.concealed,
             remote_fraction_lost=counters.remote_fraction_lost,
             remote_jitter_ms=counters.remote_jitter_ms,
             round_trip_ms=counters.round_trip_ms,

@@ -83,7 +83,7 @@ class LegStatistics:
     jitter_ms: float
     packets_sent: int
     bad_packets: int
-    late_packets: int
+    late_packets: int  # arrived after their play-out time (the jitter buffer grew for them)
     remote_fraction_lost: float
     remote_jitter_ms: float
     round_trip_ms: float | None
@@ -92,6 +92,12 @@ class LegStatistics:
     # Times the peer's stream came from a new address (its NAT mapping changed) and was
     # followed there.
     peer_moves: int = 0
+    # Where the leg's audio is decoded (mixing, recording, tones): packets too late to be
+    # played at all, the jitter buffer's delay now, and the 20 ms frames that never arrived
+    # and were concealed.
+    discarded_packets: int = 0
+    buffer_delay_ms: float = 0.0
+    concealed_frames: int = 0
 
 
 MediaEvent = (

@@ -8,8 +8,8 @@ no work per recorded call at all: it only advances the timeline. Every ``flush_t
 each recording decodes what the timeline has passed since its last write, interleaves the
 channels and appends it to its file in one write; recordings are spread over those ticks so
 that no tick writes them all. The first packet of a leg (and a stream that jumped) is placed
-``DEPTH`` samples ahead of the timeline, which absorbs that much network jitter; gaps stay
-silence.
+``DEPTH`` samples ahead of the timeline, which absorbs that much network jitter; a frame that
+never came between frames that did is concealed (``plc``) when it is written.
 
 A kill loses at most one flush interval (0.5 s by default) plus what the OS has not written;
 the WAV header is repaired on the next start (:func:`~hotline.media.wav.repair_folder`).
@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .g711 import ALAW_SILENCE, DECODE_BOTH, ULAW_SILENCE
+from .plc import Concealer, conceal_frames
 from .wav import RATE, WavWriter
 
 __all__ = ["AHEAD", "DEPTH", "WIDTH", "Recorder", "Recording", "Tape"]
@@ -68,15 +69,25 @@ class TapedSession(Protocol):
     tape_late: int
     tape_late_run: int
     tape_late_at: int
+    tape_present: memoryview | None
 
 
 @dataclass(eq=False, slots=True)
 class Tape:
-    """A recording's rows of codes, one per leg, placed by RTP timestamp."""
+    """A recording's rows of codes, one per leg, placed by RTP timestamp; ``present`` flags
+    the places a packet filled, so that the frames between that never came are concealed."""
 
     sessions: tuple[TapedSession, TapedSession]
     codes: npt.NDArray[np.uint8]
     written: int  # the timeline position (in samples) up to which the file is written
+    present: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros((2, WIDTH), np.uint8))
+    concealers: tuple[Concealer, Concealer] = field(
+        default_factory=lambda: (Concealer(delay=0), Concealer(delay=0))
+    )
+    # The stereo samples last written: the history a loss at the start of the next write needs.
+    written_samples: npt.NDArray[np.int16] = field(
+        default_factory=lambda: np.zeros((3 * _FRAME, 2), np.int16)
+    )
 
     def silence(self) -> npt.NDArray[np.uint8]:
         """Each row's silence code (a column, to broadcast along the row)."""
@@ -130,6 +141,7 @@ class Recorder:
             session.tape_recorder = self
             session.tape_start = memoryview(codes[row])  # placed by its first packet
             session.tape_row = None
+            session.tape_present = memoryview(tape.present[row])
         min(self._slots, key=len).append(recording)
 
     def detach(self, recording: Recording) -> None:
@@ -147,6 +159,7 @@ class Recorder:
                 slot.remove(recording)
         for session in tape.sessions:
             session.tape_row = session.tape_start = session.tape_recorder = None
+            session.tape_present = None
         recording.tape = None
 
     def set_paused(self, recording: Recording, paused: bool) -> None:
@@ -199,10 +212,13 @@ class Recorder:
                 part |= codes[0, a:b]
                 done += b - a
             table = _stereo_table(caller.alaw, agent.alaw)
-            recording.writer.write(table.take(index).tobytes())
+            stereo = table.take(index)
+            _conceal(tape, pieces, stereo)
+            recording.writer.write(stereo.tobytes())
         silence = tape.silence()
         for a, b in pieces:
             codes[:, a:b] = silence
+            tape.present[:, a:b] = 0
 
     # -- placing packets (the per-packet path's slow cases) ----------------------------------
 
@@ -241,10 +257,30 @@ class Recorder:
 
     @staticmethod
     def _write(session: TapedSession, position: int, payload: bytes) -> None:
-        row = session.tape_row
-        assert row is not None
+        row, present = session.tape_row, session.tape_present
+        assert row is not None and present is not None
         size = len(payload)
         first = min(size, WIDTH - position)
         row[position : position + first] = payload[:first]
+        present[position : position + first] = b"\x01" * first
         if first < size:
             row[: size - first] = payload[first:]
+            present[: size - first] = b"\x01" * (size - first)
+
+
+def _conceal(tape: Tape, pieces: list[tuple[int, int]], stereo: npt.NDArray[np.uint32]) -> None:
+    """Conceal each channel's frames that never came (G.711 Appendix I, ``plc``), in place;
+    a write with nothing missing costs one look at the flags."""
+    present = [tape.present[:, a:b] for a, b in pieces]
+    samples = stereo.view("<i2").reshape(-1, 2)
+    before, tape.written_samples = tape.written_samples, samples
+    if all(part.all() for part in present):
+        for concealer in tape.concealers:
+            concealer.resume()  # its history is in ``written_samples`` for the next loss
+        return
+    frames = len(samples) // _FRAME
+    flags = present[0] if len(present) == 1 else np.concatenate(present, axis=1)
+    for channel, concealer in enumerate(tape.concealers):
+        counts = flags[channel, : frames * _FRAME].reshape(frames, _FRAME).sum(axis=1)
+        history = before[-3 * _FRAME :, channel]
+        conceal_frames(concealer, samples[:, channel], counts * 2 >= _FRAME, history)

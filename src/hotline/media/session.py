@@ -29,14 +29,23 @@ Address = tuple[str, int]
 _MASK = 0xFFFFFFFF
 _HALF = 1 << 31
 _RATE = 8000
-# A relayed timestamp further than this from where our stream stands is a new source stream.
-_MAX_STEP = 2 * _RATE
-# Longer than this without sending is a pause in the stream, not a late tick.
-_PAUSE = 0.2
+# A packet whose timestamp is further than this from where real time puts it (arrival jitter
+# on the way in) starts a new source stream, as do a new SSRC and a sequence jump.
+_TOLERANCE = 480
+# Our stream behind real time by more than this (nothing was sent for a while) jumps ahead.
+_BEHIND = 80
+# Sequence numbers up to this far ahead continue the stream (packets lost on the way), up to
+# this far back are reordered (RFC 3550 A.1).
+_MAX_DROPOUT = 3000
+_MAX_MISORDER = 100
+# A reordered packet at most this far behind what we sent keeps its place; further back, the
+# source went back in time.
+_MAX_LATE = _RATE
 # A packet from a new address with the latched stream's SSRC at most this many sequence numbers
 # ahead of the newest one is the same stream (20 s of 20 ms packets lost on the way at most).
 _MOVE_WINDOW = 1000
 _WIDTH_MASK = WIDTH - 1
+_PRESENT = b"\x01" * 160  # a 20 ms packet's flags (the common size, built once)
 _PACK = RTP_HEADER.pack
 _UNPACK = RTP_HEADER.unpack_from
 
@@ -64,10 +73,13 @@ class RtpSession:
     # dictionary's shared keys hold (30), past which every attribute access is a lookup.
     __slots__ = (
         "_audio_pt",
+        "_epoch",
         "_event_pt",
         "_jitter_depth",
         "_last_sr",
         "_relay_offset",
+        "_relay_sequence",
+        "_relay_size",
         "_relay_ssrc",
         "accepts_relay",
         "alaw",
@@ -97,6 +109,7 @@ class RtpSession:
         "tape_late",
         "tape_late_at",
         "tape_late_run",
+        "tape_present",
         "tape_recorder",
         "tape_row",
         "tape_shift",
@@ -116,6 +129,9 @@ class RtpSession:
         self.ssrc = ssrc
         self.sequence = sequence
         self.next_timestamp = timestamp
+        # The time and timestamp of our first packet: with the time since, where real time puts
+        # our stream (RFC 3550 §5.1: timestamps advance with the sampling clock).
+        self._epoch: tuple[float, int] | None = None
         self.counters = SessionCounters()
         self.statistics = ReceptionStatistics()
         self.dtmf = TelephoneEventReceiver()
@@ -148,12 +164,15 @@ class RtpSession:
         self.tape_recorder: Recorder | None = None
         self.tape_start: memoryview | None = None
         self.tape_row: memoryview | None = None
+        self.tape_present: memoryview | None = None  # which places of the row were received
         self.tape_shift = 0
         self.tape_late = 0
         self.tape_late_run = 0
         self.tape_late_at = 0
         self._relay_ssrc: int | None = None
         self._relay_offset = 0
+        self._relay_sequence = 0
+        self._relay_size = 160
         self._jitter_depth = jitter_depth
         self._last_sr: tuple[int, float] | None = None
         self.audio: NegotiatedAudio | None = None
@@ -245,10 +264,15 @@ class RtpSession:
             offset = (timestamp - jitter.base) & _MASK
             if offset + size <= jitter.window:
                 jitter.buffer[offset : offset + size] = payload
+                jitter.present[offset : offset + size] = _PRESENT if size == 160 else b"\x01" * size
+                # The packet's wait before play-out (JitterBuffer.arrived, inline).
+                wait = offset + 160 - (now - jitter.popped_at) * _RATE
+                if wait < jitter.low:
+                    jitter.low = wait
                 if offset + size > jitter.end:
                     jitter.end = offset + size
             else:
-                jitter.push(timestamp, payload)
+                jitter.push(timestamp, payload, now)
         recorder = self.tape_recorder
         if recorder is not None:  # recorded: tape_start, then tape_row, are set with it
             row = self.tape_row
@@ -257,6 +281,8 @@ class RtpSession:
                 head = recorder.head
                 if place + size <= WIDTH and ((place - head) & _WIDTH_MASK) + size <= AHEAD:
                     row[place : place + size] = payload
+                    present = _PRESENT if size == 160 else b"\x01" * size
+                    self.tape_present[place : place + size] = present  # type: ignore[index]
                 else:
                     recorder.place(self, timestamp, payload)
             elif self.tape_start is not None:
@@ -265,11 +291,14 @@ class RtpSession:
         if target is None or not target.accepts_relay:
             return
         out = (timestamp + target._relay_offset) & _MASK
-        if ssrc != target._relay_ssrc or (out - target.next_timestamp) & _MASK > _MAX_STEP:
-            packet = target.relayed(ssrc, timestamp, second > 0x7F, payload, now)
+        if ssrc != target._relay_ssrc or out != target.next_timestamp:
+            # Not the next packet of the same stream: lost or reordered packets, a talk-spurt
+            # after silence, or a new source stream (relayed() tells them apart).
+            packet = target.relayed(ssrc, sequence, timestamp, second > 0x7F, payload, now)
         else:
             if target.translate is not None:
                 payload = payload.translate(target.translate)
+            target._relay_sequence = sequence
             target.sequence = sequence = (target.sequence + 1) & 0xFFFF
             target.next_timestamp = (out + size) & _MASK
             target.last_sent = now
@@ -341,34 +370,70 @@ class RtpSession:
         else:
             self.counters.other_payloads += 1  # comfort noise or a format we did not negotiate
 
-    def take_frame(self) -> bytearray | None:
+    def take_frame(self, now: float) -> bytearray | None:
         """Once per tick: the next 20 ms of received codes (None if nothing arrived for it)."""
-        return self.jitter.pop()
+        return self.jitter.pop(now)
 
-    def relayed(self, ssrc: int, timestamp: int, marker: bool, payload: bytes, now: float) -> bytes:
-        """Rewrite a partner's packet as ours, keeping our timestamps continuous."""
+    def relayed(
+        self, ssrc: int, sequence: int, timestamp: int, marker: bool, payload: bytes, now: float
+    ) -> bytes:
+        """Rewrite a partner's packet as ours, our timestamps advancing with real time.
+
+        This is a translator's job (RFC 3550 §7.2, RFC 7667 §3.2.1): whatever the source does
+        (a new SSRC, a sequence or timestamp jump either way, a pause), the stream we send
+        goes on with our SSRC, our next sequence number and the timestamp real time gives it,
+        and the marker bit flags the change; the source's own timing is kept within a stream.
+        """
         out = (timestamp + self._relay_offset) & _MASK
-        step = (out - self.next_timestamp) & _MASK
-        if ssrc != self._relay_ssrc or _MAX_STEP < step < _MASK - _MAX_STEP:
-            gap = now - self.last_sent
-            if self.last_sent and gap > _PAUSE:  # our clock ran on while nothing was sent
-                self.next_timestamp = (self.next_timestamp + int(gap * _RATE)) & _MASK
+        late = (self.next_timestamp - out) & _MASK
+        if ssrc != self._relay_ssrc or not self._continues(sequence, out, now):
+            out = self.position(now)
             self._relay_ssrc = ssrc
-            self._relay_offset = (self.next_timestamp - timestamp) & _MASK
-            out = self.next_timestamp
+            self._relay_offset = (out - timestamp) & _MASK
             marker = True
+            late = 0
         if self.translate is not None:
             payload = payload.translate(self.translate)
-        self.sequence = sequence = (self.sequence + 1) & 0xFFFF
-        self.next_timestamp = (out + len(payload)) & _MASK
-        self.last_sent = now
+        self.sequence = (self.sequence + 1) & 0xFFFF
+        if not 0 < late <= _MAX_LATE:  # a reordered packet keeps its place, not our clock
+            self._relay_sequence = sequence
+            self._relay_size = len(payload)
+            self.next_timestamp = (out + len(payload)) & _MASK
+            self.last_sent = now
+            if self._epoch is None:
+                self._epoch = (now, out)
         counters = self.counters
         counters.packets_sent += 1
         counters.octets_sent += len(payload)
         return (
-            _PACK(0x80, self._audio_pt | (0x80 if marker else 0), sequence, out, self.ssrc)
+            _PACK(0x80, self._audio_pt | (0x80 if marker else 0), self.sequence, out, self.ssrc)
             + payload
         )
+
+    def _continues(self, sequence: int, out: int, now: float) -> bool:
+        """Whether a packet that is not the next in line still belongs to the relayed stream."""
+        ahead = (sequence - self._relay_sequence) & 0xFFFF
+        step = ((out - self.next_timestamp + _HALF) & _MASK) - _HALF  # samples past contiguous
+        if ahead == 0 or ahead >= 0x10000 - _MAX_MISORDER:  # a copy, or overtaken on the way
+            return -_MAX_LATE <= step < 0
+        if ahead > _MAX_DROPOUT:
+            return False
+        if step == (ahead - 1) * self._relay_size:  # packets lost, the source's clock kept
+            return True
+        # A talk-spurt after silence suppression skips the silence: as much as real time did.
+        expected = ((self.position(now) - self.next_timestamp + _HALF) & _MASK) - _HALF
+        return abs(step - expected) <= _TOLERANCE
+
+    def position(self, now: float) -> int:
+        """Our stream's timestamp for a packet sent ``now``: the next one in line, unless
+        real time has run further ahead (nothing was sent for a while). Measured from our
+        first packet, so that many changes of what we send add up to no drift."""
+        epoch = self._epoch
+        if epoch is None:
+            return self.next_timestamp
+        position = (epoch[1] + int((now - epoch[0]) * _RATE)) & _MASK
+        behind = ((position - self.next_timestamp + _HALF) & _MASK) - _HALF
+        return position if behind > _BEHIND else self.next_timestamp
 
     def restart_relay(self) -> None:
         """Forget the relayed stream's timestamp mapping (the partner or the mode changed)."""
@@ -385,19 +450,22 @@ class RtpSession:
     ) -> bytes:
         """Our next RTP packet carrying ``payload`` (audio, or a telephone-event when ``event``).
 
+        ``now`` is the tick's due time, so ticks that run late keep contiguous timestamps.
         After a pause in sending, the timestamp jumps by the time elapsed and the marker bit
         flags the start of a talk-spurt (RFC 3551 §4.1).
         """
-        gap = now - self.last_sent
         if not self.last_sent:
             marker = not event or marker
-        elif gap > _PAUSE:
-            # A real pause (hold, silence, a relay that stopped), not a late tick: a late tick
-            # catches up with contiguous frames, which must keep contiguous timestamps.
-            skipped = int((gap - 0.02) * _RATE) // 160 * 160
-            self.next_timestamp = (self.next_timestamp + skipped) & _MASK
-            marker = not event or marker  # an event's marker belongs to its first packet only
+        else:
+            position = self.position(now)
+            if position != self.next_timestamp:
+                # Nothing was sent for a while (hold, silence, a relay that stopped, skipped
+                # ticks): the timestamp jumps as far as real time did.
+                self.next_timestamp = position
+                marker = not event or marker  # an event's marker belongs to its first packet
         self.last_sent = now
+        if self._epoch is None:
+            self._epoch = (now, self.next_timestamp)
         stamp = self.next_timestamp if timestamp is None else timestamp
         payload_type = self._event_pt if event else self._audio_pt
         self.sequence = (self.sequence + 1) & 0xFFFF

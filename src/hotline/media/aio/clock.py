@@ -47,7 +47,12 @@ class ClockMetrics:
 
 
 class MediaClock:
-    """Calls ``on_tick(now)`` every ``interval`` seconds on the running loop."""
+    """Calls ``on_tick(now)`` every ``interval`` seconds on the running loop.
+
+    ``now`` is the tick's due time, not the moment it runs: streams built on the tick take
+    their RTP timestamps from it, so a late tick and the ones catching up after it stay on
+    the 20 ms grid, and only skipped ticks leave a gap (which the timestamps then show).
+    """
 
     def __init__(
         self, on_tick: Callable[[float], None], *, interval: float = 0.02, max_catch_up: int = 3
@@ -115,7 +120,7 @@ class MediaClock:
             self._late += late
             self._count(1, late)
             try:
-                self._on_tick(start)
+                self._on_tick(self._due)
             except Exception:  # a bug in one tick must not stop the clock for every call
                 log.exception("media tick failed")
             self._due += self.interval

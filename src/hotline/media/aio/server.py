@@ -254,14 +254,16 @@ class MediaServer(EventSource):
 
     def _digits(self, leg: Leg) -> None:
         digits, leg.session.digits = leg.session.digits, []
-        self._engine.digits_received(leg, digits, DtmfSource.RFC4733)
+        self._engine.digits_received(leg, digits, DtmfSource.RFC4733, time.monotonic())
 
     def feed_info_digit(self, leg_id: LegId, digit: str, duration_ms: int = 100) -> None:
-        """A digit call control got in a SIP INFO (application/dtmf-relay): report it as ours."""
+        """A digit call control got in a SIP INFO (application/dtmf-relay): report it as ours
+        (once, when the phone also sent the key as RFC 4733 events)."""
         if len(digit) != 1 or digit.upper() not in DIGITS:
             raise ValueError(f"not a DTMF digit: {digit!r}")
         pressed = DtmfDigit(digit=digit.upper(), duration_ms=duration_ms)
-        self._engine.digits_received(self._leg(leg_id), [pressed], DtmfSource.INFO)
+        leg = self._leg(leg_id)
+        self._engine.digits_received(leg, [pressed], DtmfSource.INFO, time.monotonic())
 
     async def send_dtmf(self, leg_id: LegId, digits: str) -> None:
         """Send digits to the leg's peer as RFC 4733 events (audio pauses meanwhile).

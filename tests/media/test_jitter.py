@@ -1,0 +1,77 @@
+"""The adaptive jitter buffer, with explicit arrival and tick times."""
+
+from __future__ import annotations
+
+import random
+
+from hotline.media.jitter import JitterBuffer
+
+
+def test_reframes_30ms_packets_reorders_and_flags_what_never_came() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=320)  # a wait of 20 to 40 ms
+    audio = bytes(range(240)) * 4  # 960 samples in 4 packets of 240
+    packets = [(1000 + i * 240, audio[i * 240 : (i + 1) * 240]) for i in range(4)]
+    for index in (0, 2, 1, 3):  # out of order
+        buffer.push(*packets[index])
+    frames = [buffer.pop() for _ in range(7)]
+    assert frames[0] is None and buffer.missing  # the depth: no audio for it, a loss
+    assert b"".join(f for f in frames[1:] if f) == audio
+    assert buffer.pop() is None and buffer.concealed == 1  # the gap, not the end
+
+
+def test_a_lost_packet_is_missing_and_the_one_after_it_is_there_to_bridge_it() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=480)
+    for index in (0, 2, 3):  # packet 1 lost
+        buffer.push(5000 + index * 160, bytes([index + 1]) * 160)
+    assert buffer.pop() is None  # the delay
+    assert buffer.pop() is None  # the delay
+    assert buffer.pop() == b"\x01" * 160
+    assert buffer.pop() is None and buffer.peek() == b"\x03" * 160
+
+
+def test_a_new_stream_goes_on_right_after_the_audio_buffered() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=320)
+    buffer.push(5000, b"\x01" * 160)
+    buffer.push(5160, b"\x02" * 160)
+    assert buffer.pop() is None and buffer.pop() == b"\x01" * 160
+    buffer.push(4_000_000_000, b"\x03" * 160)  # a new SSRC with a random timestamp
+    assert [buffer.pop(), buffer.pop()] == [b"\x02" * 160, b"\x03" * 160]  # no gap, no cut
+    assert buffer.resyncs == 1
+    for _ in range(3):  # a replay from 100 ms back with nothing fresh: followed
+        buffer.push(4_000_000_000 - 800, b"\x04" * 160)
+    assert buffer.late == 3 and buffer.resyncs == 2
+
+
+def _run(buffer: JitterBuffer, seconds: float, jitter: float, start: int = 0) -> list[float]:
+    """A phone's 20 ms packets held 0 to ``jitter`` s on the way, ticks every 20 ms; returns
+    each packet's wait in the buffer (seconds from arrival to being taken)."""
+    rng = random.Random(7)
+    arrivals = sorted(
+        (index * 0.02 + (rng.uniform(0, jitter) if index else 0.0), index)
+        for index in range(start, start + int(seconds / 0.02))
+    )
+    waits, taken_at, tick = [], {}, start * 0.02 + 0.005
+    for arrival, index in arrivals:
+        while tick < arrival:
+            frame = buffer.pop(tick)
+            if frame is not None:
+                taken_at[frame[0] | frame[1] << 8] = tick
+            tick += 0.02
+        buffer.push(index * 160, index.to_bytes(2, "little") * 80, arrival)
+    for arrival, index in arrivals:
+        if index in taken_at:
+            waits.append(taken_at[index] - arrival)
+    return waits
+
+
+def test_the_delay_grows_with_jitter_and_shrinks_back_when_it_calms() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=160)
+    _run(buffer, 3.0, jitter=0.04)  # adapting
+    late = buffer.late
+    assert late > 0
+    waits = sorted(_run(buffer, 6.0, jitter=0.04, start=150))
+    assert buffer.late == late  # adapted: nothing late any more
+    assert waits[int(len(waits) * 0.99)] < 0.060
+    grown = buffer.depth
+    _run(buffer, 10.0, jitter=0.0, start=450)
+    assert buffer.depth < grown and buffer.late == late  # calm again: less delay
