@@ -23,11 +23,20 @@ from hotline.store.models import (
     DayStatistics,
     Disposition,
     JsonValue,
+    NotificationAck,
+    NotificationRecord,
+    OutboxMessage,
     QueueEvent,
     Registration,
     SessionKind,
     UserRecord,
 )
+from hotline.store.notifications import (
+    NotificationFilter,
+    NotificationRows,
+    StoredNotification,
+)
+from hotline.store.outbox import NewMessage, OutboxRows
 from hotline.store.paging import MAX_LIMIT, Page, PageRequest
 from hotline.store.queue_log import QueueEventFilter, QueueEvents
 from hotline.store.registrations import Registrations, StoredBinding
@@ -58,7 +67,14 @@ __all__ = [
     "Disposition",
     "EventWriter",
     "JsonValue",
+    "NewMessage",
     "NewUser",
+    "NotificationAck",
+    "NotificationFilter",
+    "NotificationRecord",
+    "NotificationRows",
+    "OutboxMessage",
+    "OutboxRows",
     "Page",
     "PageRequest",
     "QueueEvent",
@@ -71,6 +87,7 @@ __all__ = [
     "StaleVersion",
     "Store",
     "StoredBinding",
+    "StoredNotification",
     "UserRecord",
     "Users",
     "classify",
