@@ -57,7 +57,7 @@ class Notifier:
         self.min_interval = min_interval
         self.listeners: list[Listener] = []
         self._pending: deque[Notice] = deque()
-        self._periodic = Periodic(self._flush, interval=tick, name="notify")
+        self._periodic = Periodic(self.flush, interval=tick, name="notify")
 
     def attach(self, bus: EventBus) -> None:
         bus.subscribe(self.submit)
@@ -74,7 +74,8 @@ class Notifier:
     async def stop(self) -> None:
         await self._periodic.stop()
 
-    async def _flush(self) -> None:
+    async def flush(self) -> None:
+        """Ask the watcher about lasting conditions, then write every notice waiting."""
         self._pending.extend(self.watcher.tick(self.wall()))
         if not self._pending:
             return
