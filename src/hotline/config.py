@@ -471,22 +471,34 @@ class Config(_Section):
                 if destination not in owners:
                     raise ValueError(f"trunk {trunk.name}: DID {did} goes to unknown {destination}")
         self._check_users(agents)
-        self._check_notifications({q.number for q in self.queues})
+        self._check_notifications()
         return self
 
-    def _check_notifications(self, queues: set[str]) -> None:
-        users = {user.name for user in self.users}
+    def _check_notifications(self) -> None:
         hooks = [hook.name for hook in self.notifications.webhooks]
         if len(hooks) != len(set(hooks)):
             raise ValueError("notifications.webhooks: a name is listed twice")
-        for index, rule in enumerate(self.notifications.rules):
-            for kind, names, known in (("queue", rule.queues, queues), ("user", rule.users, users),
-                                       ("webhook", rule.webhooks, set(hooks))):  # fmt: skip
-                unknown = sorted(set(names) - known)
+        problems = self.rule_problems(self.notifications.rules)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def rule_problems(self, rules: list[NotificationRuleConfig]) -> list[str]:
+        """What is wrong with notification ``rules`` here: queues, users, webhooks unknown."""
+        known = {
+            "queue": {q.number for q in self.queues},
+            "user": {u.name for u in self.users},
+            "webhook": {h.name for h in self.notifications.webhooks},
+        }
+        problems = []
+        for index, rule in enumerate(rules):
+            for kind, names in (("queue", rule.queues), ("user", rule.users),
+                                ("webhook", rule.webhooks)):  # fmt: skip
+                unknown = sorted(set(names) - known[kind])
                 if unknown:
-                    raise ValueError(
+                    problems.append(
                         f"notifications.rules[{index}]: unknown {kind} {', '.join(unknown)}"
                     )
+        return problems
 
     def _check_users(self, agents: set[str]) -> None:
         names: set[str] = set()
