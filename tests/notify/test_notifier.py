@@ -59,8 +59,9 @@ def build(
 
 def lost(notifier: Notifier, wall: Wall, index: int, queue: str = "800") -> None:
     call = f"call-{queue}-{index}"
+    number = f"+7999{index:07d}"
     notifier.submit(QueueEventLogged(at=wall.now - 40, verb="ENTERQUEUE", call_id=call,
-                                     queue=queue, position=1, detail=f"+7999{index:07d}"))  # fmt: skip
+                                     queue=queue, position=1, detail=number))  # fmt: skip
     notifier.submit(QueueEventLogged(at=wall.now, verb="ABANDON", call_id=call, queue=queue,
                                      position=1, wait=40.0))  # fmt: skip
 

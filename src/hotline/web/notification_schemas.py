@@ -16,7 +16,9 @@ class NotificationOut(BaseModel):
     kind: Kind
     queue: str | None = Field(description="The queue it is about; null: the whole system")
     phase: str = Field(description="raised, updated (an ongoing SLA breach) or cleared")
-    facts: JsonValue = Field(description="number, wait, position, reason, agent, waiting ...")
+    facts: dict[str, str | int | float | None] = Field(
+        description="number, wait, position, reason, agent, waiting ..."
+    )
     call_id: str | None
     created_at: float
     updated_at: float
@@ -28,7 +30,7 @@ class NotificationOut(BaseModel):
         call_id = data.get("call_id")
         return cls(
             id=stored.id, kind=stored.kind, queue=stored.queue,
-            phase=str(data.get("phase", "raised")), facts=data.get("facts", {}),
+            phase=str(data.get("phase", "raised")), facts=_facts(data.get("facts")),
             call_id=call_id if isinstance(call_id, str) else None,
             created_at=stored.created_at, updated_at=stored.updated_at, acked=stored.acked,
         )  # fmt: skip
@@ -50,3 +52,9 @@ class PreferencesIn(BaseModel):
 
 class RulesIn(BaseModel):
     rules: list[NotificationRuleConfig]
+
+
+def _facts(value: JsonValue) -> dict[str, str | int | float | None]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if v is None or isinstance(v, str | int | float)}
