@@ -100,8 +100,8 @@ async def test_a_user_mutes_a_kind_for_itself(node: Node) -> None:
 
 
 async def test_admins_replace_the_rules(node: Node) -> None:
-    bad = await node.http.put("/api/notifications/rules",
-                              json={"rules": [{"kinds": ["lost_call"], "queues": ["999"]}]})  # fmt: skip
+    unknown = {"rules": [{"kinds": ["lost_call"], "queues": ["999"]}]}
+    bad = await node.http.put("/api/notifications/rules", json=unknown)
     assert bad.status_code == 422 and "unknown queue 999" in bad.text
     rule = {"kinds": ["lost_call", "sla_breach"], "queues": ["800"], "users": ["sup800"],
             "emails": ["ops@example.com"], "webhooks": [], "language": "ru"}  # fmt: skip
