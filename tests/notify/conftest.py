@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from hotline.store import Database
+from hotline.testing.mail import HttpReceiver, SmtpReceiver
 from hotline.testing.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
-
-from .peers import HttpReceiver, SmtpReceiver
 
 
 @pytest.fixture(scope="session")

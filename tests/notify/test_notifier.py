@@ -23,8 +23,8 @@ from hotline.notify import (
     verify,
 )
 from hotline.store import Database, NotificationFilter, NotificationRows
+from hotline.testing.mail import HttpReceiver, SmtpReceiver
 
-from .peers import HttpReceiver, SmtpReceiver
 from .test_outbox import Wall
 
 SECRET = "a-secret-of-the-crm-webhook"

@@ -7,8 +7,7 @@ from email.message import EmailMessage
 
 from hotline.notify import Delivery, Outbox, SmtpSender, SmtpSettings, backoff, message_id
 from hotline.store import Database, OutboxRows
-
-from .peers import SmtpReceiver
+from hotline.testing.mail import SmtpReceiver
 
 SENDER = "hotline@example.com"
 

@@ -1,6 +1,6 @@
-"""An SMTP server (aiosmtpd, in its own thread) and an HTTP server (the standard library's,
-in a thread) on loopback, keeping what they receive; both can be stopped and started again
-on the same port, like a server that goes down."""
+"""Real receivers of what Hotline sends, for tests: an SMTP server (aiosmtpd, in its own
+thread) and an HTTP server (the standard library's, in a thread) on loopback, keeping what
+they receive; the SMTP server can be stopped and started again on the same port."""
 
 from __future__ import annotations
 
