@@ -3,6 +3,7 @@ server down nothing is lost, and once it is back every message arrives exactly o
 
 from __future__ import annotations
 
+import asyncio
 from email.message import EmailMessage
 
 from hotline.notify import Delivery, Outbox, SmtpSender, SmtpSettings, backoff, message_id
@@ -88,4 +89,20 @@ async def test_smtp_down_delays_and_loses_nothing(database: Database, smtp: Smtp
     await delivery.deliver_due()
     await delivery.deliver_due()
     assert sorted(m["Subject"] for m in smtp.messages) == ["report 0", "report 1", "report 2"]
+    assert await unsent(database) == 0
+
+
+async def test_two_workers_on_one_database_send_each_message_once(
+    database: Database, smtp: SmtpReceiver
+) -> None:
+    """Two nodes share the database: each worker claims the rows before sending them."""
+    wall = Wall()
+    outbox, first = parts(database, smtp, wall)
+    _, second = parts(database, smtp, wall)
+    for number in range(20):
+        await outbox.enqueue_email(["ops@example.com"], f"report {number}", "text",
+                                   key=f"shared-{number}")  # fmt: skip
+    await asyncio.gather(first.deliver_due(), second.deliver_due())
+    assert sorted(m["Subject"] for m in smtp.messages) == sorted(f"report {n}" for n in range(20))
+    assert first.sent + second.sent == 20
     assert await unsent(database) == 0

@@ -5,6 +5,9 @@ rows of one batch into one message (a digest), sends it and marks its rows sent.
 (the SMTP server down, a webhook answering 500) postpones the rows with an exponential
 backoff; nothing is dropped.
 
+Several nodes on one database each run a worker: a worker first claims the rows it is about
+to send (their due time moves a lease ahead), so a row goes out through one worker only.
+
 Exactly once: a row is marked sent in its own commit right after the receiver's 250 (or
 2xx). A crash between the two (a few milliseconds) leaves the row unsent, and it goes again
 after the restart: at least once, with the same Message-ID (and Idempotency-Key for a
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY = 2.0  # seconds
 LAST_RETRY = 300.0
+LEASE = 60.0  # a claimed message is due again after this if its worker died sending it
 
 
 def backoff(attempts: int, *, first: float = FIRST_RETRY, most: float = LAST_RETRY) -> float:
@@ -82,6 +86,10 @@ class Delivery:
                 await self._deliver(OutboxRows(session), group, now)
 
     async def _deliver(self, rows: OutboxRows, group: list[OutboxMessage], now: float) -> None:
+        taken = set(await rows.claim([row.id for row in group], now=now, until=now + LEASE))
+        group = [row for row in group if row.id in taken]
+        if not group:
+            return  # another node's worker is sending them
         ids = [row.id for row in group]
         try:
             await self._send(group, now)

@@ -61,6 +61,22 @@ class OutboxRows:
         )
         return (await self.session.scalars(query)).all()
 
+    async def claim(self, ids: Sequence[int], *, now: float, until: float) -> list[int]:
+        """Take the rows ``ids`` that are still due for one attempt: their due time moves to
+        ``until``, so no other worker (another node on the same database) takes them, and a
+        worker that dies mid-send leaves them due again then. Returns the rows taken; commits.
+        On PostgreSQL a concurrent claim waits for this one and then finds them not due."""
+        statement = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.due_at <= now)
+            .values(due_at=until)
+            .returning(OutboxMessage.id)
+        )  # fmt: skip
+        taken = list((await self.session.scalars(statement)).all())
+        await self.session.commit()
+        return taken
+
     async def last_due(self, batch: str) -> float | None:
         """The latest time a row of ``batch`` was (or is) due: where its next digest goes."""
         query = select(func.max(OutboxMessage.due_at)).where(OutboxMessage.batch == batch)
