@@ -25,6 +25,7 @@ async def signed_in(page: Page, node: Node, name: str, landing: str) -> None:
     await page.locator("form button[type=submit]").click()
     await expect(page).to_have_url(node.url + landing)
     await expect(page.locator("[data-status]")).to_have_class("status live", timeout=5000)
+    await expect(page.locator("[data-notify]")).to_have_attribute("data-loaded", "true")
     page.errors = errors  # type: ignore[attr-defined]
 
 

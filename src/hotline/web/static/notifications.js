@@ -18,9 +18,10 @@ async function load() {
   const response = await fetch("/api/notifications?limit=50", { credentials: "same-origin" });
   if (!response.ok) return;
   const body = await response.json();
-  items.clear();
-  for (const item of body.items) items.set(item.id, item);
+  // Merged, not replaced: a notification may have come live while the list was on its way.
+  for (const item of body.items) if (!items.has(item.id)) items.set(item.id, item);
   render();
+  root.dataset.loaded = "true";
 }
 
 function title(item) {
