@@ -14,6 +14,7 @@ from hotline.access import Role
 from hotline.acd import QueueId
 from hotline.config import Config, NotificationRuleConfig
 from hotline.events import EventBus
+from hotline.health_checks import media_overload
 from hotline.media import MediaService
 from hotline.notify import (
     Contact,
@@ -151,6 +152,11 @@ def _system_checks(config: Config, store: Store, media: MediaService) -> dict[st
         count = media.restarts
         return f"the media process restarted ({count} since start)" if count else None
 
+    def media_load() -> str | None:
+        late = media_overload(media.metrics)
+        # Worded without the figure, so that one overload is one notification.
+        return "the media process is overloaded: its audio breaks up" if late else None
+
     def database() -> str | None:
         return "the database refuses writes" if store.writer.failing else None
 
@@ -161,4 +167,4 @@ def _system_checks(config: Config, store: Store, media: MediaService) -> dict[st
             return None
         return f"less than {least} MB free under {data_dir}" if free < least else None
 
-    return {"media": media_restarts, "database": database, "disk": disk}
+    return {"media": media_restarts, "media_load": media_load, "database": database, "disk": disk}
