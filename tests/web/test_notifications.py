@@ -4,6 +4,8 @@ the unread count, acknowledged one by one or all at once; mutes and the admins' 
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import pytest
@@ -113,3 +115,20 @@ async def test_admins_replace_the_rules(node: Node) -> None:
     refused = await node.http.get("/api/notifications/rules",
                                   headers={"Authorization": f"Bearer {supervisor}"})  # fmt: skip
     assert refused.status_code == 403
+
+
+async def test_a_media_process_restart_is_a_system_notification(node: Node) -> None:
+    """Last in the module: the node's media process is killed and replaced."""
+    media = node.hotline.media
+    assert media.pid is not None
+    os.kill(media.pid, signal.SIGKILL)
+
+    async def seen() -> list[dict[str, object]]:
+        body = await listing(node, node.token, "?kind=system")
+        return body["items"]  # type: ignore[return-value]
+
+    [item] = await eventually(seen, timeout=15)
+    assert item["queue"] is None
+    assert "media process restarted" in item["facts"]["problem"]  # type: ignore[index]
+    supervisor = await node.token_of("sup800")  # the system's notices are the admins'
+    assert (await listing(node, supervisor, "?kind=system"))["items"] == []
