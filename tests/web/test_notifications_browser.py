@@ -4,12 +4,15 @@ the notifications of its queues, in Russian for a Russian user."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from playwright.async_api import Page, expect
 
+from hotline.events import AgentStateChanged
+
 from .browser import chromium, require_chromium
-from .support import Node, running_node
+from .support import Node, eventually, running_node
 from .test_notifications import lose
 
 LIVE_MS = 5000  # the notifier writes within a second, the page shows it at once
@@ -77,3 +80,34 @@ async def test_the_agent_panel_in_russian(tmp_path: Path) -> None:
         item = page.locator("[data-notify-list] li.unread")
         await expect(item).to_contain_text("Потерянный звонок")
         await expect(item).to_contain_text("абонент +74951119999")
+
+
+async def test_a_user_chooses_the_kinds_it_sees_and_hears(tmp_path: Path) -> None:
+    require_chromium()
+    async with running_node(tmp_path) as node, chromium() as browser:
+        page = await browser.new_page()
+        await signed_in(page, node, "sup800", "/supervisor")
+        await page.locator("[data-notify-toggle]").click()
+        await page.locator(".notify-settings summary").click()
+        lost = page.locator('[data-notify-kinds] tr[data-kind="lost_call"]')
+        await expect(lost.locator('input[data-field="sound"]')).to_be_checked()
+        await lost.locator('input[data-field="show"]').uncheck()
+        await expect(lost.locator('input[data-field="show"]')).not_to_be_checked()
+
+        async def muted() -> bool:
+            answer = await node.http.get(
+                "/api/notifications/preferences",
+                headers={"Authorization": f"Bearer {await node.token_of('sup800')}"},
+            )
+            return answer.json()["muted"] == ["lost_call"]
+
+        await eventually(muted)
+        lose(node, "800", "browser-muted", "+74951110000")
+        # Then one of a kind still shown: when it is there, the muted one had its chance.
+        node.hotline.bus.publish(
+            AgentStateChanged(agent="101", change="paused", reason="auto", at=time.time())
+        )
+        await expect(page.locator("[data-notify-count]")).to_have_text("1", timeout=LIVE_MS)
+        await expect(page.locator("[data-notify-list] li")).to_have_count(1)
+        await expect(page.locator("[data-notify-list] li")).to_contain_text("agent 101")
+        assert page.errors == []  # type: ignore[attr-defined]

@@ -200,4 +200,8 @@ MESSAGES: dict[str, str] = {
     "notify.agent": "agent {agent}",
     "notify.waiting": "{count} waiting",
     "notify.level": "{percent} %",
+    "notify.settings": "Which kinds",
+    "notify.kind": "Kind",
+    "notify.show": "Show",
+    "notify.sound": "Sound",
 }

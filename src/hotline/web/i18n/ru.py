@@ -204,4 +204,8 @@ MESSAGES: dict[str, str] = {
     "notify.agent": "оператор {agent}",
     "notify.waiting": "ждут: {count}",
     "notify.level": "{percent} %",
+    "notify.settings": "Какие уведомления",
+    "notify.kind": "Вид",
+    "notify.show": "Показывать",
+    "notify.sound": "Звук",
 }

@@ -2,7 +2,7 @@
 // /api/notifications, new ones live from the page's WebSocket (wallboard-live.js hands them on
 // as "hotline:notification" events), an unread count, a sound for the kinds the user chose,
 // and acknowledging one or all.
-import { post } from "./api.js";
+import { post, put } from "./api.js";
 import { t } from "./i18n.js";
 
 const root = document.querySelector("[data-notify]");
@@ -12,7 +12,11 @@ const toggle = root.querySelector("[data-notify-toggle]");
 const list = root.querySelector("[data-notify-list]");
 const none = root.querySelector("[data-notify-none]");
 const sound = root.querySelector("[data-notify-sound]");
+const kinds = root.querySelector("[data-notify-kinds]");
 const items = new Map(); // id -> notification, newest first when listed
+const KINDS = [
+  "sla_breach", "service_level_low", "lost_call", "callback_failed", "no_agents", "agent_auto_paused", "system",
+];
 
 async function load() {
   const response = await fetch("/api/notifications?limit=50", { credentials: "same-origin" });
@@ -110,6 +114,49 @@ function arrived(frame) {
   }
 }
 
+// The user's choice of kinds: those shown (not muted) and those that play the sound.
+async function loadPreferences() {
+  const response = await fetch("/api/notifications/preferences", { credentials: "same-origin" });
+  if (!response.ok) return;
+  const preferences = await response.json();
+  kinds.replaceChildren(...KINDS.map((kind) => kindRow(kind, preferences)));
+}
+
+function kindRow(kind, preferences) {
+  const row = document.createElement("tr");
+  row.dataset.kind = kind;
+  const name = document.createElement("td");
+  name.textContent = t(`notify.${kind}`);
+  row.append(name);
+  for (const [field, checked] of [["show", !preferences.muted.includes(kind)], ["sound", preferences.sound.includes(kind)]]) {
+    const cell = document.createElement("td");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = checked;
+    box.dataset.field = field;
+    box.addEventListener("change", savePreferences);
+    cell.append(box);
+    row.append(cell);
+  }
+  return row;
+}
+
+async function savePreferences() {
+  const chosen = (field) => [...kinds.querySelectorAll(`input[data-field="${field}"]`)];
+  const kindOf = (box) => box.closest("tr").dataset.kind;
+  const body = {
+    muted: chosen("show").filter((box) => !box.checked).map(kindOf),
+    sound: chosen("sound").filter((box) => box.checked).map(kindOf),
+  };
+  const response = await put("/api/notifications/preferences", body);
+  if (response.ok) {
+    for (const [id, item] of items) if (body.muted.includes(item.kind)) items.delete(id);
+    render();
+    load();
+loadPreferences();
+  }
+}
+
 toggle.addEventListener("click", () => {
   panel.hidden = !panel.hidden;
   toggle.setAttribute("aria-expanded", String(!panel.hidden));
@@ -117,3 +164,4 @@ toggle.addEventListener("click", () => {
 root.querySelector("[data-notify-ack-all]").addEventListener("click", ackAll);
 window.addEventListener("hotline:notification", (event) => arrived(event.detail));
 load();
+loadPreferences();
