@@ -66,15 +66,16 @@ class Hotline:
             now=time.time(),
         )
         self.store.start(self.bus)  # before call control, so its first events are kept
-        self.notifications = build_notifications(
-            self.config, self.store, self.bus, self.pbx.queues, self.media, wall=time.time
-        )
-        await self.notifications.start(self.store)  # the outbox left by a previous run goes
         self.accounts = Accounts(self.config, self.store.database)
         await self.accounts.seed()  # the file's users the database lacks
         if self.more_users is not None:
             await self.more_users(self.accounts)
         await self.accounts.warn_if_closed()
+        self.notifications = build_notifications(
+            self.config, self.store, self.bus, self.pbx.queues, self.media, self.accounts,
+            wall=time.time,
+        )  # fmt: skip
+        await self.notifications.start(self.store)  # the outbox left by a previous run goes
         # The web app follows the bus from before the first call; it serves once all runs.
         services = WebServices.of(self.config, self.pbx, self.store, self.accounts)
         services.notifications = self.notifications

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.access import Role
+from hotline.access import may, visible
 from hotline.acd import QueueId
 from hotline.config import Config, NotificationRuleConfig
 from hotline.events import EventBus
@@ -30,9 +30,11 @@ from hotline.notify import (
     Watcher,
     Webhook,
 )
+from hotline.notify.notifier import Contacts
 from hotline.notify.rules import preferences_from_json
 from hotline.pbx import QueueService
 from hotline.store import ConfigObjects, Store
+from hotline.web.accounts import Accounts
 
 __all__ = ["PREFERENCES", "RULES", "Notifications", "build_notifications", "rule_of"]
 
@@ -91,6 +93,7 @@ def build_notifications(
     bus: EventBus,
     queues: QueueService,
     media: MediaService,
+    accounts: Accounts,
     *,
     wall: Callable[[], float],
 ) -> Notifications:
@@ -105,9 +108,10 @@ def build_notifications(
         service_level_target=settings.service_level_target,
         service_level_window=settings.service_level_window,
     )  # fmt: skip
-    rules = RuleBook([rule_of(rule) for rule in settings.rules], contact=_contacts(config))
+    rules = RuleBook([rule_of(rule) for rule in settings.rules])
     outbox = Outbox(store.database, wall=wall)
-    notifier = Notifier(store.database, watcher, rules, outbox, wall=wall,
+    contacts = _contacts(config, accounts)
+    notifier = Notifier(store.database, watcher, rules, outbox, wall=wall, contacts=contacts,
                         min_interval=settings.min_interval)  # fmt: skip
     notifier.attach(bus)
     smtp = config.smtp
@@ -132,16 +136,25 @@ def _staffed(queues: QueueService, queue: str) -> bool:
     return stats.logged_in - stats.paused - stats.unavailable > 0
 
 
-def _contacts(config: Config) -> Callable[[str], Contact | None]:
-    contacts = {
-        user.name: Contact(
-            email=user.email,
-            language=user.language,
-            queues=None if user.role is Role.ADMIN else frozenset(user.queues),
-        )
-        for user in config.users
-    }
-    return contacts.get
+def _contacts(config: Config, accounts: Accounts) -> Contacts:
+    """The users as they are in the database now (their scope may have changed since the
+    file), each with the queues the policy lets it hear of and the file's email address."""
+    emails = {user.name: user.email for user in config.users}
+
+    async def contacts() -> dict[str, Contact]:
+        found = {}
+        for record in await accounts.users():
+            user = accounts.user_of(record)
+            if user.disabled or not may(user, "notifications.read"):
+                continue
+            found[user.name] = Contact(
+                email=emails.get(user.name),
+                language=user.language,
+                queues=visible(user, "notifications.read").queues,
+            )
+        return found
+
+    return contacts
 
 
 def _system_checks(config: Config, store: Store, media: MediaService) -> dict[str, SystemCheck]:

@@ -40,12 +40,14 @@ def build(
 ) -> tuple[Notifier, Delivery]:
     queues = {n: QueueWatch(number=n, name=f"Queue {n}") for n in ("800", "801")}
     watcher = Watcher(queues, staffed=lambda _q: True, queues_of=lambda _a: frozenset())
-    rules = RuleBook(
-        [Rule(kinds=("lost_call",), users=("sup800", "sup801"), webhooks=("crm",))],
-        contact=CONTACTS.get,
-    )
+    rules = RuleBook([Rule(kinds=("lost_call",), users=("sup800", "sup801"), webhooks=("crm",))])
     outbox = Outbox(database, wall=wall)
-    notifier = Notifier(database, watcher, rules, outbox, wall=wall, min_interval=minutes * 60)
+
+    async def contacts() -> dict[str, Contact]:
+        return CONTACTS
+
+    notifier = Notifier(database, watcher, rules, outbox, wall=wall, contacts=contacts,
+                        min_interval=minutes * 60)  # fmt: skip
     delivery = Delivery(
         database,
         wall=wall,

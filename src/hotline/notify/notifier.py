@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,17 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotline.events import Event, EventBus
 from hotline.notify.notices import Notice
 from hotline.notify.outbox import Outbox
-from hotline.notify.rules import RuleBook
+from hotline.notify.rules import Contact, RuleBook
 from hotline.notify.watch import Watcher
 from hotline.store import Database, NewMessage, NotificationRows
 from hotline.store.periodic import Periodic
 
-__all__ = ["Listener", "Notifier"]
+__all__ = ["Contacts", "Listener", "Notifier"]
 
 log = logging.getLogger(__name__)
 
 # Told of each notification once it is stored: its id and the notice.
 Listener = Callable[[int, Notice], None]
+# The users a rule may name, by name, as they are now (their scope may have changed).
+Contacts = Callable[[], Awaitable[Mapping[str, Contact]]]
 
 DEFAULT_MIN_INTERVAL = 300.0
 
@@ -46,6 +48,7 @@ class Notifier:
         outbox: Outbox,
         *,
         wall: Callable[[], float],
+        contacts: Contacts | None = None,
         min_interval: float = DEFAULT_MIN_INTERVAL,
         tick: float = 1.0,
     ) -> None:
@@ -55,6 +58,7 @@ class Notifier:
         self.outbox = outbox
         self.wall = wall
         self.min_interval = min_interval
+        self.contacts = contacts
         self.listeners: list[Listener] = []
         self._pending: deque[Notice] = deque()
         self._periodic = Periodic(self.flush, interval=tick, name="notify")
@@ -95,6 +99,8 @@ class Notifier:
     async def _write(self, notices: Sequence[Notice]) -> list[tuple[int, Notice]]:
         now = self.wall()
         saved: list[tuple[int, Notice]] = []
+        needed = self.contacts is not None and self.rules.names_users
+        contacts = await self.contacts() if self.contacts is not None and needed else {}
         async with self.database.session() as session:
             rows = NotificationRows(session)
             messages: list[NewMessage] = []
@@ -104,16 +110,16 @@ class Notifier:
                                              data=data, now=now)  # type: ignore[arg-type]  # fmt: skip
                 saved.append((identifier, notice))
                 if notice.goes_out:
-                    messages += await self._messages(session, notice, now)
+                    messages += await self._messages(session, notice, contacts, now)
             await self.outbox.add(session, messages)
             await session.commit()
         return saved
 
     async def _messages(
-        self, session: AsyncSession, notice: Notice, now: float
+        self, session: AsyncSession, notice: Notice, contacts: Mapping[str, Contact], now: float
     ) -> list[NewMessage]:
         messages = []
-        for recipient in self.rules.recipients(notice):
+        for recipient in self.rules.recipients(notice, contacts):
             batch = f"{recipient.channel}:{recipient.address}:{notice.kind}"
             due = await self.outbox.due_time(
                 session, batch, now=now, min_interval=self.min_interval

@@ -7,7 +7,7 @@ their language, and only about queues in their scope), email addresses and webho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hotline.notify.notices import KINDS, Kind, Notice
@@ -34,7 +34,7 @@ class Rule:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Contact:
     """A user as a recipient: where to mail it, in which language, and the queues it may
-    hear of (None: all, an admin)."""
+    hear of (None: all, an admin; empty: none)."""
 
     email: str | None
     language: Language
@@ -57,16 +57,20 @@ class Recipient:
 class RuleBook:
     """The rules in force and the users' preferences, read on every notice."""
 
-    def __init__(self, rules: Sequence[Rule], *, contact: Callable[[str], Contact | None]) -> None:
+    def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
-        self.contact = contact
         self.preferences: dict[str, Preferences] = {}
 
     def of(self, user: str) -> Preferences:
         return self.preferences.get(user, Preferences())
 
-    def recipients(self, notice: Notice) -> list[Recipient]:
-        """Everyone ``notice`` goes out to, once each."""
+    @property
+    def names_users(self) -> bool:
+        """Whether a rule sends to users (whose contacts must then be looked up)."""
+        return any(rule.users for rule in self.rules)
+
+    def recipients(self, notice: Notice, contacts: Mapping[str, Contact]) -> list[Recipient]:
+        """Everyone ``notice`` goes out to, once each; ``contacts``: the users by name."""
         found: dict[tuple[str, str], Recipient] = {}
         for rule in self.rules:
             if not rule.matches(notice):
@@ -77,13 +81,12 @@ class RuleBook:
             for name in rule.webhooks:
                 found.setdefault(("webhook", name), Recipient(channel="webhook", address=name))
             for user in rule.users:
-                recipient = self._user(user, notice)
+                recipient = self._user(user, contacts.get(user), notice)
                 if recipient is not None:
                     found.setdefault(("email", recipient.address), recipient)
         return list(found.values())
 
-    def _user(self, user: str, notice: Notice) -> Recipient | None:
-        contact = self.contact(user)
+    def _user(self, user: str, contact: Contact | None, notice: Notice) -> Recipient | None:
         if contact is None or contact.email is None or notice.kind in self.of(user).muted:
             return None
         if contact.queues is not None and notice.queue not in contact.queues:
