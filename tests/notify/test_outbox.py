@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 from email.message import EmailMessage
 
+from sqlalchemy import select
+
 from hotline.notify import Delivery, Outbox, SmtpSender, SmtpSettings, backoff, message_id
-from hotline.store import Database, OutboxRows
+from hotline.store import Database, OutboxMessage, OutboxRows
 from hotline.testing.mail import SmtpReceiver
 
 SENDER = "hotline@example.com"
@@ -66,6 +68,9 @@ async def test_an_email_is_sent_once_under_its_key(database: Database, smtp: Smt
     assert html is not None and "<b>12</b>" in html.get_content()
     assert _attachment(message) == ("day.csv", "text/csv", "calls\n12\n")
     assert await unsent(database) == 0
+    async with database.session() as session:
+        row = (await session.scalars(select(OutboxMessage))).one()
+    assert row.sent_at == row.due_at == wall.now  # the pace counts from the send
 
 
 async def test_smtp_down_delays_and_loses_nothing(database: Database, smtp: SmtpReceiver) -> None:

@@ -83,8 +83,11 @@ class OutboxRows:
         return await self.session.scalar(query)
 
     async def mark_sent(self, ids: Sequence[int], *, now: float) -> None:
-        """The receiver accepted the message made of rows ``ids``."""
-        await self._set(ids, sent_at=now, last_error=None, attempts=OutboxMessage.attempts + 1)
+        """The receiver accepted the message made of rows ``ids`` at ``now`` (its due time
+        too, so the batch's pace counts from when it went, not from its claim's lease)."""
+        await self._set(
+            ids, sent_at=now, due_at=now, last_error=None, attempts=OutboxMessage.attempts + 1
+        )
 
     async def postpone(self, ids: Sequence[int], *, until: float, error: str) -> None:
         """An attempt failed: try again at ``until``."""
