@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 RULES = ("notification_rules", "all")  # the config object (kind, key) an admin's rules are in
 PREFERENCES = "notification_preferences"  # config objects kind, one per user
+# How far back a start looks for lost calls whose notice a kill lost (seconds).
+RECOVERY_WINDOW = 600.0
 
 
 @dataclass(slots=True)
@@ -55,8 +57,9 @@ class Notifications:
 
     async def start(self, store: Store) -> None:
         await self.load(store)
+        await self.notifier.recover(since=self.notifier.wall() - RECOVERY_WINDOW)
         self.notifier.start()
-        self.delivery.start()
+        await self.delivery.start()
 
     async def load(self, store: Store) -> None:
         """The rules an admin put through the API (else the file's) and users' preferences."""

@@ -22,7 +22,7 @@ from hotline.notify import (
     Webhook,
     verify,
 )
-from hotline.store import Database, NotificationFilter, NotificationRows
+from hotline.store import Database, EventWriter, NotificationFilter, NotificationRows
 from hotline.testing.mail import HttpReceiver, SmtpReceiver
 
 from .test_outbox import Wall
@@ -146,3 +146,27 @@ async def test_a_webhook_is_signed_with_its_secret_and_retried_until_taken(
     [mail] = smtp.messages
     assert mail["X-Envelope-To"] == "sup801@example.com"
     assert "Потерянный звонок" in mail["Subject"]
+
+
+async def test_a_start_recovers_lost_calls_whose_notice_a_kill_lost(
+    database: Database, smtp: SmtpReceiver
+) -> None:
+    """The queue log has the lost call (the store wrote it), no notification has: as if the
+    process died between the two writes."""
+    wall = Wall()
+    writer = EventWriter(database)
+    for event in (
+        QueueEventLogged(at=wall.now - 50, verb="ENTERQUEUE", call_id="killed", queue="800",
+                         position=1, detail="+74957770000"),
+        QueueEventLogged(at=wall.now - 10, verb="ABANDON", call_id="killed", queue="800",
+                         position=1, wait=40.0),
+    ):  # fmt: skip
+        writer.submit(event)
+    await writer.flush()
+    notifier, delivery = build(database, wall, smtp)
+    assert await notifier.recover(since=wall.now - 600) == 1
+    assert await notifier.recover(since=wall.now - 600) == 0  # once only
+    await delivery.deliver_due()
+    [mail] = smtp.messages
+    assert mail["X-Envelope-To"] == "sup800@example.com"
+    assert "+74957770000" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from hotline.notify import Delivery, Outbox, SmtpSender, SmtpSettings, backoff, message_id
-from hotline.store import Database, OutboxMessage, OutboxRows
+from hotline.store import Database, NewMessage, OutboxMessage, OutboxRows
 from hotline.testing.mail import SmtpReceiver
 
 SENDER = "hotline@example.com"
@@ -111,3 +111,27 @@ async def test_two_workers_on_one_database_send_each_message_once(
     assert sorted(m["Subject"] for m in smtp.messages) == sorted(f"report {n}" for n in range(20))
     assert first.sent + second.sent == 20
     assert await unsent(database) == 0
+
+
+async def test_a_restart_tries_failed_messages_at_once_and_keeps_digest_times(
+    database: Database, smtp: SmtpReceiver
+) -> None:
+    wall = Wall()
+    outbox, delivery = parts(database, smtp, wall)
+    smtp.stop()
+    await outbox.enqueue_email(["ops@example.com"], "failed before", "text", key="failed")
+    for _ in range(3):  # each failure pushes the next try further
+        await delivery.deliver_due()
+        wall.now += 1
+    async with database.session() as session:
+        later = NewMessage(key="digest-later", channel="email", recipient="ops@example.com",
+                           payload={"email": {"to": ["ops@example.com"], "subject": "later",
+                                              "text": "t"}}, due_at=wall.now + 60)  # fmt: skip
+        await OutboxRows(session).add([later], now=wall.now)
+        await session.commit()
+    smtp.start()
+    _, restarted = parts(database, smtp, wall)
+    await restarted.start()
+    await restarted.stop()  # its last flush: what is due now went
+    assert [m["Subject"] for m in smtp.messages] == ["failed before"]
+    assert await unsent(database) == 1  # the digest's row waits for its time

@@ -68,7 +68,12 @@ class Delivery:
         self.sent = 0  # messages accepted by their receivers since start
         self._periodic = Periodic(self.deliver_due, interval=interval, name="notify-delivery")
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Start the worker; messages that failed before (the previous run's) go at once."""
+        async with self.database.session() as session:
+            retried = await OutboxRows(session).retry_failed_now(self.wall())
+        if retried:
+            log.info("notify: %d messages that failed before are tried again now", retried)
         self._periodic.start()
 
     def wake(self) -> None:

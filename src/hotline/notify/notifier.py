@@ -21,7 +21,7 @@ from hotline.notify.notices import Notice
 from hotline.notify.outbox import Outbox
 from hotline.notify.rules import Contact, RuleBook
 from hotline.notify.watch import Watcher
-from hotline.store import Database, NewMessage, NotificationRows
+from hotline.store import Database, NewMessage, NotificationRows, queue_events_since
 from hotline.store.periodic import Periodic
 
 __all__ = ["Contacts", "Listener", "Notifier"]
@@ -74,6 +74,21 @@ class Notifier:
 
     def start(self) -> None:
         self._periodic.start()
+
+    async def recover(self, *, since: float) -> int:
+        """Notice what the store kept since ``since`` that no notification records: a kill
+        between an event's write and its notice's (the notifier's tick) lost the notice, not
+        the event. Returns how many were recovered; before ``start``."""
+        async with self.database.session() as session:
+            events = await queue_events_since(session, since)
+            notices = self.watcher.replay(events)
+            missing = await NotificationRows(session).missing([n.key for n in notices])
+        recovered = [notice for notice in notices if notice.key in missing]
+        if recovered:
+            log.warning("notify: %d notices lost by the last stop are sent now", len(recovered))
+            await self._write(recovered)
+            self.outbox.on_enqueue()
+        return len(recovered)
 
     async def stop(self) -> None:
         await self._periodic.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from hotline.events import AgentStateChanged, Event, QueueEventLogged
@@ -94,6 +94,13 @@ class Watcher:
         self._problems: dict[str, str | None] = {}
 
     # -- events ------------------------------------------------------------------------------
+
+    def replay(self, events: Iterable[Event]) -> list[Notice]:
+        """The single-event notices (lost calls, failed callbacks, auto-pauses) of ``events``
+        from before a restart, seen by a watcher of their own: the callers they name are gone,
+        and must not count as waiting now."""
+        fresh = Watcher(self.queues, staffed=self._staffed, queues_of=self._queues_of)
+        return [notice for event in events for notice in fresh.observe(event)]
 
     def observe(self, event: Event) -> list[Notice]:
         if isinstance(event, QueueEventLogged) and event.queue in self.queues:

@@ -39,6 +39,7 @@ from hotline.store.notifications import (
 from hotline.store.outbox import NewMessage, OutboxRows
 from hotline.store.paging import MAX_LIMIT, Page, PageRequest
 from hotline.store.queue_log import QueueEventFilter, QueueEvents
+from hotline.store.queue_replay import queue_events_since
 from hotline.store.registrations import Registrations, StoredBinding
 from hotline.store.service import Store
 from hotline.store.users import AuditFilter, AuditLog, AuthSessions, NewUser, Users
@@ -91,5 +92,6 @@ __all__ = [
     "UserRecord",
     "Users",
     "classify",
+    "queue_events_since",
     "sqlite_url",
 ]

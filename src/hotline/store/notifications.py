@@ -68,6 +68,15 @@ class NotificationRows:
         )
         return identifier
 
+    async def missing(self, keys: Sequence[str]) -> set[str]:
+        """Those of ``keys`` no notification has."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):  # a bounded IN list
+            chunk = keys[start : start + 500]
+            query = select(NotificationRecord.key).where(NotificationRecord.key.in_(chunk))
+            found.update((await self.session.scalars(query)).all())
+        return set(keys) - found
+
     async def get(self, identifier: int, user: str) -> StoredNotification | None:
         query = _with_ack(user).where(NotificationRecord.id == identifier)
         row = (await self.session.execute(query)).one_or_none()

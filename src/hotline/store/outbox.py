@@ -77,6 +77,20 @@ class OutboxRows:
         await self.session.commit()
         return taken
 
+    async def retry_failed_now(self, now: float) -> int:
+        """Make the unsent rows that failed before due at ``now`` (a restart is a new chance:
+        it often follows a fix); the rows waiting for their turn in a digest keep their time.
+        Returns how many; commits."""
+        statement = (
+            update(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0,
+                   OutboxMessage.due_at > now)
+            .values(due_at=now)
+        )  # fmt: skip
+        result = await self.session.execute(statement)
+        await self.session.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def last_due(self, batch: str) -> float | None:
         """The latest time a row of ``batch`` was (or is) due: where its next digest goes."""
         query = select(func.max(OutboxMessage.due_at)).where(OutboxMessage.batch == batch)
