@@ -263,3 +263,38 @@ def test_a_user_name_is_listed_once() -> None:
     user = '[[users]]\nname = "a"\nrole = "admin"\npassword = "long-enough"\n'
     with pytest.raises(ConfigError, match="user a is listed twice"):
         parse_config(USER_CONFIG + user + user)
+
+
+def test_notifications_default_to_five_minutes_and_no_rules() -> None:
+    config = parse_config(GOOD)
+    assert config.notifications.min_interval == 300
+    assert config.notifications.rules == []
+    assert config.smtp.port == 25 and config.server.public_url is None
+
+
+def test_short_abandon_seconds_reach_the_engine() -> None:
+    config = parse_config('[[queues]]\nnumber = "800"\nshort_abandon_seconds = 8\n')
+    assert build_engine(config).queue_config(QueueId("800")).short_abandon_seconds == 8.0
+
+
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        ('queues = ["801"]', "notifications.rules[0]: unknown queue 801"),
+        ('users = ["nobody"]', "notifications.rules[0]: unknown user nobody"),
+        ('webhooks = ["crm"]', "notifications.rules[0]: unknown webhook crm"),
+        ('kinds = ["lost_cal"]', "notifications.rules[0].kinds[0]"),
+        ('emails = ["not an address"]', "notifications.rules[0].emails[0]"),
+    ],
+)
+def test_notification_rules_are_checked_against_the_configuration(rule: str, problem: str) -> None:
+    text = f'[[queues]]\nnumber = "800"\n\n[[notifications.rules]]\n{rule}\n'
+    with pytest.raises(ConfigError) as error:
+        parse_config(text)
+    assert problem in str(error.value)
+
+
+def test_a_webhook_needs_a_long_secret() -> None:
+    hook = 'name = "crm"\nurl = "https://crm.example.com/h"\nsecret = "x"\n'
+    with pytest.raises(ConfigError, match=r"notifications\.webhooks\[0\]\.secret"):
+        parse_config("[[notifications.webhooks]]\n" + hook)

@@ -20,6 +20,7 @@ from hotline.agent_phones import AgentPhones
 from hotline.config import Config, parse_host_port
 from hotline.events import EventBus
 from hotline.media import MediaServer, MediaService, MediaWorker
+from hotline.notifications import Notifications, build_notifications
 from hotline.pbx import CallControl, LoopClock, build_call_control
 from hotline.persistent_day_statistics import PersistentDayStatistics
 from hotline.persistent_location import PersistentLocation
@@ -56,6 +57,7 @@ class Hotline:
     # Users made at start besides the file's (the demo's admin), before the web side serves.
     more_users: Callable[[Accounts], Awaitable[None]] | None = field(default=None)
     day_statistics: PersistentDayStatistics | None = field(default=None)
+    notifications: Notifications | None = field(default=None)
 
     async def start(self) -> None:
         self.store = await Store.open(
@@ -69,8 +71,15 @@ class Hotline:
         if self.more_users is not None:
             await self.more_users(self.accounts)
         await self.accounts.warn_if_closed()
+        self.notifications = build_notifications(
+            self.config, self.store, self.bus, self.pbx.queues, self.media, self.accounts,
+            wall=time.time,
+        )  # fmt: skip
+        await self.notifications.start(self.store)  # the outbox left by a previous run goes
         # The web app follows the bus from before the first call; it serves once all runs.
-        app = create_app(WebServices.of(self.config, self.pbx, self.store, self.accounts))
+        services = WebServices.of(self.config, self.pbx, self.store, self.accounts)
+        services.notifications = self.notifications
+        app = create_app(services)
         self.web = WebServer(app, self.config.server.http_listen)
         try:
             self.web.bind()  # an address in use stops the start before any call is taken
@@ -112,6 +121,8 @@ class Hotline:
         await self.sip.close()
         await self.location.close()  # the last registrations, before the database closes
         await self.media.close()
+        if self.notifications is not None:
+            await self.notifications.stop()  # the last notices written to the outbox
         if self.store is not None:
             await self.store.close()  # after the calls' last events
 

@@ -15,6 +15,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hotline.access import Role, user_problems
+from hotline.notify.notices import KINDS, Kind
 
 __all__ = [
     "AgentsConfig",
@@ -25,14 +26,18 @@ __all__ = [
     "FeaturesConfig",
     "LimitsConfig",
     "MediaConfig",
+    "NotificationRuleConfig",
+    "NotificationsConfig",
     "QueueConfig",
     "SecurityConfig",
     "ServerConfig",
+    "SmtpConfig",
     "TrunkConfig",
     "UserConfig",
     "WallboardColors",
     "WallboardConfig",
     "WallboardTile",
+    "WebhookConfig",
     "load_config",
     "parse_config",
     "parse_host_port",
@@ -87,6 +92,8 @@ class ServerConfig(_Section):
     http_listen: HostPort = "127.0.0.1:8080"
     data_dir: str = "./hotline-data"
     domain: str = Field("hotline.local", min_length=1)
+    # The address people open Hotline at (https://hotline.example.com): links in emails.
+    public_url: str | None = Field(None, pattern=r"^https?://[^\s]+$")
 
     @field_validator("sip_listen", "http_listen")
     @classmethod
@@ -149,6 +156,7 @@ class FeaturesConfig(_Section):
     agent_pause: FeatureCode = "*64"
 
 
+EmailAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", description="an email address")]
 UserName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", description="sign-in name")]
 
 
@@ -164,6 +172,7 @@ class UserConfig(_Section):
     extension: DialNumber | None = None
     queues: list[DialNumber] = []
     language: Literal["en", "ru"] = "en"
+    email: EmailAddress | None = None  # where notifications for this user go
 
     @model_validator(mode="after")
     def _one_password(self) -> Self:
@@ -197,6 +206,8 @@ class QueueConfig(_Section):
     auto_pause_after_misses: int | None = Field(None, ge=1)
     # Seconds an agent who missed an offer (rang out, rejected, no phone) is offered nothing.
     retry_after_miss: float = Field(5.0, ge=0)
+    # A caller hanging up before this many seconds is not a lost call (a wrong number).
+    short_abandon_seconds: float = Field(5.0, ge=0)
 
     @field_validator("strategy")
     @classmethod
@@ -404,6 +415,46 @@ class WallboardConfig(_Section):
         return self
 
 
+class SmtpConfig(_Section):
+    """The SMTP server notifications are sent through."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(25, ge=1, le=65535)
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    from_: EmailAddress = Field("hotline@localhost", alias="from")
+
+
+class WebhookConfig(_Section):
+    """A URL notifications are POSTed to, signed with ``secret`` (HMAC-SHA256)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    url: str = Field(pattern=r"^https?://[^\s]+$")
+    secret: str = Field(min_length=16)
+
+
+class NotificationRuleConfig(_Section):
+    """Who gets which notices by email or webhook: ``kinds`` about ``queues`` (none: all)."""
+
+    kinds: list[Kind] = list(KINDS)
+    queues: list[DialNumber] = []
+    users: list[UserName] = []  # by their email, in their language, their queues only
+    emails: list[EmailAddress] = []
+    webhooks: list[str] = []  # names of [[notifications.webhooks]]
+    language: Literal["en", "ru"] = "en"  # of the emails to ``emails``
+
+
+class NotificationsConfig(_Section):
+    # At most one message per recipient and kind this often (seconds); the rest is a digest.
+    min_interval: float = Field(300.0, gt=0)
+    service_level_target: float = Field(80.0, gt=0, le=100)  # percent within the SLA
+    service_level_window: float = Field(900.0, gt=0)  # seconds
+    disk_min_free_mb: int = Field(500, ge=0)  # below this under data_dir: a system notice
+    rules: list[NotificationRuleConfig] = []
+    webhooks: list[WebhookConfig] = []
+
+
 class Config(_Section):
     server: ServerConfig = ServerConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -417,6 +468,8 @@ class Config(_Section):
     trunks: list[TrunkConfig] = []
     users: list[UserConfig] = []
     wallboard: WallboardConfig = WallboardConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
 
     @model_validator(mode="after")
     def _consistent_numbers(self) -> Self:
@@ -440,7 +493,34 @@ class Config(_Section):
                 if destination not in owners:
                     raise ValueError(f"trunk {trunk.name}: DID {did} goes to unknown {destination}")
         self._check_users(agents)
+        self._check_notifications()
         return self
+
+    def _check_notifications(self) -> None:
+        hooks = [hook.name for hook in self.notifications.webhooks]
+        if len(hooks) != len(set(hooks)):
+            raise ValueError("notifications.webhooks: a name is listed twice")
+        problems = self.rule_problems(self.notifications.rules)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def rule_problems(self, rules: list[NotificationRuleConfig]) -> list[str]:
+        """What is wrong with notification ``rules`` here: queues, users, webhooks unknown."""
+        known = {
+            "queue": {q.number for q in self.queues},
+            "user": {u.name for u in self.users},
+            "webhook": {h.name for h in self.notifications.webhooks},
+        }
+        problems = []
+        for index, rule in enumerate(rules):
+            for kind, names in (("queue", rule.queues), ("user", rule.users),
+                                ("webhook", rule.webhooks)):  # fmt: skip
+                unknown = sorted(set(names) - known[kind])
+                if unknown:
+                    problems.append(
+                        f"notifications.rules[{index}]: unknown {kind} {', '.join(unknown)}"
+                    )
+        return problems
 
     def _check_users(self, agents: set[str]) -> None:
         names: set[str] = set()

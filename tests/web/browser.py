@@ -18,11 +18,12 @@ def require_chromium() -> None:
 
 
 @asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
+async def chromium(*args: str) -> AsyncIterator[Browser]:
+    """Chromium with ``args`` besides ours (``--autoplay-policy=...`` for a sound)."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox"],  # CI runs as root
+            args=["--no-sandbox", *args],  # CI runs as root
         )
         yield browser
         await browser.close()

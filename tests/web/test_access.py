@@ -90,6 +90,15 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/openapi.json"): Row("/api/openapi.json", STAFF),
     ("GET", "/api/docs"): Row("/api/docs", STAFF),
     ("GET", "/api/docs/assets/{name}"): Row("/api/docs/assets/swagger-ui.css", STAFF),
+    ("GET", "/api/notifications"): Row("/api/notifications", STAFF),
+    ("POST", "/api/notifications/{notification_id}/ack"): Row("/api/notifications/1/ack", STAFF),
+    ("POST", "/api/notifications/ack"): Row("/api/notifications/ack", STAFF),
+    ("GET", "/api/notifications/preferences"): Row("/api/notifications/preferences", STAFF),
+    ("PUT", "/api/notifications/preferences"): Row(
+        "/api/notifications/preferences", STAFF, json={}
+    ),
+    ("GET", "/api/notifications/rules"): Row("/api/notifications/rules", ONLY_ADMIN),
+    ("PUT", "/api/notifications/rules"): Row("/api/notifications/rules", ONLY_ADMIN, json={}),
     ("PAGE", "/"): Row("/", ALL),  # the sign-in when signed out
     ("PAGE", "/login"): Row("/login", ALL),
     ("PAGE", "/agent"): Row("/agent", frozenset({AGENT})),  # an agent extension's own

@@ -33,6 +33,8 @@ Action = Literal[
     "self",  # the user's own account: who am I, my password, sign out
     "pages.agent",  # the agent panel of one's own agent extension
     "pages.supervisor",  # the supervisor console of the queues in scope
+    "notifications.read",  # the notification centre of the queues in scope (the system's: ANY)
+    "notifications.admin",  # who gets which notification by email and webhook
 ]
 
 
@@ -64,6 +66,8 @@ RULES: dict[Action, dict[Role, Scope]] = {
     "self": {_A: ANY, _S: ANY, _G: ANY, _W: ANY},
     "pages.agent": {_A: SELF, _S: SELF, _G: SELF},
     "pages.supervisor": {_A: ANY, _S: QUEUES},
+    "notifications.read": {_A: ANY, _S: QUEUES, _G: QUEUES},
+    "notifications.admin": {_A: ANY},
 }
 ACTIONS: tuple[Action, ...] = tuple(RULES)
 

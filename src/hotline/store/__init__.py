@@ -23,13 +23,23 @@ from hotline.store.models import (
     DayStatistics,
     Disposition,
     JsonValue,
+    NotificationAck,
+    NotificationRecord,
+    OutboxMessage,
     QueueEvent,
     Registration,
     SessionKind,
     UserRecord,
 )
+from hotline.store.notifications import (
+    NotificationFilter,
+    NotificationRows,
+    StoredNotification,
+)
+from hotline.store.outbox import NewMessage, OutboxRows
 from hotline.store.paging import MAX_LIMIT, Page, PageRequest
 from hotline.store.queue_log import QueueEventFilter, QueueEvents
+from hotline.store.queue_replay import queue_events_since
 from hotline.store.registrations import Registrations, StoredBinding
 from hotline.store.service import Store
 from hotline.store.users import AuditFilter, AuditLog, AuthSessions, NewUser, Users
@@ -58,7 +68,14 @@ __all__ = [
     "Disposition",
     "EventWriter",
     "JsonValue",
+    "NewMessage",
     "NewUser",
+    "NotificationAck",
+    "NotificationFilter",
+    "NotificationRecord",
+    "NotificationRows",
+    "OutboxMessage",
+    "OutboxRows",
     "Page",
     "PageRequest",
     "QueueEvent",
@@ -71,8 +88,10 @@ __all__ = [
     "StaleVersion",
     "Store",
     "StoredBinding",
+    "StoredNotification",
     "UserRecord",
     "Users",
     "classify",
+    "queue_events_since",
     "sqlite_url",
 ]

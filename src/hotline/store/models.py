@@ -28,6 +28,9 @@ __all__ = [
     "DayStatistics",
     "Disposition",
     "JsonValue",
+    "NotificationAck",
+    "NotificationRecord",
+    "OutboxMessage",
     "QueueEvent",
     "Registration",
     "SessionKind",
@@ -272,3 +275,67 @@ class AuditRecord(Base):
         Index("ix_audit_log_user_name_time", "user_name", "time"),
         Index("ix_audit_log_action_time", "action", "time"),
     )
+
+
+class OutboxMessage(Base):
+    """A message to send (an email, a webhook call), written before it is sent: the
+    transactional outbox. ``key`` makes a second write of the same message a no-op and names
+    it to the receiver (the email's Message-ID). ``batch`` gathers the rows that may go out as
+    one digest (a recipient and a kind); None: always alone. ``due_at`` is when the next
+    attempt may start; ``sent_at`` is set once the receiver accepted it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Serial, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(255))
+    batch: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[JsonValue] = mapped_column(Json, nullable=False)
+    created_at: Mapped[float]
+    due_at: Mapped[float]
+    attempts: Mapped[int]
+    sent_at: Mapped[float | None]
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        Index("ix_outbox_sent_at_due_at", "sent_at", "due_at"),
+        Index("ix_outbox_batch_due_at", "batch", "due_at"),
+    )
+
+
+class NotificationRecord(Base):
+    """One notification of the in-app centre: a ``kind`` (sla_breach, lost_call...) about a
+    ``queue`` (None: the whole system), its facts in ``data``. ``key`` names what it is about,
+    so an ongoing SLA breach updates its one row."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Serial, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    queue: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[JsonValue] = mapped_column(Json, nullable=False)
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+
+    __table_args__ = (
+        Index("ix_notifications_updated_at", "updated_at"),
+        Index("ix_notifications_queue_updated_at", "queue", "updated_at"),
+    )
+
+
+class NotificationAck(Base):
+    """A user acknowledged a notification (read it)."""
+
+    __tablename__ = "notification_acks"
+
+    notification_id: Mapped[int] = mapped_column(
+        Serial,
+        ForeignKey(
+            "notifications.id", name="fk_notification_acks_notification_id", ondelete="CASCADE"
+        ),
+        primary_key=True,
+    )
+    user_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    acked_at: Mapped[float]

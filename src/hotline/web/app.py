@@ -20,6 +20,7 @@ from hotline.web import ws
 from hotline.web.accounts import UserRefused
 from hotline.web.deps import PageRefused
 from hotline.web.live import LiveHub
+from hotline.web.notification_feed import follow_notifications
 from hotline.web.routers import (
     agent_sessions,
     agents,
@@ -29,6 +30,7 @@ from hotline.web.routers import (
     consoles,
     docs,
     health,
+    notifications,
     pages,
     queue_events,
     queues,
@@ -47,6 +49,8 @@ def create_app(services: WebServices) -> FastAPI:
     """The application for ``services``; its hub follows the bus from now on, and serves
     WebSocket clients while the application runs (its lifespan)."""
     hub = LiveHub(LiveView(services), services.bus, wall=services.clock.wall)
+    if services.notifications is not None:
+        follow_notifications(hub, services.notifications)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +72,8 @@ def create_app(services: WebServices) -> FastAPI:
     app.state.services = services
     app.state.accounts = services.accounts
     app.state.hub = hub
-    routers = (auth, users, audit, security, queues, agents, calls, queue_events, agent_sessions)
+    routers = (auth, users, audit, security, queues, agents, calls, queue_events, agent_sessions,
+               notifications)  # fmt: skip
     for module in (*routers, health, docs, ws, pages, consoles):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

@@ -28,7 +28,8 @@ _YEAR = 365 * 24 * 3600
 # wait for (or leak to) anything outside.
 _CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
+    "img-src 'self' data:; media-src 'self'; connect-src 'self'; font-src 'self'; "
+    "base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'self'"
 )
 

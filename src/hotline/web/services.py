@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from hotline.config import Config
 from hotline.events import EventBus
+from hotline.notifications import Notifications
 from hotline.pbx import AgentControl, B2bua, CallControl, Clock, QueueService
 from hotline.pbx.capacity import CallCapacity
 from hotline.sip.guard import AuthGuard
@@ -32,6 +33,7 @@ class WebServices:
     bus: EventBus
     clock: Clock
     started_at: float = field(default_factory=time.monotonic)  # for the uptime
+    notifications: Notifications | None = None  # the in-app centre, the rules (None: off)
 
     @classmethod
     def of(

@@ -44,6 +44,7 @@ def _queue(queue: QueueConfig) -> acd.QueueConfig:
         leave_when_empty=queue.leave_when_empty,
         priority=queue.priority,
         sla_seconds=queue.sla_seconds,
+        short_abandon_seconds=queue.short_abandon_seconds,
         announcements=announcements,
         auto_pause_after=queue.auto_pause_after_misses,
         retry_after_miss=queue.retry_after_miss,

@@ -14,6 +14,7 @@ import time
 
 from fastapi import APIRouter, Response
 
+from hotline.health_checks import media_overload
 from hotline.sip.guard import Ban
 from hotline.web.deps import ServicesDep
 from hotline.web.schemas import HealthBanOut, HealthOut, MediaHealthOut
@@ -21,11 +22,6 @@ from hotline.web.schemas import HealthBanOut, HealthOut, MediaHealthOut
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/health", tags=["health"])  # public: see deps.PUBLIC
-
-# Media is overloaded when more than this share of its recent ticks ran late (the benchmark's
-# limit for a clean run), judged once it has ticked for a few seconds.
-_LATE_RATIO = 0.01
-_SAMPLE_TICKS = 250
 
 
 @router.get(
@@ -39,7 +35,7 @@ async def health(services: ServicesDep, response: Response) -> HealthOut:
     problems = []
     if not media.running:
         problems.append("media is not running (its process is being started again)")
-    if metrics.recent_ticks >= _SAMPLE_TICKS and metrics.recent_late_ratio > _LATE_RATIO:
+    if media_overload(metrics) is not None:
         problems.append(
             f"media is overloaded: {metrics.recent_late_ratio:.0%} of its ticks in the last "
             "minute were late (the audio breaks up); lower [limits] max_calls"

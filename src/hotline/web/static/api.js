@@ -11,10 +11,19 @@ function cookie(name) {
 /** POST ``body`` (JSON, or none) to ``path``; resolves to the response. A session that has
  * ended sends the browser to the sign-in page. */
 export async function post(path, body) {
+  return send("POST", path, body);
+}
+
+/** PUT ``body`` (JSON) to ``path``, as ``post`` does. */
+export async function put(path, body) {
+  return send("PUT", path, body);
+}
+
+async function send(method, path, body) {
   const headers = { "X-CSRF-Token": cookie("hotline_csrf") };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, {
-    method: "POST",
+    method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: "same-origin",

@@ -54,6 +54,9 @@ export function live(path, { onFrame, onStatus }) {
         attempt = 0;
         onStatus({ live: true });
         onFrame(frame, Date.now() / 1000);
+      } else if (frame.type === "notification") {
+        // For the notification centre (notifications.js), which shares this socket.
+        window.dispatchEvent(new CustomEvent("hotline:notification", { detail: frame }));
       }
     };
     socket.onclose = (event) => lost(socket, event);
