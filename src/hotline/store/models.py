@@ -13,9 +13,24 @@ from __future__ import annotations
 import enum
 from typing import ClassVar, TypeAlias
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hotline.store.rollups import TABLES, RollupTable
 
 __all__ = [
     "AgentSession",
@@ -30,6 +45,7 @@ __all__ = [
     "JsonValue",
     "QueueEvent",
     "Registration",
+    "RollupTables",
     "SessionKind",
     "UserRecord",
 ]
@@ -272,3 +288,15 @@ class AuditRecord(Base):
         Index("ix_audit_log_user_name_time", "user_name", "time"),
         Index("ix_audit_log_action_time", "action", "time"),
     )
+
+
+def _rollup_table(rollup: RollupTable) -> Table:
+    """A rollup as a Core table (its columns come from the fold's definition)."""
+    columns: list[Column[object]] = [Column("bucket", Float(), nullable=False)]
+    columns += [Column(key, String(64), nullable=False) for key in rollup.keys[1:]]
+    columns += [Column(value, Float(), nullable=False) for value in rollup.values]
+    return Table(rollup.name, Base.metadata, *columns, PrimaryKeyConstraint(*rollup.keys))
+
+
+# The report rollups (see ``hotline.store.rollups``), by table name.
+RollupTables = {rollup.name: _rollup_table(rollup) for rollup in TABLES}
