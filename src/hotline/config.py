@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -87,6 +88,17 @@ class ServerConfig(_Section):
     http_listen: HostPort = "127.0.0.1:8080"
     data_dir: str = "./hotline-data"
     domain: str = Field("hotline.local", min_length=1)
+    # The site's time zone (IANA name): reports' days start at its midnight.
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Moscow)") from None
+        return value
 
     @field_validator("sip_listen", "http_listen")
     @classmethod

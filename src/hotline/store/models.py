@@ -149,6 +149,7 @@ class QueueEvent(Base):
         Index("ix_queue_events_queue_time", "queue", "time"),
         Index("ix_queue_events_call_id", "call_id"),
         Index("ix_queue_events_agent_time", "agent", "time"),
+        Index("ix_queue_events_verb_time", "verb", "time"),
     )
 
 

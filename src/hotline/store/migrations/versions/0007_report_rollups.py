@@ -1,4 +1,5 @@
-"""Report rollups: the queue event log folded per 15 minutes and queue, agent or caller area.
+"""Report rollups: the queue event log folded per 15 minutes and queue, agent or caller area;
+the log indexed by verb and time for reports that list one kind of line (failed callbacks).
 
 Revision ID: 0007
 Revises: 0005
@@ -42,8 +43,10 @@ def upgrade() -> None:
         columns += [sa.Column(key, sa.String(64), nullable=False) for key in keys[1:]]
         columns += [sa.Column(value, sa.Float(), nullable=False) for value in values]
         op.create_table(name, *columns, sa.PrimaryKeyConstraint(*keys, name=f"pk_{name}"))
+    op.create_index("ix_queue_events_verb_time", "queue_events", ["verb", "time"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_queue_events_verb_time", table_name="queue_events")
     for name in TABLES:
         op.drop_table(name)
