@@ -94,6 +94,7 @@ def time_label(bucket: float, zone: ZoneInfo, dimension: TimeDimension, interval
 
 def local_label(local: datetime.datetime, dimension: TimeDimension, interval: Interval) -> str:
     """The row of a local time (its group's start: a quarter-hour, hour or day)."""
+    local = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
     if dimension == "interval":
         return _interval_start(local, interval)
     if dimension == "slot":
