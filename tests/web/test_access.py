@@ -33,6 +33,7 @@ ROLES = (ADMIN, SUPERVISOR, AGENT, WALLBOARD)
 ALL = frozenset(ROLES)
 STAFF = frozenset({ADMIN, SUPERVISOR, AGENT})  # everyone but the wallboard
 ONLY_ADMIN = frozenset({ADMIN})
+MANAGERS = frozenset({ADMIN, SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,12 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/calls/{call_id}"): Row("/api/calls/call-800", STAFF, "/api/calls/call-801"),
     ("GET", "/api/queue-events"): Row("/api/queue-events", STAFF),
     ("GET", "/api/agent-sessions"): Row("/api/agent-sessions", STAFF),
+    ("GET", "/api/queue-log"): Row("/api/queue-log", STAFF),
+    ("GET", "/api/reports"): Row("/api/reports", MANAGERS),
+    ("GET", "/api/reports/{report_id}"): Row(
+        "/api/reports/queue_performance?queues=800", MANAGERS,
+        "/api/reports/queue_performance?queues=801",
+    ),  # fmt: skip
     ("GET", "/api/openapi.json"): Row("/api/openapi.json", STAFF),
     ("GET", "/api/docs"): Row("/api/docs", STAFF),
     ("GET", "/api/docs/assets/{name}"): Row("/api/docs/assets/swagger-ui.css", STAFF),

@@ -31,6 +31,8 @@ Action = Literal[
     "self",  # the user's own account: who am I, my password, sign out
     "pages.agent",  # the agent panel of one's own agent extension
     "pages.supervisor",  # the supervisor console of the queues in scope
+    "reports.read",  # reports over the queues in scope, and the reports page
+    "reports.schedule",  # scheduled reports sent by email
 ]
 
 
@@ -58,6 +60,8 @@ RULES: dict[Action, dict[Role, Scope]] = {
     "self": {_A: ANY, _S: ANY, _G: ANY, _W: ANY},
     "pages.agent": {_A: SELF, _S: SELF, _G: SELF},
     "pages.supervisor": {_A: ANY, _S: QUEUES},
+    "reports.read": {_A: ANY, _S: QUEUES},
+    "reports.schedule": {_A: ANY},
 }
 ACTIONS: tuple[Action, ...] = tuple(RULES)
 

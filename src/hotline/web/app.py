@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline.pbx import AgentChangeRefused, UnknownAgent
+from hotline.reports.runner import ReportRunner
 from hotline.web import ws
 from hotline.web.accounts import UserRefused
 from hotline.web.deps import PageRefused
@@ -32,6 +33,7 @@ from hotline.web.routers import (
     pages,
     queue_events,
     queues,
+    reports,
     users,
 )
 from hotline.web.services import WebServices
@@ -54,6 +56,7 @@ def create_app(services: WebServices) -> FastAPI:
             yield
         finally:
             hub.close()
+            await app.state.reports.close()
 
     app = FastAPI(
         title="Hotline",
@@ -67,7 +70,10 @@ def create_app(services: WebServices) -> FastAPI:
     app.state.services = services
     app.state.accounts = services.accounts
     app.state.hub = hub
-    routers = (auth, users, audit, queues, agents, calls, queue_events, agent_sessions, health)
+    # Reports run on a thread and database connection of their own, off this loop.
+    app.state.reports = ReportRunner(services.store.database.engine.url.render_as_string(False))
+    routers = (auth, users, audit, queues, agents, calls, queue_events, agent_sessions, health,
+               reports)  # fmt: skip
     for module in (*routers, docs, ws, pages, consoles):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
