@@ -89,9 +89,10 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/queue-log"): Row("/api/queue-log", STAFF),
     ("GET", "/api/reports"): Row("/api/reports", MANAGERS),
     ("GET", "/api/reports/{report_id}"): Row(
-        "/api/reports/queue_performance?queues=800", MANAGERS,
+        "/api/reports/queue_performance?queues=800",
+        MANAGERS,
         "/api/reports/queue_performance?queues=801",
-    ),  # fmt: skip
+    ),
     ("GET", "/api/openapi.json"): Row("/api/openapi.json", STAFF),
     ("GET", "/api/docs"): Row("/api/docs", STAFF),
     ("GET", "/api/docs/assets/{name}"): Row("/api/docs/assets/swagger-ui.css", STAFF),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 
@@ -114,7 +115,9 @@ def _pdf(result: ReportResult, language: str) -> bytes:
     pdf.multi_cell(0, 5, describe_period(result, language), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("DejaVu", size=7)
-    with pdf.table(first_row_as_headings=True, text_align="LEFT") as table:
+    # One face of the font is shipped: headings are shaded, not bold.
+    heading = FontFace(emphasis="", fill_color=(225, 225, 225))
+    with pdf.table(first_row_as_headings=True, headings_style=heading, text_align="LEFT") as table:
         table.row(headers(result, language))
         for cells in body(result, language):
             table.row(["" if v is None else _shown(v) for v in cells])

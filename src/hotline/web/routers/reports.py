@@ -95,10 +95,12 @@ async def run_report(
     except PeriodError as error:
         raise HTTPException(422, str(error)) from None
     allowed_queues, allowed_agents = scope(user, services.config, "reports.read")
+    asked_agents = narrowed(_numbers(agents), allowed_agents, "agent")
+    if agents is None and report.source not in ("agent", "sessions"):
+        asked_agents = None  # calls and queue figures are scoped by their queue
     query = ReportQuery(
         period=period, interval=interval, now=now, limit=limit,
-        queues=narrowed(_numbers(queues), allowed_queues, "queue"),
-        agents=narrowed(_numbers(agents), allowed_agents, "agent"),
+        queues=narrowed(_numbers(queues), allowed_queues, "queue"), agents=asked_agents,
         parameters=Parameters(sla_seconds=sla, short_abandon_seconds=short_abandon),
     )  # fmt: skip
     language = lang or user.language
