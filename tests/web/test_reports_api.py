@@ -82,8 +82,8 @@ async def test_a_report_as_json_and_each_file(node: Node, day: str) -> None:
 async def test_every_report_runs_in_each_format(node: Node, day: str) -> None:
     for report in REPORTS:
         for kind in ("json", "csv", "xlsx", "pdf"):
-            response = await node.http.get(f"/api/reports/{report}",
-                                           params={"from": day, "to": day, "format": kind})  # fmt: skip
+            params = {"from": day, "to": day, "format": kind}
+            response = await node.http.get(f"/api/reports/{report}", params=params)
             assert response.status_code == 200, (report, kind, response.text)
 
 
