@@ -51,7 +51,7 @@ def plan(calls: int, days: int) -> HistoryPlan:
 
 
 async def fill(url: str, history: HistoryPlan) -> tuple[int, float]:
-    store = await Store.open(url, now=time.time())
+    store = await Store.open(url, now=time.time(), timezone=ZONE)
     started = time.perf_counter()
     calls = await generate_history(history, store.writer)
     await store.close()
@@ -70,7 +70,7 @@ def sample_events(history: HistoryPlan, calls: int) -> list[Event]:
 
 
 async def write_rate(url: str, events: list[Event]) -> tuple[int, float]:
-    store = await Store.open(url, now=time.time())
+    store = await Store.open(url, now=time.time(), timezone=ZONE)
     bus = EventBus()
     store.start(bus)
     started = time.perf_counter()
@@ -85,12 +85,12 @@ async def write_rate(url: str, events: list[Event]) -> tuple[int, float]:
 
 
 async def read_times(url: str, history: HistoryPlan, runs: int) -> None:
-    store = await Store.open(url, now=time.time())
+    store = await Store.open(url, now=time.time(), timezone=ZONE)
     zone = zone_of(ZONE)
     first = datetime.datetime.fromtimestamp(history.start, zone).date()
     last = first + datetime.timedelta(days=history.days - 1)
     period = parse_period(first.isoformat(), last.isoformat(), zone, time.time())
-    query = ReportQuery(period=period, now=time.time())
+    query = ReportQuery(period=period, now=time.time(), day_zone=ZONE)
     worst = 0.0
     async with store.database.engine.connect() as connection:
         for report in REPORTS.values():

@@ -62,6 +62,7 @@ class Hotline:
             self.config.database.url,
             data_dir=Path(self.config.server.data_dir),
             now=time.time(),
+            timezone=self.config.server.timezone,
         )
         self.store.start(self.bus)  # before call control, so its first events are kept
         self.accounts = Accounts(self.config, self.store.database)

@@ -68,6 +68,7 @@ agents = ["202", "203"]
 """
 # History of two days ending at a US daylight-saving switch, or not.
 ENDS = (datetime.date(2026, 3, 9), datetime.date(2026, 11, 2), datetime.date(2026, 6, 10))
+SITE_ZONE = "America/New_York"  # the configuration's: day rollups are kept in it
 ZONES = ("America/New_York", "UTC", "Asia/Kolkata", "Europe/Moscow")
 QUEUES = ("800", "801")
 AGENTS = ("201", "202", "203")
@@ -76,7 +77,7 @@ _histories: dict[tuple[int, int], str] = {}
 
 async def make_history(url: str, seed: int, end: datetime.date) -> None:
     plan = plan_for(parse_config(CONFIG), days=2, calls_per_day=300, seed=seed, end=end)
-    store = await Store.open(url, now=time.time())
+    store = await Store.open(url, now=time.time(), timezone=SITE_ZONE)
     try:
         await generate_history(plan, store.writer)
     finally:
@@ -106,6 +107,10 @@ def queries(draw: st.DrawFn, end: datetime.date) -> ReportQuery:
     until = since + datetime.timedelta(hours=length_hours)
     period = parse_period(since.strftime("%Y-%m-%dT%H:%M"), until.strftime("%Y-%m-%dT%H:%M"),
                           zone, now=until.timestamp())  # fmt: skip
+    if draw(st.booleans()):  # whole days, as dates: read from the day rollups in the site zone
+        days = draw(st.integers(min_value=0, max_value=2))
+        last = (first + datetime.timedelta(days=days)).isoformat()
+        period = parse_period(first.isoformat(), last, zone, now=until.timestamp())
     subset = st.none() | st.frozensets(st.sampled_from(QUEUES), min_size=1)
     agents = st.none() | st.frozensets(st.sampled_from(AGENTS), min_size=1)
     return ReportQuery(
@@ -113,12 +118,12 @@ def queries(draw: st.DrawFn, end: datetime.date) -> ReportQuery:
         interval=draw(st.sampled_from(("15min", "hour", "day", "week", "month"))),
         parameters=Parameters(sla_seconds=draw(st.sampled_from((10, 20, 30, 60))),
                               short_abandon_seconds=draw(st.sampled_from((5, 10)))),
-        now=until.timestamp(), limit=draw(st.sampled_from((5, 1000))),
+        now=until.timestamp(), limit=draw(st.sampled_from((5, 1000))), day_zone=SITE_ZONE,
     )  # fmt: skip
 
 
 async def check_all_reports(url: str, query: ReportQuery) -> None:
-    store = await Store.open(url, now=time.time())
+    store = await Store.open(url, now=time.time(), timezone=SITE_ZONE)
     try:
         async with store.database.engine.connect() as connection:
             raw = await _raw(connection)
@@ -285,5 +290,6 @@ async def test_reports_on_postgresql_equal_the_recomputation(postgres_url: str, 
     zone_info = zone_of(zone)
     period = parse_period("2026-03-07", "2026-03-08", zone_info, now=time.time())
     for interval in ("15min", "hour", "day"):
-        query = ReportQuery(period=period, interval=interval, now=time.time())  # type: ignore[arg-type]
+        query = ReportQuery(period=period, interval=interval, now=time.time(),  # type: ignore[arg-type]
+                            day_zone=SITE_ZONE)  # fmt: skip
         await check_all_reports(postgres_url, query)

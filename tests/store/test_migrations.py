@@ -27,8 +27,11 @@ TABLES = {
     "queue_events",
     "registrations",
     "rollup_agent",
+    "rollup_agent_day",
     "rollup_area",
+    "rollup_area_day",
     "rollup_queue",
+    "rollup_queue_day",
     "users",
 }
 

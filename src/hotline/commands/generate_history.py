@@ -51,11 +51,12 @@ def run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     url = args.database or config.database.url
-    return asyncio.run(_generate(plan, url, Path(config.server.data_dir)))
+    data_dir = Path(config.server.data_dir)
+    return asyncio.run(_generate(plan, url, data_dir, config.server.timezone))
 
 
-async def _generate(plan: HistoryPlan, url: str | None, data_dir: Path) -> int:
-    store = await Store.open(url, data_dir=data_dir, now=time.time())
+async def _generate(plan: HistoryPlan, url: str | None, data_dir: Path, timezone: str) -> int:
+    store = await Store.open(url, data_dir=data_dir, now=time.time(), timezone=timezone)
     started = time.perf_counter()
     try:
         calls = await generate_history(plan, store.writer)

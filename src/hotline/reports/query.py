@@ -26,6 +26,8 @@ class ReportQuery:
     parameters: Parameters = field(default_factory=Parameters)
     limit: int = 1000
     now: float = 0.0  # sessions still open end here
+    # The zone of the store's day rollups (the site's): days of a period in it are read there.
+    day_zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

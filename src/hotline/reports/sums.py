@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.reports.periods import BUCKET_SECONDS, Period, TimeDimension, local_label
 from hotline.reports.query import ReportQuery
+from hotline.store.models import RollupTables
 
 __all__ = ["KEY_DIMENSIONS", "TIME_DIMENSIONS", "GroupKey", "add_up", "fold", "summed_rollups"]
 
@@ -28,6 +29,7 @@ TIME_DIMENSIONS: tuple[TimeDimension, ...] = (
 KEY_DIMENSIONS = ("queue", "agent", "area")
 GroupKey = tuple[tuple[str, str], ...]
 DAY = 86400
+ONE_DAY = datetime.timedelta(days=1)
 EPOCH = datetime.datetime(1970, 1, 1)
 
 
@@ -39,7 +41,61 @@ async def summed_rollups(
     counters: Iterable[str] | None = None,
 ) -> dict[GroupKey, dict[str, float]]:
     """The rollup's ``counters`` (default: all) over the period summed per group (named by
-    its dimensions' values, time ones in the period's zone)."""
+    its dimensions' values, time ones in the period's zone). Whole local days of the site
+    are read from the day rollup when the groups need nothing finer: a year is then 365 rows
+    per key instead of 35,040."""
+    wanted = list(counters) if counters is not None else None
+    groups: dict[GroupKey, dict[str, float]] = {}
+    for part, since, until in _parts(table, group_by, query):
+        found = await _summed(connection, part, group_by, query, wanted, since, until)
+        for key, figures in found.items():
+            fold(groups.setdefault(key, {}), figures)
+    return groups
+
+
+def _parts(
+    table: Table, group_by: Sequence[str], query: ReportQuery
+) -> list[tuple[Table, float, float]]:
+    """Where to read the period from: quarter-hours, or whole days between two edges."""
+    period = query.period
+    whole = [(table, period.since, period.until)]
+    finer = {"slot", "hour_of_day"} & set(group_by) or (
+        "interval" in group_by and query.interval in ("15min", "hour"))  # fmt: skip
+    if finer or query.day_zone != period.zone.key:
+        return whole
+    first = _midnight_at_or_after(period.since, period)
+    last = _midnight_of(period.until, period)
+    if not period.since <= first < last <= period.until:
+        return whole
+    days = RollupTables[f"{table.name}_day"]
+    return [(table, period.since, first), (days, first, last), (table, last, period.until)]
+
+
+def _midnight_of(at: float, period: Period) -> float:
+    """The local midnight starting the day of ``at``."""
+    day = datetime.datetime.fromtimestamp(at, period.zone).date()
+    return datetime.datetime.combine(day, datetime.time(), period.zone).timestamp()
+
+
+def _midnight_at_or_after(at: float, period: Period) -> float:
+    midnight = _midnight_of(at, period)
+    if midnight == at:
+        return at
+    day = datetime.datetime.fromtimestamp(at, period.zone).date() + ONE_DAY
+    return datetime.datetime.combine(day, datetime.time(), period.zone).timestamp()
+
+
+async def _summed(
+    connection: AsyncConnection,
+    table: Table,
+    group_by: Sequence[str],
+    query: ReportQuery,
+    counters: Iterable[str] | None,
+    since: float,
+    until: float,
+) -> dict[GroupKey, dict[str, float]]:
+    if since >= until:
+        return {}
     keys = [d for d in group_by if d in KEY_DIMENSIONS and d in table.c]
     times = [d for d in group_by if d in TIME_DIMENSIONS]
     wanted = set(counters) if counters is not None else None
@@ -52,7 +108,7 @@ async def summed_rollups(
     aggregates = [(func.max(c) if c.name == "longest_wait" else func.sum(c)).label(c.name)
                   for c in values]  # fmt: skip
     statement = select(*grouped, func.count().label("rows"), *aggregates).where(
-        table.c.bucket >= query.period.since, table.c.bucket < query.period.until
+        table.c.bucket >= since, table.c.bucket < until
     )
     if query.queues is not None:
         statement = statement.where(table.c.queue.in_(sorted(query.queues)))

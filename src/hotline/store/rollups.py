@@ -17,9 +17,11 @@ the same transaction as the log lines themselves.
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,9 +32,12 @@ __all__ = [
     "AGENT_ROLLUP",
     "AREA_ROLLUP",
     "BUCKET_SECONDS",
+    "DAY_OF",
+    "QUARTER_HOURS",
     "QUEUE_ROLLUP",
     "TABLES",
     "WAIT_EDGES",
+    "LocalDays",
     "RollupFold",
     "RollupTable",
     "area_of",
@@ -59,14 +64,42 @@ def area_of(number: str | None) -> str:
     return digits[:AREA_DIGITS]
 
 
+class LocalDays:
+    """The local midnight starting the day of an instant, in the site's zone; remembers the
+    current day, so the writer's hot path converts a time once a day."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._day = (0.0, 0.0)
+
+    def start_of(self, at: float) -> float:
+        start, end = self._day
+        if not start <= at < end:
+            local = datetime.datetime.fromtimestamp(at, self.zone).date()
+            start = _midnight(local, self.zone)
+            end = _midnight(local + datetime.timedelta(days=1), self.zone)
+            self._day = (start, end)
+        return start
+
+
+def _midnight(day: datetime.date, zone: ZoneInfo) -> float:
+    return datetime.datetime.combine(day, datetime.time(), zone).timestamp()
+
+
 @dataclass(frozen=True, slots=True)
 class RollupTable:
-    """A rollup table: its key columns, counters that add up, and maxima."""
+    """A rollup table: its key columns, counters that add up, and maxima. ``bucket`` is a
+    quarter-hour's start, or in a day table (``daily``) a local midnight of the site."""
 
     name: str
     keys: tuple[str, ...]
     sums: tuple[str, ...]
     maxima: tuple[str, ...] = ()
+    daily: bool = False
+
+    def by_day(self) -> RollupTable:
+        """The table's twin with a row per local day of the site."""
+        return RollupTable(f"{self.name}_day", self.keys, self.sums, self.maxima, daily=True)
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -119,7 +152,9 @@ AREA_ROLLUP = RollupTable(
     keys=("bucket", "queue", "area"),
     sums=("offered", "answered", "abandoned"),
 )
-TABLES = (QUEUE_ROLLUP, AGENT_ROLLUP, AREA_ROLLUP)
+QUARTER_HOURS = (QUEUE_ROLLUP, AGENT_ROLLUP, AREA_ROLLUP)
+DAY_OF = {table: table.by_day() for table in QUARTER_HOURS}
+TABLES = (*QUARTER_HOURS, *DAY_OF.values())
 _INDEXES: dict[str, dict[str, int]] = {}
 
 # How a visit left its queue unanswered, as the queue counter it adds to.
@@ -150,8 +185,10 @@ class _Wrap:
 
 @dataclass(slots=True)
 class RollupFold:
-    """Folds log lines into pending increments; ``take()`` hands them over and clears."""
+    """Folds log lines into pending increments; ``take()`` hands them over and clears. Each
+    increment goes to its quarter-hour's row and to its local day's row in ``days``' zone."""
 
+    days: LocalDays = field(default_factory=lambda: LocalDays(ZoneInfo("UTC")))
     pending: dict[RollupTable, dict[tuple[object, ...], list[float]]] = field(
         default_factory=lambda: {table: {} for table in TABLES}
     )
@@ -262,6 +299,13 @@ class RollupFold:
         self._add(AGENT_ROLLUP, (wrap.bucket, wrap.queue, event.agent or ""), wrap_up=seconds)
 
     def _add(self, table: RollupTable, key: tuple[object, ...], **figures: float) -> None:
+        self._add_row(table, key, figures)
+        day = self.days.start_of(key[0])  # type: ignore[arg-type]
+        self._add_row(DAY_OF[table], (day, *key[1:]), figures)
+
+    def _add_row(
+        self, table: RollupTable, key: tuple[object, ...], figures: dict[str, float]
+    ) -> None:
         by_key = self.pending[table]
         row = by_key.get(key)
         if row is None:

@@ -14,6 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,7 +34,7 @@ from hotline.store.journeys import ROW_COLUMNS, CallJourney
 from hotline.store.models import CallRecord, QueueEvent
 from hotline.store.periodic import Periodic
 from hotline.store.queue_log import QUEUE_EVENT_COLUMNS, queue_event_row
-from hotline.store.rollups import RollupFold, RollupTable, write_rollups
+from hotline.store.rollups import LocalDays, RollupFold, RollupTable, write_rollups
 
 __all__ = ["EventWriter"]
 
@@ -71,7 +72,12 @@ class EventWriter:
     """Persists events in batches from one task; ``start`` it, ``stop`` it to flush all."""
 
     def __init__(
-        self, database: Database, *, interval: float = 0.2, batch_size: int = 5000
+        self,
+        database: Database,
+        *,
+        interval: float = 0.2,
+        batch_size: int = 5000,
+        zone: ZoneInfo | None = None,
     ) -> None:
         self.database = database
         self.interval = interval
@@ -80,7 +86,8 @@ class EventWriter:
         self.failing = False  # the last write failed: the database is down or refuses
         self._pending: deque[Event] = deque()
         self._journeys: dict[str, CallJourney] = {}
-        self._rollups = RollupFold()
+        # Day rollups are of the site's zone (``zone``, UTC when not given).
+        self._rollups = RollupFold(days=LocalDays(zone or ZoneInfo("UTC")))
         self._unwritten: list[Batch] = []
         self._periodic = Periodic(self.flush, interval=interval, name="store-writer")
 

@@ -102,6 +102,7 @@ async def run_report(
         period=period, interval=interval, now=now, limit=limit,
         queues=narrowed(_numbers(queues), allowed_queues, "queue"), agents=asked_agents,
         parameters=Parameters(sla_seconds=sla, short_abandon_seconds=short_abandon),
+        day_zone=services.config.server.timezone,
     )  # fmt: skip
     language = lang or user.language
     runner = runner_of(request)

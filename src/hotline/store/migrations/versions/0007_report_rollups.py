@@ -35,6 +35,11 @@ TABLES = {
 }  # fmt: skip
 
 
+# Each table has a twin with a row per local day of the site (``bucket``: its midnight),
+# filled by the store when it opens.
+TABLES |= {f"{name}_day": shape for name, shape in TABLES.items()}
+
+
 def upgrade() -> None:
     for name, (keys, values) in TABLES.items():
         # Counters are doubles like every time column: exact to 2**53, and one type for
