@@ -101,6 +101,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("PAGE", "/agent"): Row("/agent", frozenset({AGENT})),  # an agent extension's own
     ("PAGE", "/supervisor"): Row("/supervisor", frozenset({ADMIN, SUPERVISOR})),
     ("PAGE", "/wallboard"): Row("/wallboard", ALL),
+    ("PAGE", "/reports"): Row("/reports", MANAGERS),
     ("PAGE", "/wallboard/logo"): Row("/wallboard/logo", ALL),
     ("PAGE", "/wallboard/{queues}"): Row("/wallboard/800", ALL, "/wallboard/800,801"),
     ("WS", "/ws/events"): Row("/ws/events?queue=800", ALL, "/ws/events?queue=801"),
