@@ -23,6 +23,7 @@ from hotline.media import MediaServer, MediaService, MediaWorker
 from hotline.pbx import CallControl, LoopClock, build_call_control
 from hotline.persistent_day_statistics import PersistentDayStatistics
 from hotline.persistent_location import PersistentLocation
+from hotline.report_schedules import ReportSchedules
 from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
 from hotline.sip.registrar import Registrar
@@ -56,6 +57,7 @@ class Hotline:
     # Users made at start besides the file's (the demo's admin), before the web side serves.
     more_users: Callable[[Accounts], Awaitable[None]] | None = field(default=None)
     day_statistics: PersistentDayStatistics | None = field(default=None)
+    report_schedules: ReportSchedules | None = field(default=None)
 
     async def start(self) -> None:
         self.store = await Store.open(
@@ -102,8 +104,12 @@ class Hotline:
             self.config.server.domain,
         )
         await self.web.start()
+        self.report_schedules = ReportSchedules(self.config, self.store.database)
+        self.report_schedules.start(time.time)
 
     async def close(self) -> None:
+        if self.report_schedules is not None:
+            await self.report_schedules.close()
         if self.web is not None:
             await self.web.close()  # WebSocket clients told first; no request during the stop
         self.phones.close()

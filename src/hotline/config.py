@@ -27,8 +27,10 @@ __all__ = [
     "LimitsConfig",
     "MediaConfig",
     "QueueConfig",
+    "ReportScheduleConfig",
     "SecurityConfig",
     "ServerConfig",
+    "SmtpConfig",
     "TrunkConfig",
     "UserConfig",
     "WallboardColors",
@@ -394,6 +396,50 @@ class WallboardConfig(_Section):
         return self
 
 
+EmailAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", description="an email address")]
+
+
+class SmtpConfig(_Section):
+    """The SMTP server mail (scheduled reports, notifications) is sent through."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(25, ge=1, le=65535)
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    from_: EmailAddress = Field("hotline@localhost", alias="from")
+
+
+class ReportScheduleConfig(_Section):
+    """A report mailed ``every`` so often over the period just ended (see the README)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    report: str
+    every: str
+    to: list[EmailAddress] = Field(min_length=1)
+    format: Literal["pdf", "xlsx"] = "pdf"
+    queues: list[DialNumber] = []
+    language: Literal["en", "ru"] = "en"
+    interval: Literal["15min", "hour", "day", "week", "month"] = "day"
+
+    @field_validator("report")
+    @classmethod
+    def _known_report(cls, value: str) -> str:
+        from hotline.reports import REPORTS
+
+        if value not in REPORTS:
+            raise ValueError(f"unknown report {value!r}; one of: {', '.join(REPORTS)}")
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _known_every(cls, value: str) -> str:
+        from hotline.reports.schedules import parse_every
+
+        parse_every(value)
+        return value
+
+
 class Config(_Section):
     server: ServerConfig = ServerConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -407,6 +453,8 @@ class Config(_Section):
     trunks: list[TrunkConfig] = []
     users: list[UserConfig] = []
     wallboard: WallboardConfig = WallboardConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    report_schedules: list[ReportScheduleConfig] = []
 
     @model_validator(mode="after")
     def _consistent_numbers(self) -> Self:
