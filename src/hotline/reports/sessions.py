@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.reports.catalog import Report
@@ -14,66 +14,79 @@ from hotline.reports.sums import summed_rollups
 from hotline.reports.times import local_time, rounded
 from hotline.store.models import AgentSession, RollupTables, SessionKind
 
-__all__ = ["Span", "session_rows", "spans"]
+__all__ = ["Spans", "session_rows", "spans"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Span:
-    """One login or pause: ``seconds`` of it inside the period; ``began`` whether it started
-    there (a session counts where it started)."""
+class Spans:
+    """An agent's logins or pauses (of one reason): how many began in the period, and their
+    seconds inside it."""
 
     agent: str
     kind: str
     reason: str | None
-    started_at: float
-    ended_at: float | None
+    began: float
     seconds: float
-    began: bool
 
 
-async def spans(connection: AsyncConnection, query: ReportQuery) -> list[Span]:
-    """The sessions overlapping the period, of the agents in the query's scope."""
-    since, until = query.period.since, query.period.until
+def _overlapping(query: ReportQuery) -> list[ColumnElement[bool]]:
     table = AgentSession.__table__
-    statement = select(table).where(
-        table.c.started_at < until, or_(table.c.ended_at.is_(None), table.c.ended_at > since)
-    )
+    since, until = query.period.since, query.period.until
+    where = [table.c.started_at < until, or_(table.c.ended_at.is_(None), table.c.ended_at > since)]
     if query.agents is not None:
-        statement = statement.where(table.c.agent.in_(sorted(query.agents)))
-    found = []
-    for row in await connection.execute(statement.order_by(table.c.started_at)):
-        end = row.ended_at if row.ended_at is not None else max(query.now, row.started_at)
-        seconds = max(0.0, min(end, until) - max(row.started_at, since))
-        found.append(Span(agent=row.agent, kind=row.kind, reason=row.reason,
-                          started_at=row.started_at, ended_at=row.ended_at, seconds=seconds,
-                          began=row.started_at >= since))  # fmt: skip
-    return found
+        where.append(table.c.agent.in_(sorted(query.agents)))
+    return where
+
+
+async def spans(connection: AsyncConnection, query: ReportQuery) -> list[Spans]:
+    """The sessions overlapping the period, of the agents in scope, clipped to it and summed
+    per agent, kind and reason by the database (an open one ends at ``query.now``)."""
+    table = AgentSession.__table__
+    since, until = query.period.since, query.period.until
+    started = table.c.started_at
+    end = func.coalesce(table.c.ended_at, case((started > query.now, started), else_=query.now))
+    end_inside = case((end > until, until), else_=end)
+    start_inside = case((started < since, since), else_=started)
+    inside = case((end_inside > start_inside, end_inside - start_inside), else_=0.0)
+    began = func.sum(case((started >= since, 1), else_=0))
+    statement = (
+        select(table.c.agent, table.c.kind, table.c.reason, began, func.sum(inside))
+        .where(*_overlapping(query))
+        .group_by(table.c.agent, table.c.kind, table.c.reason)
+    )
+    return [Spans(agent=r[0], kind=r[1], reason=r[2], began=float(r[3] or 0), seconds=r[4] or 0.0)
+            for r in await connection.execute(statement)]  # fmt: skip
 
 
 async def session_rows(
     connection: AsyncConnection, report: Report, query: ReportQuery
 ) -> tuple[list[Row], Row | None]:
-    found = await spans(connection, query)
     if report.shape == "list":
-        return _logins(found, query), None
+        return await _logins(connection, query), None
+    found = await spans(connection, query)
     if report.group_by == ("agent", "reason"):
         return _pauses(found), None
     return await _activity(connection, found, query)
 
 
-def _logins(found: list[Span], query: ReportQuery) -> list[Row]:
-    logins = [s for s in found if s.kind == SessionKind.LOGIN.value]
-    logins.sort(key=lambda s: (s.started_at, s.agent), reverse=True)
+async def _logins(connection: AsyncConnection, query: ReportQuery) -> list[Row]:
+    table = AgentSession.__table__
+    statement = (
+        select(table.c.agent, table.c.started_at, table.c.ended_at)
+        .where(table.c.kind == SessionKind.LOGIN.value, *_overlapping(query))
+        .order_by(table.c.started_at.desc(), table.c.agent.desc())
+        .limit(query.limit)
+    )
     zone = query.period.zone
     return [
         {"agent": s.agent, "time": local_time(s.started_at, zone),
          "ended": None if s.ended_at is None else local_time(s.ended_at, zone),
          "duration": None if s.ended_at is None else rounded(s.ended_at - s.started_at)}
-        for s in logins[: query.limit]
+        for s in await connection.execute(statement)
     ]  # fmt: skip
 
 
-def _pauses(found: list[Span]) -> list[Row]:
+def _pauses(found: list[Spans]) -> list[Row]:
     groups: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for s in found:
         if s.kind == SessionKind.PAUSE.value:
@@ -85,7 +98,7 @@ def _pauses(found: list[Span]) -> list[Row]:
 
 
 async def _activity(
-    connection: AsyncConnection, found: list[Span], query: ReportQuery
+    connection: AsyncConnection, found: list[Spans], query: ReportQuery
 ) -> tuple[list[Row], Row]:
     table = RollupTables["rollup_agent"]
     calls = await summed_rollups(connection, table, ("agent",), query, _CALL_FIGURES)
