@@ -10,7 +10,7 @@ from hotline.events import EventBus
 from hotline.store.agents import AgentRecords, AgentSnapshot
 from hotline.store.calls import CallRecords
 from hotline.store.database import Database
-from hotline.store.day_rollups import ensure_day_rollups
+from hotline.store.day_rollups import ensure_rollups
 from hotline.store.writer import EventWriter
 
 __all__ = ["Store"]
@@ -50,7 +50,7 @@ class Store:
         if closed:
             log.warning("store: %d calls were in progress when Hotline last stopped", closed)
         zone = ZoneInfo(timezone)
-        await ensure_day_rollups(database, zone, now)
+        await ensure_rollups(database, zone, now)
         return cls(database, EventWriter(database, interval=interval, zone=zone))
 
     async def logged_in_agents(self) -> list[AgentSnapshot]:
