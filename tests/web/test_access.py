@@ -88,6 +88,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/agent-sessions"): Row("/api/agent-sessions", STAFF),
     ("GET", "/api/queue-log"): Row("/api/queue-log", STAFF),
     ("GET", "/api/reports"): Row("/api/reports", MANAGERS),
+    ("GET", "/api/report-schedules"): Row("/api/report-schedules", ONLY_ADMIN),
+    ("POST", "/api/report-schedules"): Row("/api/report-schedules", ONLY_ADMIN, json={}),
+    ("DELETE", "/api/report-schedules/{name}"): Row("/api/report-schedules/none", ONLY_ADMIN),
     ("GET", "/api/reports/{report_id}"): Row(
         "/api/reports/queue_performance?queues=800",
         MANAGERS,

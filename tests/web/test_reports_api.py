@@ -131,3 +131,21 @@ async def test_the_queue_log_in_asterisk_format(node: Node, day: str) -> None:
     mine = await _get(node, token, "/api/queue-log", **{"from": day, "to": day})
     queues = {line.split("|")[2] for line in mine.text.splitlines()}
     assert queues <= {"800", "NONE"} and "800" in queues
+
+
+async def test_schedules_through_the_api(node: Node) -> None:
+    schedule = {"name": "mornings", "report": "queue_performance", "every": "daily 07:00",
+                "to": ["boss@example.com"], "format": "xlsx", "queues": ["800"]}  # fmt: skip
+    created = await node.http.post("/api/report-schedules", json=schedule)
+    assert created.status_code == 201, created.text
+    assert created.json()["origin"] == "api" and created.json()["format"] == "xlsx"
+    again = await node.http.post("/api/report-schedules", json=schedule)
+    assert again.status_code == 409
+    for wrong in ({"every": "sometimes"}, {"report": "nothing"}, {"to": []}):
+        refused = await node.http.post("/api/report-schedules", json={**schedule, **wrong})
+        assert refused.status_code == 422, wrong
+    listed = (await node.http.get("/api/report-schedules")).json()
+    assert [s["name"] for s in listed] == ["mornings"]
+    assert (await node.http.delete("/api/report-schedules/mornings")).status_code == 204
+    assert (await node.http.delete("/api/report-schedules/mornings")).status_code == 404
+    assert (await node.http.get("/api/report-schedules")).json() == []

@@ -33,6 +33,7 @@ from hotline.web.routers import (
     pages,
     queue_events,
     queues,
+    report_schedules,
     reports,
     users,
 )
@@ -73,7 +74,7 @@ def create_app(services: WebServices) -> FastAPI:
     # Reports run on a thread and database connection of their own, off this loop.
     app.state.reports = ReportRunner(services.store.database.engine.url.render_as_string(False))
     routers = (auth, users, audit, queues, agents, calls, queue_events, agent_sessions, health,
-               reports)  # fmt: skip
+               reports, report_schedules)  # fmt: skip
     for module in (*routers, docs, ws, pages, consoles):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
