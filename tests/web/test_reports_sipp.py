@@ -4,33 +4,12 @@ through the API; the queue reports count exactly those, and the call list lists 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from hotline.demo.softphone import PhoneCall, Softphone
-from hotline.media import MediaServer
-from hotline.sip.address import Peer
-from hotline.testing.harness import HotlineProcess, require_sipp, run_sipp, start_hotline
-
-from .support import eventually, phone_ports
-from .test_sipp_records import QUEUES
-
-
-async def _caller(server: HotlineProcess, tmp_path: Path, scenario: str, queue: str,
-                  hold_ms: int) -> None:  # fmt: skip
-    extra = ["-s", queue, "-auth_uri", f"{queue}@hotline.local", "-d", str(hold_ms)]
-    result = await asyncio.to_thread(
-        run_sipp, scenario, server, tmp_path, user="101", password="s3cret-101", extra=extra
-    )
-    assert result.returncode == 0, result.output + server.log_text()
-
-
-async def _ended(http: httpx.AsyncClient) -> list[dict[str, Any]] | None:
-    items: list[dict[str, Any]] = (await http.get("/api/calls")).json()["items"]
-    return items if len(items) == 3 and all(c["ended_at"] for c in items) else None
+from .test_sipp_records import serve_two_queues, three_known_calls
 
 
 async def _report(http: httpx.AsyncClient, report: str) -> dict[str, Any]:
@@ -41,35 +20,12 @@ async def _report(http: httpx.AsyncClient, report: str) -> dict[str, Any]:
 
 
 async def test_the_queue_report_shows_exactly_the_calls_made(tmp_path: Path) -> None:
-    require_sipp()
-    low, high = phone_ports()
-    server = start_hotline(tmp_path, extra=QUEUES + f'[media]\nrtp_ports = "{low}-{high}"\n')
+    server = serve_two_queues(tmp_path)
     try:
-        async with (
-            httpx.AsyncClient(
-                base_url=server.http_url, timeout=10, headers=server.api_headers()
-            ) as http,
-            MediaServer(rtp_address="127.0.0.1", port_range=phone_ports()) as media,
-        ):
-            await _caller(server, tmp_path, "pbx_caller_silent.xml", "800", 1500)  # nobody
-            await _caller(server, tmp_path, "pbx_caller_hung_up.xml", "801", 0)  # max wait
-            agent = Softphone(
-                media, "127.0.0.1", username="103", password="s3cret-103",
-                domain="hotline.local",
-                registrar=Peer(transport="UDP", host="127.0.0.1", port=server.sip_port),
-            )  # fmt: skip
-            answering: set[asyncio.Task[None]] = set()
-
-            async def answer(call: PhoneCall) -> None:
-                await call.ring()
-                await call.answer()
-
-            agent.on_incoming = lambda call: answering.add(asyncio.create_task(answer(call)))
-            async with agent:
-                await agent.register(expires=300)
-                assert (await http.post("/api/agents/103/login")).status_code == 200
-                await _caller(server, tmp_path, "pbx_caller_silent.xml", "800", 2000)
-            calls = await eventually(lambda: _ended(http), timeout=10)
+        async with httpx.AsyncClient(
+            base_url=server.http_url, timeout=10, headers=server.api_headers()
+        ) as http:
+            calls = await three_known_calls(server, http, tmp_path)
             performance = await _report(http, "queue_performance")
             detailed = await _report(http, "detailed_queue_statistics")
             agents = await _report(http, "agent_performance")
