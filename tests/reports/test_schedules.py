@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pypdf import PdfReader
 
-from hotline.config import parse_config
+from hotline.config import ConfigError, parse_config
 from hotline.history import generate_history, plan_for
 from hotline.reports.delivery import ReportScheduler, Schedule, SmtpSender, SmtpSettings
 from hotline.reports.runner import ReportRunner
@@ -190,3 +190,21 @@ async def test_a_schedule_mails_its_report_at_the_set_time(
     sheet = openpyxl.load_workbook(io.BytesIO(next(weekly.iter_attachments()).get_content()))
     assert sheet.active is not None and sheet.active["A1"].value == "Агент"
     assert weekly["Message-ID"] != first["Message-ID"]
+
+
+@pytest.mark.parametrize(
+    ("toml", "problem"),
+    [
+        ('[server]\ntimezone = "Mars/Olympus"\n', "unknown time zone"),
+        ('[[report_schedules]]\nname = "a"\nreport = "nothing"\nevery = "hourly"\n'
+         'to = ["a@b.c"]\n', "unknown report"),
+        ('[[report_schedules]]\nname = "a"\nreport = "queue_totals"\nevery = "daily 7"\n'
+         'to = ["a@b.c"]\n', "every ="),
+        ('[[report_schedules]]\nname = "a"\nreport = "queue_totals"\nevery = "hourly"\n'
+         "to = []\n", "to"),
+    ],
+)  # fmt: skip
+def test_the_configuration_refuses_bad_zones_and_schedules(toml: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        parse_config(toml)
+    assert problem in str(refused.value)

@@ -86,7 +86,7 @@ def _midnight(day: datetime.date, zone: ZoneInfo) -> float:
     return datetime.datetime.combine(day, datetime.time(), zone).timestamp()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: a key of hot dictionaries
 class RollupTable:
     """A rollup table: its key columns, counters that add up, and maxima. ``bucket`` is a
     quarter-hour's start, or in a day table (``daily``) a local midnight of the site."""
@@ -197,6 +197,14 @@ class RollupFold:
     _wraps: dict[str, _Wrap] = field(default_factory=dict)  # agent -> its last call
 
     def take(self) -> dict[RollupTable, list[tuple[object, ...]]]:
+        """The increments since the last take, per table (the day rows folded from the
+        quarter-hours' here, once per key rather than once per event)."""
+        for table in QUARTER_HOURS:
+            for key, values in self.pending[table].items():
+                day = self.days.start_of(key[0])  # type: ignore[arg-type]
+                self._add_row(
+                    DAY_OF[table], (day, *key[1:]), dict(zip(table.values, values, strict=True))
+                )
         rows = {t: [(*k, *v) for k, v in by_key.items()] for t, by_key in self.pending.items()}
         self.pending = {table: {} for table in TABLES}
         return rows
@@ -300,8 +308,6 @@ class RollupFold:
 
     def _add(self, table: RollupTable, key: tuple[object, ...], **figures: float) -> None:
         self._add_row(table, key, figures)
-        day = self.days.start_of(key[0])  # type: ignore[arg-type]
-        self._add_row(DAY_OF[table], (day, *key[1:]), figures)
 
     def _add_row(
         self, table: RollupTable, key: tuple[object, ...], figures: dict[str, float]
