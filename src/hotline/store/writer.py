@@ -27,7 +27,7 @@ from hotline.events import (
     EventBus,
     QueueEventLogged,
 )
-from hotline.store.agents import write_agent_change
+from hotline.store.agent_batch import write_agent_changes
 from hotline.store.bulk import BulkInsert
 from hotline.store.database import Database
 from hotline.store.journeys import ROW_COLUMNS, CallJourney
@@ -202,6 +202,5 @@ def _refused(error: DBAPIError) -> bool:
 async def _write(connection: AsyncConnection, batch: Batch) -> None:
     await INSERT_QUEUE_EVENTS.execute(connection, batch.queue_rows)
     await UPSERT_CALLS.execute(connection, list(batch.call_rows.values()))
-    for change in batch.agent_changes:
-        await write_agent_change(connection, change)
+    await write_agent_changes(connection, batch.agent_changes)
     await write_rollups(connection, batch.rollups)
