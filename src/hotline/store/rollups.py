@@ -17,6 +17,7 @@ the same transaction as the log lines themselves.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import math
 from collections.abc import Sequence
@@ -80,6 +81,23 @@ class LocalDays:
             end = _midnight(local + datetime.timedelta(days=1), self.zone)
             self._day = (start, end)
         return start
+
+
+def _band(whose: str, wait: float) -> dict[str, float]:
+    """A wait counted in its band only (the first edge it is within): ``take`` makes the
+    bands "within N s" counts, once per row instead of a dozen counters per call."""
+    place = bisect.bisect_left(WAIT_EDGES, wait)
+    return {f"{whose}_within_{WAIT_EDGES[place]}": 1} if place < len(WAIT_EDGES) else {}
+
+
+def _cumulate(row: list[float]) -> None:
+    """A queue row's wait bands into "within N s" counts (each band adds to its edge and
+    every edge above)."""
+    for columns in _WITHIN_COLUMNS:
+        total = 0.0
+        for index in columns:
+            total += row[index]
+            row[index] = total
 
 
 def _midnight(day: datetime.date, zone: ZoneInfo) -> float:
@@ -156,6 +174,10 @@ QUARTER_HOURS = (QUEUE_ROLLUP, AGENT_ROLLUP, AREA_ROLLUP)
 DAY_OF = {table: table.by_day() for table in QUARTER_HOURS}
 TABLES = (*QUARTER_HOURS, *DAY_OF.values())
 _INDEXES: dict[str, dict[str, int]] = {}
+_WITHIN_COLUMNS = tuple(
+    tuple(QUEUE_ROLLUP.index[f"{whose}_within_{edge}"] for edge in WAIT_EDGES)
+    for whose in ("answered", "abandoned")
+)
 
 # How a visit left its queue unanswered, as the queue counter it adds to.
 _EXITS = {
@@ -199,6 +221,8 @@ class RollupFold:
     def take(self) -> dict[RollupTable, list[tuple[object, ...]]]:
         """The increments since the last take, per table (the day rows folded from the
         quarter-hours' here, once per key rather than once per event)."""
+        for row in self.pending[QUEUE_ROLLUP].values():
+            _cumulate(row)
         for table in QUARTER_HOURS:
             for key, values in self.pending[table].items():
                 day = self.days.start_of(key[0])  # type: ignore[arg-type]
@@ -265,7 +289,7 @@ class RollupFold:
             self._exit(event, visit, wait)
 
     def _connect(self, event: QueueEventLogged, visit: _Visit, wait: float) -> None:
-        within = {f"answered_within_{e}": 1 for e in WAIT_EDGES if wait <= e}
+        within = _band("answered", wait)
         callback = {}
         if visit.callback_at is not None:
             callback = {"callback_answered": 1, "callback_delay": event.at - visit.callback_at}
@@ -294,7 +318,7 @@ class RollupFold:
         figures: dict[str, float] = {counter: 1, "longest_wait": wait}
         if counter == "abandoned":
             figures["abandoned_wait"] = wait
-            figures |= {f"abandoned_within_{e}": 1 for e in WAIT_EDGES if wait <= e}
+            figures |= _band("abandoned", wait)
             self._add(AREA_ROLLUP, (visit.bucket, visit.queue, visit.area), abandoned=1)
         self._add(QUEUE_ROLLUP, (visit.bucket, visit.queue), **figures)
 
