@@ -10,25 +10,9 @@ import pytest
 
 from hotline.cli import main
 
-CONFIG = """
-[server]
-data_dir = "{data}"
-timezone = "Europe/Moscow"
+from .sites import site
 
-[[extensions]]
-number = "201"
-password = "secret1"
-agent = true
-
-[[extensions]]
-number = "202"
-password = "secret2"
-agent = true
-
-[[queues]]
-number = "800"
-agents = ["201", "202"]
-"""
+CONFIG = site("Europe/Moscow", 2, {"800": ["201", "202"]}, extra='data_dir = "{data}"\n')
 
 
 def _counts(database: Path) -> tuple[int, ...]:
@@ -48,7 +32,7 @@ def test_generated_history_is_written_through_the_store(
     counts = []
     for run in ("a", "b"):
         config = tmp_path / f"{run}.toml"
-        config.write_text(CONFIG.format(data=tmp_path / run))
+        config.write_text(CONFIG.replace("{data}", str(tmp_path / run)))
         argv = ["generate-history", "--config", str(config), "--days", "2",
                 "--calls-per-day", "200", "--seed", "5"]  # fmt: skip
         assert main(argv) == 0
@@ -59,5 +43,5 @@ def test_generated_history_is_written_through_the_store(
     assert counts[0] == counts[1]  # the seed decides
     assert "calls over 2 days written" in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
-    bad.write_text(CONFIG.format(data=tmp_path / "c").replace("[[queues]]", "[[nothing]]"))
+    bad.write_text(CONFIG.replace("{data}", str(tmp_path / "c")).replace("[[queues]]", "[[x]]"))
     assert main(["generate-history", "--config", str(bad)]) == 2

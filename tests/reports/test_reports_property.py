@@ -36,36 +36,9 @@ from hotline.store import Store, sqlite_url
 from hotline.store.models import AgentSession, CallRecord, QueueEvent
 
 from .recompute import expected_rows, replay
+from .sites import site
 
-CONFIG = """
-[server]
-timezone = "America/New_York"
-
-[[extensions]]
-number = "201"
-password = "secret1"
-agent = true
-
-[[extensions]]
-number = "202"
-password = "secret2"
-agent = true
-
-[[extensions]]
-number = "203"
-password = "secret3"
-agent = true
-
-[[queues]]
-number = "800"
-agents = ["201", "202", "203"]
-strategy = "longest_waiting"
-max_wait = 120
-
-[[queues]]
-number = "801"
-agents = ["202", "203"]
-"""
+CONFIG = site("America/New_York", 3, {"800": ["201", "202", "203"], "801": ["202", "203"]})
 # History of two days ending at a US daylight-saving switch, or not.
 ENDS = (datetime.date(2026, 3, 9), datetime.date(2026, 11, 2), datetime.date(2026, 6, 10))
 SITE_ZONE = "America/New_York"  # the configuration's: day rollups are kept in it

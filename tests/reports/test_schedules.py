@@ -30,6 +30,8 @@ from hotline.store import Store, sqlite_url
 from hotline.testing.clock import FakeClock
 from hotline.testing.harness import free_udp_tcp_port
 
+from .sites import site
+
 MOSCOW, KOLKATA, NEW_YORK = (ZoneInfo(z) for z in ("Europe/Moscow", "Asia/Kolkata",
                                                    "America/New_York"))  # fmt: skip
 
@@ -110,25 +112,7 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
         controller.stop()
 
 
-CONFIG = """
-[server]
-timezone = "Europe/Moscow"
-
-[[extensions]]
-number = "201"
-password = "secret1"
-agent = true
-
-[[extensions]]
-number = "202"
-password = "secret2"
-agent = true
-
-[[queues]]
-number = "800"
-name = "Support"
-agents = ["201", "202"]
-"""
+CONFIG = site("Europe/Moscow", 2, {"800": ["201", "202"]})
 
 
 async def test_a_schedule_mails_its_report_at_the_set_time(
