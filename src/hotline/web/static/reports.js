@@ -120,8 +120,11 @@ function drawChart(report, result) {
   figure.replaceChildren(svg);
 }
 
+let latest = 0; // answers to an older request than the last one are dropped
+
 async function run(event) {
   event?.preventDefault();
+  const asked = ++latest;
   const report = byId.get(select.value);
   const error = document.querySelector("[data-error]");
   error.hidden = true;
@@ -129,12 +132,14 @@ async function run(event) {
   document.querySelector("[data-report-title]").textContent = report.title[language] || report.title.en;
   document.querySelector("[data-report-answers]").textContent = report.answers[language] || report.answers.en;
   const response = await fetch(query(), { credentials: "same-origin" });
+  if (asked !== latest) return;
   if (!response.ok) {
     error.textContent = await failure(response);
     error.hidden = false;
     return;
   }
   const result = await response.json();
+  if (asked !== latest) return;
   document.querySelector("[data-report-zone]").textContent = t("reports.timezone", { zone: result.period.timezone });
   fillTable(report, result);
   drawChart(report, result);
