@@ -58,7 +58,12 @@ async def test_reports_page_in_both_languages(tmp_path: Path) -> None:
             header = page.locator('th[data-column="service_level"]')
             await expect(header).to_have_text("Service level, %")
             formula = "Answered within the SLA threshold (20 s by default) ÷ offered × 100."
-            await expect(header).to_have_attribute("title", formula)
+            await expect(header).to_have_attribute(
+                "title", f"{formula} Amber past 80, red past 70."
+            )
+            level = await rows.first.locator("td").nth(6).get_attribute("data-level")
+            sla = float((await rows.first.locator("td").nth(6).inner_text()).replace(",", ""))
+            assert level == ("critical" if sla < 70 else "warning" if sla < 80 else None)
             await expect(page.locator("[data-chart] svg rect.bar")).to_have_count(1)
             # A report by interval draws a line, and the downloads are the report's files.
             await page.locator("[data-report-select]").select_option("distribution_hour")

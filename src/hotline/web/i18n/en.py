@@ -77,6 +77,7 @@ MESSAGES: dict[str, str] = {
     "reports.interval_day": "Day",
     "reports.interval_week": "Week",
     "reports.interval_month": "Month",
+    "reports.thresholds": "Amber past {warning}, red past {critical}.",
     "reports.timezone": "Times in {zone}.",
     "home.nothing": "Your role opens no page here.",
     "home.refused": "That page is not open to your role; these are the pages you may open.",

@@ -81,6 +81,7 @@ MESSAGES: dict[str, str] = {
     "reports.interval_day": "День",
     "reports.interval_week": "Неделя",
     "reports.interval_month": "Месяц",
+    "reports.thresholds": "Жёлтый за {warning}, красный за {critical}.",
     "reports.timezone": "Время: {zone}.",
     "home.nothing": "Для вашей роли здесь нет страниц.",
     "home.refused": "Эта страница недоступна для вашей роли; вот страницы, которые вам открыты.",

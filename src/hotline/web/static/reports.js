@@ -44,13 +44,28 @@ function cell(tag, text, title) {
   return element;
 }
 
+// A figure past its metric's thresholds: "warning" (amber) or "critical" (red).
+function level(metric, value) {
+  const limits = metric.thresholds;
+  if (!limits || typeof value !== "number") return null;
+  const past = (limit) => (limits.higher_is_better ? value < limit : value > limit);
+  return past(limits.critical) ? "critical" : past(limits.warning) ? "warning" : null;
+}
+
+function explanation(metric) {
+  const formula = metric.formula[language] || metric.formula.en;
+  const limits = metric.thresholds;
+  if (!limits) return formula;
+  return `${formula} ${t("reports.thresholds", { warning: limits.warning, critical: limits.critical })}`;
+}
+
 function fillTable(report, result) {
   const metrics = new Map(report.columns.map((column) => [column.id, column]));
   const head = document.querySelector("[data-report-head]");
   const headRow = document.createElement("tr");
   for (const id of result.columns) {
     const metric = metrics.get(id);
-    const th = cell("th", metric.title[language] || metric.title.en, metric.formula[language]);
+    const th = cell("th", metric.title[language] || metric.title.en, explanation(metric));
     th.scope = "col";
     th.dataset.column = id;
     headRow.append(th);
@@ -59,7 +74,12 @@ function fillTable(report, result) {
   const body = document.querySelector("[data-report-rows]");
   body.replaceChildren(...result.rows.map((row) => {
     const tr = document.createElement("tr");
-    for (const id of result.columns) tr.append(cell("td", shown(row[id])));
+    for (const id of result.columns) {
+      const td = cell("td", shown(row[id]));
+      const past = level(metrics.get(id), row[id]);
+      if (past) td.dataset.level = past;
+      tr.append(td);
+    }
     return tr;
   }));
   const foot = document.querySelector("[data-report-totals]");
