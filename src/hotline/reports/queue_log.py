@@ -11,6 +11,7 @@ Hotline's own verbs (OFFER, DROPPED, CALLBACK...) keep their names and carry wha
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.store.models import QueueEvent
 
-__all__ = ["LogLine", "queue_log_line", "queue_log_text"]
+__all__ = ["LogLine", "LogSlice", "queue_log_chunk", "queue_log_line"]
 
 
 class LogLine(Protocol):
@@ -67,22 +68,36 @@ def queue_log_line(e: LogLine) -> str:
     return "|".join((*ids, *data))
 
 
-async def queue_log_text(
-    connection: AsyncConnection,
-    since: float,
-    until: float,
-    queues: frozenset[str] | None,
-    agents: frozenset[str] | None,
-) -> str:
-    """The lines of ``[since, until)`` in order; ``queues``: lines of those queues, and agent
-    lines (a pause) of ``agents``; ``agents`` alone: that agent's lines (None: no limit)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogSlice:
+    """Which lines to export: ``[since, until)``; ``queues``: lines of those queues, and
+    agent lines (a pause) of ``agents``; ``agents`` alone: that agent's lines (None: all)."""
+
+    since: float
+    until: float
+    queues: frozenset[str] | None = None
+    agents: frozenset[str] | None = None
+
+
+async def queue_log_chunk(
+    connection: AsyncConnection, where: LogSlice, after: tuple[float, int] | None, size: int
+) -> tuple[str, tuple[float, int] | None]:
+    """Up to ``size`` lines in order after the line ``after`` ((time, id); None: from the
+    start), and where the next chunk starts (None: this was the last)."""
     table = QueueEvent.__table__
-    where: list[ColumnElement[bool]] = [table.c.time >= since, table.c.time < until]
-    if queues is not None:
-        agent_lines = and_(table.c.queue.is_(None), table.c.agent.in_(sorted(agents or ())))
-        where.append(or_(table.c.queue.in_(sorted(queues)), agent_lines))
-    elif agents is not None:
-        where.append(table.c.agent.in_(sorted(agents)))
-    statement = select(table).where(*where).order_by(table.c.time, table.c.id)
+    conditions: list[ColumnElement[bool]] = [
+        table.c.time >= where.since,
+        table.c.time < where.until,
+    ]
+    if where.queues is not None:
+        agent_lines = and_(table.c.queue.is_(None), table.c.agent.in_(sorted(where.agents or ())))
+        conditions.append(or_(table.c.queue.in_(sorted(where.queues)), agent_lines))
+    elif where.agents is not None:
+        conditions.append(table.c.agent.in_(sorted(where.agents)))
+    if after is not None:
+        time, id = after
+        conditions.append(or_(table.c.time > time, and_(table.c.time == time, table.c.id > id)))
+    statement = select(table).where(*conditions).order_by(table.c.time, table.c.id).limit(size)
     rows = (await connection.execute(statement)).all()
-    return "".join(queue_log_line(row) + "\n" for row in rows)
+    text = "".join(queue_log_line(row) + "\n" for row in rows)
+    return text, ((rows[-1].time, rows[-1].id) if len(rows) == size else None)

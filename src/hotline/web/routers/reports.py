@@ -4,10 +4,12 @@ queues (and their agents) only; asking for another queue or agent is refused (40
 
 from __future__ import annotations
 
+import functools
+from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from hotline.access import Action, User, visible
 from hotline.config import Config
@@ -20,7 +22,7 @@ from hotline.reports import (
     zone_of,
 )
 from hotline.reports.exports import media_type
-from hotline.reports.queue_log import queue_log_text
+from hotline.reports.queue_log import LogSlice, queue_log_chunk
 from hotline.reports.runner import ReportRunner
 from hotline.store.rollups import WAIT_EDGES
 from hotline.web.deps import ServicesDep, allow
@@ -41,6 +43,7 @@ To = Annotated[
     Query(max_length=32, description="End: a date (inclusive, the whole day) or local date "
           "and time (exclusive); default: the end of today"),
 ]  # fmt: skip
+LOG_CHUNK = 20_000  # queue_log lines read at a time
 Numbers = Annotated[str | None, Query(max_length=1000, description="Comma-separated numbers")]
 
 
@@ -118,6 +121,7 @@ async def run_report(
     "/api/queue-log",
     summary="The event log in Asterisk's queue_log format (epoch|callid|queue|agent|EVENT|...)",
     response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}},
 )
 async def queue_log(
     request: Request,
@@ -126,17 +130,27 @@ async def queue_log(
     start: From = None,
     to: To = None,
     tz: Annotated[str | None, Query(max_length=64)] = None,
-) -> PlainTextResponse:
+) -> StreamingResponse:
     try:
         zone = zone_of(tz or services.config.server.timezone)
         period = parse_period(start, to, zone, services.clock.wall())
     except PeriodError as error:
         raise HTTPException(422, str(error)) from None
     queues, agents = scope(user, services.config, "history.read")
-    text = await runner_of(request).read(
-        lambda connection: queue_log_text(connection, period.since, period.until, queues, agents)
-    )
-    return PlainTextResponse(text)
+    where = LogSlice(since=period.since, until=period.until, queues=queues, agents=agents)
+    runner = runner_of(request)
+
+    async def chunks() -> AsyncIterator[str]:
+        # A year is millions of lines: sent as read, a chunk at a time, never all in memory.
+        after: tuple[float, int] | None = None
+        while True:
+            chunk = functools.partial(queue_log_chunk, where=where, after=after, size=LOG_CHUNK)
+            text, after = await runner.read(chunk)
+            yield text
+            if after is None:
+                return
+
+    return StreamingResponse(chunks(), media_type="text/plain; charset=utf-8")
 
 
 def scope(user: User, config: Config, action: Action) -> tuple[frozenset[str] | None, ...]:
