@@ -12,10 +12,18 @@ const SVG = "http://www.w3.org/2000/svg";
 for (const report of settings.reports) {
   select.append(new Option(report.title[language] || report.title.en, report.id));
 }
+// The address may carry the form's fields (a shared link, or the form sent before this
+// script ran): they win over the defaults.
+const asked = new URLSearchParams(location.search);
 const today = new Date().toISOString().slice(0, 10);
-document.querySelector("[data-from]").value = today;
-document.querySelector("[data-to]").value = today;
-const wanted = new URLSearchParams(location.search).get("report");
+document.querySelector("[data-from]").value = asked.get("from") || today;
+document.querySelector("[data-to]").value = asked.get("to") || today;
+if (asked.get("interval")) document.querySelector("[data-interval]").value = asked.get("interval");
+if (asked.has("queues")) {
+  const chosen = new Set(asked.getAll("queues").flatMap((value) => value.split(",")));
+  for (const box of form.querySelectorAll('input[name="queues"]')) box.checked = chosen.has(box.value);
+}
+const wanted = asked.get("report");
 if (wanted && byId.has(wanted)) select.value = wanted;
 
 function query(format) {
