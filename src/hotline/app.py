@@ -24,6 +24,7 @@ from hotline.notifications import Notifications, build_notifications
 from hotline.pbx import CallControl, LoopClock, build_call_control
 from hotline.persistent_day_statistics import PersistentDayStatistics
 from hotline.persistent_location import PersistentLocation
+from hotline.report_schedules import ReportSchedules
 from hotline.sip.aio.endpoint import SipEndpoint
 from hotline.sip.auth import DigestAlgorithm, DigestAuthenticator
 from hotline.sip.guard import AuthGuard
@@ -58,12 +59,14 @@ class Hotline:
     more_users: Callable[[Accounts], Awaitable[None]] | None = field(default=None)
     day_statistics: PersistentDayStatistics | None = field(default=None)
     notifications: Notifications | None = field(default=None)
+    report_schedules: ReportSchedules | None = field(default=None)
 
     async def start(self) -> None:
         self.store = await Store.open(
             self.config.database.url,
             data_dir=Path(self.config.server.data_dir),
             now=time.time(),
+            timezone=self.config.server.timezone,
         )
         self.store.start(self.bus)  # before call control, so its first events are kept
         self.accounts = Accounts(self.config, self.store.database)
@@ -110,8 +113,14 @@ class Hotline:
             self.config.server.domain,
         )
         await self.web.start()
+        self.report_schedules = ReportSchedules(
+            self.config, self.store.database, self.notifications.outbox
+        )
+        self.report_schedules.start(time.time)
 
     async def close(self) -> None:
+        if self.report_schedules is not None:
+            await self.report_schedules.close()
         if self.web is not None:
             await self.web.close()  # WebSocket clients told first; no request during the stop
         self.phones.close()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 # Each module has register(subparsers) that adds its parser and sets ``run``.
-COMMANDS = ("serve", "check", "simulate", "hash-password")
+COMMANDS = ("serve", "check", "simulate", "hash-password", "generate-history")
 
 
 def build_parser() -> argparse.ArgumentParser:

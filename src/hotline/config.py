@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -29,6 +30,7 @@ __all__ = [
     "NotificationRuleConfig",
     "NotificationsConfig",
     "QueueConfig",
+    "ReportScheduleConfig",
     "SecurityConfig",
     "ServerConfig",
     "SmtpConfig",
@@ -94,6 +96,17 @@ class ServerConfig(_Section):
     domain: str = Field("hotline.local", min_length=1)
     # The address people open Hotline at (https://hotline.example.com): links in emails.
     public_url: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    # The site's time zone (IANA name): reports' days start at its midnight.
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Moscow)") from None
+        return value
 
     @field_validator("sip_listen", "http_listen")
     @classmethod
@@ -416,7 +429,7 @@ class WallboardConfig(_Section):
 
 
 class SmtpConfig(_Section):
-    """The SMTP server notifications are sent through."""
+    """The SMTP server mail (notifications, scheduled reports) is sent through."""
 
     host: str = "127.0.0.1"
     port: int = Field(25, ge=1, le=65535)
@@ -455,6 +468,36 @@ class NotificationsConfig(_Section):
     webhooks: list[WebhookConfig] = []
 
 
+class ReportScheduleConfig(_Section):
+    """A report mailed ``every`` so often over the period just ended (see the README)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    report: str
+    every: str
+    to: list[EmailAddress] = Field(min_length=1)
+    format: Literal["pdf", "xlsx"] = "pdf"
+    queues: list[DialNumber] = []
+    language: Literal["en", "ru"] = "en"
+    interval: Literal["15min", "hour", "day", "week", "month"] = "day"
+
+    @field_validator("report")
+    @classmethod
+    def _known_report(cls, value: str) -> str:
+        from hotline.reports import REPORTS
+
+        if value not in REPORTS:
+            raise ValueError(f"unknown report {value!r}; one of: {', '.join(REPORTS)}")
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _known_every(cls, value: str) -> str:
+        from hotline.reports.schedules import parse_every
+
+        parse_every(value)
+        return value
+
+
 class Config(_Section):
     server: ServerConfig = ServerConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -470,6 +513,7 @@ class Config(_Section):
     wallboard: WallboardConfig = WallboardConfig()
     smtp: SmtpConfig = SmtpConfig()
     notifications: NotificationsConfig = NotificationsConfig()
+    report_schedules: list[ReportScheduleConfig] = []
 
     @model_validator(mode="after")
     def _consistent_numbers(self) -> Self:

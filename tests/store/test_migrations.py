@@ -29,6 +29,12 @@ TABLES = {
     "outbox",
     "queue_events",
     "registrations",
+    "rollup_agent",
+    "rollup_agent_day",
+    "rollup_area",
+    "rollup_area_day",
+    "rollup_queue",
+    "rollup_queue_day",
     "users",
 }
 
@@ -102,7 +108,7 @@ async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -
 
     database = await Database.open(database_url)
     try:
-        assert await current_revision(database.engine) == head_revision() == "0006"
+        assert await current_revision(database.engine) == head_revision() == "0007"
         async with database.engine.connect() as connection:
             assert await _tables(connection) >= TABLES
             assert await _indexes(connection, "registrations") == {
@@ -128,6 +134,7 @@ async def test_downgrade_to_the_previous_schema_drops_the_new_tables(database_ur
         assert "day_statistics" not in tables
         assert not tables & {"users", "auth_sessions", "audit_log"}
         assert not tables & {"outbox", "notifications", "notification_acks"}
+        assert not tables & {"rollup_queue", "rollup_agent", "rollup_area"}
         assert "agent_status" in tables
         await upgrade(database.engine)  # and back: the downgrade left nothing behind
         assert await current_revision(database.engine) == head_revision()

@@ -33,6 +33,7 @@ ROLES = (ADMIN, SUPERVISOR, AGENT, WALLBOARD)
 ALL = frozenset(ROLES)
 STAFF = frozenset({ADMIN, SUPERVISOR, AGENT})  # everyone but the wallboard
 ONLY_ADMIN = frozenset({ADMIN})
+MANAGERS = frozenset({ADMIN, SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,16 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/calls/{call_id}"): Row("/api/calls/call-800", STAFF, "/api/calls/call-801"),
     ("GET", "/api/queue-events"): Row("/api/queue-events", STAFF),
     ("GET", "/api/agent-sessions"): Row("/api/agent-sessions", STAFF),
+    ("GET", "/api/queue-log"): Row("/api/queue-log", STAFF),
+    ("GET", "/api/reports"): Row("/api/reports", MANAGERS),
+    ("GET", "/api/report-schedules"): Row("/api/report-schedules", ONLY_ADMIN),
+    ("POST", "/api/report-schedules"): Row("/api/report-schedules", ONLY_ADMIN, json={}),
+    ("DELETE", "/api/report-schedules/{name}"): Row("/api/report-schedules/none", ONLY_ADMIN),
+    ("GET", "/api/reports/{report_id}"): Row(
+        "/api/reports/queue_performance?queues=800",
+        MANAGERS,
+        "/api/reports/queue_performance?queues=801",
+    ),
     ("GET", "/api/openapi.json"): Row("/api/openapi.json", STAFF),
     ("GET", "/api/docs"): Row("/api/docs", STAFF),
     ("GET", "/api/docs/assets/{name}"): Row("/api/docs/assets/swagger-ui.css", STAFF),
@@ -104,6 +115,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("PAGE", "/agent"): Row("/agent", frozenset({AGENT})),  # an agent extension's own
     ("PAGE", "/supervisor"): Row("/supervisor", frozenset({ADMIN, SUPERVISOR})),
     ("PAGE", "/wallboard"): Row("/wallboard", ALL),
+    ("PAGE", "/reports"): Row("/reports", MANAGERS),
     ("PAGE", "/wallboard/logo"): Row("/wallboard/logo", ALL),
     ("PAGE", "/wallboard/{queues}"): Row("/wallboard/800", ALL, "/wallboard/800,801"),
     ("WS", "/ws/events"): Row("/ws/events?queue=800", ALL, "/ws/events?queue=801"),

@@ -44,8 +44,8 @@ async def test_home_signed_out_is_the_sign_in_in_the_browsers_language(node: Nod
 @pytest.mark.parametrize(
     ("user", "links"),
     [
-        ("admin", ["/supervisor", "/wallboard", "/api/docs"]),  # no agent extension
-        ("sup800", ["/supervisor", "/wallboard", "/api/docs"]),
+        ("admin", ["/supervisor", "/wallboard", "/reports", "/api/docs"]),  # no agent extension
+        ("sup800", ["/supervisor", "/wallboard", "/reports", "/api/docs"]),
         ("agent101", ["/agent", "/wallboard", "/api/docs"]),
         ("wall", ["/wallboard"]),
     ],

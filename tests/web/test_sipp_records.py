@@ -49,36 +49,44 @@ async def _records(http: httpx.AsyncClient, count: int) -> list[dict[str, Any]] 
     return items if len(items) == count and all(c["ended_at"] for c in items) else None
 
 
-async def test_dispositions_and_times_after_sipp_calls(tmp_path: Path) -> None:
+async def three_known_calls(server: HotlineProcess, http: httpx.AsyncClient,
+                            tmp_path: Path) -> list[dict[str, Any]]:  # fmt: skip
+    """One caller abandons in 800, one times out in 801, one is answered in 800 by agent 103
+    (logged in through the API); returns their records, newest first, once all ended."""
+    async with MediaServer(rtp_address="127.0.0.1", port_range=phone_ports()) as media:
+        await _caller(server, tmp_path, "pbx_caller_silent.xml", "800", 1500)  # nobody
+        await _caller(server, tmp_path, "pbx_caller_hung_up.xml", "801", 0)  # max wait
+        agent = Softphone(
+            media, "127.0.0.1", username="103", password="s3cret-103", domain="hotline.local",
+            registrar=Peer(transport="UDP", host="127.0.0.1", port=server.sip_port),
+        )  # fmt: skip
+        answering: set[asyncio.Task[None]] = set()
+
+        async def answer(call: PhoneCall) -> None:
+            await call.ring()
+            await call.answer()
+
+        agent.on_incoming = lambda call: answering.add(asyncio.create_task(answer(call)))
+        async with agent:
+            await agent.register(expires=300)
+            assert (await http.post("/api/agents/103/login")).status_code == 200
+            await _caller(server, tmp_path, "pbx_caller_silent.xml", "800", 2000)
+        return await eventually(lambda: _records(http, 3), timeout=10)
+
+
+def serve_two_queues(tmp_path: Path) -> HotlineProcess:
     require_sipp()
     low, high = phone_ports()
-    server = start_hotline(tmp_path, extra=QUEUES + f'[media]\nrtp_ports = "{low}-{high}"\n')
+    return start_hotline(tmp_path, extra=QUEUES + f'[media]\nrtp_ports = "{low}-{high}"\n')
+
+
+async def test_dispositions_and_times_after_sipp_calls(tmp_path: Path) -> None:
+    server = serve_two_queues(tmp_path)
     try:
-        async with (
-            httpx.AsyncClient(
-                base_url=server.http_url, timeout=10, headers=server.api_headers()
-            ) as http,
-            MediaServer(rtp_address="127.0.0.1", port_range=phone_ports()) as media,
-        ):
-            await _caller(server, tmp_path, "pbx_caller_silent.xml", "800", 1500)  # nobody
-            await _caller(server, tmp_path, "pbx_caller_hung_up.xml", "801", 0)  # max wait
-            agent = Softphone(
-                media, "127.0.0.1", username="103", password="s3cret-103",
-                domain="hotline.local",
-                registrar=Peer(transport="UDP", host="127.0.0.1", port=server.sip_port),
-            )  # fmt: skip
-            answering: set[asyncio.Task[None]] = set()
-
-            async def answer(call: PhoneCall) -> None:
-                await call.ring()
-                await call.answer()
-
-            agent.on_incoming = lambda call: answering.add(asyncio.create_task(answer(call)))
-            async with agent:
-                await agent.register(expires=300)
-                assert (await http.post("/api/agents/103/login")).status_code == 200
-                await _caller(server, tmp_path, "pbx_caller_silent.xml", "800", 2000)
-            records = await eventually(lambda: _records(http, 3), timeout=10)
+        async with httpx.AsyncClient(
+            base_url=server.http_url, timeout=10, headers=server.api_headers()
+        ) as http:
+            records = await three_known_calls(server, http, tmp_path)
             events = {c["id"]: await _verbs(http, c["id"]) for c in records}
     finally:
         assert server.stop() == 0, server.log_text()

@@ -35,6 +35,8 @@ Action = Literal[
     "pages.supervisor",  # the supervisor console of the queues in scope
     "notifications.read",  # the notification centre of the queues in scope (the system's: ANY)
     "notifications.admin",  # who gets which notification by email and webhook
+    "reports.read",  # reports over the queues in scope, and the reports page
+    "reports.schedule",  # scheduled reports sent by email
 ]
 
 
@@ -68,6 +70,8 @@ RULES: dict[Action, dict[Role, Scope]] = {
     "pages.supervisor": {_A: ANY, _S: QUEUES},
     "notifications.read": {_A: ANY, _S: QUEUES, _G: QUEUES},
     "notifications.admin": {_A: ANY},
+    "reports.read": {_A: ANY, _S: QUEUES},
+    "reports.schedule": {_A: ANY},
 }
 ACTIONS: tuple[Action, ...] = tuple(RULES)
 

@@ -22,6 +22,8 @@ from hotline.acd.engine import Engine
 from hotline.acd.events import (
     AgentLoggedIn,
     AgentLoggedOut,
+    AgentPaused,
+    AgentUnpaused,
     CallEnded,
     CallerAbandoned,
     CallerJoined,
@@ -39,9 +41,18 @@ from hotline.acd.model import (
     QueueId,
     Skills,
 )
+from hotline.acd.records import Record
 from hotline.acd.stats import QueueStats
 
-__all__ = ["Scenario", "Shift", "SimulationResult", "Traffic", "simulate", "single_queue"]
+__all__ = [
+    "Break",
+    "Scenario",
+    "Shift",
+    "SimulationResult",
+    "Traffic",
+    "simulate",
+    "single_queue",
+]
 
 HOUR = 3600.0
 
@@ -64,11 +75,22 @@ class Traffic:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Shift:
-    """An agent is logged in from ``start_hour`` to ``end_hour`` of every simulated day."""
+class Break:
+    """A pause from ``start_hour`` to ``end_hour`` of the day, given ``reason``."""
 
     start_hour: float
     end_hour: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Shift:
+    """An agent is logged in from ``start_hour`` to ``end_hour`` of every simulated day, and
+    paused for its ``breaks``."""
+
+    start_hour: float
+    end_hour: float
+    breaks: tuple[Break, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,11 +124,16 @@ class _Kind(enum.IntEnum):
     LOGIN = 4
     LOGOUT = 5
     RESET = 6
+    PAUSE = 7
+    UNPAUSE = 8
 
 
 class _Simulation:
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, on_records: Callable[[list[Record]], None] | None
+    ) -> None:
         self.scenario = scenario
+        self.on_records = on_records
         self.rng = Random(seed)
         self.engine = Engine(
             scenario.queues, scenario.agents, options=scenario.options, seed=seed + 1
@@ -135,6 +162,10 @@ class _Simulation:
                     base = day * 24.0
                     self.push((base + shift.start_hour) * HOUR, _Kind.LOGIN, agent.agent_id)
                     self.push((base + shift.end_hour) * HOUR, _Kind.LOGOUT, agent.agent_id)
+                    for pause in shift.breaks:
+                        start, end_hour = base + pause.start_hour, base + pause.end_hour
+                        self.push(start * HOUR, _Kind.PAUSE, agent.agent_id, pause.reason)
+                        self.push(end_hour * HOUR, _Kind.UNPAUSE, agent.agent_id)
         for traffic in self.scenario.traffic:
             self.push(self.interarrival(traffic), _Kind.ARRIVAL, traffic.queue)
         if self.scenario.warmup_hours > 0:
@@ -189,6 +220,10 @@ class _Simulation:
             self.feed(AgentLoggedIn(agent=AgentId(a)), now)
         elif kind is _Kind.LOGOUT:
             self.feed(AgentLoggedOut(agent=AgentId(a)), now)
+        elif kind is _Kind.PAUSE:
+            self.feed(AgentPaused(agent=AgentId(a), reason=b), now)
+        elif kind is _Kind.UNPAUSE:
+            self.feed(AgentUnpaused(agent=AgentId(a)), now)
 
     def arrive(self, queue: QueueId, now: float) -> None:
         traffic = self.traffic_of[queue]
@@ -206,6 +241,8 @@ class _Simulation:
         self.events += 1
         for command in self.engine.handle(event, now):
             self.obey(command, now)
+        if self.on_records is not None:
+            self.on_records(self.engine.take_records())
 
     def obey(self, command: Command, now: float) -> None:
         if isinstance(command, Offer | DialCallback):
@@ -231,10 +268,16 @@ class _Simulation:
 
 
 def simulate(
-    scenario: Scenario, *, seed: int = 1, progress: Callable[[float], None] | None = None
+    scenario: Scenario,
+    *,
+    seed: int = 1,
+    progress: Callable[[float], None] | None = None,
+    on_records: Callable[[list[Record]], None] | None = None,
 ) -> SimulationResult:
-    """Run ``scenario``; ``progress`` is called with the simulated hours done, every hour."""
-    simulation = _Simulation(scenario, seed)
+    """Run ``scenario``; ``progress`` is called with the simulated hours done, every hour, and
+    ``on_records`` with the engine's queue-log records after each event (the scenario's
+    options must keep them)."""
+    simulation = _Simulation(scenario, seed, on_records)
     simulation.start()
     simulation.run(progress)
     if progress is not None:

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-__all__ = ["BulkInsert"]
+__all__ = ["BulkInsert", "placeholders"]
 
 
-def _placeholders(paramstyle: str, count: int) -> str:
+def placeholders(paramstyle: str, count: int) -> str:
     if paramstyle == "qmark":
         return ", ".join("?" * count)
     if paramstyle == "numeric_dollar":
@@ -39,7 +39,7 @@ class BulkInsert:
     def sql(self, paramstyle: str) -> str:
         if paramstyle not in self._sql:
             names = ", ".join(self.columns)
-            values = _placeholders(paramstyle, len(self.columns))
+            values = placeholders(paramstyle, len(self.columns))
             sql = f"INSERT INTO {self.table} ({names}) VALUES ({values})"
             if self.key is not None:
                 updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c != self.key)

@@ -13,9 +13,24 @@ from __future__ import annotations
 import enum
 from typing import ClassVar, TypeAlias
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hotline.store.rollups import TABLES, RollupTable
 
 __all__ = [
     "AgentSession",
@@ -33,6 +48,7 @@ __all__ = [
     "OutboxMessage",
     "QueueEvent",
     "Registration",
+    "RollupTables",
     "SessionKind",
     "UserRecord",
 ]
@@ -136,6 +152,7 @@ class QueueEvent(Base):
         Index("ix_queue_events_queue_time", "queue", "time"),
         Index("ix_queue_events_call_id", "call_id"),
         Index("ix_queue_events_agent_time", "agent", "time"),
+        Index("ix_queue_events_verb_time", "verb", "time"),
     )
 
 
@@ -339,3 +356,15 @@ class NotificationAck(Base):
     )
     user_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     acked_at: Mapped[float]
+
+
+def _rollup_table(rollup: RollupTable) -> Table:
+    """A rollup as a Core table (its columns come from the fold's definition)."""
+    columns: list[Column[object]] = [Column("bucket", Float(), nullable=False)]
+    columns += [Column(key, String(64), nullable=False) for key in rollup.keys[1:]]
+    columns += [Column(value, Float(), nullable=False) for value in rollup.values]
+    return Table(rollup.name, Base.metadata, *columns, PrimaryKeyConstraint(*rollup.keys))
+
+
+# The report rollups (see ``hotline.store.rollups``), by table name.
+RollupTables = {rollup.name: _rollup_table(rollup) for rollup in TABLES}

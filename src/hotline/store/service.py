@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from hotline.events import EventBus
 from hotline.store.agents import AgentRecords, AgentSnapshot
 from hotline.store.calls import CallRecords
 from hotline.store.database import Database
+from hotline.store.day_rollups import ensure_rollups
 from hotline.store.writer import EventWriter
 
 __all__ = ["Store"]
@@ -37,15 +39,19 @@ class Store:
         data_dir: Path | None = None,
         now: float,
         interval: float = 0.2,
+        timezone: str = "UTC",
     ) -> Store:
-        """Open and migrate the database (``url``, else SQLite under ``data_dir``), and close
-        the records of calls a previous run left in progress at ``now``."""
+        """Open and migrate the database (``url``, else SQLite under ``data_dir``), close
+        the records of calls a previous run left in progress at ``now``, and keep the day
+        rollups in the site's ``timezone``."""
         database = await Database.open(url, data_dir=data_dir)
         async with database.session() as session:
             closed = await CallRecords(session).close_interrupted(now)
         if closed:
             log.warning("store: %d calls were in progress when Hotline last stopped", closed)
-        return cls(database, EventWriter(database, interval=interval))
+        zone = ZoneInfo(timezone)
+        await ensure_rollups(database, zone, now)
+        return cls(database, EventWriter(database, interval=interval, zone=zone))
 
     async def logged_in_agents(self) -> list[AgentSnapshot]:
         """The agents logged in when Hotline last stopped, to log back in before serving."""

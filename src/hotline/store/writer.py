@@ -14,18 +14,27 @@ import logging
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hotline.events import AgentStateChanged, CallStarted, Event, EventBus, QueueEventLogged
-from hotline.store.agents import write_agent_change
+from hotline.events import (
+    AgentStateChanged,
+    CallEnded,
+    CallStarted,
+    Event,
+    EventBus,
+    QueueEventLogged,
+)
+from hotline.store.agent_batch import write_agent_changes
 from hotline.store.bulk import BulkInsert
 from hotline.store.database import Database
 from hotline.store.journeys import ROW_COLUMNS, CallJourney
 from hotline.store.models import CallRecord, QueueEvent
 from hotline.store.periodic import Periodic
 from hotline.store.queue_log import QUEUE_EVENT_COLUMNS, queue_event_row
+from hotline.store.rollups import LocalDays, RollupFold, RollupTable, write_rollups
 
 __all__ = ["EventWriter"]
 
@@ -37,12 +46,13 @@ UPSERT_CALLS = BulkInsert(CallRecord.__tablename__, ROW_COLUMNS, key="call_id")
 
 @dataclass(slots=True)
 class Batch:
-    """The rows of one transaction: log lines, the latest row of each call touched, and agent
-    changes in the order they happened."""
+    """The rows of one transaction: log lines, the latest row of each call touched, agent
+    changes in the order they happened, and the increments of the report rollups."""
 
     queue_rows: list[tuple[object, ...]] = field(default_factory=list)
     call_rows: dict[str, tuple[object, ...]] = field(default_factory=dict)
     agent_changes: list[AgentStateChanged] = field(default_factory=list)
+    rollups: dict[RollupTable, list[tuple[object, ...]]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.queue_rows) + len(self.call_rows) + len(self.agent_changes)
@@ -55,13 +65,19 @@ class Batch:
             yield Batch(call_rows={call_id: values})
         for change in self.agent_changes:
             yield Batch(agent_changes=[change])
+        yield Batch(rollups=self.rollups)
 
 
 class EventWriter:
     """Persists events in batches from one task; ``start`` it, ``stop`` it to flush all."""
 
     def __init__(
-        self, database: Database, *, interval: float = 0.2, batch_size: int = 5000
+        self,
+        database: Database,
+        *,
+        interval: float = 0.2,
+        batch_size: int = 5000,
+        zone: ZoneInfo | None = None,
     ) -> None:
         self.database = database
         self.interval = interval
@@ -70,6 +86,8 @@ class EventWriter:
         self.failing = False  # the last write failed: the database is down or refuses
         self._pending: deque[Event] = deque()
         self._journeys: dict[str, CallJourney] = {}
+        # Day rollups are of the site's zone (``zone``, UTC when not given).
+        self._rollups = RollupFold(days=LocalDays(zone or ZoneInfo("UTC")))
         self._unwritten: list[Batch] = []
         self._periodic = Periodic(self.flush, interval=interval, name="store-writer")
 
@@ -107,6 +125,7 @@ class EventWriter:
         batch = Batch()
         for _ in range(min(len(self._pending), self.batch_size)):
             self._add(batch, self._pending.popleft())
+        batch.rollups = self._rollups.take()
         return batch
 
     def _add(self, batch: Batch, event: Event) -> None:
@@ -115,6 +134,9 @@ class EventWriter:
             return
         if isinstance(event, QueueEventLogged):
             batch.queue_rows.append(queue_event_row(event))
+            self._rollups.apply(event)
+        elif isinstance(event, CallEnded):
+            self._rollups.forget(event.call_id)
         if isinstance(event, CallStarted):
             self._journeys[event.call_id] = CallJourney(call_id=event.call_id)
         journey = self._journeys.get(event.call_id or "")
@@ -180,5 +202,5 @@ def _refused(error: DBAPIError) -> bool:
 async def _write(connection: AsyncConnection, batch: Batch) -> None:
     await INSERT_QUEUE_EVENTS.execute(connection, batch.queue_rows)
     await UPSERT_CALLS.execute(connection, list(batch.call_rows.values()))
-    for change in batch.agent_changes:
-        await write_agent_change(connection, change)
+    await write_agent_changes(connection, batch.agent_changes)
+    await write_rollups(connection, batch.rollups)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline.pbx import AgentChangeRefused, UnknownAgent
+from hotline.reports.runner import ReportRunner
 from hotline.web import ws
 from hotline.web.accounts import UserRefused
 from hotline.web.deps import PageRefused
@@ -34,6 +35,8 @@ from hotline.web.routers import (
     pages,
     queue_events,
     queues,
+    report_schedules,
+    reports,
     security,
     users,
 )
@@ -59,6 +62,7 @@ def create_app(services: WebServices) -> FastAPI:
             yield
         finally:
             hub.close()
+            await app.state.reports.close()
 
     app = FastAPI(
         title="Hotline",
@@ -72,8 +76,10 @@ def create_app(services: WebServices) -> FastAPI:
     app.state.services = services
     app.state.accounts = services.accounts
     app.state.hub = hub
+    # Reports run on a thread and database connection of their own, off this loop.
+    app.state.reports = ReportRunner(services.store.database.engine.url.render_as_string(False))
     routers = (auth, users, audit, security, queues, agents, calls, queue_events, agent_sessions,
-               notifications)  # fmt: skip
+               notifications, reports, report_schedules)  # fmt: skip
     for module in (*routers, health, docs, ws, pages, consoles):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

@@ -11,15 +11,19 @@ from urllib.parse import urlencode
 
 from hotline.access import Action, User, may
 from hotline.config import Config
+from hotline.reports import REPORTS
+from hotline.web.report_schemas import report_out
 from hotline.web.targets import agent_target, queue_target
 
 __all__ = [
+    "INTERVALS",
     "PAGES",
     "Page",
     "agent_settings",
     "events_path",
     "own_agent",
     "pages_for",
+    "reports_settings",
     "safe_next",
     "supervisor_settings",
 ]
@@ -40,6 +44,7 @@ PAGES = (
     Page("nav.agent", "/agent", "home.agent", "pages.agent"),
     Page("nav.supervisor", "/supervisor", "home.supervisor", "pages.supervisor"),
     Page("nav.wallboards", "/wallboard", "home.wallboards", "wallboard.read"),
+    Page("nav.reports", "/reports", "home.reports", "reports.read"),
     Page("nav.api_docs", "/api/docs", "home.api_docs", "docs.read"),
 )
 
@@ -92,4 +97,19 @@ def supervisor_settings(config: Config, user: User) -> dict[str, object]:
             for q in queues
         ],
         "events": events_path(q.number for q in queues) if queues else None,
+    }
+
+
+# The reports' intervals and their names' keys.
+INTERVALS = tuple((i, f"reports.interval_{i}") for i in ("15min", "hour", "day", "week", "month"))
+
+
+def reports_settings(config: Config, user: User) -> dict[str, object]:
+    """The reports page's settings: the catalogue (with the metric dictionary), the queues
+    in the user's scope and the site's time zone."""
+    queues = [q for q in config.queues if may(user, "reports.read", queue_target(q.number))]
+    return {
+        "reports": [report_out(r).model_dump() for r in REPORTS.values()],
+        "queues": [{"number": q.number, "name": q.name or q.number} for q in queues],
+        "timezone": config.server.timezone,
     }

@@ -6,7 +6,7 @@ from hotline import acd
 from hotline.acd import AgentId, QueueId
 from hotline.config import Config, QueueConfig
 
-__all__ = ["build_engine"]
+__all__ = ["acd_queue", "build_engine"]
 
 
 def build_engine(config: Config) -> acd.Engine:
@@ -16,10 +16,11 @@ def build_engine(config: Config) -> acd.Engine:
         for e in config.extensions
         if e.agent
     ]
-    return acd.Engine([_queue(q) for q in config.queues], agents)
+    return acd.Engine([acd_queue(q) for q in config.queues], agents)
 
 
-def _queue(queue: QueueConfig) -> acd.QueueConfig:
+def acd_queue(queue: QueueConfig) -> acd.QueueConfig:
+    """One configured queue in the engine's terms."""
     every = queue.announce_position_every
     announcements = None
     if every is not None:

@@ -13,9 +13,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from hotline.access import User
 from hotline.web.consoles import (
+    INTERVALS,
     agent_settings,
     own_agent,
     pages_for,
+    reports_settings,
     safe_next,
     supervisor_settings,
 )
@@ -28,6 +30,7 @@ __all__ = ["page_refused", "router"]
 router = APIRouter(include_in_schema=False)
 AgentUser = Annotated[User, Depends(allow_page("pages.agent"))]
 SupervisorUser = Annotated[User, Depends(allow_page("pages.supervisor"))]
+ReportsUser = Annotated[User, Depends(allow_page("reports.read"))]
 
 
 async def _signed_in(request: Request) -> User | None:
@@ -111,3 +114,12 @@ async def supervisor_console(
         "settings": settings,
     }
     return render(request, "supervisor.html", context, user=user)
+
+
+@router.get("/reports", response_class=HTMLResponse)
+async def reports_page(request: Request, services: ServicesDep, user: ReportsUser) -> Response:
+    """Pick a report, its period and queues; a table, a chart and the downloads."""
+    settings = reports_settings(services.config, user)
+    context = {"nav": _nav(services, user), "settings": settings,
+               "queues": settings["queues"], "intervals": INTERVALS}  # fmt: skip
+    return render(request, "reports.html", context, user=user)
