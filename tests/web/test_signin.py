@@ -146,7 +146,6 @@ async def test_web_blocks_are_listed_beside_sip_ones_and_lifted(node: Node) -> N
     listed = {(b["kind"], b["every_user"], b["reason"]) for b in health["auth_bans"]
               if b["source"] == "127.0.0.8"}  # fmt: skip
     assert listed == {("web", False, "failures"), ("web", True, "scan")}
-    assert health["status"] == "ok"
     # Agent 101 serves queue 800: its supervisor sees why 101 cannot sign in, not the address.
     sup = bearer(await node.token_of("sup800"))
     seen = (await node.http.get("/api/security/bans", headers=sup)).json()
