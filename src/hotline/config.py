@@ -241,13 +241,17 @@ class SecurityConfig(_Section):
     # from one address is refused from that address (only) for backoff_seconds, doubled at
     # each new block up to ban_seconds; the address as a whole is banned for ban_seconds when
     # it fails for scan_users distinct users, or max_address_failures times, in the window.
-    # Web sign-ins: max_auth_failures per address, then ban_seconds.
+    # Web sign-ins are counted apart, by the same per-user rules and numbers; the address as
+    # a whole by web_scan_users and web_max_address_failures, as how many people sign in from
+    # one office address is not how many phones fail there.
     max_auth_failures: int = Field(10, ge=1)
     failure_window_seconds: float = Field(60.0, gt=0)
     backoff_seconds: float = Field(30.0, gt=0)
     ban_seconds: float = Field(600.0, gt=0)
     scan_users: int = Field(10, ge=2)
     max_address_failures: int = Field(50, ge=1)
+    web_scan_users: int = Field(10, ge=2)
+    web_max_address_failures: int = Field(50, ge=1)
     nonce_lifetime_seconds: float = Field(300.0, gt=0)
     # Offered in this order, each in its own challenge (RFC 8760). MD5 alone by default:
     # baresip 1.0 refuses a challenge set holding an algorithm it does not know, and SIPp

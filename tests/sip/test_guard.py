@@ -12,7 +12,7 @@ OFFICE = "192.0.2.7"
 _guesses = itertools.count()
 
 
-def make_guard(**overrides: float) -> AuthGuard:
+def make_guard(*, kind: str = "sip", **overrides: float) -> AuthGuard:
     settings: dict[str, float] = {
         "max_failures": 3, "window": 60, "backoff": 30, "max_backoff": 100, "scan_users": 4,
         "max_address_failures": 10, "ban": 600,
@@ -22,6 +22,7 @@ def make_guard(**overrides: float) -> AuthGuard:
         backoff=settings["backoff"], max_backoff=settings["max_backoff"],
         scan_users=int(settings["scan_users"]),
         max_address_failures=int(settings["max_address_failures"]), ban=settings["ban"],
+        kind=kind,
     )  # fmt: skip
 
 
@@ -140,6 +141,37 @@ def test_ipv6_sources_share_a_budget_per_64() -> None:
     assert guard.user_blocked("2001:db8:1:2::77", "101", 1.0)
     assert not guard.user_blocked("2001:db8:1:3::1", "101", 1.0)
     assert guard.bans(1.0)[0].source == "2001:db8:1:2::/64"
+
+
+def test_ipv4_mapped_ipv6_is_the_ipv4_address() -> None:
+    guard = make_guard()
+    for at in (0.0, 1.0, 2.0):
+        fail(guard, "101", at, host="::ffff:192.0.2.7")
+    assert guard.user_blocked("192.0.2.7", "101", 3.0)
+
+
+def test_refused_for_tells_the_longer_of_a_block_and_a_ban() -> None:
+    guard = make_guard()
+    assert guard.refused_for(OFFICE, "101", 0.0) == 0.0
+    for at in (0.0, 1.0, 2.0):
+        fail(guard, "101", at)
+    assert guard.refused_for(OFFICE, "101", 12.0) == 20.0  # blocked at 2.0 for 30 s
+    assert guard.refused_for(OFFICE, "102", 12.0) == 0.0
+    for user in ("102", "103", "104"):  # four users in the window: a scan
+        fail(guard, user, 13.0)
+    assert guard.refused_for(OFFICE, "101", 13.0) == guard.refused_for(OFFICE, "105", 13.0)
+    assert guard.refused_for(OFFICE, "105", 13.0) == 600.0
+
+
+def test_two_kinds_of_guard_name_their_bans_apart() -> None:
+    sip, web = make_guard(), make_guard(kind="web")
+    for guard in (sip, web):
+        for at in (0.0, 1.0, 2.0):
+            fail(guard, "101", at)
+    [sip_ban], [web_ban] = sip.bans(3.0), web.bans(3.0)
+    assert (sip_ban.kind, web_ban.kind) == ("sip", "web")
+    assert sip_ban.id != web_ban.id
+    assert sip.lift(web_ban.id, 3.0) is None and web.lift(web_ban.id, 3.0) == web_ban
 
 
 def test_memory_stays_bounded_under_a_flood() -> None:

@@ -79,12 +79,14 @@ async def test_a_wrong_password_in_a_loop_blocks_that_phone_and_nobody_else(
     finally:
         await colleague.close()
     [ban] = await bans(node)
-    assert (ban["source"], ban["user"], ban["reason"]) == ("127.0.0.1", "101", "failures")
+    assert (ban["kind"], ban["source"], ban["user"], ban["reason"]) == (
+        "sip", "127.0.0.1", "101", "failures",
+    )  # fmt: skip
     health = (await node.http.get("/api/health")).json()
     assert health["status"] == "ok"
     [listed] = health["auth_bans"]
-    assert (listed["source"], listed["every_user"], listed["reason"]) == (
-        "127.0.0.1", False, "failures",
+    assert (listed["kind"], listed["source"], listed["every_user"], listed["reason"]) == (
+        "sip", "127.0.0.1", False, "failures",
     )  # fmt: skip
     assert 0 < listed["seconds_left"] <= 30
     # 101 serves queue 800: its supervisor sees why the phone stopped; the other queue's does
@@ -100,7 +102,7 @@ async def test_a_wrong_password_in_a_loop_blocks_that_phone_and_nobody_else(
     await right.close()
     rows = (await node.http.get("/api/audit", params={"action": "security.lift_ban"})).json()
     assert [(r["user_name"], r["target"], r["detail"]) for r in rows["items"]] == [
-        ("admin", "101@127.0.0.1", "failures")
+        ("admin", "101@127.0.0.1", "sip failures")
     ]
 
 

@@ -1,9 +1,11 @@
-"""Signing in and out against a real node: the token and the browser session, the failure
-limit per address, disabled users, CSRF, the user's own password, the users API and the audit
+"""Signing in and out against a real node: the token and the browser session, failures
+limited per user and address (a scan per address), their bans listed and lifted, disabled
+users, CSRF, the user's own password, the users API and the audit
 log."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -17,12 +19,15 @@ from .support import Node, receive, receive_until, running_node, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-# Three failures within a minute ban an address for a minute.
+# Three failures of one user within a minute block that user from that address for 30 s;
+# failures for four user names ban the address for a minute.
 SECURITY = """
 [security]
 max_auth_failures = 3
 failure_window_seconds = 60
+backoff_seconds = 30
 ban_seconds = 60
+web_scan_users = 4
 """
 
 
@@ -68,24 +73,95 @@ async def test_wrong_name_and_wrong_password_get_the_same_answer(node: Node) -> 
     assert wrong_name.headers["www-authenticate"] == wrong_password.headers["www-authenticate"]
 
 
-async def test_a_flood_from_one_address_is_refused_while_another_signs_in(node: Node) -> None:
-    form = {"username": "admin", "password": "guess"}
-    async with client_from(node, "127.0.0.2") as flooder, client_from(node, "127.0.0.3") as other:
-        answers = [(await flooder.post("/api/auth/token", data=form)).status_code for _ in range(3)]
+async def test_a_user_failing_in_a_loop_is_refused_while_others_at_its_address_sign_in(
+    node: Node,
+) -> None:
+    wrong = {"username": "admin", "password": "guess"}
+    right = {"username": "admin", "password": "password-admin"}
+    async with client_from(node, "127.0.0.2") as office, client_from(node, "127.0.0.3") as home:
+        answers = [(await office.post("/api/auth/token", data=wrong)).status_code for _ in range(3)]
         assert answers == [401, 401, 401]
-        refused = await flooder.post("/api/auth/token", data=form)
+        refused = await office.post("/api/auth/token", data=wrong)
         assert refused.status_code == 429
-        assert 0 < int(refused.headers["retry-after"]) <= 60
-        # The right password from the banned address waits too; another address signs in.
-        right = {"username": "admin", "password": "password-admin"}
-        assert (await flooder.post("/api/auth/token", data=right)).status_code == 429
-        assert (await other.post("/api/auth/token", data=right)).status_code == 200
-        assert (await flooder.post("/api/auth/session", data=right)).status_code == 429
+        assert 0 < int(refused.headers["retry-after"]) <= 30  # backoff_seconds, not ban_seconds
+        # Blocked, the right password gets the very same answer: a guesser learns nothing.
+        also = await office.post("/api/auth/token", data=right)
+        assert (also.status_code, also.json()) == (429, refused.json())
+        assert (await office.post("/api/auth/session", data=right)).status_code == 429
+        # The other agents behind the office address sign in at once; admin from elsewhere.
+        for name in ("wall", "agent101"):
+            form = {"username": name, "password": f"password-{name}"}
+            assert (await office.post("/api/auth/token", data=form)).status_code == 200
+            assert (await office.post("/api/auth/session", data=form)).status_code == 200
+        assert (await home.post("/api/auth/token", data=right)).status_code == 200
+        # An unknown name is blocked alike, with the same answer.
+        nobody = {"username": "nobody", "password": "guess"}
+        tries = [await office.post("/api/auth/token", data=nobody) for _ in range(4)]
+        assert [t.status_code for t in tries] == [401, 401, 401, 429]
+        assert tries[-1].json() == refused.json()
     failed = await node.http.get(
         "/api/audit", params={"action": "auth.sign_in_failed", "user": "admin"}
     )
     addresses = [row["address"] for row in failed.json()["items"]]
-    assert addresses.count("127.0.0.2") == 3
+    assert addresses.count("127.0.0.2") == 3  # the refused tries were not even checked
+
+
+async def test_a_scan_across_user_names_refuses_the_whole_address(node: Node) -> None:
+    async with client_from(node, "127.0.0.4") as scanner, client_from(node, "127.0.0.6") as other:
+        for name in ("root", "operator", "admin", "guest"):  # web_scan_users = 4
+            form = {"username": name, "password": "123456"}
+            assert (await scanner.post("/api/auth/token", data=form)).status_code == 401
+        right = {"username": "wall", "password": "password-wall"}
+        refused = await scanner.post("/api/auth/token", data=right)
+        assert refused.status_code == 429
+        assert 30 < int(refused.headers["retry-after"]) <= 60  # ban_seconds
+        assert (await scanner.post("/api/auth/token", data=right | {"username": "x"})).json() == (
+            refused.json()
+        )
+        assert (await other.post("/api/auth/token", data=right)).status_code == 200
+
+
+async def test_many_sign_ins_at_once_get_no_more_guesses_than_one_by_one(node: Node) -> None:
+    form = {"username": "agent104", "password": "guess"}
+    async with client_from(node, "127.0.0.7") as flooder:
+        answers = await asyncio.gather(
+            *(flooder.post("/api/auth/token", data=form) for _ in range(12))
+        )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [401] * 3 + [429] * 9  # max_auth_failures checked, the rest refused
+
+
+async def test_web_blocks_are_listed_beside_sip_ones_and_lifted(node: Node) -> None:
+    async with client_from(node, "127.0.0.8") as office:
+        for _ in range(3):
+            form = {"username": "agent101", "password": "guess"}
+            assert (await office.post("/api/auth/token", data=form)).status_code == 401
+        for name in ("a", "b", "c", "d"):
+            form = {"username": name, "password": "guess"}
+            await office.post("/api/auth/token", data=form)
+    bans = (await node.http.get("/api/security/bans")).json()
+    mine = {(b["kind"], b["user"], b["reason"]): b for b in bans if b["source"] == "127.0.0.8"}
+    assert set(mine) == {("web", "agent101", "failures"), ("web", None, "scan")}
+    health = (await node.http.get("/api/health", headers={"Authorization": ""})).json()
+    listed = {(b["kind"], b["every_user"], b["reason"]) for b in health["auth_bans"]
+              if b["source"] == "127.0.0.8"}  # fmt: skip
+    assert listed == {("web", False, "failures"), ("web", True, "scan")}
+    # Agent 101 serves queue 800: its supervisor sees why 101 cannot sign in, not the address.
+    sup = bearer(await node.token_of("sup800"))
+    seen = (await node.http.get("/api/security/bans", headers=sup)).json()
+    assert [b["id"] for b in seen if b["source"] == "127.0.0.8"] == [
+        mine["web", "agent101", "failures"]["id"]
+    ]
+    for ban in mine.values():
+        lifted = await node.http.delete(f"/api/security/bans/{ban['id']}")
+        assert lifted.status_code == 200 and lifted.json() == ban
+    async with client_from(node, "127.0.0.8") as office:
+        form = {"username": "agent101", "password": "password-agent101"}
+        assert (await office.post("/api/auth/token", data=form)).status_code == 200
+    rows = (await node.http.get("/api/audit", params={"action": "security.lift_ban"})).json()
+    assert {(r["user_name"], r["target"], r["detail"]) for r in rows["items"]} >= {
+        ("admin", "agent101@127.0.0.8", "web failures"), ("admin", "127.0.0.8", "web scan"),
+    }  # fmt: skip
 
 
 async def test_a_disabled_user_is_out_at_once_and_back_when_enabled(node: Node) -> None:

@@ -22,13 +22,11 @@ from hotline.sip.message import (
 )
 from hotline.sip.parser import StreamFramer, parse_message
 from hotline.sip.registrar import Registrar
-from hotline.sip.security import AuthFailureLimiter
 from hotline.sip.transaction_layer import TransactionId, TransactionLayer
 from hotline.sip.uri import NameAddress, SipUri, uri_equal
 
 __all__ = [
     "MAX_MESSAGE_SIZE",
-    "AuthFailureLimiter",
     "AuthGuard",
     "AuthOutcome",
     "AuthStatus",

@@ -15,22 +15,26 @@ failure is held against the pair (source address, user), not against the address
   guess either and are not counted.
 
 Users are counted by the name the credentials claim, known or not, so an unknown user and a
-wrong password meet the same limits and answers. Sans-IO: the caller passes ``now``. Memory
-stays bounded: at most ``max_tracked`` pairs, addresses and bans, the least recent dropped.
+wrong password meet the same limits and answers. The guard is not tied to SIP: ``kind`` names
+what it guards ("sip", "web"), in its bans and its log lines, so that one node can keep a
+guard for its phones and another for its web sign-ins and tell their bans apart.
+
+Sans-IO: the caller passes ``now``. Memory stays bounded: at most ``max_tracked`` pairs,
+addresses and bans, the least recent dropped.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
 import logging
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TypeVar
 
-from hotline.sip.security import source_key
-
-__all__ = ["AuthGuard", "Ban", "BanReason"]
+__all__ = ["AuthGuard", "Ban", "BanReason", "source_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +59,15 @@ class Ban:
     user: str | None
     reason: BanReason
     until: float
+    kind: str = "sip"  # which guard refuses: the same user may be refused by two
 
     @property
     def id(self) -> str:
         """A stable name to lift it by: user names may hold any character, a path may not."""
-        key = f"{self.source}\0{self.user if self.user is not None else ''}\0{self.user is None}"
+        user = self.user if self.user is not None else ""
+        key = f"{self.source}\0{user}\0{self.user is None}"
+        if self.kind != "sip":  # SIP's ids as they were before there was another kind
+            key += f"\0{self.kind}"
         return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 
@@ -93,6 +101,7 @@ class AuthGuard:
         ban: float,
         max_tracked: int = 65_536,
         ipv6_prefix: int = 64,
+        kind: str = "sip",
     ) -> None:
         if min(max_failures, scan_users, max_address_failures) < 1:
             raise ValueError("max_failures, scan_users and max_address_failures must be >= 1")
@@ -105,8 +114,9 @@ class AuthGuard:
         self.scan_users = scan_users
         self.max_address_failures = max_address_failures
         self.ban = ban
+        self.kind = kind
         self._max_tracked = max_tracked
-        self._ipv6_prefix = ipv6_prefix  # one subscriber holds a whole /64 (as AuthFailureLimiter)
+        self._ipv6_prefix = ipv6_prefix  # one subscriber holds a whole /64
         self._users: OrderedDict[tuple[str, str], _UserRecord] = OrderedDict()
         self._addresses: OrderedDict[str, _AddressRecord] = OrderedDict()
         self._banned: OrderedDict[str, Ban] = OrderedDict()
@@ -119,6 +129,14 @@ class AuthGuard:
         """True while ``user`` is refused from ``host`` (whatever its password)."""
         record = self._users.get((self._source(host), user))
         return record is not None and now < record.blocked_until
+
+    def refused_for(self, host: str, user: str, now: float) -> float:
+        """Seconds until ``user`` may try again from ``host`` (0: now), for a Retry-After."""
+        source = self._source(host)
+        ban = self._address_ban(source, now)
+        record = self._users.get((source, user))
+        until = max(ban.until if ban else now, record.blocked_until if record else now)
+        return max(0.0, until - now)
 
     def record_failure(self, host: str, user: str, now: float, *, guess: str = "") -> bool:
         """Count a failed authentication of ``user`` from ``host``; ``guess`` names the
@@ -142,8 +160,8 @@ class AuthGuard:
         record.blocked_until = now + seconds
         record.failures.clear()
         logger.warning(
-            "Refusing user %r from %s for %.0f s: %d failed authentications within %.0f s",
-            user, host, seconds, self.max_failures, self.window,
+            "Refusing user %r from %s for %.0f s: %d failed %s authentications within %.0f s",
+            user, host, seconds, self.max_failures, self.kind, self.window,
         )  # fmt: skip
         return True
 
@@ -161,7 +179,7 @@ class AuthGuard:
         """Every refusal in force, the longest first."""
         found = [ban for ban in self._banned.values() if now < ban.until]
         found += [
-            Ban(source=source, user=user, reason=BanReason.FAILURES, until=record.blocked_until)
+            self._block(source, user, record.blocked_until)
             for (source, user), record in self._users.items()
             if now < record.blocked_until
         ]
@@ -177,11 +195,17 @@ class AuthGuard:
             self._addresses.pop(ban.source, None)
         else:
             del self._users[ban.source, ban.user]
-        logger.info("Lifted the refusal of %s", _describe(ban))
+        logger.info("Lifted the %s refusal of %s", self.kind, _describe(ban))
         return ban
 
-    def _source(self, host: str) -> str:
+    def _block(self, source: str, user: str, until: float) -> Ban:
+        return Ban(source=source, user=user, reason=BanReason.FAILURES, until=until, kind=self.kind)
+
+    def source(self, host: str) -> str:
+        """The address ``host``'s failures are counted under (its /64 for IPv6)."""
         return source_key(host, self._ipv6_prefix)
+
+    _source = source
 
     def _address_ban(self, source: str, now: float) -> Ban | None:
         ban = self._banned.get(source)
@@ -190,7 +214,7 @@ class AuthGuard:
         if now < ban.until:
             return ban
         del self._banned[source]
-        logger.info("Accepting %s again: its ban ended", source)
+        logger.info("Accepting %s again (%s): its ban ended", source, self.kind)
         return None
 
     def _user_record(self, source: str, user: str, now: float) -> _UserRecord:
@@ -222,11 +246,13 @@ class AuthGuard:
         return True
 
     def _ban_address(self, source: str, reason: BanReason, now: float) -> None:
-        ban = Ban(source=source, user=None, reason=reason, until=now + self.ban)
+        ban = Ban(source=source, user=None, reason=reason, until=now + self.ban, kind=self.kind)
         self._banned[source] = ban
         _trim(self._banned, self._max_tracked)
         del self._addresses[source]  # a fresh count once the ban ends
-        logger.warning("Refusing %s for %.0f s: %s", _describe(ban), self.ban, _WHY[reason])
+        logger.warning(
+            "Refusing %s for %.0f s (%s): %s", _describe(ban), self.ban, self.kind, _WHY[reason]
+        )
 
 
 _WHY = {
@@ -249,3 +275,18 @@ def _append(times: deque[float], now: float, window: float) -> None:
 def _trim(table: OrderedDict[_K, _V], limit: int) -> None:
     while len(table) > limit:
         table.popitem(last=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def source_key(host: str, ipv6_prefix: int) -> str:
+    """The address a budget is kept for: one subscriber usually holds a whole IPv6 /64 and
+    could otherwise rotate through it. Cached as it is asked on every REGISTER."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host.lower()
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, ipv6_prefix), strict=False))
+    return str(address)

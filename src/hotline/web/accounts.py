@@ -1,9 +1,13 @@
 """Accounts: users seeded from the file, sign-in and sign-out, sessions, the audit log.
 
-A service of the web side (no FastAPI here). Sign-in failures are limited per client address
-with the SIP digest limiter and the same ``[security]`` limits, counted apart from SIP's.
-Passwords are checked in a thread: an Argon2 check takes tens of milliseconds of CPU, which
-the loop that paces calls must not wait for.
+A service of the web side (no FastAPI here). Sign-in failures go through an ``AuthGuard`` of
+the web's own (the rules of SIP digest's, counted apart): a user's failures block that user
+from that address, so one agent's mistyped password does not lock out the office behind one
+address; the address as a whole is refused for a scan across user names or a flood. A refused
+user gets the same answer whatever its password, and a name is counted known or not, so the
+answers tell a guesser nothing. Passwords are checked in a thread: an Argon2 check takes tens of
+milliseconds of CPU, which the loop that paces calls must not wait for; and one at a time per
+address (``AddressTurns``), so that every check sees the failures before it.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from hotline.access import (
     user_problems,
 )
 from hotline.config import Config, UserConfig
-from hotline.sip.security import AuthFailureLimiter
+from hotline.sip.guard import AuthGuard
 from hotline.store import AuditLog, AuthSessions, Database, NewUser, UserRecord, Users
+from hotline.web.turns import AddressTurns
 
 __all__ = [
     "Accounts",
@@ -49,7 +54,8 @@ class SignInRefused(Exception):
 
 
 class TooManyFailures(Exception):
-    """Too many failed sign-ins from one address: refused for ``retry_after`` seconds."""
+    """Too many failed sign-ins of this user from this address, or of many users from it:
+    refused for ``retry_after`` seconds."""
 
     status_hint = 429
 
@@ -83,18 +89,22 @@ class Accounts:
         database: Database,
         *,
         wall: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.database = database
         self._wall = wall
-        self._monotonic = monotonic
         security = config.security
-        self.limiter = AuthFailureLimiter(
+        self.guard = AuthGuard(  # on wall time, as its bans' ``until`` is shown with SIP's
             max_failures=security.max_auth_failures,
             window=security.failure_window_seconds,
+            backoff=security.backoff_seconds,
+            max_backoff=security.ban_seconds,
+            scan_users=security.web_scan_users,
+            max_address_failures=security.web_max_address_failures,
             ban=security.ban_seconds,
+            kind="web",
         )
+        self._turns = AddressTurns()
 
     # -- users ------------------------------------------------------------------------------
 
@@ -153,6 +163,14 @@ class Accounts:
             agents={e.number for e in config.extensions if e.agent},
             known_queues={q.number for q in config.queues},
         )  # fmt: skip
+
+    async def agent_of(self, name: str) -> str | None:
+        """The agent extension of the user ``name``; None for a user who is no agent."""
+        async with self.database.session() as session:
+            record = await Users(session).get(name)
+        if record is None or record.role != Role.AGENT.value:
+            return None
+        return record.extension
 
     async def users(self) -> Sequence[UserRecord]:
         async with self.database.session() as session:
@@ -227,20 +245,9 @@ class Accounts:
 
     async def sign_in(self, name: str, password: str, address: str | None) -> SignedIn:
         """A new session for ``name``; ``SignInRefused`` or ``TooManyFailures`` otherwise."""
-        source = address or "unknown"
-        banned_for = self.limiter.banned_for(source, self._monotonic())
-        if banned_for > 0:
-            raise TooManyFailures(math.ceil(banned_for))
-        async with self.database.session() as session:
-            record = await Users(session).get(name[:64])
-        usable = record is not None and not record.disabled
-        stored = record.password_hash if usable and record is not None else None
-        if not await asyncio.to_thread(check_password, stored, password):
-            self.limiter.record_failure(source, self._monotonic())
-            await self.audit(name[:64], "auth.sign_in_failed", address=address)
-            raise SignInRefused
-        assert record is not None
-        self.limiter.record_success(source, self._monotonic())
+        source, name = address or "unknown", name[:64]
+        async with self._turns.turn(self.guard.source(source)):
+            record = await self._verify(name, password, source, address)
         user = self.user_of(record)
         lifetime = self._lifetime(user)
         token = new_token()
@@ -251,6 +258,25 @@ class Accounts:
             )
         await self.audit(user.name, "auth.sign_in", address=address)
         return SignedIn(token, user, lifetime)
+
+    async def _verify(
+        self, name: str, password: str, source: str, address: str | None
+    ) -> UserRecord:
+        """``name``'s record when ``password`` is its own and the guard lets it try."""
+        refused_for = self.guard.refused_for(source, name, self._wall())
+        if refused_for > 0:  # before the password is looked at: the same answer whatever it is
+            raise TooManyFailures(math.ceil(refused_for))
+        async with self.database.session() as session:
+            record = await Users(session).get(name)
+        usable = record is not None and not record.disabled
+        stored = record.password_hash if usable and record is not None else None
+        if not await asyncio.to_thread(check_password, stored, password):
+            self.guard.record_failure(source, name, self._wall())
+            await self.audit(name, "auth.sign_in_failed", address=address)
+            raise SignInRefused
+        assert record is not None
+        self.guard.record_success(source, name)
+        return record
 
     def _lifetime(self, user: User) -> int:
         security = self.config.security

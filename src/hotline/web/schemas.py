@@ -268,17 +268,23 @@ class ErrorOut(_Out):
 
 
 BanReasonName = Literal["failures", "scan", "rate"]
+BanKind = Literal["sip", "web"]
+BAN_KIND = "sip: SIP digest authentication (phones); web: the web sign-in"
 
 
 class BanOut(_Out):
-    """A refusal of SIP digest authentication in force ([security] in the README)."""
+    """A refusal in force after failed authentications ([security] in the README)."""
 
     id: str = Field(description="Names the ban to lift it (DELETE /api/security/bans/{id})")
+    kind: BanKind = Field(description=BAN_KIND)
     source: str = Field(description="The source address (an IPv6 /64 as its network)")
-    user: str | None = Field(description="The user refused from there; null: every user")
+    user: str | None = Field(
+        description="The user refused from there (sip: an extension; web: the name signed in "
+        "with, known or not); null: every user"
+    )
     reason: BanReasonName = Field(
         description="failures: this user's credentials failed too often from there; scan: "
-        "failures for many users; rate: failures faster than phones fail"
+        "failures for many users; rate: failures faster than phones or people fail"
     )
     until: float = Field(description="When it ends (epoch seconds)")
 
@@ -286,6 +292,7 @@ class BanOut(_Out):
 class HealthBanOut(_Out):
     """A refusal in force, without the user's name (the health is public)."""
 
+    kind: BanKind = Field(description=BAN_KIND)
     source: str = Field(description="The source address (an IPv6 /64 as its network)")
     every_user: bool = Field(description="true: the whole address; false: one user from it")
     reason: BanReasonName
@@ -327,6 +334,6 @@ class HealthOut(_Out):
     store_backlog: int = Field(description="Events waiting to be written to the database")
     media: MediaHealthOut
     auth_bans: list[HealthBanOut] = Field(
-        description="SIP sources refused after failed authentications (details and lifting: "
-        "/api/security/bans)"
+        description="Sources refused after failed authentications, SIP and web sign-in "
+        "(details and lifting: /api/security/bans)"
     )

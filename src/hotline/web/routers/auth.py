@@ -1,6 +1,7 @@
 """Signing in and out: the OAuth2 password flow for API clients (a bearer token), and the
 browser's session (an HttpOnly cookie with its CSRF companion). Failed sign-ins are limited
-per client address (429 with Retry-After past the ``[security]`` limits)."""
+per client address and user name, and per address for a scan (429 with Retry-After past the
+``[security]`` limits; see ``Accounts``)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,11 @@ Form = Annotated[OAuth2PasswordRequestForm, Depends()]
 Self = Annotated[User, Depends(allow("self"))]
 REFUSED: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Wrong name or password"},
-    429: {"model": ErrorOut, "description": "Too many failed sign-ins from this address"},
+    429: {
+        "model": ErrorOut,
+        "description": "Too many failed sign-ins of this name from this address, or of many "
+        "names from it: refused, whatever the password, for Retry-After seconds",
+    },
 }
 
 

@@ -4,8 +4,9 @@ For monitoring and load balancers: 200 when everything works, 503 (same body) wh
 process is being replaced or is overloaded (its clock running late: the audio breaks up), or
 the database refuses the records, so that a check needs no parsing. The figures beside
 (calls, refusals for load, late media ticks, the store's backlog) are what an operator graphs;
-the SIP sources refused after failed authentications are listed (without user names: this
-route is public) but leave the node "ok", as it still serves every other phone.
+the sources refused after failed authentications, SIP digest and web sign-in alike, are listed
+(without user names: this route is public) but leave the node "ok", as it still serves every
+other phone and person.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Response
 from hotline.health_checks import media_overload
 from hotline.sip.guard import Ban
 from hotline.web.deps import ServicesDep
+from hotline.web.routers.security import bans_in_force, kind_of
 from hotline.web.schemas import HealthBanOut, HealthOut, MediaHealthOut
 
 __all__ = ["router"]
@@ -45,7 +47,7 @@ async def health(services: ServicesDep, response: Response) -> HealthOut:
     if problems:
         response.status_code = 503
     now = services.clock.wall()
-    bans = [_ban_out(ban, now) for ban in services.guard.bans(now)]
+    bans = [_ban_out(ban, now) for ban in bans_in_force(services, now)]
     return HealthOut(
         status="degraded" if problems else "ok",
         problems=problems,
@@ -71,6 +73,6 @@ async def health(services: ServicesDep, response: Response) -> HealthOut:
 
 def _ban_out(ban: Ban, now: float) -> HealthBanOut:
     return HealthBanOut(
-        source=ban.source, every_user=ban.user is None, reason=ban.reason.value,
+        kind=kind_of(ban), source=ban.source, every_user=ban.user is None, reason=ban.reason.value,
         seconds_left=ban.until - now,
     )  # fmt: skip
