@@ -289,11 +289,11 @@ def _conceal(tape: Tape, pieces: list[tuple[int, int]], stereo: npt.NDArray[np.u
     before, count = tape.written_samples, len(samples)
     for channel, concealer in enumerate(tape.concealers):
         row = tape.marks[channel]
-        marks = b"".join(row[a:b] for a, b in pieces)
-        full = marks.count(_MARK_20MS) * _FRAME
+        full = sum(row.count(_MARK_20MS, a, b) for a, b in pieces) * _FRAME
         if full == count:  # contiguous packets, nothing missing
             concealer.resume()  # its history is in ``written_samples`` for the next loss
             continue
+        marks = b"".join(row[a:b] for a, b in pieces)
         begins = len(marks) - len(marks.lstrip(b"\x00"))
         if begins == len(marks) or (concealer.quiet and full == count - begins):
             continue  # nothing came (stopped, on hold), or the stream began and lost nothing
