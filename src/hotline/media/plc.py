@@ -92,10 +92,11 @@ class Concealer:
         """A frame that never arrived: the speech before it, repeated and fading.
 
         When the frame after it is already here (``following``: a jitter buffer or a tape
-        holds it), the gap is bridged from both sides instead: the repetition crossfades into
-        the following frame's first period (at that frame's own pitch), repeated backwards in
-        time, so the real speech continues it without a seam. This goes beyond Appendix I,
-        which only extrapolates, and measures better (PESQ).
+        holds it), the gap is bridged from both sides instead: a single lost frame is
+        interpolated by linear prediction (``_bridge``), and the last frame of a longer loss
+        crossfades into the following frame predicted backwards in time, so the real speech
+        continues it without a seam. This goes beyond Appendix I, which only extrapolates,
+        and measures better (PESQ).
         """
         if not self._heard or (self.quiet and following is None):
             return None  # the stream has not begun, or its loss has faded to silence
