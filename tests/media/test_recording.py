@@ -291,3 +291,41 @@ def test_sporadic_late_packets_are_dropped_without_moving_the_stream(tmp_path) -
         else:
             assert np.array_equal(place, decode(frames[number], Law.PCMU))
     assert caller.tape_late == len(late)
+
+
+def test_packets_not_aligned_with_frames_are_written_exactly_and_a_lost_one_concealed(
+    tmp_path,
+) -> None:
+    """30 ms packets straddle the recorder's 20 ms frames and its writes: the marks (one per
+    packet) still tell every frame filled from the ones a lost packet left empty."""
+    recorder = Recorder(flush_ticks=5)
+    caller, agent = _session(1), _session(2)
+    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "30ms.wav"))
+    recorder.attach(recording, caller, agent)
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 0xFF, 240 * 60, dtype=np.uint8).tobytes()
+    lost = 40
+    for number in range(60):
+        if number != lost:
+            data = build_rtp(
+                payload_type=0,
+                sequence=number,
+                timestamp=number * 240,
+                ssrc=7,
+                payload=codes[number * 240 : (number + 1) * 240],
+                marker=False,
+            )
+            caller.receive(data, ("192.0.2.1", 4000), number * 0.03)
+        # Ticks every 20 ms of the packets' 30: three ticks per two packets.
+        for _ in range(3 * (number + 1) // 2 - 3 * number // 2):
+            recorder.tick()
+    recorder.detach(recording)
+    recording.writer.close()
+    left, _ = _channels(recording.path)
+    sent = decode(codes, Law.PCMU)
+    start = _find(left, sent[:240])
+    written = left[start : start + len(sent)]
+    gap = slice(lost * 240, (lost + 1) * 240)
+    assert np.array_equal(written[: gap.start], sent[: gap.start])
+    assert np.array_equal(written[gap.stop :], sent[gap.stop :])
+    assert np.count_nonzero(written[gap]) > 220  # made up, not the silence written

@@ -63,10 +63,15 @@ async def server(tmp_path: Path) -> AsyncIterator[MediaWorker]:
 
 SECONDS = 6.0
 CLEAN = 4.4  # the G.711 ceiling is about 4.55
-# With concealment 5 % loss keeps 3.0 and 10 % keeps 2.3 (2.5 to 3.4 measured here, with the
-# loss pattern and the machine's load); silence in place of the lost packets scores 2.6 to 2.8
-# at 5 % and 1.7 to 1.9 at 10 %.
-LOSSY = {0.05: 3.0, 0.10: 2.3}
+# With concealment 5 % loss keeps 3.0. At 10 % a recording keeps 2.8 to 3.25 over the loss
+# patterns of seeds 1 to 6 (waveform repetition alone, the first concealment here: 2.7 to
+# 3.05), the whisperer 2.9 to 3.5 on a calm machine but down to 2.3 when the machine is busy
+# (its jitter buffer plays at the tick: packets the loaded test phones send late are lost too).
+# Silence in place of the lost packets scores 2.6 to 2.8 at 5 % and 1.7 to 1.9 at 10 %. The
+# issue asks 3.0 at 10 %, which these patterns do not all reach yet.
+LOSSY = {0.05: 3.0, 0.10: 2.6}  # the recording's bar
+LOSSY_LIVE = {0.05: 3.0, 0.10: 2.3}  # the whisperer's
+SEEDS = (1, 2, 3)  # fixed loss patterns at 10 %, not chosen by their scores
 Heard = dict[str, tuple[np.ndarray, np.ndarray]]  # what was said, and what was heard
 Scenario = Callable[[MediaServer, "Impairment"], Awaitable[Heard]]
 
@@ -75,6 +80,7 @@ Scenario = Callable[[MediaServer, "Impairment"], Awaitable[Heard]]
 class Impairment:
     loss: float = 0.0
     jitter: float = 0.0
+    seed: int = 1  # the loss and jitter pattern: the same every run
 
 
 @dataclass
@@ -118,7 +124,7 @@ async def _phone(server: MediaServer, voice: str | None, impairment: Impairment 
     phone = Phone(peer)
     if impairment is not None and (impairment.loss or impairment.jitter):
         phone.link = await ImpairedLink.open(
-            peer.remote, loss=impairment.loss, jitter=impairment.jitter, seed=leg
+            peer.remote, loss=impairment.loss, jitter=impairment.jitter, seed=impairment.seed
         )
         peer.remote = phone.link.address
         _LINKS.append(phone.link)
@@ -202,10 +208,11 @@ async def test_speech_keeps_g711_quality_across_stream_changes(server: MediaServ
     assert all(value >= CLEAN for value in scores.values()), _table(scores)
 
 
-@pytest.mark.parametrize("loss", [0.05, 0.10])
-async def test_lost_packets_are_concealed_where_we_decode(server: MediaServer, loss) -> None:
-    scores = await _run(server, Impairment(loss=loss), recorded_call, whisper)
-    assert all(value >= LOSSY[loss] for value in scores.values()), _table(scores)
+@pytest.mark.parametrize(("loss", "seed"), [(0.05, 1)] + [(0.10, seed) for seed in SEEDS])
+async def test_lost_packets_are_concealed_where_we_decode(server: MediaServer, loss, seed) -> None:
+    scores = await _run(server, Impairment(loss=loss, seed=seed), recorded_call, whisper)
+    bars = {name: (LOSSY if name.startswith("recording") else LOSSY_LIVE)[loss] for name in scores}
+    assert all(value >= bars[name] for name, value in scores.items()), _table(scores)
 
 
 async def test_jitter_is_absorbed_with_little_added_delay(server: MediaServer, seen) -> None:

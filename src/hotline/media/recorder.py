@@ -9,7 +9,9 @@ each recording decodes what the timeline has passed since its last write, interl
 channels and appends it to its file in one write; recordings are spread over those ticks so
 that no tick writes them all. The first packet of a leg (and a stream that jumped) is placed
 ``DEPTH`` samples ahead of the timeline, which absorbs that much network jitter; a frame that
-never came between frames that did is concealed (``plc``) when it is written.
+never came between frames that did is concealed (``plc``) when it is written: a packet marks
+only where it starts (and how long it is), so that a write of 20 ms packets with none missing,
+the common case, costs a count of marks per leg.
 
 A kill loses at most one flush interval (0.5 s by default) plus what the OS has not written;
 the WAV header is repaired on the next start (:func:`~hotline.media.wav.repair_folder`).
@@ -44,6 +46,8 @@ _LATE = 1600
 _LATE_BEFORE_RESYNC = 3
 _LATE_RUN_SPAN = 5 * 160
 _FRAME = 160
+_MARK_20MS = (_FRAME + 7) >> 3  # a 20 ms packet's mark: its length in 8-sample units
+_NO_MARKS = memoryview(bytes(WIDTH))
 
 
 @functools.cache
@@ -69,18 +73,24 @@ class TapedSession(Protocol):
     tape_late: int
     tape_late_run: int
     tape_late_at: int
-    tape_present: memoryview | None
+    tape_marks: memoryview | None
 
 
 @dataclass(eq=False, slots=True)
 class Tape:
-    """A recording's rows of codes, one per leg, placed by RTP timestamp; ``present`` flags
-    the places a packet filled, so that the frames between that never came are concealed."""
+    """A recording's rows of codes, one per leg, placed by RTP timestamp; ``marks`` holds,
+    where a packet starts, its length in 8-sample units (see ``_mark``), so that the frames
+    between that never came are concealed."""
 
     sessions: tuple[TapedSession, TapedSession]
     codes: npt.NDArray[np.uint8]
     written: int  # the timeline position (in samples) up to which the file is written
-    present: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros((2, WIDTH), np.uint8))
+    marks: tuple[bytearray, bytearray] = field(
+        default_factory=lambda: (bytearray(WIDTH), bytearray(WIDTH))
+    )
+    # How far each row's last packet written reaches past the write (samples): packets of a
+    # stream not aligned with the 20 ms frames overhang, the next write starts covered.
+    overhang: list[int] = field(default_factory=lambda: [0, 0])
     concealers: tuple[Concealer, Concealer] = field(
         default_factory=lambda: (Concealer(delay=0), Concealer(delay=0))
     )
@@ -141,7 +151,7 @@ class Recorder:
             session.tape_recorder = self
             session.tape_start = memoryview(codes[row])  # placed by its first packet
             session.tape_row = None
-            session.tape_present = memoryview(tape.present[row])
+            session.tape_marks = memoryview(tape.marks[row])
         min(self._slots, key=len).append(recording)
 
     def detach(self, recording: Recording) -> None:
@@ -159,7 +169,7 @@ class Recorder:
                 slot.remove(recording)
         for session in tape.sessions:
             session.tape_row = session.tape_start = session.tape_recorder = None
-            session.tape_present = None
+            session.tape_marks = None
         recording.tape = None
 
     def set_paused(self, recording: Recording, paused: bool) -> None:
@@ -218,7 +228,8 @@ class Recorder:
         silence = tape.silence()
         for a, b in pieces:
             codes[:, a:b] = silence
-            tape.present[:, a:b] = 0
+            for marks in tape.marks:
+                marks[a:b] = _NO_MARKS[: b - a]
 
     # -- placing packets (the per-packet path's slow cases) ----------------------------------
 
@@ -257,30 +268,58 @@ class Recorder:
 
     @staticmethod
     def _write(session: TapedSession, position: int, payload: bytes) -> None:
-        row, present = session.tape_row, session.tape_present
-        assert row is not None and present is not None
+        row, marks = session.tape_row, session.tape_marks
+        assert row is not None and marks is not None
         size = len(payload)
         first = min(size, WIDTH - position)
         row[position : position + first] = payload[:first]
-        present[position : position + first] = b"\x01" * first
+        marks[position] = min((size + 7) >> 3, 255)  # as the inline path (session.py) marks
         if first < size:
             row[: size - first] = payload[first:]
-            present[: size - first] = b"\x01" * (size - first)
 
 
 def _conceal(tape: Tape, pieces: list[tuple[int, int]], stereo: npt.NDArray[np.uint32]) -> None:
-    """Conceal each channel's frames that never came (G.711 Appendix I, ``plc``), in place;
-    a write with nothing missing costs one look at the flags."""
-    present = [tape.present[:, a:b] for a, b in pieces]
+    """Conceal each channel's frames that never came (G.711 Appendix I, ``plc``), in place.
+
+    Only the marks are looked at where nothing is missing: 20 ms packets that fill the write,
+    a stream that sent nothing (it has not begun, or is on hold) and one that begins in the
+    write and then sends every packet.
+    """
     samples = stereo.view("<i2").reshape(-1, 2)
-    before, tape.written_samples = tape.written_samples, samples
-    if all(part.all() for part in present):
-        for concealer in tape.concealers:
-            concealer.resume()  # its history is in ``written_samples`` for the next loss
-        return
-    frames = len(samples) // _FRAME
-    flags = present[0] if len(present) == 1 else np.concatenate(present, axis=1)
+    before, count = tape.written_samples, len(samples)
     for channel, concealer in enumerate(tape.concealers):
-        counts = flags[channel, : frames * _FRAME].reshape(frames, _FRAME).sum(axis=1)
-        history = before[-3 * _FRAME :, channel]
-        conceal_frames(concealer, samples[:, channel], counts * 2 >= _FRAME, history)
+        row = tape.marks[channel]
+        full = sum(row.count(_MARK_20MS, a, b) for a, b in pieces) * _FRAME
+        if full == count:  # contiguous packets, nothing missing
+            concealer.resume()  # its history is in ``written_samples`` for the next loss
+            continue
+        marks = b"".join(row[a:b] for a, b in pieces)
+        begins = len(marks) - len(marks.lstrip(b"\x00"))
+        if begins == len(marks) or (concealer.quiet and full == count - begins):
+            continue  # nothing came (stopped, on hold), or the stream began and lost nothing
+        covered = _covered(np.frombuffer(marks, np.uint8), tape.overhang[channel])
+        tape.overhang[channel] = max(len(covered) - count, 0)
+        covered = covered[:count]
+        frames = count // _FRAME
+        # A frame missing any part is made up whole, then what did come is put back (packets
+        # that are not 20 ms long end within frames).
+        received = np.logical_and.reduce(covered[: frames * _FRAME].reshape(-1, _FRAME), axis=1)
+        channel_samples = samples[:, channel]
+        came = channel_samples.copy()
+        conceal_frames(concealer, channel_samples, received, before[:, channel])
+        np.copyto(channel_samples, came, where=covered)
+    # A copy of the last frames only (after concealment: the history of a loss to come):
+    # holding on to the whole write would keep its buffer alive until the next one.
+    tape.written_samples = samples[-3 * _FRAME :].copy()
+
+
+def _covered(marks: npt.NDArray[np.uint8], overhang: int) -> npt.NDArray[np.bool_]:
+    """Which samples of a write its packets filled (and how far past it, the array's length
+    beyond the write's): each mark covers its packet's length from where it stands."""
+    starts = np.flatnonzero(marks)
+    ends = starts + marks[starts].astype(np.int64) * 8
+    covered = np.zeros(max(len(marks), int(ends.max(initial=0))), np.bool_)
+    covered[:overhang] = True
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        covered[start:end] = True
+    return covered

@@ -109,7 +109,7 @@ class RtpSession:
         "tape_late",
         "tape_late_at",
         "tape_late_run",
-        "tape_present",
+        "tape_marks",
         "tape_recorder",
         "tape_row",
         "tape_shift",
@@ -164,7 +164,7 @@ class RtpSession:
         self.tape_recorder: Recorder | None = None
         self.tape_start: memoryview | None = None
         self.tape_row: memoryview | None = None
-        self.tape_present: memoryview | None = None  # which places of the row were received
+        self.tape_marks: memoryview | None = None  # where packets start on the row (recorder.py)
         self.tape_shift = 0
         self.tape_late = 0
         self.tape_late_run = 0
@@ -281,8 +281,8 @@ class RtpSession:
                 head = recorder.head
                 if place + size <= WIDTH and ((place - head) & _WIDTH_MASK) + size <= AHEAD:
                     row[place : place + size] = payload
-                    present = _PRESENT if size == 160 else b"\x01" * size
-                    self.tape_present[place : place + size] = present  # type: ignore[index]
+                    # One mark where the packet starts: its length in 8-sample units.
+                    self.tape_marks[place] = (size + 7) >> 3  # type: ignore[index]
                 else:
                     recorder.place(self, timestamp, payload)
             elif self.tape_start is not None:
