@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.testing.harness import HotlineProcess, free_udp_tcp_port, start_hotline
+from hotline.testing.harness import HotlineProcess, baresip_ports, start_hotline
 
 # Another extension on SHA-256 (per extension) changes nothing for 101's phone.
 SHA_FOR_ANOTHER = """
@@ -28,7 +28,7 @@ def baresip_register(config_dir: Path, hotline: HotlineProcess) -> str:
         pytest.skip("baresip is missing: apt-get install baresip-core (.ci/run does)")
     config_dir.mkdir()
     (config_dir / "config").write_text(
-        f"poll_method epoll\nsip_listen 127.0.0.1:{free_udp_tcp_port()}\n"
+        f"poll_method epoll\nsip_listen 127.0.0.1:{baresip_ports()[0]}\n"
         "net_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\n"
         "module g711.so\nmodule_app account.so\n"
     )

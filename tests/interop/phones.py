@@ -28,7 +28,7 @@ from typing import Literal
 
 import pytest
 
-from hotline.testing.harness import die_with_parent, free_udp_tcp_ports
+from hotline.testing.harness import baresip_ports, die_with_parent
 
 Transport = Literal["udp", "tcp"]
 Kind = Literal["baresip", "pjsua"]
@@ -124,7 +124,7 @@ class Baresip(Phone):
 
     def __init__(self, line: Line, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        sip_port, control_port = _baresip_ports()
+        sip_port, control_port = baresip_ports()
         tone = folder / "tone.wav"
         _write_tone(tone)
         modules = "".join(f"module {m}.so\n" for m in BARESIP_USES)
@@ -235,22 +235,6 @@ class Pjsua(Phone):
 
 def start_phone(kind: Kind, line: Line, folder: Path) -> Phone:
     return Baresip(line, folder) if kind == "baresip" else Pjsua(line)
-
-
-def _baresip_ports() -> tuple[int, int]:
-    """A SIP port whose next port is free too (baresip listens for TLS there), and a port
-    for the control socket."""
-    for _ in range(50):
-        sip, control = free_udp_tcp_ports(2)
-        if control == sip + 1:
-            continue
-        with socket.socket() as tls:
-            try:
-                tls.bind(("127.0.0.1", sip + 1))
-            except OSError:
-                continue
-        return sip, control
-    raise RuntimeError("no free ports for baresip")
 
 
 def _connect(port: int, process: subprocess.Popen[bytes]) -> socket.socket:

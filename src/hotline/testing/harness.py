@@ -57,6 +57,22 @@ def free_udp_tcp_ports(count: int, host: str = "127.0.0.1") -> list[int]:
     raise RuntimeError("no free port")
 
 
+def baresip_ports() -> tuple[int, int]:
+    """For a baresip 1.0 phone: a SIP port whose next port is free too (baresip also listens
+    for TLS there, with no setting to turn it off), and a port for its control socket."""
+    for _ in range(50):
+        sip, control = free_udp_tcp_ports(2)
+        if control == sip + 1:
+            continue
+        with socket.socket() as tls:
+            try:
+                tls.bind(("127.0.0.1", sip + 1))
+            except OSError:
+                continue
+        return sip, control
+    raise RuntimeError("no free ports for baresip")
+
+
 @dataclass
 class HotlineProcess:
     process: subprocess.Popen[str]
