@@ -135,3 +135,20 @@ async def test_a_restart_tries_failed_messages_at_once_and_keeps_digest_times(
     await restarted.stop()  # its last flush: what is due now went
     assert [m["Subject"] for m in smtp.messages] == ["failed before"]
     assert await unsent(database) == 1  # the digest's row waits for its time
+
+
+async def test_a_message_whose_sender_died_mid_send_goes_at_the_next_start(
+    database: Database, smtp: SmtpReceiver
+) -> None:
+    wall = Wall()
+    outbox, _ = parts(database, smtp, wall)
+    await outbox.enqueue_email(["ops@example.com"], "cut short", "text", key="cut-short")
+    async with database.session() as session:  # a worker claims it, then is killed
+        rows = OutboxRows(session)
+        [row] = await rows.due(wall.now)
+        assert await rows.claim([row.id], now=wall.now, until=wall.now + 60) == [row.id]
+    _, restarted = parts(database, smtp, wall)
+    await restarted.start()
+    await restarted.stop()  # its last flush: sent now, not once the claim's lease ran out
+    assert [m["Subject"] for m in smtp.messages] == ["cut short"]
+    assert await unsent(database) == 0

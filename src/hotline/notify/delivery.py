@@ -91,6 +91,7 @@ class Delivery:
                 await self._deliver(OutboxRows(session), group, now)
 
     async def _deliver(self, rows: OutboxRows, group: list[OutboxMessage], now: float) -> None:
+        tried = max(row.attempts for row in group)  # before this attempt, which the claim counts
         taken = set(await rows.claim([row.id for row in group], now=now, until=now + LEASE))
         group = [row for row in group if row.id in taken]
         if not group:
@@ -99,8 +100,7 @@ class Delivery:
         try:
             await self._send(group, now)
         except Exception as error:  # any failure of the receiver: try again later
-            attempts = max(row.attempts for row in group) + 1
-            delay = backoff(attempts, first=self.first_retry)
+            delay = backoff(tried + 1, first=self.first_retry)
             log.warning("notify: %s to %s failed (%s); again in %.0f s",
                         group[0].channel, group[0].recipient, error, delay)  # fmt: skip
             await rows.postpone(ids, until=self.wall() + delay, error=str(error) or repr(error))

@@ -64,13 +64,15 @@ class OutboxRows:
     async def claim(self, ids: Sequence[int], *, now: float, until: float) -> list[int]:
         """Take the rows ``ids`` that are still due for one attempt: their due time moves to
         ``until``, so no other worker (another node on the same database) takes them, and a
-        worker that dies mid-send leaves them due again then. Returns the rows taken; commits.
+        worker that dies mid-send leaves them due again then. The attempt counts from here, so
+        a node started again after such a death sends them at once (``retry_failed_now``)
+        rather than after the lease. Returns the rows taken; commits.
         On PostgreSQL a concurrent claim waits for this one and then finds them not due."""
         statement = (
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None),
                    OutboxMessage.due_at <= now)
-            .values(due_at=until)
+            .values(due_at=until, attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage.id)
         )  # fmt: skip
         taken = list((await self.session.scalars(statement)).all())
@@ -78,8 +80,9 @@ class OutboxRows:
         return taken
 
     async def retry_failed_now(self, now: float) -> int:
-        """Make the unsent rows that failed before due at ``now`` (a restart is a new chance:
-        it often follows a fix); the rows waiting for their turn in a digest keep their time.
+        """Make the unsent rows that failed before, or whose sending a death cut short, due at
+        ``now`` (a restart is a new chance: it often follows a fix); the rows waiting for their
+        turn in a digest keep their time.
         Returns how many; commits."""
         statement = (
             update(OutboxMessage)
@@ -99,15 +102,11 @@ class OutboxRows:
     async def mark_sent(self, ids: Sequence[int], *, now: float) -> None:
         """The receiver accepted the message made of rows ``ids`` at ``now`` (its due time
         too, so the batch's pace counts from when it went, not from its claim's lease)."""
-        await self._set(
-            ids, sent_at=now, due_at=now, last_error=None, attempts=OutboxMessage.attempts + 1
-        )
+        await self._set(ids, sent_at=now, due_at=now, last_error=None)
 
     async def postpone(self, ids: Sequence[int], *, until: float, error: str) -> None:
         """An attempt failed: try again at ``until``."""
-        await self._set(
-            ids, due_at=until, last_error=error[:255], attempts=OutboxMessage.attempts + 1
-        )
+        await self._set(ids, due_at=until, last_error=error[:255])
 
     async def unsent(self) -> int:
         query = select(func.count()).where(OutboxMessage.sent_at.is_(None))
