@@ -103,9 +103,9 @@ def metrics_row(
         elif column in named:
             row[column] = named[column]
         elif column == "share":
-            row[column] = _round(_share(figures.get("offered", 0.0), totals.get("offered", 0.0)))
+            row[column] = rounded(_share(figures.get("offered", 0.0), totals.get("offered", 0.0)))
         elif metric.compute is not None:
-            row[column] = _round(metric.compute(figures, parameters))
+            row[column] = rounded(metric.compute(figures, parameters))
         else:
             row[column] = None
     return row
@@ -125,12 +125,8 @@ def _bands(report: Report, totals: Mapping[str, float]) -> list[Row]:
 
 
 def _band(name: str, calls: float, total: float) -> Row:
-    return {"wait_band": name, "calls": calls, "share": _round(_share(calls, total))}
+    return {"wait_band": name, "calls": calls, "share": rounded(_share(calls, total))}
 
 
 def _share(part: float, whole: float) -> float | None:
     return 100.0 * part / whole if whole else None
-
-
-def _round(value: float | None) -> float | None:
-    return rounded(value)
