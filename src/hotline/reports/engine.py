@@ -10,6 +10,7 @@ of time. Over a year that is at most 35,040 buckets per key.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -49,8 +50,9 @@ async def _rollup_report(
     if report.shape == "bands":
         whole = totals[report.bands]
         return _bands(report, totals), {"wait_band": None, "calls": whole, "share": 100.0}
+    # Every key names the same dimensions in the same order: sorting keys sorts by values.
     rows = [metrics_row(report, key, figures, query.parameters, totals)
-            for key, figures in sorted(sums.items(), key=lambda item: _order(item[0]))]  # fmt: skip
+            for key, figures in sorted(sums.items(), key=itemgetter(0))]  # fmt: skip
     if report.shape == "breaches":
         target = METRICS["service_level"].thresholds
         assert target is not None
@@ -85,10 +87,6 @@ def needed_counters(report: Report, parameters: Parameters) -> set[str]:
     return probe.read
 
 
-def _order(key: GroupKey) -> tuple[str, ...]:
-    return tuple(value for _name, value in key)
-
-
 def metrics_row(
     report: Report,
     key: Mapping[str, str] | GroupKey,
@@ -105,9 +103,9 @@ def metrics_row(
         elif column in named:
             row[column] = named[column]
         elif column == "share":
-            row[column] = _round(_share(figures.get("offered", 0.0), totals.get("offered", 0.0)))
+            row[column] = rounded(_share(figures.get("offered", 0.0), totals.get("offered", 0.0)))
         elif metric.compute is not None:
-            row[column] = _round(metric.compute(figures, parameters))
+            row[column] = rounded(metric.compute(figures, parameters))
         else:
             row[column] = None
     return row
@@ -127,12 +125,8 @@ def _bands(report: Report, totals: Mapping[str, float]) -> list[Row]:
 
 
 def _band(name: str, calls: float, total: float) -> Row:
-    return {"wait_band": name, "calls": calls, "share": _round(_share(calls, total))}
+    return {"wait_band": name, "calls": calls, "share": rounded(_share(calls, total))}
 
 
 def _share(part: float, whole: float) -> float | None:
     return 100.0 * part / whole if whole else None
-
-
-def _round(value: float | None) -> float | None:
-    return rounded(value)

@@ -48,9 +48,27 @@ async def summed_rollups(
     groups: dict[GroupKey, dict[str, float]] = {}
     for part, since, until in _parts(table, group_by, query):
         found = await _summed(connection, part, group_by, query, wanted, since, until)
-        for key, figures in found.items():
-            fold(groups.setdefault(key, {}), figures)
+        _merge(groups, found)
     return groups
+
+
+def _merge(
+    groups: dict[GroupKey, dict[str, float]], found: dict[GroupKey, dict[str, float]]
+) -> None:
+    """Add ``found`` into ``groups``; a group new to ``groups`` is taken as it is (a year of
+    agents by day is 8,760 groups, most of them met once)."""
+    for key, figures in found.items():
+        _add_group(groups, key, figures)
+
+
+def _add_group(
+    groups: dict[GroupKey, dict[str, float]], key: GroupKey, figures: dict[str, float]
+) -> None:
+    into = groups.get(key)
+    if into is None:
+        groups[key] = figures
+    else:
+        fold(into, figures)
 
 
 def _parts(
@@ -118,15 +136,23 @@ async def _summed(
         statement = statement.group_by(*grouped)
     groups: dict[GroupKey, dict[str, float]] = {}
     names = [c.name for c in values]
+    width, counted = len(keys), len(grouped)
+    labels: dict[int, list[tuple[str, str]]] = {}  # local key -> its time groups' names
     for row in await connection.execute(statement):
-        if not row.rows:
+        if not row[counted]:
             continue  # the aggregate of no rows at all
         named = [(k, str(row[n])) for n, k in enumerate(keys)]
         if times:
-            local = EPOCH + datetime.timedelta(seconds=int(row.local_key) * unit)
-            named += [(t, local_label(local, t, query.interval)) for t in times]
-        figures = dict(zip(names, row[len(grouped) + 1 :], strict=True))
-        fold(groups.setdefault(tuple(named), {}), figures)
+            local_key = int(row[width])
+            label = labels.get(local_key)
+            if label is None:
+                local = EPOCH + datetime.timedelta(seconds=local_key * unit)
+                label = labels[local_key] = [(t, local_label(local, t, query.interval))
+                                             for t in times]  # fmt: skip
+            named += label
+        sums = row[counted + 1 :]
+        figures = {name: value or 0.0 for name, value in zip(names, sums, strict=True)}
+        _add_group(groups, tuple(named), figures)
     return groups
 
 

@@ -174,6 +174,8 @@ QUARTER_HOURS = (QUEUE_ROLLUP, AGENT_ROLLUP, AREA_ROLLUP)
 DAY_OF = {table: table.by_day() for table in QUARTER_HOURS}
 TABLES = (*QUARTER_HOURS, *DAY_OF.values())
 _INDEXES: dict[str, dict[str, int]] = {}
+# Each table's maxima by their place in a row, for folding rows into day rows.
+_MAXIMA_AT = {t.name: frozenset(t.index[m] for m in t.maxima) for t in QUARTER_HOURS}
 _WITHIN_COLUMNS = tuple(
     tuple(QUEUE_ROLLUP.index[f"{whose}_within_{edge}"] for edge in WAIT_EDGES)
     for whose in ("answered", "abandoned")
@@ -224,11 +226,17 @@ class RollupFold:
         for row in self.pending[QUEUE_ROLLUP].values():
             _cumulate(row)
         for table in QUARTER_HOURS:
+            days = self.pending[DAY_OF[table]]
+            maxima = _MAXIMA_AT[table.name]
             for key, values in self.pending[table].items():
-                day = self.days.start_of(key[0])  # type: ignore[arg-type]
-                self._add_row(
-                    DAY_OF[table], (day, *key[1:]), dict(zip(table.values, values, strict=True))
-                )
+                day_key = (self.days.start_of(key[0]), *key[1:])  # type: ignore[arg-type]
+                into = days.get(day_key)
+                if into is None:
+                    days[day_key] = list(values)
+                    continue
+                for index, value in enumerate(values):
+                    added = into[index] + value
+                    into[index] = max(into[index], value) if index in maxima else added
         rows = {t: [(*k, *v) for k, v in by_key.items()] for t, by_key in self.pending.items()}
         self.pending = {table: {} for table in TABLES}
         return rows
@@ -338,12 +346,13 @@ class RollupFold:
     ) -> None:
         by_key = self.pending[table]
         row = by_key.get(key)
-        if row is None:
-            row = by_key[key] = [0.0] * len(table.values)
         index_of = table.index
+        if row is None:
+            row = by_key[key] = [0.0] * len(index_of)
+        maxima = table.maxima
         for name, value in figures.items():
             index = index_of[name]
-            if name in table.maxima:
+            if name in maxima:
                 row[index] = max(row[index], value)
             else:
                 row[index] += value

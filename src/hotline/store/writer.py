@@ -123,12 +123,16 @@ class EventWriter:
 
     def _collect(self) -> Batch:
         batch = Batch()
+        changed: dict[str, CallJourney] = {}
         for _ in range(min(len(self._pending), self.batch_size)):
-            self._add(batch, self._pending.popleft())
+            self._add(batch, changed, self._pending.popleft())
+        # A snapshot per call, once its batch is collected (a call has about seven events
+        # a batch): the journey goes on changing while this batch waits to be written.
+        batch.call_rows = {call_id: journey.values() for call_id, journey in changed.items()}
         batch.rollups = self._rollups.take()
         return batch
 
-    def _add(self, batch: Batch, event: Event) -> None:
+    def _add(self, batch: Batch, changed: dict[str, CallJourney], event: Event) -> None:
         if isinstance(event, AgentStateChanged):
             batch.agent_changes.append(event)
             return
@@ -145,8 +149,7 @@ class EventWriter:
             # started before a restart, or that come after its end, are log lines only.
             return
         journey.apply(event)
-        # A snapshot: the journey goes on changing while this batch waits to be written.
-        batch.call_rows[journey.call_id] = journey.values()
+        changed[journey.call_id] = journey
         if journey.ended_at is not None:
             del self._journeys[journey.call_id]
 
