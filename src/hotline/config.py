@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import tomllib
 import zoneinfo
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -552,11 +553,14 @@ class Config(_Section):
         if problems:
             raise ValueError("; ".join(problems))
 
-    def rule_problems(self, rules: list[NotificationRuleConfig]) -> list[str]:
-        """What is wrong with notification ``rules`` here: queues, users, webhooks unknown."""
+    def rule_problems(
+        self, rules: list[NotificationRuleConfig], users: Collection[str] = ()
+    ) -> list[str]:
+        """What is wrong with notification ``rules`` here: queues, users, webhooks unknown.
+        ``users``: names known besides the file's (those made through the API)."""
         known = {
             "queue": {q.number for q in self.queues},
-            "user": {u.name for u in self.users},
+            "user": {u.name for u in self.users} | set(users),
             "webhook": {h.name for h in self.notifications.webhooks},
         }
         problems = []

@@ -141,7 +141,8 @@ def _staffed(queues: QueueService, queue: str) -> bool:
 
 def _contacts(config: Config, accounts: Accounts) -> Contacts:
     """The users as they are in the database now (their scope may have changed since the
-    file), each with the queues the policy lets it hear of and the file's email address."""
+    file), each with the queues the policy lets it hear of and its email address: the
+    stored one, else the file's (a user seeded before emails were stored has none)."""
     emails = {user.name: user.email for user in config.users}
 
     async def contacts() -> dict[str, Contact]:
@@ -151,7 +152,7 @@ def _contacts(config: Config, accounts: Accounts) -> Contacts:
             if user.disabled or not may(user, "notifications.read"):
                 continue
             found[user.name] = Contact(
-                email=emails.get(user.name),
+                email=user.email or emails.get(user.name),
                 language=user.language,
                 queues=visible(user, "notifications.read").queues,
             )
