@@ -469,8 +469,9 @@ class NotificationsConfig(_Section):
     service_level_target: float = Field(80.0, gt=0, le=100)  # percent within the SLA
     service_level_window: float = Field(900.0, gt=0)  # seconds
     disk_min_free_mb: int = Field(500, ge=0)  # below this under data_dir: a system notice
-    # Sent messages and notifications older than this are deleted (never an unsent message).
-    keep_days: float = Field(90.0, gt=0)
+    # Sent messages and notifications older than this are deleted (never an unsent message);
+    # at least a day, well past the lost calls a start looks back at (RECOVERY_WINDOW).
+    keep_days: float = Field(90.0, ge=1)
     rules: list[NotificationRuleConfig] = []
     webhooks: list[WebhookConfig] = []
 

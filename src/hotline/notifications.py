@@ -62,7 +62,7 @@ class Notifications:
         await self.notifier.recover(since=self.notifier.wall() - RECOVERY_WINDOW)
         self.notifier.start()
         await self.delivery.start()
-        self.retention.start()
+        await self.retention.start()
 
     async def load(self, store: Store) -> None:
         """The rules an admin put through the API (else the file's) and users' preferences."""

@@ -19,8 +19,8 @@ PURGE_INTERVAL = 3_600.0  # seconds between purges: the history is kept in days
 
 
 class Retention:
-    """Purges once at ``start`` (a node restarted daily still purges) and then every
-    ``interval`` seconds, off the call path, in its own task."""
+    """Purges once at ``start`` (a node restarted daily still purges), before the node
+    serves, and then every ``interval`` seconds, off the call path, in its own task."""
 
     def __init__(
         self,
@@ -35,9 +35,9 @@ class Retention:
         self.keep_days = keep_days
         self._periodic = Periodic(self.purge, interval=interval, name="notify-retention")
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        await self.purge()
         self._periodic.start()
-        self._periodic.wake()
 
     async def stop(self) -> None:
         await self._periodic.stop()
