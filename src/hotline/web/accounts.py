@@ -204,8 +204,7 @@ class Accounts:
 
     async def change(self, name: str, values: dict[str, object]) -> UserRecord:
         """Change a user (``values``: role, extension, queues, language, email, disabled,
-        password).
-        A new password or disabling ends the user's sessions."""
+        password). A new password or disabling ends the user's sessions."""
         async with self.database.session() as session:
             record = await Users(session).get(name)
             if record is None:
