@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import tomllib
 import zoneinfo
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -468,6 +469,9 @@ class NotificationsConfig(_Section):
     service_level_target: float = Field(80.0, gt=0, le=100)  # percent within the SLA
     service_level_window: float = Field(900.0, gt=0)  # seconds
     disk_min_free_mb: int = Field(500, ge=0)  # below this under data_dir: a system notice
+    # Sent messages and notifications older than this are deleted (never an unsent message);
+    # at least a day, well past the lost calls a start looks back at (RECOVERY_WINDOW).
+    keep_days: float = Field(90.0, ge=1)
     rules: list[NotificationRuleConfig] = []
     webhooks: list[WebhookConfig] = []
 
@@ -552,11 +556,14 @@ class Config(_Section):
         if problems:
             raise ValueError("; ".join(problems))
 
-    def rule_problems(self, rules: list[NotificationRuleConfig]) -> list[str]:
-        """What is wrong with notification ``rules`` here: queues, users, webhooks unknown."""
+    def rule_problems(
+        self, rules: list[NotificationRuleConfig], users: Collection[str] = ()
+    ) -> list[str]:
+        """What is wrong with notification ``rules`` here: queues, users, webhooks unknown.
+        ``users``: names known besides the file's (those made through the API)."""
         known = {
             "queue": {q.number for q in self.queues},
-            "user": {u.name for u in self.users},
+            "user": {u.name for u in self.users} | set(users),
             "webhook": {h.name for h in self.notifications.webhooks},
         }
         problems = []

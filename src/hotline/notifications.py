@@ -22,6 +22,7 @@ from hotline.notify import (
     Notifier,
     Outbox,
     QueueWatch,
+    Retention,
     Rule,
     RuleBook,
     SmtpSender,
@@ -54,12 +55,14 @@ class Notifications:
     notifier: Notifier
     delivery: Delivery
     rules: RuleBook
+    retention: Retention
 
     async def start(self, store: Store) -> None:
         await self.load(store)
         await self.notifier.recover(since=self.notifier.wall() - RECOVERY_WINDOW)
         self.notifier.start()
         await self.delivery.start()
+        await self.retention.start()
 
     async def load(self, store: Store) -> None:
         """The rules an admin put through the API (else the file's) and users' preferences."""
@@ -75,6 +78,7 @@ class Notifications:
             self.rules.preferences[item.key] = preferences_from_json(item.value)
 
     async def stop(self) -> None:
+        await self.retention.stop()
         await self.notifier.stop()
         await self.delivery.stop()
 
@@ -130,7 +134,9 @@ def build_notifications(
         public_url=config.server.public_url,
     )  # fmt: skip
     outbox.on_enqueue = delivery.wake
-    return Notifications(outbox=outbox, notifier=notifier, delivery=delivery, rules=rules)
+    retention = Retention(store.database, wall=wall, keep_days=settings.keep_days)
+    return Notifications(outbox=outbox, notifier=notifier, delivery=delivery, rules=rules,
+                         retention=retention)  # fmt: skip
 
 
 def _staffed(queues: QueueService, queue: str) -> bool:
@@ -141,7 +147,8 @@ def _staffed(queues: QueueService, queue: str) -> bool:
 
 def _contacts(config: Config, accounts: Accounts) -> Contacts:
     """The users as they are in the database now (their scope may have changed since the
-    file), each with the queues the policy lets it hear of and the file's email address."""
+    file), each with the queues the policy lets it hear of and its email address: the
+    stored one, else the file's (a user seeded before emails were stored has none)."""
     emails = {user.name: user.email for user in config.users}
 
     async def contacts() -> dict[str, Contact]:
@@ -151,7 +158,7 @@ def _contacts(config: Config, accounts: Accounts) -> Contacts:
             if user.disabled or not may(user, "notifications.read"):
                 continue
             found[user.name] = Contact(
-                email=emails.get(user.name),
+                email=user.email or emails.get(user.name),
                 language=user.language,
                 queues=visible(user, "notifications.read").queues,
             )

@@ -108,7 +108,7 @@ async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -
 
     database = await Database.open(database_url)
     try:
-        assert await current_revision(database.engine) == head_revision() == "0007"
+        assert await current_revision(database.engine) == head_revision() == "0008"
         async with database.engine.connect() as connection:
             assert await _tables(connection) >= TABLES
             assert await _indexes(connection, "registrations") == {
@@ -119,6 +119,34 @@ async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -
         assert [tuple(row) for row in rows] == [("201",)]
     finally:
         await database.close()
+
+
+async def test_users_get_an_email_column_keeping_their_rows(database_url: str) -> None:
+    """0007 to 0008: users have an email (none for those already there), and back."""
+    engine = create_engine(database_url)
+    await upgrade(engine, "0007")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO users (name, password_hash, role, queues, language, disabled, "
+                "origin, created_at, updated_at) "
+                "VALUES ('ann', 'x', 'supervisor', '[\"800\"]', 'en', false, 'api', 1, 1)"
+            )
+        )
+    await upgrade(engine)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT name, email FROM users"))).all()
+    assert [tuple(row) for row in rows] == [("ann", None)]
+    async with engine.begin() as connection:
+        await connection.run_sync(_downgrade, "0007")
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda sync: {column["name"] for column in inspect(sync).get_columns("users")}
+        )
+        names = (await connection.execute(text("SELECT name FROM users"))).scalars().all()
+    assert "email" not in columns
+    assert names == ["ann"]
+    await engine.dispose()
 
 
 async def test_downgrade_to_the_previous_schema_drops_the_new_tables(database_url: str) -> None:

@@ -56,7 +56,7 @@ async def test_token_answer_is_oauth2_and_signs_requests_in(node: Node) -> None:
     me = await node.http.get("/api/auth/me", headers=bearer(answer["access_token"]))
     assert me.json() == {
         "name": "sup800", "role": "supervisor", "extension": None, "queues": ["800"],
-        "language": "en",
+        "language": "en", "email": None,
     }  # fmt: skip
 
 

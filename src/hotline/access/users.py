@@ -31,6 +31,7 @@ class User:
     extension: str | None = None
     queues: frozenset[str] = frozenset()
     language: Language = "en"
+    email: str | None = None  # where its notifications go
     disabled: bool = False
 
 

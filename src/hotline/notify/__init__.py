@@ -9,6 +9,7 @@ from hotline.notify.notices import KINDS, Kind, Notice
 from hotline.notify.notifier import Listener, Notifier
 from hotline.notify.outbox import Outbox
 from hotline.notify.render import Language, Rendered, render
+from hotline.notify.retention import Retention
 from hotline.notify.rules import Contact, Preferences, Recipient, Rule, RuleBook
 from hotline.notify.watch import QueueWatch, SystemCheck, Watcher
 from hotline.notify.webhook import Webhook, WebhookSender, sign, verify
@@ -28,6 +29,7 @@ __all__ = [
     "QueueWatch",
     "Recipient",
     "Rendered",
+    "Retention",
     "Rule",
     "RuleBook",
     "SmtpSender",

@@ -250,6 +250,7 @@ class UserRecord(Base):
     extension: Mapped[str | None] = mapped_column(String(64))
     queues: Mapped[JsonValue] = mapped_column(Json, nullable=False)
     language: Mapped[str] = mapped_column(String(8))
+    email: Mapped[str | None] = mapped_column(String(255))  # where its notifications go
     disabled: Mapped[bool]
     origin: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[float]

@@ -104,6 +104,19 @@ class NotificationRows:
             await self.session.execute(insert.on_conflict_do_nothing(), rows)
         await self.session.commit()
 
+    async def purge(self, before: float) -> int:
+        """Delete notifications last updated before ``before``, read or not, with their
+        acknowledgements (deleted here: SQLite enforces no cascade by default). Commits."""
+        old = select(NotificationRecord.id).where(NotificationRecord.updated_at < before)
+        await self.session.execute(
+            delete(NotificationAck).where(NotificationAck.notification_id.in_(old))
+        )
+        result = await self.session.execute(
+            delete(NotificationRecord).where(NotificationRecord.updated_at < before)
+        )
+        await self.session.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def unread_ids(self, which: NotificationFilter) -> list[int]:
         conditions = _conditions(replace(which, unread=True))
         query = select(NotificationRecord.id).where(*conditions)

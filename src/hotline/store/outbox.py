@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,6 +111,15 @@ class OutboxRows:
     async def unsent(self) -> int:
         query = select(func.count()).where(OutboxMessage.sent_at.is_(None))
         return await self.session.scalar(query) or 0
+
+    async def purge_sent(self, before: float) -> int:
+        """Delete rows sent before ``before``; an unsent row stays, however old. Commits."""
+        statement = delete(OutboxMessage).where(
+            OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < before
+        )
+        result = await self.session.execute(statement)
+        await self.session.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def _set(self, ids: Sequence[int], **values: object) -> None:
         statement = update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values)

@@ -26,6 +26,7 @@ class NewUser:
     extension: str | None
     queues: tuple[str, ...]
     language: str
+    email: str | None = None  # where its notifications go
     origin: str  # "file" or "api"
 
 
@@ -49,7 +50,7 @@ class Users:
         record = UserRecord(
             name=user.name, password_hash=user.password_hash, role=user.role,
             extension=user.extension, queues=list(user.queues), language=user.language,
-            disabled=False, origin=user.origin, created_at=now, updated_at=now,
+            email=user.email, disabled=False, origin=user.origin, created_at=now, updated_at=now,
         )  # fmt: skip
         self.session.add(record)
         await self.session.commit()

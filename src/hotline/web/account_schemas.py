@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.access import Role
+from hotline.config import EmailAddress
 
 __all__ = [
     "AuditOut",
@@ -22,6 +23,7 @@ Language = Literal["en", "ru"]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 UserName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", description="Sign-in name")]
 Queues = list[Annotated[str, Field(pattern=r"^[0-9]{2,15}$")]]
+Email = Annotated[EmailAddress, Field(max_length=255)]
 
 
 class TokenOut(BaseModel):
@@ -40,6 +42,7 @@ class MeOut(BaseModel):
     extension: str | None = Field(description="The user's extension; null when none")
     queues: list[str] = Field(description="The queues in the user's scope")
     language: Language = Field(description="Language of the pages")
+    email: str | None = Field(description="Where the user's notifications go; null when none")
 
 
 class UserOut(BaseModel):
@@ -52,6 +55,7 @@ class UserOut(BaseModel):
     extension: str | None = Field(description="Extension; an agent's is its agent extension")
     queues: list[str] = Field(description="Queues of a supervisor or a wallboard")
     language: Language = Field(description="Language of the pages")
+    email: str | None = Field(description="Where the user's notifications go; null when none")
     disabled: bool = Field(description="A disabled user cannot sign in; its sessions ended")
     origin: Literal["file", "api"] = Field(description="Seeded from the file, or made by API")
 
@@ -67,6 +71,7 @@ class UserIn(BaseModel):
     extension: str | None = None
     queues: Queues = []
     language: Language = "en"
+    email: Email | None = None
 
 
 class UserChange(BaseModel):
@@ -80,6 +85,7 @@ class UserChange(BaseModel):
     extension: str | None = None
     queues: Queues | None = None
     language: Language | None = None
+    email: Email | None = Field(None, description="null clears it")
     disabled: bool | None = None
 
 

@@ -137,7 +137,7 @@ class Accounts:
             new = NewUser(
                 name=entry.name, password_hash=password_hash, role=entry.role.value,
                 extension=entry.extension, queues=tuple(entry.queues),
-                language=entry.language, origin="file",
+                language=entry.language, email=entry.email, origin="file",
             )  # fmt: skip
             return 1 if await Users(session).add(new, now=self._wall()) is not None else 0
 
@@ -152,7 +152,8 @@ class Accounts:
             scope = frozenset(str(queue) for queue in queues)
         return User(
             name=record.name, role=role, extension=record.extension, queues=scope,
-            language="ru" if record.language == "ru" else "en", disabled=record.disabled,
+            language="ru" if record.language == "ru" else "en", email=record.email,
+            disabled=record.disabled,
         )  # fmt: skip
 
     def problems(self, role: Role, extension: str | None, queues: Sequence[str]) -> list[str]:
@@ -185,6 +186,7 @@ class Accounts:
         extension: str | None,
         queues: Sequence[str],
         language: str,
+        email: str | None = None,
     ) -> UserRecord:
         problems = self.problems(role, extension, queues)
         if problems:
@@ -192,7 +194,7 @@ class Accounts:
         new = NewUser(
             name=name, password_hash=await asyncio.to_thread(hash_password, password),
             role=role.value, extension=extension, queues=tuple(queues), language=language,
-            origin="api",
+            email=email, origin="api",
         )  # fmt: skip
         async with self.database.session() as session:
             record = await Users(session).add(new, now=self._wall())
@@ -201,8 +203,8 @@ class Accounts:
         return record
 
     async def change(self, name: str, values: dict[str, object]) -> UserRecord:
-        """Change a user (``values``: role, extension, queues, language, disabled, password).
-        A new password or disabling ends the user's sessions."""
+        """Change a user (``values``: role, extension, queues, language, email, disabled,
+        password). A new password or disabling ends the user's sessions."""
         async with self.database.session() as session:
             record = await Users(session).get(name)
             if record is None:

@@ -57,7 +57,7 @@ SignIn = Annotated[SignedIn, Depends(_sign_in)]
 def me_out(user: User) -> MeOut:
     return MeOut(
         name=user.name, role=user.role, extension=user.extension,
-        queues=sorted(user.queues), language=user.language,
+        queues=sorted(user.queues), language=user.language, email=user.email,
     )  # fmt: skip
 
 

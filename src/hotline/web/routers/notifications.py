@@ -13,7 +13,7 @@ from hotline.config import NotificationRuleConfig
 from hotline.notifications import PREFERENCES, RULES, Notifications, rule_of
 from hotline.notify import Kind, Preferences, Rule
 from hotline.store import ConfigObjects, NotificationFilter, NotificationRows
-from hotline.web.deps import ServicesDep, allow
+from hotline.web.deps import AccountsDep, ServicesDep, allow
 from hotline.web.notification_schemas import (
     AckedOut,
     NotificationOut,
@@ -125,9 +125,12 @@ async def get_rules(services: ServicesDep, _admin: Admin) -> RulesIn:
 
 
 @router.put("/rules", summary="Replace the rules (kept in the database over the file's)")
-async def put_rules(services: ServicesDep, _admin: Admin, body: RulesIn) -> RulesIn:
+async def put_rules(
+    services: ServicesDep, accounts: AccountsDep, _admin: Admin, body: RulesIn
+) -> RulesIn:
     centre = _centre(services)
-    problems = services.config.rule_problems(body.rules)
+    users = [record.name for record in await accounts.users()]  # made by API too
+    problems = services.config.rule_problems(body.rules, users)
     if problems:
         raise HTTPException(422, "; ".join(problems))
     value = [rule.model_dump(by_alias=True) for rule in body.rules]

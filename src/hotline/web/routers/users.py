@@ -1,5 +1,6 @@
-"""Users, for administrators: list, create, change (role, scope, language, password) and
-disable. Each change is audited; disabling a user or setting its password ends its sessions."""
+"""Users, for administrators: list, create, change (role, scope, language, email,
+password) and disable. Each change is audited; disabling a user or setting its password
+ends its sessions."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ async def create_user(
 ) -> UserOut:
     record = await accounts.create(
         name=body.name, password=body.password, role=body.role, extension=body.extension,
-        queues=body.queues, language=body.language,
+        queues=body.queues, language=body.language, email=body.email,
     )  # fmt: skip
     detail = f"role {body.role}"
     await accounts.audit(
