@@ -114,7 +114,7 @@ class Hotline:
         )
         await self.web.start()
         self.report_schedules = ReportSchedules(
-            self.config, self.store.database, self.notifications.outbox
+            self.config, self.store.database, self.notifications.outbox, app.state.reports
         )
         self.report_schedules.start(time.time)
 

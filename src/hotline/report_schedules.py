@@ -39,14 +39,17 @@ async def stored_schedules(database: Database) -> list[ReportScheduleConfig]:
 
 
 class ReportSchedules:
-    """The scheduler task of a node; ``start`` it once the store is open, ``close`` at stop."""
+    """The scheduler task of a node; ``start`` it once the store is open, ``close`` at stop.
+    Reports run on ``runner``, the web side's (one reports thread and connection pool a node),
+    which its owner closes after this."""
 
-    def __init__(self, config: Config, database: Database, mail: EmailQueue) -> None:
+    def __init__(
+        self, config: Config, database: Database, mail: EmailQueue, runner: ReportRunner
+    ) -> None:
         self.config = config
         self.database = database
-        self.runner = ReportRunner(database.engine.url.render_as_string(hide_password=False))
         self.scheduler = ReportScheduler(
-            self.schedules, self.runner.run_and_export, mail,
+            self.schedules, runner.run_and_export, mail,
             timezone=config.server.timezone,
         )  # fmt: skip
         self._task: asyncio.Task[None] | None = None
@@ -63,4 +66,3 @@ class ReportSchedules:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self.runner.close()
