@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,13 +11,15 @@ from hotline.media.aio.clock import MediaClock
 from hotline.media.dtmf import DtmfDigit, DtmfSource
 from hotline.media.engine import Leg, MediaEngine
 from hotline.media.events import DtmfReceived, LegId, PlaybackFinished, PlaybackId, RtpTimeout
-from hotline.media.g711 import Law, decode
+from hotline.media.g711 import Law, decode, encode
 from hotline.media.negotiation import NegotiatedAudio
 from hotline.media.player import Player, StopReason
+from hotline.media.recorder import Recording
 from hotline.media.rtcp import build_report
 from hotline.media.rtp import build_rtp, parse_header
 from hotline.media.sdp import Direction
 from hotline.media.session import RtpSession
+from hotline.media.wav import WavWriter, read_wav
 
 
 class Wire:
@@ -248,3 +251,31 @@ def test_rtcp_from_another_host_than_the_latched_peers_is_dropped() -> None:
     assert session.counters.strangers == 1
     session.receive_rtcp(report, ("198.51.100.7", 6001), 2.0)  # the peer's NAT: its own port
     assert (session.remote_rtcp, session.last_received) == (("198.51.100.7", 6001), 2.0)
+
+
+def test_a_lost_frame_is_concealed_in_what_a_leg_hears_and_only_it_is_counted(
+    tmp_path: Path,
+) -> None:
+    """A leg's ear (a mono recording) with the fifth of ten packets lost: no 20 ms of silence
+    where it was, and its statistics count that frame, not the jitter buffer's delay."""
+    engine = MediaEngine(emit=lambda event: None)
+    leg, _ = _leg(engine, 1)
+    leg.recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "ear.wav", channels=1))
+    engine.refresh(leg)
+    tone = (np.sin(np.arange(1600) * 2 * np.pi * 200 / 8000) * 8000).astype(np.int16)
+    codes = encode(tone, Law.PCMU)
+    for number in range(14):
+        if number < 10 and number != 4:
+            payload = codes[number * 160 : (number + 1) * 160]
+            data = build_rtp(
+                payload_type=0, sequence=number, timestamp=number * 160, ssrc=9,
+                payload=payload, marker=False,
+            )  # fmt: skip
+            leg.session.receive(data, ("192.0.2.1", 4000), number * 0.02)
+        engine.tick(number * 0.02 + 0.01)
+    assert engine.statistics(leg).concealed_frames == 1
+    leg.recording.writer.close()
+    heard = read_wav(tmp_path / "ear.wav")
+    start = int(np.flatnonzero(heard)[0])
+    periods = heard[start : start + 1600].reshape(-1, 40)  # the tone's 5 ms periods
+    assert np.abs(periods).max(axis=1).min() > 4000  # the lost frame made up, not silence

@@ -16,7 +16,8 @@ def test_reframes_30ms_packets_reorders_and_flags_what_never_came() -> None:
     frames = [buffer.pop() for _ in range(7)]
     assert frames[0] is None and buffer.missing  # the depth: no audio for it, a loss
     assert b"".join(f for f in frames[1:] if f) == audio
-    assert buffer.pop() is None and buffer.concealed == 1  # the gap, not the end
+    # The end, not a gap; and the delay before the first frame was no loss either.
+    assert buffer.pop() is None and buffer.concealed == 0
 
 
 def test_a_lost_packet_is_missing_and_the_one_after_it_is_there_to_bridge_it() -> None:
@@ -27,6 +28,7 @@ def test_a_lost_packet_is_missing_and_the_one_after_it_is_there_to_bridge_it() -
     assert buffer.pop() is None  # the delay
     assert buffer.pop() == b"\x01" * 160
     assert buffer.pop() is None and buffer.peek() == b"\x03" * 160
+    assert buffer.concealed == 1  # the lost packet's frame, not the two of the delay
 
 
 def test_a_new_stream_goes_on_right_after_the_audio_buffered() -> None:

@@ -60,6 +60,7 @@ class JitterBuffer:
     """
 
     __slots__ = (
+        "_began",
         "_floor",
         "_late_run",
         "_shrink",
@@ -98,6 +99,9 @@ class JitterBuffer:
         self.discarded = 0  # arrived too late to be played at all
         self.resyncs = 0
         self.concealed = 0  # frames missing between frames that came (to be concealed)
+        # Whether a frame that came was taken since the stream started afresh: the frames of
+        # the delay before it are no loss.
+        self._began = False
         # The shortest wait (samples) of a packet since the last look, and when the last
         # frame was taken (the tick's time).
         self.low = float(_MAX_DEPTH)
@@ -167,6 +171,7 @@ class JitterBuffer:
         self.present[start:] = bytes(self._size - start)
         if start == 0:
             self.end = 0
+            self._began = False
 
     def pop(self, now: float = 0.0) -> bytearray | None:
         """The next 20 ms of codes, or None when they did not arrive (see ``missing``)."""
@@ -203,7 +208,9 @@ class JitterBuffer:
         self.base = (self.base + FRAME_SAMPLES) & _MASK
         self.end -= FRAME_SAMPLES
         self.popped_at = now
-        if not received and self.end > 0:  # a gap: later audio is here, this never came
+        if received:
+            self._began = True
+        elif self.end > 0 and self._began:  # a gap: later audio is here, this never came
             self.concealed += 1
         return frame, received
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import wave
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hotline.media.player import PROMPTS_DIR
+from hotline.media.wav import read_wav
 
 __all__ = [
     "ImpairedLink",
@@ -46,16 +46,10 @@ _PROMPTS = {
 
 def speech(seconds: float, language: str = "en", prompts_dir: Path = PROMPTS_DIR) -> Samples:
     """``seconds`` of speech at 8 kHz: the language's prompts one after the other, looped."""
-    clips = [_read_wav(prompts_dir / language / f"{name}.wav") for name in _PROMPTS[language]]
+    clips = [read_wav(prompts_dir / language / f"{name}.wav") for name in _PROMPTS[language]]
     needed = int(seconds * RATE)
     joined = np.concatenate(clips * (needed // sum(map(len, clips)) + 1))
     return joined[:needed]
-
-
-def _read_wav(path: Path) -> Samples:
-    with wave.open(str(path)) as wav:
-        assert wav.getframerate() == RATE and wav.getsampwidth() == 2
-        return np.frombuffer(wav.readframes(wav.getnframes()), "<i2").astype(np.int16)
 
 
 @dataclass(frozen=True, slots=True)
