@@ -285,8 +285,7 @@ class Registrar:
 def _asks_for_outbound(request: Request) -> bool:
     """A REGISTER of RFC 5626 (§4.2): ``Supported: outbound`` and a Contact with both
     ``+sip.instance`` and ``reg-id``."""
-    supported = {tag.strip().lower() for line in request.headers.get_all("Supported")
-                 for tag in line.split(",")}  # fmt: skip
+    supported = {tag.lower() for tag in request.headers.get_all("Supported")}  # split (§7.3.1)
     return "outbound" in supported and any(
         contact.param("+sip.instance") is not None and contact.param("reg-id") is not None
         for contact in request.contacts

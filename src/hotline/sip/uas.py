@@ -7,7 +7,6 @@ the types the answer may use (``refusal``).
 
 from __future__ import annotations
 
-from hotline.sip._grammar import split_top_level
 from hotline.sip.message import Request, Response, make_response, new_tag
 
 __all__ = ["KNOWN_METHODS", "SESSION_BODY", "SUPPORTED_OPTIONS", "method_refusal", "refusal"]
@@ -73,10 +72,11 @@ def refusal(request: Request) -> Response | None:
 
 
 def _unsupported_options(request: Request) -> list[str]:
+    # get_all has split the list header on its top-level commas already (§7.3.1).
     return [
         option
-        for option in _list_values(request.headers.get_all("Require"))
-        if option.lower() not in SUPPORTED_OPTIONS
+        for option in request.headers.get_all("Require")
+        if option and option.lower() not in SUPPORTED_OPTIONS
     ]
 
 
@@ -84,12 +84,7 @@ def _accepts_sdp(request: Request) -> bool:
     """No Accept means SDP (§20.1). An empty one is read as none: no call is lost over it."""
     types = [
         value.partition(";")[0].strip(" \t").lower()
-        for value in _list_values(request.headers.get_all("Accept"))
+        for value in request.headers.get_all("Accept")  # split on top-level commas (§7.3.1)
+        if value
     ]
     return not types or any(media_type in _ACCEPTS_SDP for media_type in types)
-
-
-def _list_values(lines: list[str]) -> list[str]:
-    """The items of comma-separated header lines; a comma in a quoted parameter stays."""
-    items = (item.strip(" \t") for line in lines for item in split_top_level(line, ","))
-    return [item for item in items if item]
