@@ -123,16 +123,16 @@ class AuthGuard:
 
     def address_banned(self, host: str, now: float) -> bool:
         """True while ``host``'s whole address is refused."""
-        return self._address_ban(self._source(host), now) is not None
+        return self._address_ban(self.source(host), now) is not None
 
     def user_blocked(self, host: str, user: str, now: float) -> bool:
         """True while ``user`` is refused from ``host`` (whatever its password)."""
-        record = self._users.get((self._source(host), user))
+        record = self._users.get((self.source(host), user))
         return record is not None and now < record.blocked_until
 
     def refused_for(self, host: str, user: str, now: float) -> float:
         """Seconds until ``user`` may try again from ``host`` (0: now), for a Retry-After."""
-        source = self._source(host)
+        source = self.source(host)
         ban = self._address_ban(source, now)
         record = self._users.get((source, user))
         until = max(ban.until if ban else now, record.blocked_until if record else now)
@@ -142,7 +142,7 @@ class AuthGuard:
         """Count a failed authentication of ``user`` from ``host``; ``guess`` names the
         credentials (username, realm, response), so that the same ones again are no new
         guess. True when the request is to be refused rather than challenged again."""
-        source = self._source(host)
+        source = self.source(host)
         if self._address_ban(source, now) is not None or self.user_blocked(host, user, now):
             return True
         record = self._user_record(source, user, now)
@@ -168,11 +168,11 @@ class AuthGuard:
     def record_success(self, host: str, user: str) -> None:
         """``user`` proved its password from ``host``: its failures and backoff are forgotten
         (the address's count stays, so one known account buys no guesses at others)."""
-        self._users.pop((self._source(host), user), None)
+        self._users.pop((self.source(host), user), None)
 
     def failure_count(self, host: str, user: str, now: float) -> int:
         """``user``'s failures from ``host`` still inside the window (for logs and tests)."""
-        record = self._users.get((self._source(host), user))
+        record = self._users.get((self.source(host), user))
         return 0 if record is None else sum(1 for at in record.failures if now - at <= self.window)
 
     def bans(self, now: float) -> list[Ban]:
@@ -204,8 +204,6 @@ class AuthGuard:
     def source(self, host: str) -> str:
         """The address ``host``'s failures are counted under (its /64 for IPv6)."""
         return source_key(host, self._ipv6_prefix)
-
-    _source = source
 
     def _address_ban(self, source: str, now: float) -> Ban | None:
         ban = self._banned.get(source)
