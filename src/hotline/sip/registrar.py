@@ -50,6 +50,7 @@ from hotline.sip.errors import LocalProtocolError, SipParseError
 from hotline.sip.guard import AuthGuard
 from hotline.sip.location import Binding, LocationService, canonical_aor
 from hotline.sip.message import Request, Response, make_response, new_tag
+from hotline.sip.uas import unsupported_options
 from hotline.sip.uri import NameAddress, SipUri, _new_name_address, uri_equal
 
 __all__ = ["Registrar"]
@@ -138,7 +139,7 @@ class Registrar:
             raise _Rejected(403)
         if request.uri.scheme not in ("sip", "sips") or not self._is_ours(request.uri.host):
             raise _Rejected(404, "Domain Not Served Here")
-        required = request.headers.get_all("Require")
+        required = unsupported_options(request)  # the endpoint's rule, for callers without it
         if required:
             raise _Rejected(420, None, tuple(("Unsupported", tag) for tag in required))
         if not request.to_address.uri.is_sip:  # §10.2: any other URI parses, but is no AOR

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from hotline.sip.message import Request, Response, make_response, new_tag
 
-__all__ = ["KNOWN_METHODS", "SESSION_BODY", "SUPPORTED_OPTIONS", "method_refusal", "refusal"]
+__all__ = [
+    "KNOWN_METHODS",
+    "SESSION_BODY",
+    "SUPPORTED_OPTIONS",
+    "method_refusal",
+    "refusal",
+    "unsupported_options",
+]
 
 # The methods of RFC 3261 and its extensions (the IANA registry): one of these that we do not
 # serve is not allowed here (405); any other is not implemented at all (501).
@@ -53,7 +60,7 @@ def refusal(request: Request) -> Response | None:
     """The response that refuses ``request`` before any handler sees it, or None."""
     if request.method in ("ACK", "CANCEL"):
         return None  # never answered on their own account (§8.2.2.3, §9.2)
-    unsupported = _unsupported_options(request)
+    unsupported = unsupported_options(request)
     if unsupported:
         response = make_response(request, 420, to_tag=new_tag())
         response.headers.set("Unsupported", ", ".join(unsupported))
@@ -71,8 +78,9 @@ def refusal(request: Request) -> Response | None:
     return None
 
 
-def _unsupported_options(request: Request) -> list[str]:
-    # get_all has split the list header on its top-level commas already (§7.3.1).
+def unsupported_options(request: Request) -> list[str]:
+    """The option-tags ``request`` requires that we do not support (§8.2.2.3), for a 420.
+    Headers.get_all has split Require on its top-level commas already (§7.3.1)."""
     return [
         option
         for option in request.headers.get_all("Require")
