@@ -10,9 +10,10 @@ failure is held against the pair (source address, user), not against the address
   distinct users within the window (a scan) or ``max_address_failures`` times (a rate that no
   set of phones with wrong passwords reaches, as each is blocked after ``max_failures``).
 - A blocked user's requests are refused whatever their password, so that blocking tells a
-  guesser nothing; they are not verified, so a 401 retry storm stops counting once its user is
-  blocked. The same credentials sent again (same username, realm and response) are not a new
-  guess either and are not counted.
+  guesser nothing; their failures are not counted, so a 401 retry storm stops counting once
+  its user is blocked (SIP callers still check the digest, as it names the user; the web
+  sign-in does not check the password at all). The same credentials sent again (same
+  username, realm and response) are not a new guess either and are not counted.
 
 Users are counted by the name the credentials claim, known or not, so an unknown user and a
 wrong password meet the same limits and answers. The guard is not tied to SIP: ``kind`` names
