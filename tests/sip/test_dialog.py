@@ -315,3 +315,18 @@ def test_an_rfc_2543_peer_without_contact_or_from_tag_is_reached_at_its_from_add
     )  # fmt: skip
     assert isinstance(their_bye, Request)
     assert DialogId.of_incoming_request(their_bye) == dialog.id
+
+
+def test_a_contact_that_is_no_sip_uri_never_becomes_the_remote_target() -> None:
+    """A Contact may hold any URI and still parse (RFC 4475 §3.3.4), but requests can only go
+    to a SIP one: a target refresh or an answer naming a mailto: keeps the target it had."""
+    dialog = uas_dialog()
+    before = dialog.remote_target
+    dialog.receive_request(in_dialog("INVITE", 315, contact="<mailto:alice@example.com>"))
+    assert dialog.remote_target == before
+    assert dialog.create_request("BYE", via=VIA).uri == before
+    request = invite()
+    uac = Dialog.as_uac(request, answer(request, 180, contact="<mailto:bob@example.com>"))
+    assert uac.remote_target == request.uri  # as without a Contact
+    uac.receive_response(answer(request, 200, contact="<urn:service:sos>"))
+    assert uac.remote_target == request.uri

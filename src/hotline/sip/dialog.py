@@ -92,8 +92,10 @@ def _required_tag(address: NameAddress, what: str) -> str:
 
 
 def _contact_uri(message: Request | Response) -> SipUri | None:
+    """The Contact a dialog's requests may go to: a SIP URI (a mailto: or urn: one parses,
+    RFC 4475 §3.3.4, but is no target), else None, which keeps the target as it was."""
     contacts = message.contacts
-    return contacts[0].uri if contacts else None
+    return contacts[0].uri if contacts and contacts[0].uri.is_sip else None
 
 
 def dialog_target(request: Request) -> SipUri | None:

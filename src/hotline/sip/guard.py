@@ -10,9 +10,10 @@ failure is held against the pair (source address, user), not against the address
   distinct users within the window (a scan) or ``max_address_failures`` times (a rate that no
   set of phones with wrong passwords reaches, as each is blocked after ``max_failures``).
 - A blocked user's requests are refused whatever their password, so that blocking tells a
-  guesser nothing; they are not verified, so a 401 retry storm stops counting once its user is
-  blocked. The same credentials sent again (same username, realm and response) are not a new
-  guess either and are not counted.
+  guesser nothing; their failures are not counted, so a 401 retry storm stops counting once
+  its user is blocked (SIP callers still check the digest, as it names the user; the web
+  sign-in does not check the password at all). The same credentials sent again (same
+  username, realm and response) are not a new guess either and are not counted.
 
 Users are counted by the name the credentials claim, known or not, so an unknown user and a
 wrong password meet the same limits and answers. The guard is not tied to SIP: ``kind`` names
@@ -123,16 +124,16 @@ class AuthGuard:
 
     def address_banned(self, host: str, now: float) -> bool:
         """True while ``host``'s whole address is refused."""
-        return self._address_ban(self._source(host), now) is not None
+        return self._address_ban(self.source(host), now) is not None
 
     def user_blocked(self, host: str, user: str, now: float) -> bool:
         """True while ``user`` is refused from ``host`` (whatever its password)."""
-        record = self._users.get((self._source(host), user))
+        record = self._users.get((self.source(host), user))
         return record is not None and now < record.blocked_until
 
     def refused_for(self, host: str, user: str, now: float) -> float:
         """Seconds until ``user`` may try again from ``host`` (0: now), for a Retry-After."""
-        source = self._source(host)
+        source = self.source(host)
         ban = self._address_ban(source, now)
         record = self._users.get((source, user))
         until = max(ban.until if ban else now, record.blocked_until if record else now)
@@ -142,7 +143,7 @@ class AuthGuard:
         """Count a failed authentication of ``user`` from ``host``; ``guess`` names the
         credentials (username, realm, response), so that the same ones again are no new
         guess. True when the request is to be refused rather than challenged again."""
-        source = self._source(host)
+        source = self.source(host)
         if self._address_ban(source, now) is not None or self.user_blocked(host, user, now):
             return True
         record = self._user_record(source, user, now)
@@ -168,11 +169,11 @@ class AuthGuard:
     def record_success(self, host: str, user: str) -> None:
         """``user`` proved its password from ``host``: its failures and backoff are forgotten
         (the address's count stays, so one known account buys no guesses at others)."""
-        self._users.pop((self._source(host), user), None)
+        self._users.pop((self.source(host), user), None)
 
     def failure_count(self, host: str, user: str, now: float) -> int:
         """``user``'s failures from ``host`` still inside the window (for logs and tests)."""
-        record = self._users.get((self._source(host), user))
+        record = self._users.get((self.source(host), user))
         return 0 if record is None else sum(1 for at in record.failures if now - at <= self.window)
 
     def bans(self, now: float) -> list[Ban]:
@@ -204,8 +205,6 @@ class AuthGuard:
     def source(self, host: str) -> str:
         """The address ``host``'s failures are counted under (its /64 for IPv6)."""
         return source_key(host, self._ipv6_prefix)
-
-    _source = source
 
     def _address_ban(self, source: str, now: float) -> Ban | None:
         ban = self._banned.get(source)

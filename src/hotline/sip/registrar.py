@@ -50,6 +50,7 @@ from hotline.sip.errors import LocalProtocolError, SipParseError
 from hotline.sip.guard import AuthGuard
 from hotline.sip.location import Binding, LocationService, canonical_aor
 from hotline.sip.message import Request, Response, make_response, new_tag
+from hotline.sip.uas import unsupported_options
 from hotline.sip.uri import NameAddress, SipUri, _new_name_address, uri_equal
 
 __all__ = ["Registrar"]
@@ -138,7 +139,7 @@ class Registrar:
             raise _Rejected(403)
         if request.uri.scheme not in ("sip", "sips") or not self._is_ours(request.uri.host):
             raise _Rejected(404, "Domain Not Served Here")
-        required = request.headers.get_all("Require")
+        required = unsupported_options(request)  # the endpoint's rule, for callers without it
         if required:
             raise _Rejected(420, None, tuple(("Unsupported", tag) for tag in required))
         if not request.to_address.uri.is_sip:  # §10.2: any other URI parses, but is no AOR
@@ -285,8 +286,7 @@ class Registrar:
 def _asks_for_outbound(request: Request) -> bool:
     """A REGISTER of RFC 5626 (§4.2): ``Supported: outbound`` and a Contact with both
     ``+sip.instance`` and ``reg-id``."""
-    supported = {tag.strip().lower() for line in request.headers.get_all("Supported")
-                 for tag in line.split(",")}  # fmt: skip
+    supported = {tag.lower() for tag in request.headers.get_all("Supported")}  # split (§7.3.1)
     return "outbound" in supported and any(
         contact.param("+sip.instance") is not None and contact.param("reg-id") is not None
         for contact in request.contacts

@@ -7,10 +7,16 @@ the types the answer may use (``refusal``).
 
 from __future__ import annotations
 
-from hotline.sip._grammar import split_top_level
 from hotline.sip.message import Request, Response, make_response, new_tag
 
-__all__ = ["KNOWN_METHODS", "SESSION_BODY", "SUPPORTED_OPTIONS", "method_refusal", "refusal"]
+__all__ = [
+    "KNOWN_METHODS",
+    "SESSION_BODY",
+    "SUPPORTED_OPTIONS",
+    "method_refusal",
+    "refusal",
+    "unsupported_options",
+]
 
 # The methods of RFC 3261 and its extensions (the IANA registry): one of these that we do not
 # serve is not allowed here (405); any other is not implemented at all (501).
@@ -54,7 +60,7 @@ def refusal(request: Request) -> Response | None:
     """The response that refuses ``request`` before any handler sees it, or None."""
     if request.method in ("ACK", "CANCEL"):
         return None  # never answered on their own account (§8.2.2.3, §9.2)
-    unsupported = _unsupported_options(request)
+    unsupported = unsupported_options(request)
     if unsupported:
         response = make_response(request, 420, to_tag=new_tag())
         response.headers.set("Unsupported", ", ".join(unsupported))
@@ -72,11 +78,13 @@ def refusal(request: Request) -> Response | None:
     return None
 
 
-def _unsupported_options(request: Request) -> list[str]:
+def unsupported_options(request: Request) -> list[str]:
+    """The option-tags ``request`` requires that we do not support (§8.2.2.3), for a 420.
+    Headers.get_all has split Require on its top-level commas already (§7.3.1)."""
     return [
         option
-        for option in _list_values(request.headers.get_all("Require"))
-        if option.lower() not in SUPPORTED_OPTIONS
+        for option in request.headers.get_all("Require")
+        if option and option.lower() not in SUPPORTED_OPTIONS
     ]
 
 
@@ -84,12 +92,7 @@ def _accepts_sdp(request: Request) -> bool:
     """No Accept means SDP (§20.1). An empty one is read as none: no call is lost over it."""
     types = [
         value.partition(";")[0].strip(" \t").lower()
-        for value in _list_values(request.headers.get_all("Accept"))
+        for value in request.headers.get_all("Accept")  # split on top-level commas (§7.3.1)
+        if value
     ]
     return not types or any(media_type in _ACCEPTS_SDP for media_type in types)
-
-
-def _list_values(lines: list[str]) -> list[str]:
-    """The items of comma-separated header lines; a comma in a quoted parameter stays."""
-    items = (item.strip(" \t") for line in lines for item in split_top_level(line, ","))
-    return [item for item in items if item]

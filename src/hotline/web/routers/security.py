@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from hotline.access import Target, User, may
+from hotline.access import Target, User, Visible, may, visible
 from hotline.sip.guard import AuthGuard, Ban
 from hotline.web.deps import AccountsDep, ServicesDep, address_of, allow
 from hotline.web.schemas import BanKind, BanOut, ErrorOut
@@ -45,6 +45,8 @@ async def list_bans(
     services: ServicesDep, reader: Annotated[User, Depends(allow("security.read"))]
 ) -> list[BanOut]:
     bans = bans_in_force(services, services.clock.wall())
+    if visible(reader, "security.read") == Visible():  # no limit: no user to look up per ban
+        return [_out(ban) for ban in bans]
     return [_out(ban) for ban in bans if may(reader, "security.read", await _target(services, ban))]
 
 
