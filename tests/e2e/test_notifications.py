@@ -23,10 +23,8 @@ from .test_queue_calls import queue
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
+    with SmtpReceiver() as receiver:
+        yield receiver
 
 
 def notifications(smtp_port: int, *, kinds: str, emails: str, min_interval: float) -> str:
