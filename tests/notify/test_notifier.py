@@ -13,6 +13,7 @@ from hotline.notify import (
     Delivery,
     Notifier,
     Outbox,
+    Preferences,
     QueueWatch,
     Rule,
     RuleBook,
@@ -197,3 +198,17 @@ async def test_the_pace_of_a_recipient_counts_from_when_its_last_message_went(
     wall.now += 60  # 310 s after it went
     await delivery.deliver_due()
     assert len(smtp.messages) == 2
+
+
+async def test_a_user_who_muted_a_kind_gets_no_email_of_it(
+    database: Database, smtp: SmtpReceiver
+) -> None:
+    """The rule names both supervisors; the one of 800 muted lost calls for itself."""
+    wall = Wall()
+    notifier, delivery = build(database, wall, smtp)
+    notifier.rules.preferences["sup800"] = Preferences(muted=LOST)
+    lost(notifier, wall, 1, queue="800")
+    lost(notifier, wall, 2, queue="801")
+    await notifier.flush()
+    await delivery.deliver_due()
+    assert [m["X-Envelope-To"] for m in smtp.messages] == ["sup801@example.com"]
