@@ -121,7 +121,8 @@ class Notifier:
         now = self.wall()
         saved: list[tuple[int, Notice]] = []
         contacts: Mapping[str, Contact] = {}
-        if self.contacts is not None and self.rules.names_users:
+        outgoing = any(notice.goes_out for notice in notices)  # updates stay in the app
+        if self.contacts is not None and self.rules.names_users and outgoing:
             contacts = await self.contacts()
         async with self.database.session() as session:
             rows = NotificationRows(session)
