@@ -23,10 +23,8 @@ from .test_queue_calls import queue
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
+    with SmtpReceiver() as receiver:
+        yield receiver
 
 
 def notifications(smtp_port: int, *, kinds: str, emails: str, min_interval: float) -> str:
@@ -128,8 +126,7 @@ def test_outbox_rows_survive_sigkill_and_go_out_once(tmp_path: Path) -> None:
     server.process.send_signal(signal.SIGKILL)
     server.process.wait()
 
-    smtp.start()
-    try:
+    with smtp:  # up again
         restarted = restart_on_new_ports(tmp_path / "hotline.toml", server)
         try:
             assert wait_until(lambda: _all_numbers(smtp), 15.0), subjects(smtp)
@@ -141,8 +138,6 @@ def test_outbox_rows_survive_sigkill_and_go_out_once(tmp_path: Path) -> None:
                 assert 1 <= len(mine) <= 3, subjects(smtp)
         finally:
             assert restarted.stop() == 0, restarted.log_text()
-    finally:
-        smtp.stop()
 
 
 def restart_on_new_ports(config: Path, server: HotlineProcess) -> HotlineProcess:

@@ -37,14 +37,11 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
+    with SmtpReceiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture
 def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.close()
+    with HttpReceiver() as receiver:
+        yield receiver

@@ -13,6 +13,7 @@ from hotline.notify import (
     Delivery,
     Notifier,
     Outbox,
+    Preferences,
     QueueWatch,
     Rule,
     RuleBook,
@@ -170,3 +171,44 @@ async def test_a_start_recovers_lost_calls_whose_notice_a_kill_lost(
     [mail] = smtp.messages
     assert mail["X-Envelope-To"] == "sup800@example.com"
     assert "+74957770000" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+async def test_the_pace_of_a_recipient_counts_from_when_its_last_message_went(
+    database: Database, smtp: SmtpReceiver
+) -> None:
+    """The SMTP server is down when a lost call is noticed; its email goes 100 s late. The
+    next lost call, 50 s after that, waits for a full interval from when the first went, not
+    from when the first was due."""
+    wall = Wall()
+    notifier, delivery = build(database, wall, smtp, minutes=5)
+    smtp.stop()
+    lost(notifier, wall, 1)
+    await notifier.flush()
+    await delivery.deliver_due()  # refused
+    wall.now += 100
+    smtp.start()
+    await delivery.deliver_due()
+    assert len(smtp.messages) == 1
+    wall.now += 50
+    lost(notifier, wall, 2)
+    await notifier.flush()
+    wall.now += 200  # 350 s after the first was due, 250 s after it went
+    await delivery.deliver_due()
+    assert len(smtp.messages) == 1
+    wall.now += 60  # 310 s after it went
+    await delivery.deliver_due()
+    assert len(smtp.messages) == 2
+
+
+async def test_a_user_who_muted_a_kind_gets_no_email_of_it(
+    database: Database, smtp: SmtpReceiver
+) -> None:
+    """The rule names both supervisors; the one of 800 muted lost calls for itself."""
+    wall = Wall()
+    notifier, delivery = build(database, wall, smtp)
+    notifier.rules.preferences["sup800"] = Preferences(muted=LOST)
+    lost(notifier, wall, 1, queue="800")
+    lost(notifier, wall, 2, queue="801")
+    await notifier.flush()
+    await delivery.deliver_due()
+    assert [m["X-Envelope-To"] for m in smtp.messages] == ["sup801@example.com"]

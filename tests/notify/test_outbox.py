@@ -38,7 +38,7 @@ async def unsent(database: Database) -> int:
         return await OutboxRows(session).unsent()
 
 
-def _attachment(message: EmailMessage) -> tuple[str | None, str, bytes]:
+def _attachment(message: EmailMessage) -> tuple[str | None, str, str | bytes]:
     part = next(iter(message.iter_attachments()))
     assert isinstance(part, EmailMessage)
     content = part.get_content()

@@ -19,10 +19,8 @@ from .test_notifications import lose
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
+    with SmtpReceiver() as receiver:
+        yield receiver
 
 
 def extra(port: int) -> str:

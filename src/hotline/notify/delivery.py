@@ -86,9 +86,9 @@ class Delivery:
         """Send every message due now, one batch after another."""
         now = self.wall()
         async with self.database.session() as session:
-            rows = await OutboxRows(session).due(now)
-            for group in _grouped(rows):
-                await self._deliver(OutboxRows(session), group, now)
+            rows = OutboxRows(session)
+            for group in _grouped(await rows.due(now)):
+                await self._deliver(rows, group, now)
 
     async def _deliver(self, rows: OutboxRows, group: list[OutboxMessage], now: float) -> None:
         tried = max(row.attempts for row in group)  # before this attempt, which the claim counts

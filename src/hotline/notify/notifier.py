@@ -21,7 +21,13 @@ from hotline.notify.notices import Notice
 from hotline.notify.outbox import Outbox
 from hotline.notify.rules import Contact, RuleBook
 from hotline.notify.watch import Watcher
-from hotline.store import Database, NewMessage, NotificationRows, queue_events_since
+from hotline.store import (
+    Database,
+    JsonValue,
+    NewMessage,
+    NotificationRows,
+    queue_events_since,
+)
 from hotline.store.periodic import Periodic
 
 __all__ = ["Contacts", "Listener", "Notifier"]
@@ -114,39 +120,47 @@ class Notifier:
     async def _write(self, notices: Sequence[Notice]) -> list[tuple[int, Notice]]:
         now = self.wall()
         saved: list[tuple[int, Notice]] = []
-        needed = self.contacts is not None and self.rules.names_users
-        contacts = await self.contacts() if self.contacts is not None and needed else {}
+        contacts: Mapping[str, Contact] = {}
+        outgoing = any(notice.goes_out for notice in notices)  # updates stay in the app
+        if self.contacts is not None and self.rules.names_users and outgoing:
+            contacts = await self.contacts()
         async with self.database.session() as session:
             rows = NotificationRows(session)
             messages: list[NewMessage] = []
             for notice in notices:
-                data = notice.as_json()
+                data: JsonValue = notice.as_json()  # type: ignore[assignment]  # plain JSON types
                 identifier = await rows.save(key=notice.key, kind=notice.kind, queue=notice.queue,
-                                             data=data, now=now)  # type: ignore[arg-type]  # fmt: skip
+                                             data=data, now=now)  # fmt: skip
                 saved.append((identifier, notice))
                 if notice.goes_out:
-                    messages += await self._messages(session, notice, contacts, now)
+                    messages += await self._messages(session, notice, data, contacts, now)
             await self.outbox.add(session, messages)
             await session.commit()
         return saved
 
     async def _messages(
-        self, session: AsyncSession, notice: Notice, contacts: Mapping[str, Contact], now: float
+        self,
+        session: AsyncSession,
+        notice: Notice,
+        data: JsonValue,
+        contacts: Mapping[str, Contact],
+        now: float,
     ) -> list[NewMessage]:
+        """An outbox row for each recipient of ``notice`` (``data``: its JSON, made once)."""
         messages = []
         for recipient in self.rules.recipients(notice, contacts):
             batch = f"{recipient.channel}:{recipient.address}:{notice.kind}"
             due = await self.outbox.due_time(
                 session, batch, now=now, min_interval=self.min_interval
             )
-            payload = {"notice": notice.as_json(), "language": recipient.language}
+            payload = {"notice": data, "language": recipient.language}
             messages.append(
                 NewMessage(
                     key=f"{notice.key}|{recipient.channel}|{recipient.address}"[:255],
                     channel=recipient.channel,
                     recipient=recipient.address,
                     batch=batch,
-                    payload=payload,  # type: ignore[arg-type]
+                    payload=payload,
                     due_at=due,
                 )
             )

@@ -32,7 +32,7 @@ class Outbox:
         self.database = database
         self.wall = wall
         self.on_enqueue: Callable[[], None] = lambda: None
-        self._last_due: dict[str, float] = {}  # per batch, the latest due time given
+        self._last_due: dict[str, float] = {}  # per batch, the latest due time given here
 
     async def enqueue_email(
         self,
@@ -71,9 +71,10 @@ class Outbox:
         """When a new row of ``batch`` may go: now if the batch's last message is at least
         ``min_interval`` old, with the waiting digest if one is due later, else one interval
         after the last."""
-        last = self._last_due.get(batch)
-        if last is None:
-            last = await OutboxRows(session).last_due(batch)
+        # The stored time first: a late send or another node moves it. The one given here
+        # counts too, for rows of this transaction not written yet.
+        times = (await OutboxRows(session).last_due(batch), self._last_due.get(batch))
+        last = max((time for time in times if time is not None), default=None)
         if last is None:
             due = now
         elif last > now:

@@ -163,20 +163,20 @@ class Watcher:
     # -- time ----------------------------------------------------------------------------------
 
     def tick(self, now: float) -> list[Notice]:
+        waiting: dict[str, dict[str, _Waiting]] = {number: {} for number in self.queues}
+        for call, caller in self._waiting.items():  # one pass for every queue
+            waiting[caller.queue][call] = caller
         notices: list[Notice] = []
         for number in self.queues:
-            notices += self._sla(number, now)
+            notices += self._sla(number, waiting[number], now)
             notices += self._service_level(number, now)
-            notices += self._no_agents(number, now)
+            notices += self._no_agents(number, len(waiting[number]), now)
         notices += self._system(now)
         return notices
 
-    def _waiting_in(self, queue: str) -> list[tuple[str, _Waiting]]:
-        return [(call, w) for call, w in self._waiting.items() if w.queue == queue]
-
-    def _sla(self, queue: str, now: float) -> list[Notice]:
+    def _sla(self, queue: str, waiting: dict[str, _Waiting], now: float) -> list[Notice]:
         state, sla = self._state[queue], self.queues[queue].sla_seconds
-        over = {call: w for call, w in self._waiting_in(queue) if now - w.joined_at >= sla}
+        over = {call: w for call, w in waiting.items() if now - w.joined_at >= sla}
         breach = state.breach
         if breach is None and not over:
             return []
@@ -230,9 +230,8 @@ class Watcher:
                  "window": self._window}  # fmt: skip
         return [self._edge("service_level_low", queue, now, low, facts)]
 
-    def _no_agents(self, queue: str, now: float) -> list[Notice]:
+    def _no_agents(self, queue: str, waiting: int, now: float) -> list[Notice]:
         state = self._state[queue]
-        waiting = len(self._waiting_in(queue))
         empty = waiting > 0 and not self._staffed(queue)
         if empty == state.no_agents:
             return []

@@ -9,9 +9,12 @@ from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline.store.models import JsonValue, NotificationAck, NotificationRecord
+from hotline.store.models import Base, JsonValue, NotificationAck, NotificationRecord
+from hotline.store.upsert import upsert
 
 __all__ = ["NotificationFilter", "NotificationRows", "StoredNotification"]
+
+NOTIFICATIONS = Base.metadata.tables[NotificationRecord.__tablename__]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,16 +55,10 @@ class NotificationRows:
         """Write the notification ``key`` (or update its facts); returns its id. An update
         makes it unread again: something new happened."""
         dialect = (await self.session.connection()).dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            NotificationRecord
-        )
         values = {"key": key, "kind": kind, "queue": queue, "data": data,
                   "created_at": now, "updated_at": now}  # fmt: skip
-        statement = (
-            insert.values(values)
-            .on_conflict_do_update(index_elements=["key"], set_={"data": data, "updated_at": now})
-            .returning(NotificationRecord.id)
-        )
+        statement = upsert(dialect, NOTIFICATIONS, "key", ("data", "updated_at"))
+        statement = statement.values(values).returning(NotificationRecord.id)
         identifier: int = (await self.session.scalars(statement)).one()
         await self.session.execute(
             delete(NotificationAck).where(NotificationAck.notification_id == identifier)

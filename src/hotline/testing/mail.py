@@ -32,7 +32,8 @@ class _Collect:
 
 
 class SmtpReceiver:
-    """``start`` and ``stop`` it at will; ``messages`` keeps every message accepted."""
+    """``start`` and ``stop`` it at will; ``messages`` keeps every message accepted. As a
+    context manager (a test's fixture): started on entry, stopped on exit."""
 
     def __init__(self) -> None:
         self.port = free_udp_tcp_port()
@@ -51,6 +52,13 @@ class SmtpReceiver:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def __enter__(self) -> SmtpReceiver:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout
@@ -94,3 +102,9 @@ class HttpReceiver:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def __enter__(self) -> HttpReceiver:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

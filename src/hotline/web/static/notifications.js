@@ -152,8 +152,7 @@ async function savePreferences() {
   if (response.ok) {
     for (const [id, item] of items) if (body.muted.includes(item.kind)) items.delete(id);
     render();
-    load();
-loadPreferences();
+    load(); // the kinds shown again come back; the checkboxes already show what was saved
   }
 }
 
