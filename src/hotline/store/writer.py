@@ -103,7 +103,8 @@ class EventWriter:
     def submit(self, event: Event) -> None:
         """Queue one event for the next batch; never blocks, never touches the database."""
         self._pending.append(event)
-        if len(self._pending) >= self.batch_size:
+        # Woken once as the queue reaches a batch: the flush then writes until none is left.
+        if len(self._pending) == self.batch_size:
             self._periodic.wake()
 
     def start(self) -> None:
