@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hotline.reports.periods import BUCKET_SECONDS, Period, TimeDimension, local_label
 from hotline.reports.query import ReportQuery
 from hotline.store.models import RollupTables
+from hotline.store.rollups import local_midnight
 
 __all__ = ["KEY_DIMENSIONS", "TIME_DIMENSIONS", "GroupKey", "add_up", "fold", "summed_rollups"]
 
@@ -91,16 +92,13 @@ def _parts(
 
 def _midnight_of(at: float, period: Period) -> float:
     """The local midnight starting the day of ``at``."""
-    day = datetime.datetime.fromtimestamp(at, period.zone).date()
-    return datetime.datetime.combine(day, datetime.time(), period.zone).timestamp()
+    return local_midnight(datetime.datetime.fromtimestamp(at, period.zone).date(), period.zone)
 
 
 def _midnight_at_or_after(at: float, period: Period) -> float:
-    midnight = _midnight_of(at, period)
-    if midnight == at:
-        return at
-    day = datetime.datetime.fromtimestamp(at, period.zone).date() + ONE_DAY
-    return datetime.datetime.combine(day, datetime.time(), period.zone).timestamp()
+    day = datetime.datetime.fromtimestamp(at, period.zone).date()
+    midnight = local_midnight(day, period.zone)
+    return at if midnight == at else local_midnight(day + ONE_DAY, period.zone)
 
 
 async def _summed(

@@ -44,6 +44,7 @@ __all__ = [
     "add_to_day",
     "area_of",
     "bucket_of",
+    "local_midnight",
     "write_rollups",
 ]
 
@@ -78,8 +79,8 @@ class LocalDays:
         start, end = self._day
         if not start <= at < end:
             local = datetime.datetime.fromtimestamp(at, self.zone).date()
-            start = _midnight(local, self.zone)
-            end = _midnight(local + datetime.timedelta(days=1), self.zone)
+            start = local_midnight(local, self.zone)
+            end = local_midnight(local + datetime.timedelta(days=1), self.zone)
             self._day = (start, end)
         return start
 
@@ -101,7 +102,8 @@ def _cumulate(row: list[float]) -> None:
             row[index] = total
 
 
-def _midnight(day: datetime.date, zone: ZoneInfo) -> float:
+def local_midnight(day: datetime.date, zone: ZoneInfo) -> float:
+    """The instant ``day`` starts in ``zone``."""
     return datetime.datetime.combine(day, datetime.time(), zone).timestamp()
 
 
