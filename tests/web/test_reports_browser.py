@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Page, expect
@@ -14,6 +15,7 @@ from playwright.async_api import Page, expect
 from hotline.history import generate_history, plan_for
 from hotline.store import EventWriter
 
+from . import support
 from .browser import chromium, require_chromium
 from .support import running_node
 
@@ -87,3 +89,25 @@ async def test_reports_page_in_both_languages(tmp_path: Path) -> None:
             await expect(page.locator("[data-report-totals] td").first).to_have_text("Итого")
             await context.close()
         assert errors == []
+
+
+async def test_the_period_is_the_sites_today_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_chromium()
+    now = datetime.datetime.now(datetime.UTC)
+    # At any moment one of these zones (UTC+14, UTC-11) is on another date than UTC.
+    zone = next(z for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+                if now.astimezone(ZoneInfo(z)).date() != now.date())  # fmt: skip
+    site = support.CONFIG.replace("[server]\n", f'[server]\ntimezone = "{zone}"\n', 1)
+    monkeypatch.setattr(support, "CONFIG", site)
+    async with running_node(tmp_path) as node, chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(f"{node.url}/reports")
+        await sign_in(page, node.url, "sup800")
+        await expect(page.locator("body")).to_have_attribute(
+            "data-report-shown", "queue_performance"
+        )
+        today = datetime.datetime.now(ZoneInfo(zone)).date().isoformat()
+        await expect(page.locator("[data-from]")).to_have_value(today)
+        await expect(page.locator("[data-to]")).to_have_value(today)
