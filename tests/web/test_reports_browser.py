@@ -70,16 +70,21 @@ async def test_reports_page_in_both_languages(tmp_path: Path) -> None:
             sla = float((await rows.first.locator("td").nth(6).inner_text()).replace(",", ""))
             assert level == ("critical" if sla < 70 else "warning" if sla < 80 else None)
             await expect(page.locator("[data-chart] svg rect.bar")).to_have_count(1)
-            # A report by interval draws a line, and the downloads are the report's files.
+            # A report by hour of the day draws a bar an hour, one by interval a line, and the
+            # downloads are the report's files.
             await page.locator("[data-report-select]").select_option("distribution_hour")
             await expect(page.locator("[data-report-rows] tr")).to_have_count(24)
             await expect(page.locator("[data-chart] svg rect.bar")).to_have_count(24)
+            await page.locator("[data-report-select]").select_option("sla_by_interval")
+            await expect(page.locator("[data-chart] svg polyline.line")).to_have_count(1)
+            await expect(page.locator("[data-chart] svg rect.bar")).to_have_count(0)
+            await page.locator("[data-report-select]").select_option("distribution_hour")
+            await expect(page.locator("[data-report-rows] tr")).to_have_count(24)
             href = await page.locator('[data-download="csv"]').get_attribute("href")
             assert href is not None and "format=csv" in href and "queues=800" in href
             download = await context.request.get(f"{node.url}{href}")
             assert download.ok and (await download.text()).startswith("Period,Offered")
-            # In Russian.
-            # A link carries the form's fields.
+            # In Russian, from a link carrying the form's fields.
             await page.goto(
                 f"{node.url}/reports?lang=ru&report=queue_performance&from={day}&to={day}"
             )
