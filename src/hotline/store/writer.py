@@ -183,7 +183,7 @@ class EventWriter:
         for single in batch.split():
             try:
                 await self._transaction(single)
-                written += 1
+                written += len(single)  # the rollups' increments are not rows of the count
             except DBAPIError as error:
                 if not _refused(error):
                     raise

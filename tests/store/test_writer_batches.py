@@ -1,9 +1,12 @@
-"""The event writer is woken by a full batch, not only by its timer."""
+"""The event writer's batches: written as soon as one is full, and counted right when the
+database refuses a row of one."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+
+import pytest
 
 from hotline.events import EventBus, QueueEventLogged
 from hotline.store import Store, sqlite_url
@@ -23,3 +26,16 @@ async def test_a_full_batch_is_written_before_the_interval_ends(tmp_path: Path) 
                 await asyncio.sleep(0.01)
     finally:
         await store.close()
+
+
+async def test_a_batch_written_row_by_row_counts_the_rows_written(database_url: str) -> None:
+    store = await Store.open(database_url, now=0.0)
+    if store.database.dialect != "postgresql":
+        await store.close()
+        pytest.skip("SQLite takes a value longer than its column")
+    bus = EventBus()
+    store.start(bus)
+    for n, detail in enumerate(("before", "x" * 300, "after")):  # the second one is refused
+        bus.publish(QueueEventLogged(at=float(n), verb="ENTERQUEUE", queue="q", detail=detail))
+    await store.close()
+    assert store.writer.rows_written == 2
