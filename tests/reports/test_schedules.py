@@ -14,13 +14,14 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from hotline.config import ConfigError, parse_config
+from hotline.config import ConfigError, ReportScheduleConfig, parse_config
 from hotline.history import generate_history, plan_for
 from hotline.notify import Delivery, Outbox, SmtpSender, SmtpSettings
+from hotline.report_schedules import SCHEDULE_KIND, ReportSchedules
 from hotline.reports.delivery import ReportScheduler, Schedule
 from hotline.reports.runner import ReportRunner
 from hotline.reports.schedules import covered_period, next_due, parse_every
-from hotline.store import Database, Store, sqlite_url
+from hotline.store import ConfigObjects, Database, Store, sqlite_url
 from hotline.testing.clock import FakeClock
 from hotline.testing.mail import SmtpReceiver
 
@@ -162,3 +163,29 @@ def test_the_configuration_refuses_bad_zones_and_schedules(toml: str, problem: s
     with pytest.raises(ConfigError) as refused:
         parse_config(toml)
     assert problem in str(refused.value)
+
+
+async def test_the_node_schedules_the_files_reports_and_the_apis(tmp_path: Path) -> None:
+    config = parse_config(
+        CONFIG + '\n[[report_schedules]]\nname = "from-file"\nreport = "queue_totals"\n'
+        'every = "daily 07:00"\nto = ["a@b.c"]\n'
+    )
+    made = ReportScheduleConfig(name="from-api", report="agent_performance",
+                                every="weekly mon 08:00", to=["boss@example.com"],
+                                queues=["800"], format="xlsx")  # fmt: skip
+    database = await Database.open(sqlite_url(tmp_path))
+    async with database.session() as session:
+        await ConfigObjects(session).put(SCHEDULE_KIND, made.name,
+                                         made.model_dump(mode="json", by_alias=True),
+                                         version=None, now=0.0)  # fmt: skip
+    schedules = ReportSchedules(config, database, Outbox(database, wall=time.time))
+    try:
+        found = await schedules.schedules()
+    finally:
+        await schedules.close()
+        await database.close()
+    assert [(s.name, s.report, s.every, s.to, s.queues, s.format) for s in found] == [
+        ("from-file", "queue_totals", parse_every("daily 07:00"), ("a@b.c",), None, "pdf"),
+        ("from-api", "agent_performance", parse_every("weekly mon 08:00"),
+         ("boss@example.com",), frozenset({"800"}), "xlsx"),
+    ]  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import math
 import time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -51,6 +52,25 @@ def same(left: list[tuple[object, ...]], right: list[tuple[object, ...]]) -> boo
     )  # fmt: skip
 
 
+def local_day(bucket: float) -> str:
+    return datetime.datetime.fromtimestamp(bucket, ZoneInfo("Asia/Kolkata")).date().isoformat()
+
+
+async def day_figures(
+    engine: AsyncEngine, table: str
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """Offered and the longest wait of ``table`` per local day (in Kolkata) and queue."""
+    found: dict[tuple[str, str], tuple[float, float]] = {}
+    async with engine.connect() as connection:
+        result = await connection.execute(text(f"SELECT bucket, queue, offered, longest_wait "
+                                               f"FROM {table}"))  # fmt: skip
+        for bucket, queue, offered, longest in result:
+            key = (local_day(bucket), queue)
+            before = found.get(key, (0.0, 0.0))
+            found[key] = (before[0] + offered, max(before[1], longest))
+    return found
+
+
 async def test_an_upgraded_database_gets_the_rollups_the_writer_keeps(database_url: str) -> None:
     made = events()
     live = await Store.open(database_url, now=time.time(), timezone="America/New_York")
@@ -82,6 +102,10 @@ async def test_an_upgraded_database_gets_the_rollups_the_writer_keeps(database_u
         days = await rows(moved.database.engine, "rollup_queue_day")
         assert {r[0] for r in days} != {r[0] for r in expected["rollup_queue_day"]}
         assert sum(r[2] for r in days) == sum(r[2] for r in expected["rollup_queue_day"])
+        # Each local day holds exactly its quarter-hours: offered added, longest wait kept.
+        assert await day_figures(moved.database.engine, "rollup_queue_day") == await day_figures(
+            moved.database.engine, "rollup_queue"
+        )
     finally:
         await moved.close()
 

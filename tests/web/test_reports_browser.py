@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Page, expect
@@ -14,6 +15,7 @@ from playwright.async_api import Page, expect
 from hotline.history import generate_history, plan_for
 from hotline.store import EventWriter
 
+from . import support
 from .browser import chromium, require_chromium
 from .support import running_node
 
@@ -68,16 +70,21 @@ async def test_reports_page_in_both_languages(tmp_path: Path) -> None:
             sla = float((await rows.first.locator("td").nth(6).inner_text()).replace(",", ""))
             assert level == ("critical" if sla < 70 else "warning" if sla < 80 else None)
             await expect(page.locator("[data-chart] svg rect.bar")).to_have_count(1)
-            # A report by interval draws a line, and the downloads are the report's files.
+            # A report by hour of the day draws a bar an hour, one by interval a line, and the
+            # downloads are the report's files.
             await page.locator("[data-report-select]").select_option("distribution_hour")
             await expect(page.locator("[data-report-rows] tr")).to_have_count(24)
             await expect(page.locator("[data-chart] svg rect.bar")).to_have_count(24)
+            await page.locator("[data-report-select]").select_option("sla_by_interval")
+            await expect(page.locator("[data-chart] svg polyline.line")).to_have_count(1)
+            await expect(page.locator("[data-chart] svg rect.bar")).to_have_count(0)
+            await page.locator("[data-report-select]").select_option("distribution_hour")
+            await expect(page.locator("[data-report-rows] tr")).to_have_count(24)
             href = await page.locator('[data-download="csv"]').get_attribute("href")
             assert href is not None and "format=csv" in href and "queues=800" in href
             download = await context.request.get(f"{node.url}{href}")
             assert download.ok and (await download.text()).startswith("Period,Offered")
-            # In Russian.
-            # A link carries the form's fields.
+            # In Russian, from a link carrying the form's fields.
             await page.goto(
                 f"{node.url}/reports?lang=ru&report=queue_performance&from={day}&to={day}"
             )
@@ -87,3 +94,25 @@ async def test_reports_page_in_both_languages(tmp_path: Path) -> None:
             await expect(page.locator("[data-report-totals] td").first).to_have_text("Итого")
             await context.close()
         assert errors == []
+
+
+async def test_the_period_is_the_sites_today_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_chromium()
+    now = datetime.datetime.now(datetime.UTC)
+    # At any moment one of these zones (UTC+14, UTC-11) is on another date than UTC.
+    zone = next(z for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+                if now.astimezone(ZoneInfo(z)).date() != now.date())  # fmt: skip
+    site = support.CONFIG.replace("[server]\n", f'[server]\ntimezone = "{zone}"\n', 1)
+    monkeypatch.setattr(support, "CONFIG", site)
+    async with running_node(tmp_path) as node, chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(f"{node.url}/reports")
+        await sign_in(page, node.url, "sup800")
+        await expect(page.locator("body")).to_have_attribute(
+            "data-report-shown", "queue_performance"
+        )
+        today = datetime.datetime.now(ZoneInfo(zone)).date().isoformat()
+        await expect(page.locator("[data-from]")).to_have_value(today)
+        await expect(page.locator("[data-to]")).to_have_value(today)

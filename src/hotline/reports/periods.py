@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hotline.store.rollups import BUCKET_SECONDS, local_midnight
+
 __all__ = [
     "BUCKET_SECONDS",
     "Interval",
@@ -25,7 +27,6 @@ __all__ = [
     "zone_of",
 ]
 
-BUCKET_SECONDS = 900.0
 Interval = Literal["15min", "hour", "day", "week", "month"]
 INTERVALS: tuple[str, ...] = get_args(Interval)
 # How a time dimension names a bucket: its interval's start, or its place in a day or week.
@@ -57,8 +58,8 @@ def parse_period(start: str | None, end: str | None, zone: ZoneInfo, now: float)
     """The period from ``start`` to ``end`` (ISO dates or local date-times); missing ends
     default to today's local midnight and the end of today."""
     today = datetime.datetime.fromtimestamp(now, zone).date()
-    since = _instant(start, zone, end_of_day=False) if start else _midnight(today, zone)
-    until = _instant(end, zone, end_of_day=True) if end else _midnight(_next(today), zone)
+    since = _instant(start, zone, end_of_day=False) if start else local_midnight(today, zone)
+    until = _instant(end, zone, end_of_day=True) if end else local_midnight(_next(today), zone)
     since = math.floor(since / BUCKET_SECONDS) * BUCKET_SECONDS
     until = math.ceil(until / BUCKET_SECONDS) * BUCKET_SECONDS
     if until <= since:
@@ -70,7 +71,7 @@ def _instant(text: str, zone: ZoneInfo, *, end_of_day: bool) -> float:
     try:
         if len(text) == 10:
             day = datetime.date.fromisoformat(text)
-            return _midnight(_next(day) if end_of_day else day, zone)
+            return local_midnight(_next(day) if end_of_day else day, zone)
         moment = datetime.datetime.fromisoformat(text)
     except ValueError:
         raise PeriodError(f"{text!r} is not a date (2026-12-01) or date and time") from None
@@ -81,10 +82,6 @@ def _instant(text: str, zone: ZoneInfo, *, end_of_day: bool) -> float:
 
 def _next(day: datetime.date) -> datetime.date:
     return day + datetime.timedelta(days=1)
-
-
-def _midnight(day: datetime.date, zone: ZoneInfo) -> float:
-    return datetime.datetime.combine(day, datetime.time(), zone).timestamp()
 
 
 def time_label(bucket: float, zone: ZoneInfo, dimension: TimeDimension, interval: Interval) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hotline.reports.periods import BUCKET_SECONDS, Period, TimeDimension, local_label
 from hotline.reports.query import ReportQuery
 from hotline.store.models import RollupTables
+from hotline.store.rollups import QUARTER_HOURS, local_midnight
 
 __all__ = ["KEY_DIMENSIONS", "TIME_DIMENSIONS", "GroupKey", "add_up", "fold", "summed_rollups"]
 
@@ -31,6 +32,8 @@ GroupKey = tuple[tuple[str, str], ...]
 DAY = 86400
 ONE_DAY = datetime.timedelta(days=1)
 EPOCH = datetime.datetime(1970, 1, 1)
+# Counters that keep their greatest value (the rest add up), as the rollups keep them.
+MAXIMA = frozenset(name for table in QUARTER_HOURS for name in table.maxima)
 
 
 async def summed_rollups(
@@ -91,16 +94,13 @@ def _parts(
 
 def _midnight_of(at: float, period: Period) -> float:
     """The local midnight starting the day of ``at``."""
-    day = datetime.datetime.fromtimestamp(at, period.zone).date()
-    return datetime.datetime.combine(day, datetime.time(), period.zone).timestamp()
+    return local_midnight(datetime.datetime.fromtimestamp(at, period.zone).date(), period.zone)
 
 
 def _midnight_at_or_after(at: float, period: Period) -> float:
-    midnight = _midnight_of(at, period)
-    if midnight == at:
-        return at
-    day = datetime.datetime.fromtimestamp(at, period.zone).date() + ONE_DAY
-    return datetime.datetime.combine(day, datetime.time(), period.zone).timestamp()
+    day = datetime.datetime.fromtimestamp(at, period.zone).date()
+    midnight = local_midnight(day, period.zone)
+    return at if midnight == at else local_midnight(day + ONE_DAY, period.zone)
 
 
 async def _summed(
@@ -123,7 +123,7 @@ async def _summed(
     unit, in_day = _unit(times, query)
     if times:
         grouped.append(_local_key(table, query.period, unit, in_day).label("local_key"))
-    aggregates = [(func.max(c) if c.name == "longest_wait" else func.sum(c)).label(c.name)
+    aggregates = [(func.max(c) if c.name in MAXIMA else func.sum(c)).label(c.name)
                   for c in values]  # fmt: skip
     statement = select(*grouped, func.count().label("rows"), *aggregates).where(
         table.c.bucket >= since, table.c.bucket < until
@@ -211,7 +211,7 @@ def offsets(period: Period) -> list[tuple[float, int]]:
 def fold(into: dict[str, float], figures: Mapping[str, float | None]) -> None:
     for name, value in figures.items():
         value = value or 0.0
-        if name == "longest_wait":
+        if name in MAXIMA:
             into[name] = max(into.get(name, 0.0), value)
         else:
             into[name] = into.get(name, 0.0) + value

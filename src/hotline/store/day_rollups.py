@@ -9,7 +9,6 @@ always holds exactly its quarter-hours."""
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -26,6 +25,7 @@ from hotline.store.rollups import (
     LocalDays,
     RollupFold,
     RollupTable,
+    add_to_day,
     write_rollups,
 )
 
@@ -95,14 +95,10 @@ async def ensure_day_rollups(database: Database, zone: ZoneInfo, now: float) -> 
 async def _rebuild(connection: AsyncConnection, table: RollupTable, days: LocalDays) -> None:
     source, target = RollupTables[table.name], DAY_OF[table]
     await connection.execute(delete(RollupTables[target.name]))
-    sums: dict[tuple[object, ...], list[float]] = defaultdict(lambda: [0.0] * len(table.values))
+    sums: dict[tuple[object, ...], list[float]] = {}
     width = len(table.keys)
     for row in await connection.execute(select(source)):
-        key = (days.start_of(row[0]), *row[1:width])
-        into = sums[key]
-        for n, name in enumerate(table.values):
-            value = row[width + n]
-            into[n] = max(into[n], value) if name in table.maxima else into[n] + value
+        add_to_day(sums, (days.start_of(row[0]), *row[1:width]), row[width:], table.maxima_at)
     rows = [(*key, *values) for key, values in sums.items()]
     if rows:
         dialect = connection.dialect

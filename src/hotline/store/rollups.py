@@ -41,8 +41,10 @@ __all__ = [
     "LocalDays",
     "RollupFold",
     "RollupTable",
+    "add_to_day",
     "area_of",
     "bucket_of",
+    "local_midnight",
     "write_rollups",
 ]
 
@@ -77,8 +79,8 @@ class LocalDays:
         start, end = self._day
         if not start <= at < end:
             local = datetime.datetime.fromtimestamp(at, self.zone).date()
-            start = _midnight(local, self.zone)
-            end = _midnight(local + datetime.timedelta(days=1), self.zone)
+            start = local_midnight(local, self.zone)
+            end = local_midnight(local + datetime.timedelta(days=1), self.zone)
             self._day = (start, end)
         return start
 
@@ -100,7 +102,8 @@ def _cumulate(row: list[float]) -> None:
             row[index] = total
 
 
-def _midnight(day: datetime.date, zone: ZoneInfo) -> float:
+def local_midnight(day: datetime.date, zone: ZoneInfo) -> float:
+    """The instant ``day`` starts in ``zone``."""
     return datetime.datetime.combine(day, datetime.time(), zone).timestamp()
 
 
@@ -114,6 +117,14 @@ class RollupTable:
     sums: tuple[str, ...]
     maxima: tuple[str, ...] = ()
     daily: bool = False
+    # Each value column's place in a row of increments, and the maxima's places.
+    index: dict[str, int] = field(init=False, repr=False)
+    maxima_at: frozenset[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index = {column: n for n, column in enumerate(self.values)}
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "maxima_at", frozenset(index[m] for m in self.maxima))
 
     def by_day(self) -> RollupTable:
         """The table's twin with a row per local day of the site."""
@@ -122,14 +133,6 @@ class RollupTable:
     @property
     def values(self) -> tuple[str, ...]:
         return self.sums + self.maxima
-
-    @property
-    def index(self) -> dict[str, int]:
-        """Each value column's place in a row of increments."""
-        index = _INDEXES.get(self.name)
-        if index is None:
-            index = _INDEXES[self.name] = {c: n for n, c in enumerate(self.values)}
-        return index
 
     def upsert_sql(self, paramstyle: str, dialect: str) -> str:
         columns = self.keys + self.values
@@ -173,9 +176,6 @@ AREA_ROLLUP = RollupTable(
 QUARTER_HOURS = (QUEUE_ROLLUP, AGENT_ROLLUP, AREA_ROLLUP)
 DAY_OF = {table: table.by_day() for table in QUARTER_HOURS}
 TABLES = (*QUARTER_HOURS, *DAY_OF.values())
-_INDEXES: dict[str, dict[str, int]] = {}
-# Each table's maxima by their place in a row, for folding rows into day rows.
-_MAXIMA_AT = {t.name: frozenset(t.index[m] for m in t.maxima) for t in QUARTER_HOURS}
 _WITHIN_COLUMNS = tuple(
     tuple(QUEUE_ROLLUP.index[f"{whose}_within_{edge}"] for edge in WAIT_EDGES)
     for whose in ("answered", "abandoned")
@@ -227,16 +227,9 @@ class RollupFold:
             _cumulate(row)
         for table in QUARTER_HOURS:
             days = self.pending[DAY_OF[table]]
-            maxima = _MAXIMA_AT[table.name]
             for key, values in self.pending[table].items():
                 day_key = (self.days.start_of(key[0]), *key[1:])  # type: ignore[arg-type]
-                into = days.get(day_key)
-                if into is None:
-                    days[day_key] = list(values)
-                    continue
-                for index, value in enumerate(values):
-                    added = into[index] + value
-                    into[index] = max(into[index], value) if index in maxima else added
+                add_to_day(days, day_key, values, table.maxima_at)
         rows = {t: [(*k, *v) for k, v in by_key.items()] for t, by_key in self.pending.items()}
         self.pending = {table: {} for table in TABLES}
         return rows
@@ -339,11 +332,6 @@ class RollupFold:
         self._add(AGENT_ROLLUP, (wrap.bucket, wrap.queue, event.agent or ""), wrap_up=seconds)
 
     def _add(self, table: RollupTable, key: tuple[object, ...], **figures: float) -> None:
-        self._add_row(table, key, figures)
-
-    def _add_row(
-        self, table: RollupTable, key: tuple[object, ...], figures: dict[str, float]
-    ) -> None:
         by_key = self.pending[table]
         row = by_key.get(key)
         index_of = table.index
@@ -356,6 +344,23 @@ class RollupFold:
                 row[index] = max(row[index], value)
             else:
                 row[index] += value
+
+
+def add_to_day(
+    days: dict[tuple[object, ...], list[float]],
+    day_key: tuple[object, ...],
+    values: Sequence[float],
+    maxima_at: frozenset[int],
+) -> None:
+    """Fold a quarter-hour's ``values`` into its day's row of ``days`` (maxima kept, the
+    rest added up)."""
+    into = days.get(day_key)
+    if into is None:
+        days[day_key] = list(values)
+        return
+    for index, value in enumerate(values):
+        added = into[index] + value
+        into[index] = max(into[index], value) if index in maxima_at else added
 
 
 async def write_rollups(

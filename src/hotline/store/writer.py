@@ -103,7 +103,8 @@ class EventWriter:
     def submit(self, event: Event) -> None:
         """Queue one event for the next batch; never blocks, never touches the database."""
         self._pending.append(event)
-        if len(self._pending) >= self.batch_size:
+        # Woken once as the queue reaches a batch: the flush then writes until none is left.
+        if len(self._pending) == self.batch_size:
             self._periodic.wake()
 
     def start(self) -> None:
@@ -182,7 +183,7 @@ class EventWriter:
         for single in batch.split():
             try:
                 await self._transaction(single)
-                written += 1
+                written += len(single)  # the rollups' increments are not rows of the count
             except DBAPIError as error:
                 if not _refused(error):
                     raise

@@ -15,7 +15,7 @@ for (const report of settings.reports) {
 // The address may carry the form's fields (a shared link, or the form sent before this
 // script ran): they win over the defaults.
 const asked = new URLSearchParams(location.search);
-const today = new Date().toISOString().slice(0, 10);
+const today = siteToday();
 document.querySelector("[data-from]").value = asked.get("from") || today;
 document.querySelector("[data-to]").value = asked.get("to") || today;
 if (asked.get("interval")) document.querySelector("[data-interval]").value = asked.get("interval");
@@ -25,6 +25,16 @@ if (asked.has("queues")) {
 }
 const wanted = asked.get("report");
 if (wanted && byId.has(wanted)) select.value = wanted;
+
+// Today in the site's time zone, the day the server's reports default to (not UTC's date,
+// nor the browser's).
+function siteToday() {
+  const parts = new Intl.DateTimeFormat("en", {
+    timeZone: settings.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+  }).formatToParts(new Date());
+  const part = (type) => parts.find((found) => found.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
 
 function query(format) {
   const data = new FormData(form);

@@ -2,7 +2,7 @@
 the log indexed by verb and time for reports that list one kind of line (failed callbacks).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 from __future__ import annotations
