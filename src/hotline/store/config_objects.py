@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.store.models import ConfigObject, JsonValue
+from hotline.store.upsert import insert_ignoring
 
 __all__ = ["ConfigObjects", "StaleVersion"]
 
@@ -93,8 +93,7 @@ class ConfigObjects:
         values = {"kind": kind, "key": key, "value": value, "version": 1,
                   "created_at": now, "updated_at": now}  # fmt: skip
         dialect = (await self.session.connection()).dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ConfigObject)
-        statement = insert.values(values).on_conflict_do_nothing().returning(ConfigObject)
+        statement = insert_ignoring(dialect, ConfigObject).values(values).returning(ConfigObject)
         return (await self.session.scalars(statement)).one_or_none()
 
     async def _update(

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.store.models import Base, JsonValue, NotificationAck, NotificationRecord
-from hotline.store.upsert import upsert
+from hotline.store.upsert import insert_ignoring, upsert
 
 __all__ = ["NotificationFilter", "NotificationRows", "StoredNotification"]
 
@@ -94,11 +93,8 @@ class NotificationRows:
         """``user`` has seen ``ids``; commits."""
         if ids:
             dialect = (await self.session.connection()).dialect.name
-            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-                NotificationAck
-            )
             rows = [{"notification_id": i, "user_name": user, "acked_at": now} for i in ids]
-            await self.session.execute(insert.on_conflict_do_nothing(), rows)
+            await self.session.execute(insert_ignoring(dialect, NotificationAck), rows)
         await self.session.commit()
 
     async def purge(self, before: float) -> int:

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.store.models import JsonValue, OutboxMessage
+from hotline.store.upsert import insert_ignoring
 
 __all__ = ["NewMessage", "OutboxRows"]
 
@@ -48,8 +48,7 @@ class OutboxRows:
             for m in messages
         ]  # fmt: skip
         dialect = (await self.session.connection()).dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage)
-        await self.session.execute(insert.on_conflict_do_nothing(index_elements=["key"]), rows)
+        await self.session.execute(insert_ignoring(dialect, OutboxMessage), rows)
 
     async def due(self, now: float, *, limit: int = 500) -> Sequence[OutboxMessage]:
         """Unsent rows whose time has come, oldest first."""

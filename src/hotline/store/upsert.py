@@ -1,5 +1,5 @@
-"""INSERT ... ON CONFLICT DO UPDATE, which SQLite and PostgreSQL spell alike but SQLAlchemy
-builds from each dialect's own ``insert``."""
+"""INSERT ... ON CONFLICT DO UPDATE (or DO NOTHING), which SQLite and PostgreSQL spell alike
+but SQLAlchemy builds from each dialect's own ``insert``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-__all__ = ["upsert"]
+from hotline.store.models import Base
+
+__all__ = ["insert_ignoring", "upsert"]
 
 
 @functools.cache
@@ -28,4 +30,14 @@ def upsert(dialect: str, table: Table, key: str, update: tuple[str, ...]) -> Ins
         return lite.on_conflict_do_update(
             index_elements=[key], set_={name: lite.excluded[name] for name in update}
         )
+    raise ValueError(f"unsupported database dialect: {dialect}")
+
+
+@functools.cache
+def insert_ignoring(dialect: str, target: type[Base] | Table) -> Insert:
+    """Insert rows into ``target``; a row whose key is stored already is left as it is."""
+    if dialect == "postgresql":
+        return postgresql.insert(target).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(target).on_conflict_do_nothing()
     raise ValueError(f"unsupported database dialect: {dialect}")
