@@ -173,16 +173,19 @@ async def test_the_node_schedules_the_files_reports_and_the_apis(tmp_path: Path)
     made = ReportScheduleConfig(name="from-api", report="agent_performance",
                                 every="weekly mon 08:00", to=["boss@example.com"],
                                 queues=["800"], format="xlsx")  # fmt: skip
-    database = await Database.open(sqlite_url(tmp_path))
+    url = sqlite_url(tmp_path)
+    database = await Database.open(url)
     async with database.session() as session:
         await ConfigObjects(session).put(SCHEDULE_KIND, made.name,
                                          made.model_dump(mode="json", by_alias=True),
                                          version=None, now=0.0)  # fmt: skip
-    schedules = ReportSchedules(config, database, Outbox(database, wall=time.time))
+    runner = ReportRunner(url)
+    schedules = ReportSchedules(config, database, Outbox(database, wall=time.time), runner)
     try:
         found = await schedules.schedules()
     finally:
         await schedules.close()
+        await runner.close()
         await database.close()
     assert [(s.name, s.report, s.every, s.to, s.queues, s.format) for s in found] == [
         ("from-file", "queue_totals", parse_every("daily 07:00"), ("a@b.c",), None, "pdf"),
