@@ -1,5 +1,5 @@
-"""Real databases for the store tests: a SQLite file, and a PostgreSQL server of our own,
-started once per test session (a throwaway cluster) with a fresh database for each test."""
+"""Real databases for every test that needs one: a SQLite file, and a PostgreSQL server of our
+own, started once per test session (a throwaway cluster) with a fresh database for each test."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline.store import Database
 from hotline.testing.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
 
 
@@ -17,7 +18,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         with throwaway_postgres() as server:
             yield server
     except PostgresUnavailable as missing:
-        pytest.skip(f"no PostgreSQL for the store tests: {missing}")
+        pytest.skip(f"no PostgreSQL: {missing}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -28,3 +29,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     yield server.url(await server.create_database())
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """An empty, migrated database, once a SQLite file and once on PostgreSQL."""
+    opened = await Database.open(database_url)
+    yield opened
+    await opened.close()

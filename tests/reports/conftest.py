@@ -1,21 +1,10 @@
-"""A PostgreSQL server of our own for the reports tests, started once per session."""
+"""A fresh database on the session's PostgreSQL server (tests/conftest.py) for the reports tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from hotline.testing.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    try:
-        with throwaway_postgres() as server:
-            yield server
-    except PostgresUnavailable as missing:
-        pytest.skip(f"no PostgreSQL for the reports tests: {missing}")
+from hotline.testing.postgres import PostgresServer
 
 
 @pytest.fixture

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from hotline.store import ConfigObjects, Database, JsonValue, StaleVersion
 
 QUEUE: JsonValue = {"name": "Support", "strategy": "longest-idle", "members": ["201", "202"],
                     "service_level": {"seconds": 20, "target": 0.8}, "music": None}  # fmt: skip
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = await Database.open(database_url)
-    yield database
-    await database.close()
 
 
 async def test_put_creates_at_version_one_and_get_reads_it_back(database: Database) -> None:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-
-import pytest
 
 from hotline.store import Database, DayStatisticsRows, JsonValue
 
@@ -13,13 +10,6 @@ COUNTERS: JsonValue = {
     "queues": {"800": {"offered": 12, "answered": 10, "talk_total": 612.5}},
     "agents": {"101": {"answered": 6, "missed": 1, "talk_seconds": 301.25}},
 }
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = await Database.open(database_url)
-    yield database
-    await database.close()
 
 
 async def _save(database: Database, day: str, value: JsonValue, now: float) -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from hotline.store import Database, Registrations, StoredBinding
 
 
@@ -14,13 +10,6 @@ def _binding(aor: str, contact: str, expires_at: float, *, cseq: int = 1) -> Sto
         aor=aor, contact=contact, expires_at=expires_at, call_id=f"{aor}-call", cseq=cseq,
         q=1.0, transport="UDP", host="192.0.2.7", port=5062, registered_at=expires_at - 3600,
     )  # fmt: skip
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = await Database.open(database_url)
-    yield database
-    await database.close()
 
 
 async def _replace(database: Database, aors: list[str], rows: list[StoredBinding]) -> None:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from hotline.store import AuditFilter, AuditLog, AuthSessions, Database, NewUser, PageRequest, Users
 
 SUE = NewUser(
     name="sue", password_hash="$argon2id$x", role="supervisor", extension=None,
     queues=("800", "801"), language="ru", origin="file",
 )  # fmt: skip
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = await Database.open(database_url)
-    yield database
-    await database.close()
 
 
 async def test_a_user_is_added_once_and_changed_after(database: Database) -> None:

@@ -4,14 +4,14 @@ PostgreSQL server, read back page by page through ``/api/calls``."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from hotline.media import MediaServer
-from hotline.testing.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
+from hotline.testing.postgres import PostgresServer
 
 from .support import Node, eventually, phone, phone_ports, running_node
 
@@ -19,19 +19,10 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 CALLS = 5
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        with throwaway_postgres() as server:
-            yield server
-    except PostgresUnavailable as missing:
-        pytest.skip(f"no PostgreSQL: {missing}")
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def pg_node(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+async def pg_node(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
                   ) -> AsyncIterator[Node]:  # fmt: skip
-    url = postgres.url(await postgres.create_database())
+    url = postgres_server.url(await postgres_server.create_database())
     async with running_node(tmp_path_factory.mktemp("pg"), f'url = "{url}"') as running:
         store = running.hotline.store
         assert store is not None and store.database.dialect == "postgresql"
