@@ -10,13 +10,16 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.events import AgentStateChanged
 from hotline.store.agent_batch import write_agent_changes
-from hotline.store.agents import write_agent_change
+from hotline.store.agents import SESSIONS, STATUS
 from hotline.store.database import create_engine
 from hotline.store.migrate import upgrade
+from hotline.store.models import SessionKind
+from hotline.store.upsert import upsert
 
 CHANGES = st.lists(
     st.tuples(st.sampled_from(("201", "202")),
@@ -24,6 +27,76 @@ CHANGES = st.lists(
               st.sampled_from((None, "lunch", "break"))),
     max_size=25,
 )  # fmt: skip
+
+
+async def write_agent_change(connection: AsyncConnection, change: AgentStateChanged) -> None:
+    """The reference: one login, logout, pause or unpause recorded by itself, the plain way."""
+    if change.change == "logged_in":
+        await _close_sessions(connection, change.agent, change.at, None)
+        await _open_session(connection, change, SessionKind.LOGIN)
+        await _set_status(connection, change, logged_in_at=change.at, pause=False)
+    elif change.change == "logged_out":
+        await _close_sessions(connection, change.agent, change.at, None)
+        await connection.execute(
+            update(STATUS)
+            .where(STATUS.c.agent == change.agent)
+            .values(logged_in=False, pause_reason=None, paused_at=None, updated_at=change.at)
+        )
+    elif change.change == "paused":
+        await _close_sessions(connection, change.agent, change.at, SessionKind.PAUSE)
+        await _open_session(connection, change, SessionKind.PAUSE)
+        await _set_status(connection, change, logged_in_at=None, pause=True)
+    elif change.change == "unpaused":
+        await _close_sessions(connection, change.agent, change.at, SessionKind.PAUSE)
+        await connection.execute(
+            update(STATUS)
+            .where(STATUS.c.agent == change.agent)
+            .values(pause_reason=None, paused_at=None, updated_at=change.at)
+        )
+
+
+async def _open_session(
+    connection: AsyncConnection, change: AgentStateChanged, kind: SessionKind
+) -> None:
+    await connection.execute(
+        SESSIONS.insert().values(
+            agent=change.agent, kind=kind.value, reason=change.reason, started_at=change.at
+        )
+    )
+
+
+async def _close_sessions(
+    connection: AsyncConnection, agent: str, at: float, kind: SessionKind | None
+) -> None:
+    """End the agent's open sessions (of one kind, or all): a logout ends its pause too."""
+    where = [SESSIONS.c.agent == agent, SESSIONS.c.ended_at.is_(None)]
+    if kind is not None:
+        where.append(SESSIONS.c.kind == kind.value)
+    await connection.execute(update(SESSIONS).where(*where).values(ended_at=at))
+
+
+async def _set_status(
+    connection: AsyncConnection,
+    change: AgentStateChanged,
+    *,
+    logged_in_at: float | None,
+    pause: bool,
+) -> None:
+    """Upsert the status row. A pause implies a login: an agent that is always logged in
+    pauses without ever logging in, so the pause creates its row when there is none."""
+    values = {
+        "agent": change.agent,
+        "logged_in": True,
+        "logged_in_at": logged_in_at if logged_in_at is not None else change.at,
+        "pause_reason": change.reason if pause else None,
+        "paused_at": change.at if pause else None,
+        "updated_at": change.at,
+    }
+    changed = ["logged_in", "pause_reason", "paused_at", "updated_at"]
+    if not pause:
+        changed.append("logged_in_at")
+    statement = upsert(connection.dialect.name, STATUS, "agent", tuple(changed))
+    await connection.execute(statement, values)
 
 
 async def _tables(url: str, batches: list[list[AgentStateChanged]], batched: bool) -> list[object]:

@@ -1,6 +1,6 @@
 """A batch of agent changes in four statements instead of three or four per change.
 
-``write_agent_change`` runs one change's UPDATE, INSERT and upsert; at the writer's rates an
+Recorded one by one, a change is an UPDATE, an INSERT and an upsert; at the writer's rates an
 agent's day (a login, breaks, a logout) then costs as much as hundreds of calls, each
 statement a trip to the database. Here the batch is played in memory with the same rules:
 sessions opened and closed within the batch are inserted with their end, sessions opened
@@ -87,7 +87,7 @@ def _row(agent: str, logged_in: bool, logged_in_at: float | None, reason: str | 
 async def write_agent_changes(
     connection: AsyncConnection, changes: Sequence[AgentStateChanged]
 ) -> None:
-    """Record ``changes`` in order, as ``write_agent_change`` would one by one."""
+    """Record ``changes`` in order, leaving the rows they would leave recorded one by one."""
     if not changes:
         return
     agents = sorted({change.agent for change in changes})
