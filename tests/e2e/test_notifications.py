@@ -106,6 +106,13 @@ def _count(database: Path, query: str) -> int:
         return int(connection.execute(query).fetchone()[0])
 
 
+def _outbox(database: Path) -> list[tuple[object, ...]]:
+    """The outbox's rows as the test left them, for a failure's message."""
+    query = "SELECT id, recipient, due_at, sent_at, attempts, last_error FROM outbox"
+    with sqlite3.connect(database) as connection:
+        return list(connection.execute(query).fetchall())
+
+
 def _ready_to_kill(database: Path) -> bool:
     """The three lost calls are in the queue log, and sending has been tried and failed."""
     abandons = "SELECT count(*) FROM queue_events WHERE verb = 'ABANDON'"
@@ -129,7 +136,7 @@ def test_outbox_rows_survive_sigkill_and_go_out_once(tmp_path: Path) -> None:
     with smtp:  # up again
         restarted = restart_on_new_ports(tmp_path / "hotline.toml", server)
         try:
-            assert wait_until(lambda: _all_numbers(smtp), 15.0), subjects(smtp)
+            assert wait_until(lambda: _all_numbers(smtp), 15.0), (subjects(smtp), _outbox(database))
             time.sleep(3)  # retries due later would show as repeats
             ids = [str(message["Message-ID"]) for message in smtp.messages]
             assert len(ids) == len(set(ids)), subjects(smtp)

@@ -152,3 +152,57 @@ async def test_a_message_whose_sender_died_mid_send_goes_at_the_next_start(
     await restarted.stop()  # its last flush: sent now, not once the claim's lease ran out
     assert [m["Subject"] for m in smtp.messages] == ["cut short"]
     assert await unsent(database) == 0
+
+
+def _digest_row(key: str, *, due_at: float) -> NewMessage:
+    """A lost-call notice's row for ops@example.com, in that recipient's one batch."""
+    notice = {"kind": "lost_call", "key": key, "queue": "800", "at": due_at, "facts": {}}
+    return NewMessage(key=key, channel="email", recipient="ops@example.com",
+                      batch="email:ops@example.com:lost_call",
+                      payload={"notice": notice, "language": "en"}, due_at=due_at)  # fmt: skip
+
+
+async def test_a_row_written_during_a_send_keeps_the_pace_not_the_lease(
+    database: Database, smtp: SmtpReceiver
+) -> None:
+    wall = Wall()
+    outbox, _ = parts(database, smtp, wall)
+    batch = "email:ops@example.com:lost_call"
+    async with database.session() as session:
+        await outbox.add(session, [_digest_row("first", due_at=wall.now)])
+        await session.commit()
+    async with database.session() as session:  # a worker takes it for a 60 s lease
+        rows = OutboxRows(session)
+        [row] = await rows.due(wall.now)
+        assert await rows.claim([row.id], now=wall.now, until=wall.now + 60) == [row.id]
+        assert await rows.due(wall.now + 1) == []  # leased: no other worker sends it
+    wall.now += 0.5
+    fresh = Outbox(database, wall=wall)  # another node, or this one after a restart
+    async with database.session() as session:
+        due = await fresh.due_time(session, batch, now=wall.now, min_interval=5)
+    assert due == wall.now - 0.5 + 5  # one interval after the message being sent
+
+
+async def test_a_restart_sends_a_failed_digest_with_the_rows_that_joined_it(
+    database: Database, smtp: SmtpReceiver
+) -> None:
+    wall = Wall()
+    outbox, delivery = parts(database, smtp, wall)
+    smtp.stop()
+    async with database.session() as session:
+        await outbox.add(session, [_digest_row("first", due_at=wall.now)])
+        await session.commit()
+    await delivery.deliver_due()  # fails: the row waits for its retry
+    async with database.session() as session:  # a second lost call joins that retry
+        due = await outbox.due_time(session, "email:ops@example.com:lost_call",
+                                    now=wall.now + 0.5, min_interval=1)  # fmt: skip
+        assert due == wall.now + backoff(1)
+        await outbox.add(session, [_digest_row("second", due_at=due)])
+        await session.commit()
+    smtp.start()
+    _, restarted = parts(database, smtp, wall)
+    await restarted.start()
+    await restarted.stop()  # its last flush: both now, as one digest
+    [message] = smtp.messages
+    assert str(message["Subject"]).startswith("[Hotline] 2 × Lost call in queue 800"), message
+    assert await unsent(database) == 0

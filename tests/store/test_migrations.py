@@ -45,6 +45,12 @@ async def _indexes(connection: AsyncConnection, table: str) -> set[str]:
     )
 
 
+async def _columns(connection: AsyncConnection, table: str) -> set[str]:
+    return await connection.run_sync(
+        lambda sync: {column["name"] for column in inspect(sync).get_columns(table)}
+    )
+
+
 async def _tables(connection: AsyncConnection) -> set[str]:
     return await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
 
@@ -108,7 +114,7 @@ async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -
 
     database = await Database.open(database_url)
     try:
-        assert await current_revision(database.engine) == head_revision() == "0008"
+        assert await current_revision(database.engine) == head_revision() == "0009"
         async with database.engine.connect() as connection:
             assert await _tables(connection) >= TABLES
             assert await _indexes(connection, "registrations") == {
@@ -140,12 +146,33 @@ async def test_users_get_an_email_column_keeping_their_rows(database_url: str) -
     async with engine.begin() as connection:
         await connection.run_sync(_downgrade, "0007")
     async with engine.connect() as connection:
-        columns = await connection.run_sync(
-            lambda sync: {column["name"] for column in inspect(sync).get_columns("users")}
-        )
+        columns = await _columns(connection, "users")
         names = (await connection.execute(text("SELECT name FROM users"))).scalars().all()
     assert "email" not in columns
     assert names == ["ann"]
+    await engine.dispose()
+
+
+async def test_outbox_rows_get_an_empty_claim_keeping_their_times(database_url: str) -> None:
+    """0008 to 0009: a worker's lease moves out of the due time; unsent rows stay due."""
+    engine = create_engine(database_url)
+    await upgrade(engine, "0008")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO outbox (key, channel, recipient, payload, created_at, due_at, "
+                "attempts) VALUES ('k', 'email', 'a@example.com', '{}', 1, 2, 1)"
+            )
+        )
+    await upgrade(engine)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT due_at, claimed_until FROM outbox"))).all()
+    assert [tuple(row) for row in rows] == [(2.0, None)]
+    async with engine.begin() as connection:
+        await connection.run_sync(_downgrade, "0008")
+    async with engine.connect() as connection:
+        columns = await _columns(connection, "outbox")
+    assert "claimed_until" not in columns and "due_at" in columns
     await engine.dispose()
 
 

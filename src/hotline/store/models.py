@@ -300,7 +300,9 @@ class OutboxMessage(Base):
     transactional outbox. ``key`` makes a second write of the same message a no-op and names
     it to the receiver (the email's Message-ID). ``batch`` gathers the rows that may go out as
     one digest (a recipient and a kind); None: always alone. ``due_at`` is when the next
-    attempt may start; ``sent_at`` is set once the receiver accepted it."""
+    attempt may start; ``claimed_until`` the lease of the worker sending it now (apart from
+    ``due_at``, so a lease never sets the batch's pace); ``sent_at`` is set once the receiver
+    accepted it."""
 
     __tablename__ = "outbox"
 
@@ -315,6 +317,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int]
     sent_at: Mapped[float | None]
     last_error: Mapped[str | None] = mapped_column(String(255))
+    claimed_until: Mapped[float | None]
 
     __table_args__ = (
         Index("ix_outbox_sent_at_due_at", "sent_at", "due_at"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.store.models import JsonValue, OutboxMessage
@@ -51,27 +51,29 @@ class OutboxRows:
         await self.session.execute(insert_ignoring(dialect, OutboxMessage), rows)
 
     async def due(self, now: float, *, limit: int = 500) -> Sequence[OutboxMessage]:
-        """Unsent rows whose time has come, oldest first."""
+        """Unsent rows whose time has come and that no worker is sending, oldest first."""
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.due_at <= now)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.due_at <= now, _unclaimed(now))
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
         return (await self.session.scalars(query)).all()
 
     async def claim(self, ids: Sequence[int], *, now: float, until: float) -> list[int]:
-        """Take the rows ``ids`` that are still due for one attempt: their due time moves to
-        ``until``, so no other worker (another node on the same database) takes them, and a
-        worker that dies mid-send leaves them due again then. The attempt counts from here, so
-        a node started again after such a death sends them at once (``retry_failed_now``)
-        rather than after the lease. Returns the rows taken; commits.
-        On PostgreSQL a concurrent claim waits for this one and then finds them not due."""
+        """Take the rows ``ids`` that are still due for one attempt: they are leased to this
+        worker until ``until``, so no other worker (another node on the same database) takes
+        them, and a worker that dies mid-send leaves them due again then. The lease is kept
+        apart from the due time, which sets the batch's pace: rows written while the send
+        runs join the batch's digest, not the lease. The attempt counts from here, so a node
+        started again after such a death sends them at once (``retry_failed_now``) rather
+        than after the lease. Returns the rows taken; commits.
+        On PostgreSQL a concurrent claim waits for this one and then finds them taken."""
         statement = (
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None),
-                   OutboxMessage.due_at <= now)
-            .values(due_at=until, attempts=OutboxMessage.attempts + 1)
+                   OutboxMessage.due_at <= now, _unclaimed(now))
+            .values(claimed_until=until, attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage.id)
         )  # fmt: skip
         taken = list((await self.session.scalars(statement)).all())
@@ -80,14 +82,17 @@ class OutboxRows:
 
     async def retry_failed_now(self, now: float) -> int:
         """Make the unsent rows that failed before, or whose sending a death cut short, due at
-        ``now`` (a restart is a new chance: it often follows a fix); the rows waiting for their
-        turn in a digest keep their time.
-        Returns how many; commits."""
+        ``now`` (a restart is a new chance: it often follows a fix), with the rows of their
+        batches that were waiting to go with them as one digest; other digests keep their
+        time. Returns how many; commits."""
+        failed = OutboxMessage.sent_at.is_(None) & (OutboxMessage.attempts > 0)
+        failed_batches = select(OutboxMessage.batch).where(failed, OutboxMessage.batch.is_not(None))
         statement = (
             update(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0,
-                   OutboxMessage.due_at > now)
-            .values(due_at=now)
+            .where(OutboxMessage.sent_at.is_(None),
+                   (OutboxMessage.attempts > 0) | OutboxMessage.batch.in_(failed_batches),
+                   (OutboxMessage.due_at > now) | OutboxMessage.claimed_until.is_not(None))
+            .values(due_at=now, claimed_until=None)
         )  # fmt: skip
         result = await self.session.execute(statement)
         await self.session.commit()
@@ -100,12 +105,12 @@ class OutboxRows:
 
     async def mark_sent(self, ids: Sequence[int], *, now: float) -> None:
         """The receiver accepted the message made of rows ``ids`` at ``now`` (its due time
-        too, so the batch's pace counts from when it went, not from its claim's lease)."""
-        await self._set(ids, sent_at=now, due_at=now, last_error=None)
+        too, so the batch's pace counts from when it went)."""
+        await self._set(ids, sent_at=now, due_at=now, claimed_until=None, last_error=None)
 
     async def postpone(self, ids: Sequence[int], *, until: float, error: str) -> None:
         """An attempt failed: try again at ``until``."""
-        await self._set(ids, due_at=until, last_error=error[:255])
+        await self._set(ids, due_at=until, claimed_until=None, last_error=error[:255])
 
     async def unsent(self) -> int:
         query = select(func.count()).where(OutboxMessage.sent_at.is_(None))
@@ -124,3 +129,8 @@ class OutboxRows:
         statement = update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values)
         await self.session.execute(statement)
         await self.session.commit()
+
+
+def _unclaimed(now: float) -> ColumnElement[bool]:
+    """No worker holds the row: never claimed, or its lease ran out (the worker died)."""
+    return OutboxMessage.claimed_until.is_(None) | (OutboxMessage.claimed_until <= now)
