@@ -116,7 +116,7 @@ def test_an_auto_pause_is_noticed_in_the_agents_queues_and_a_break_is_not() -> N
     ]
 
 
-def test_a_system_problem_is_raised_when_it_appears_or_changes() -> None:
+def test_a_system_problem_is_raised_when_it_appears_or_changes_and_cleared_once() -> None:
     problems: dict[str, str | None] = {"database": None}
     w = watcher(problems=problems)
     assert w.tick(T0) == []
@@ -126,3 +126,10 @@ def test_a_system_problem_is_raised_when_it_appears_or_changes() -> None:
         ("system", None, "the database refuses writes")
     ]
     assert w.tick(T0 + 2) == []
+    problems["database"] = None  # the database takes writes again: one notice says so
+    cleared = w.tick(T0 + 3)
+    assert [(n.phase, n.facts["problem"]) for n in cleared] == [
+        ("cleared", "the database refuses writes")
+    ]
+    assert cleared[0].goes_out
+    assert w.tick(T0 + 4) == []

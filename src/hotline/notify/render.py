@@ -27,6 +27,7 @@ TITLES: Mapping[Language, Mapping[str, str]] = {
         "no_agents.cleared": "Agents are back",
         "agent_auto_paused": "Agent paused after missed calls",
         "system": "System problem",
+        "system.cleared": "System problem over",
     },
     "ru": {
         "sla_breach": "Абоненты ждут дольше SLA",
@@ -39,6 +40,7 @@ TITLES: Mapping[Language, Mapping[str, str]] = {
         "no_agents.cleared": "Операторы вернулись",
         "agent_auto_paused": "Оператор поставлен на паузу после пропущенных звонков",
         "system": "Проблема в системе",
+        "system.cleared": "Проблема в системе устранена",
     },
 }
 LABELS: Mapping[Language, Mapping[str, str]] = {

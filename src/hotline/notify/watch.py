@@ -256,16 +256,15 @@ class Watcher:
             except Exception:  # a broken check must not stop the others
                 log.exception("notify: system check %s failed", name)
                 continue
-            if problem == self._problems.get(name):
+            before = self._problems.get(name)
+            if problem == before:
                 continue
             self._problems[name] = problem
-            if problem is not None:
-                notices.append(
-                    Notice(
-                        kind="system",
-                        key=f"system:{name}:{now:.3f}",
-                        at=now,
-                        facts={"check": name, "problem": problem},
-                    )
-                )
+            if problem is None:  # over: said once, naming what it was
+                facts: Facts = {"check": name, "problem": before}
+                phase: Phase = "cleared"
+            else:
+                facts, phase = {"check": name, "problem": problem}, "raised"
+            notices.append(Notice(kind="system", key=f"system:{name}:{now:.3f}", at=now,
+                                  phase=phase, facts=facts))  # fmt: skip
         return notices

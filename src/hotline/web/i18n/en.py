@@ -214,6 +214,7 @@ MESSAGES: dict[str, str] = {
     "notify.no_agents_cleared": "Agents are back",
     "notify.agent_auto_paused": "Agent paused after missed calls",
     "notify.system": "System problem",
+    "notify.system_cleared": "System problem over",
     "notify.caller": "caller {number}",
     "notify.waited": "waited {seconds} s",
     "notify.queue": "queue {queue}",

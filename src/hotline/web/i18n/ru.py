@@ -218,6 +218,7 @@ MESSAGES: dict[str, str] = {
     "notify.no_agents_cleared": "Операторы вернулись",
     "notify.agent_auto_paused": "Оператор на паузе после пропущенных звонков",
     "notify.system": "Проблема в системе",
+    "notify.system_cleared": "Проблема в системе устранена",
     "notify.caller": "абонент {number}",
     "notify.waited": "ждал {seconds} с",
     "notify.queue": "очередь {queue}",
