@@ -130,6 +130,7 @@ async def test_a_webhook_is_signed_with_its_secret_and_retried_until_taken(
     wall.now += 600
     await delivery.deliver_due()
     assert len(http.requests) == 2  # taken once, then never again
+    assert http.requests[0].client_port == http.requests[1].client_port  # one connection kept
     request = http.requests[-1]
     timestamp = request.headers["X-Hotline-Timestamp"]
     signature = request.headers["X-Hotline-Signature"]

@@ -81,6 +81,7 @@ class Delivery:
 
     async def stop(self) -> None:
         await self._periodic.stop()
+        await self.webhook_sender.close()
 
     async def deliver_due(self) -> None:
         """Send every message due now, one batch after another."""

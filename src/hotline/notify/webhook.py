@@ -45,10 +45,18 @@ def verify(secret: str, timestamp: str, signature: str, body: bytes, *, now: flo
 
 
 class WebhookSender:
-    """POSTs one body per call; raises on a network failure or an answer other than 2xx."""
+    """POSTs one body per call; raises on a network failure or an answer other than 2xx.
+    One HTTP client for the sender's life keeps connections to receivers open between
+    messages (a digest a minute to the same CRM is the common case); ``close`` ends it."""
 
     def __init__(self, *, timeout: float = 10.0) -> None:
         self.timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def send(self, webhook: Webhook, body: bytes, *, key: str, now: float) -> None:
         timestamp = int(now)
@@ -58,6 +66,7 @@ class WebhookSender:
             SIGNATURE_HEADER: sign(webhook.secret, timestamp, body),
             "Idempotency-Key": key,
         }
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
-            response = await client.post(webhook.url, content=body, headers=headers)
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout)
+        response = await self._client.post(webhook.url, content=body, headers=headers)
         response.raise_for_status()

@@ -72,10 +72,12 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0  # the sender's TCP port: the same for requests on one connection
 
 
 class HttpReceiver:
-    """Answers every POST with ``status`` (200 unless changed) and keeps each request."""
+    """Answers every POST with ``status`` (200 unless changed) and keeps each request; speaks
+    HTTP/1.1, so a sender may keep its connection open between requests."""
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
@@ -83,10 +85,13 @@ class HttpReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
-                receiver.requests.append(Request(self.path, dict(self.headers), body))
+                port = self.client_address[1]
+                receiver.requests.append(Request(self.path, dict(self.headers), body, port))
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
