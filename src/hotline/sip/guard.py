@@ -121,6 +121,9 @@ class AuthGuard:
         self._users: OrderedDict[tuple[str, str], _UserRecord] = OrderedDict()
         self._addresses: OrderedDict[str, _AddressRecord] = OrderedDict()
         self._banned: OrderedDict[str, Ban] = OrderedDict()
+        # The pairs blocked at some time, so listing bans (every /api/health) reads these
+        # few, not every pair tracked; a pair is dropped here once its block is over.
+        self._blocked: set[tuple[str, str]] = set()
 
     def address_banned(self, host: str, now: float) -> bool:
         """True while ``host``'s whole address is refused."""
@@ -160,6 +163,7 @@ class AuthGuard:
         record.blocks += 1
         record.blocked_until = now + seconds
         record.failures.clear()
+        self._blocked.add((source, user))
         logger.warning(
             "Refusing user %r from %s for %.0f s: %d failed %s authentications within %.0f s",
             user, host, seconds, self.max_failures, self.kind, self.window,
@@ -179,11 +183,12 @@ class AuthGuard:
     def bans(self, now: float) -> list[Ban]:
         """Every refusal in force, the longest first."""
         found = [ban for ban in self._banned.values() if now < ban.until]
-        found += [
-            self._block(source, user, record.blocked_until)
-            for (source, user), record in self._users.items()
-            if now < record.blocked_until
-        ]
+        for pair in list(self._blocked):
+            record = self._users.get(pair)
+            if record is None or now >= record.blocked_until:
+                self._blocked.discard(pair)  # over, forgotten or lifted
+            else:
+                found.append(self._block(*pair, record.blocked_until))
         return sorted(found, key=lambda ban: ban.until, reverse=True)
 
     def lift(self, ban_id: str, now: float) -> Ban | None:
