@@ -4,9 +4,14 @@ the very same address (issue 15)."""
 
 from __future__ import annotations
 
+import re
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,7 +20,7 @@ from hotline.testing.harness import HotlineProcess, free_udp_tcp_port, run_sipp
 _BIN = Path(sys.executable).parent
 
 
-def sipvicious(tool: str, *args: str, hotline: HotlineProcess) -> str:
+def sipvicious(tool: str, *args: str, hotline: HotlineProcess | SimpleNamespace) -> str:
     """Run ``sipvicious_<tool>`` from loopback against ``hotline``; its output."""
     program = _BIN / f"sipvicious_{tool}"
     if not program.exists():
@@ -53,3 +58,45 @@ def test_svwar_finds_no_extension(hotline: HotlineProcess, method: str) -> None:
     output = sipvicious("svwar", "-e100-300", "-m", method, hotline=hotline)
     assert "found nothing" in output, output
     assert "| 101" not in output and "| 102" not in output
+
+
+@pytest.fixture
+def leaky_registrar() -> Iterator[SimpleNamespace]:
+    """The positive control: a registrar that gives extension 101 away (401 for it, 404 for
+    any other), the way svwar tells extensions apart."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    running = True
+
+    def answer() -> None:
+        while running:
+            try:
+                data, peer = sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            text = data.decode(errors="replace")
+            if not text.startswith(("REGISTER", "INVITE", "OPTIONS")):
+                continue
+            known = re.search(r"^To:.*sip:101@", text, re.MULTILINE)
+            status = "401 Unauthorized" if known else "404 Not Found"
+            names = ("via", "from", "to", "call-id", "cseq")
+            head = "".join(
+                line + "\r\n" for line in text.split("\r\n") if line.split(":")[0].lower() in names
+            )
+            reply = f"SIP/2.0 {status}\r\n{head}Content-Length: 0\r\n\r\n"
+            sock.sendto(reply.encode(), peer)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    yield SimpleNamespace(sip_port=sock.getsockname()[1])
+    running = False
+    thread.join()
+    sock.close()
+
+
+def test_svwar_finds_an_extension_a_leaky_registrar_gives_away(
+    leaky_registrar: SimpleNamespace,
+) -> None:
+    output = sipvicious("svwar", "-e100-110", "-m", "REGISTER", hotline=leaky_registrar)
+    assert "| 101" in output and "| 102" not in output, output
