@@ -167,7 +167,7 @@ class ReportScheduler:
         since, until = covered_period(schedule.every, due, self.zone)
         query = ReportQuery(
             period=Period(since=since, until=until, zone=self.zone), queues=schedule.queues,
-            interval=schedule.interval, now=due, parameters=Parameters(),
+            interval=schedule.interval, now=due, parameters=Parameters(), limit=None,
             day_zone=self.zone.key,
         )  # fmt: skip
         result, data = await self.run_and_export(report, query, schedule.format, schedule.language)
