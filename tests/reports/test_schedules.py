@@ -1,12 +1,13 @@
 """Scheduled reports: the due-time calculator on explicit times (no clock is read), and the
 scheduler on a fake clock delivering through a real SMTP server (aiosmtpd) a PDF or XLSX of
-the report with its summary, once per due time."""
+the report with its summary, once per period, and after a restart the latest run it missed."""
 
 from __future__ import annotations
 
 import datetime
 import io
 import time
+from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,10 +18,10 @@ from pypdf import PdfReader
 from hotline.config import ConfigError, ReportScheduleConfig, parse_config
 from hotline.history import generate_history, plan_for
 from hotline.notify import Delivery, Outbox, SmtpSender, SmtpSettings
-from hotline.report_schedules import SCHEDULE_KIND, ReportSchedules
+from hotline.report_schedules import SCHEDULE_KIND, ReportSchedules, StoredRuns
 from hotline.reports.delivery import ReportScheduler, Schedule
 from hotline.reports.runner import ReportRunner
-from hotline.reports.schedules import covered_period, next_due, parse_every
+from hotline.reports.schedules import covered_period, last_due, next_due, parse_every
 from hotline.store import ConfigObjects, Database, Store, sqlite_url
 from hotline.testing.clock import FakeClock
 from hotline.testing.mail import SmtpReceiver
@@ -58,6 +59,23 @@ def test_next_due_in_local_time(every: str, zone: ZoneInfo, after: str, due: str
     assert local(zone, next_due(parse_every(every), at(zone, after), zone)) == due
 
 
+@pytest.mark.parametrize(
+    ("every", "zone", "until", "due"),
+    [
+        ("daily 07:00", MOSCOW, "2026-12-07 07:20", "2026-12-07 07:00"),
+        ("daily 07:00", MOSCOW, "2026-12-07 07:00", "2026-12-07 07:00"),  # at or before
+        ("daily 07:00", MOSCOW, "2026-12-07 06:59", "2026-12-06 07:00"),
+        ("weekly mon 07:00", MOSCOW, "2026-12-13 10:00", "2026-12-07 07:00"),
+        ("monthly 31 07:00", MOSCOW, "2027-03-15 00:00", "2027-02-28 07:00"),  # its last day
+        ("hourly", MOSCOW, "2026-12-07 07:59", "2026-12-07 07:00"),
+        ("hourly", KOLKATA, "2026-12-07 07:29", "2026-12-07 07:00"),  # UTC+5:30
+        ("daily 07:00", NEW_YORK, "2026-03-08 06:00", "2026-03-07 07:00"),  # summer time starts
+    ],
+)
+def test_the_last_due_time_in_local_time(every: str, zone: ZoneInfo, until: str, due: str) -> None:
+    assert local(zone, last_due(parse_every(every), at(zone, until), zone)) == due
+
+
 def test_the_period_a_report_covers() -> None:
     def period(every: str, due: str) -> tuple[str, str]:
         since, until = covered_period(parse_every(every), at(NEW_YORK, due), NEW_YORK)
@@ -80,6 +98,14 @@ def test_bad_schedules_are_refused(text: str) -> None:
 
 
 CONFIG = site("Europe/Moscow", 2, {"800": ["201", "202"]})
+
+
+async def mail_out(database: Database, clock: FakeClock, smtp: SmtpReceiver) -> None:
+    """Send the outbox's due mail to ``smtp``, as the node's delivery worker does."""
+    sender = SmtpSender(SmtpSettings(port=smtp.port, sender="hotline@example.com"))
+    delivery = Delivery(database, wall=clock.wall, smtp=sender, webhooks={}, queue_names={},
+                        public_url=None)  # fmt: skip
+    await delivery.deliver_due()
 
 
 async def test_a_schedule_mails_its_report_at_the_set_time(tmp_path: Path) -> None:
@@ -119,10 +145,7 @@ async def test_a_schedule_mails_its_report_at_the_set_time(tmp_path: Path) -> No
         sent = await scheduler.tick(clock.wall())
         assert sorted(name for name, _ in sent) == ["morning", "weekly"]
         assert scheduler.next_wakeup() == at(MOSCOW, "2026-12-08 07:00")
-        sender = SmtpSender(SmtpSettings(port=smtp.port, sender="hotline@example.com"))
-        delivery = Delivery(database, wall=clock.wall, smtp=sender, webhooks={}, queue_names={},
-                            public_url=None)  # fmt: skip
-        await delivery.deliver_due()
+        await mail_out(database, clock, smtp)
     finally:
         smtp.stop()
         await database.close()
@@ -192,3 +215,81 @@ async def test_the_node_schedules_the_files_reports_and_the_apis(tmp_path: Path)
         ("from-api", "agent_performance", parse_every("weekly mon 08:00"),
          ("boss@example.com",), frozenset({"800"}), "xlsx"),
     ]  # fmt: skip
+
+
+def to(clock: FakeClock, moment: str) -> None:
+    clock.advance(at(MOSCOW, moment) - clock.wall())
+
+
+async def test_a_restart_sends_each_schedules_last_missed_run_once(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    database = await Database.open(url)
+    runner = ReportRunner(url)
+    # Saturday 5 December, 06:00 in Moscow.
+    clock = FakeClock(epoch=at(MOSCOW, "2026-12-05 06:00"))
+    outbox = Outbox(database, wall=clock.wall)
+    runs = StoredRuns(database, clock.wall)  # what each start of the node finds again
+    schedules = [
+        Schedule(name="morning", report="queue_performance", every=parse_every("daily 07:00"),
+                 to=("boss@example.com",)),
+        Schedule(name="weekly", report="agent_performance", every=parse_every("weekly mon 07:00"),
+                 to=("team@example.com",)),
+        Schedule(name="later", report="queue_totals", every=parse_every("daily 07:00"),
+                 to=("boss@example.com",)),
+    ]  # fmt: skip
+
+    def started(*names: str) -> ReportScheduler:
+        """The scheduler of a node (re)started with the schedules ``names``."""
+
+        async def listed() -> list[Schedule]:
+            return [s for s in schedules if s.name in names]
+
+        return ReportScheduler(listed, runner.run_and_export, outbox, timezone="Europe/Moscow",
+                               runs=runs)  # fmt: skip
+
+    async def sent(scheduler: ReportScheduler) -> list[tuple[str, str]]:
+        return sorted(
+            (name, local(MOSCOW, due)) for name, due in await scheduler.tick(clock.wall())
+        )
+
+    smtp = SmtpReceiver()
+    smtp.start()
+    try:
+        first = started("morning", "weekly")
+        assert await sent(first) == []  # nothing is owed from before a schedule was seen
+        to(clock, "2026-12-05 07:00")
+        assert await sent(first) == [("morning", "2026-12-05 07:00")]
+        to(clock, "2026-12-06 06:50")  # Sunday: the node stops for half an hour
+        to(clock, "2026-12-06 07:20")
+        again = started("morning", "weekly", "later")  # "later" was added meanwhile
+        assert await sent(again) == [("morning", "2026-12-06 07:00")]
+        assert await sent(again) == []
+        assert again.next_wakeup() == at(MOSCOW, "2026-12-07 07:00")
+        to(clock, "2026-12-06 07:30")  # started once more, it owes nothing
+        assert await sent(started("morning", "weekly", "later")) == []
+        to(clock, "2026-12-09 10:00")  # down until Wednesday
+        last = started("morning", "weekly", "later")
+        assert await sent(last) == [
+            ("later", "2026-12-09 07:00"),  # the latest of three days missed, not all three
+            ("morning", "2026-12-09 07:00"),
+            ("weekly", "2026-12-07 07:00"),
+        ]
+        # The mail is keyed by schedule and period: sent again, or by a changed hour, it is
+        # the same mail.
+        await last.deliver(schedules[0], at(MOSCOW, "2026-12-09 07:00"))
+        moved = Schedule(name="morning", report="queue_performance",
+                         every=parse_every("daily 08:00"), to=("boss@example.com",))  # fmt: skip
+        await last.deliver(moved, at(MOSCOW, "2026-12-09 08:00"))
+        await mail_out(database, clock, smtp)
+    finally:
+        smtp.stop()
+        await database.close()
+        await runner.close()
+
+    assert Counter(m["Subject"] for m in smtp.messages) == {
+        "Queue performance · 2026-12-04": 1,
+        "Queue performance · 2026-12-05": 1,
+        "Queue performance · 2026-12-08": 1,
+        "Queue performance totals · 2026-12-08": 1,
+        "Agent performance · 2026-11-30": 1,
+    }

@@ -1,5 +1,6 @@
 """The call history on PostgreSQL: real calls recorded by a node whose store is a throwaway
-PostgreSQL server, read back page by page through ``/api/calls``."""
+PostgreSQL server, read back page by page through ``/api/calls``; and the list reports'
+pages on generated history, through ``/api/reports``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hotline.media import MediaServer
 from hotline.testing.postgres import PostgresServer
 
 from .support import Node, eventually, phone, phone_ports, running_node
+from .test_reports_api import check_list_pages, write_history
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 CALLS = 5
@@ -64,3 +66,11 @@ async def test_call_history_pages_on_postgresql(pg_node: Node, tmp_path: Path) -
     assert record["disposition"] is not None and record["end_cause"] == "caller_hangup"
     bad = await pg_node.http.get("/api/calls?offset=999999999999")
     assert bad.status_code == 422
+
+
+async def test_list_reports_pages_on_postgresql(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres_server.url(await postgres_server.create_database())
+    async with running_node(tmp_path, f'url = "{url}"') as node:  # history of its own
+        await check_list_pages(node, await write_history(node))

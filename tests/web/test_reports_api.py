@@ -1,5 +1,6 @@
 """The reports API of a running node over generated history: the catalogue and its metric
-dictionary, each export opened by its own reader, a supervisor's scope, the queue_log text."""
+dictionary, each export opened by its own reader, list reports a page at a time, a
+supervisor's scope, the queue_log text."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from .support import Node
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-async def _history(node: Node) -> str:
+async def write_history(node: Node) -> str:
     """Yesterday's history for the node's queues, written through a writer of the store;
     returns yesterday's date."""
     store = node.hotline.store
@@ -36,7 +37,7 @@ async def _history(node: Node) -> str:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def day(node: Node) -> str:
-    return await _history(node)
+    return await write_history(node)
 
 
 async def test_the_catalogue_lists_thirty_reports_with_their_metrics(node: Node) -> None:
@@ -87,6 +88,41 @@ async def test_every_report_runs_in_each_format(node: Node, day: str) -> None:
             assert response.status_code == 200, (report, kind, response.text)
 
 
+async def check_list_pages(node: Node, day: str) -> None:
+    """Each list report's pages, read one after the other, are its rows of the whole period
+    in order, each page saying how many there are in all; the files have them all."""
+    lists = [report for report in REPORTS.values() if report.shape == "list"]
+    assert {r.id for r in lists} >= {"call_detail", "lost_calls", "agent_login_history"}
+    for report in lists:
+        path = f"/api/reports/{report.id}"
+        params: dict[str, str | int] = {"from": day, "to": day}
+        whole = (await node.http.get(path, params={**params, "limit": 10000})).json()
+        total = whole["total"]
+        assert total == len(whole["rows"]) and whole["limit"] == 10000, report.id
+        paged: list[Any] = []
+        for offset in range(0, total + 1, 7):
+            page = await node.http.get(path, params={**params, "limit": 7, "offset": offset})
+            found = page.json()
+            assert (found["total"], found["offset"], found["limit"]) == (total, offset, 7)
+            paged += found["rows"]
+        assert paged == whole["rows"], report.id
+        response = await node.http.get(path, params={**params, "format": "csv", "limit": 2,
+                                                     "offset": 3})  # fmt: skip
+        assert len(list(csv.reader(io.StringIO(response.text)))) == 1 + total, report.id
+    calls = (await node.http.get("/api/reports/call_detail", params={"from": day})).json()
+    assert calls["total"] > 20, "the history has calls to page through"
+
+
+async def test_list_reports_come_a_page_at_a_time(node: Node, day: str) -> None:
+    await check_list_pages(node, day)
+    # Other reports have all their rows at once, and no pages.
+    params = {"from": day, "to": day}
+    grouped = (await node.http.get("/api/reports/queue_performance", params=params)).json()
+    assert (grouped["total"], grouped["offset"], grouped["limit"]) == (2, 0, None)
+    refused = await node.http.get("/api/reports/queue_performance", params={"offset": "2"})
+    assert refused.status_code == 422 and "not a list report" in refused.text
+
+
 async def _get(node: Node, token: str, path: str, **params: str) -> Any:
     return await node.http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
 
@@ -109,7 +145,8 @@ async def test_a_supervisor_sees_only_its_queues_and_their_agents(node: Node, da
 
 async def test_bad_parameters_are_refused_with_422(node: Node) -> None:
     for params in ({"sla": "25"}, {"tz": "Mars/Olympus"}, {"from": "yesterday"},
-                   {"from": "2026-12-02", "to": "2026-12-01"}, {"interval": "year"}):  # fmt: skip
+                   {"from": "2026-12-02", "to": "2026-12-01"}, {"interval": "year"},
+                   {"offset": "-1"}, {"limit": "0"}):  # fmt: skip
         response = await node.http.get("/api/reports/queue_performance", params=params)
         assert response.status_code == 422, params
     assert (await node.http.get("/api/reports/nothing")).status_code == 404

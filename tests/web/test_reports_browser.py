@@ -1,7 +1,7 @@
 """The reports page in a real browser (Debian's Chromium, headless, driven by Playwright)
 against a running node with generated history: a supervisor picks reports, sees its queue's
-figures only, in a table whose headers explain their metric and a chart drawn as SVG, and
-downloads the files; the same page in Russian. No page logs a console error."""
+figures only, in a table whose headers explain their metric and a chart drawn as SVG, pages
+through a list, and downloads the files; the same page in Russian. No page logs a console error."""
 
 from __future__ import annotations
 
@@ -84,6 +84,32 @@ async def test_reports_page_in_both_languages(tmp_path: Path) -> None:
             assert href is not None and "format=csv" in href and "queues=800" in href
             download = await context.request.get(f"{node.url}{href}")
             assert download.ok and (await download.text()).startswith("Period,Offered")
+            # A list comes a page at a time; its download has every row of the period.
+            asked = f"{node.url}/api/reports/call_detail?from={day}&to={day}&queues=800&limit=1"
+            total = (await (await context.request.get(asked)).json())["total"]
+            assert total > 100, "more calls than a page"
+            await page.locator("[data-report-select]").select_option("call_detail")
+            pages = page.locator("[data-page-rows]")
+            await expect(pages).to_have_text(f"Rows 1–100 of {total}")
+            await expect(rows).to_have_count(100)
+            await expect(page.get_by_role("button", name="Previous")).to_be_disabled()
+            newest = await rows.first.locator("td").nth(1).inner_text()  # its call id
+            await page.get_by_role("button", name="Next").click()
+            last = min(total, 200)
+            await expect(pages).to_have_text(f"Rows 101–{last} of {total}")
+            await expect(rows).to_have_count(last - 100)
+            await expect(rows.first.locator("td").nth(1)).not_to_have_text(newest)
+            await page.get_by_role("button", name="Previous").click()
+            await expect(pages).to_have_text(f"Rows 1–100 of {total}")
+            await expect(rows.first.locator("td").nth(1)).to_have_text(newest)
+            href = await page.locator('[data-download="csv"]').get_attribute("href")
+            assert href is not None and "offset" not in href
+            download = await context.request.get(f"{node.url}{href}")
+            assert len((await download.text()).splitlines()) == 1 + total
+            # A report that is no list has no pages.
+            await page.locator("[data-report-select]").select_option("queue_performance")
+            await expect(page.locator("[data-report-rows] tr")).to_have_count(1)
+            await expect(page.locator("[data-pages]")).to_be_hidden()
             # In Russian, from a link carrying the form's fields.
             await page.goto(
                 f"{node.url}/reports?lang=ru&report=queue_performance&from={day}&to={day}"
@@ -92,6 +118,12 @@ async def test_reports_page_in_both_languages(tmp_path: Path) -> None:
             await expect(page.locator("[data-report-title]")).to_have_text("Показатели очередей")
             await expect(page.locator('th[data-column="queue"]')).to_have_text("Очередь")
             await expect(page.locator("[data-report-totals] td").first).to_have_text("Итого")
+            await page.goto(f"{node.url}/reports?lang=ru&report=call_detail&from={day}&to={day}")
+            await expect(page.locator("[data-page-rows]")).to_have_text(f"Строки 1–100 из {total}")
+            await page.get_by_role("button", name="Далее").click()
+            await expect(page.locator("[data-page-rows]")).to_have_text(
+                f"Строки 101–{last} из {total}"
+            )
             await context.close()
         assert errors == []
 

@@ -15,7 +15,7 @@ from operator import itemgetter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.reports.catalog import Report
-from hotline.reports.lists import list_rows
+from hotline.reports.lists import list_page
 from hotline.reports.metrics import METRICS, Parameters
 from hotline.reports.query import ReportQuery, ReportResult, Row
 from hotline.reports.sessions import session_rows
@@ -31,13 +31,14 @@ async def run_report(
     connection: AsyncConnection, report: Report, query: ReportQuery
 ) -> ReportResult:
     """Run ``report`` over ``query`` on ``connection``."""
+    if report.shape == "list":
+        rows, total = await list_page(connection, report, query)
+        return ReportResult(report=report, query=query, rows=rows, total=total)
     if report.source == "sessions":
         rows, totals = await session_rows(connection, report, query)
-    elif report.shape == "list":
-        rows, totals = await list_rows(connection, report, query), None
     else:
         rows, totals = await _rollup_report(connection, report, query)
-    return ReportResult(report=report, query=query, rows=rows, totals=totals)
+    return ReportResult(report=report, query=query, rows=rows, totals=totals, total=len(rows))
 
 
 async def _rollup_report(

@@ -1,25 +1,52 @@
-"""List reports: call records and failed callbacks as they are, newest first, up to a limit."""
+"""List reports: call records, failed callbacks and agents' logins as they are, newest first,
+a page at a time (``offset`` rows skipped, then up to ``limit``; no limit: the whole period,
+as the exports give it), with the count of the period's rows."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Row as SqlRow
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.reports.catalog import Report
 from hotline.reports.query import ReportQuery, Row
+from hotline.reports.sessions import overlapping
 from hotline.reports.times import local_time, rounded
-from hotline.store.models import CallRecord, QueueEvent
+from hotline.store.models import AgentSession, CallRecord, QueueEvent, SessionKind
 
-__all__ = ["list_rows"]
+__all__ = ["list_page"]
+
+# A list's query, ordered newest first, and how one of its rows is shown.
+Listing = tuple[Select[Any], Callable[[SqlRow[Any]], Row]]
 
 
-async def list_rows(connection: AsyncConnection, report: Report, query: ReportQuery) -> list[Row]:
+async def list_page(
+    connection: AsyncConnection, report: Report, query: ReportQuery
+) -> tuple[list[Row], int]:
+    """The page ``query`` asks for, and how many rows the whole period has."""
+    statement, shaped = _listing(report, query)
+    page = statement.offset(query.offset) if query.offset else statement
+    if query.limit is not None:
+        page = page.limit(query.limit)
+    rows = [shaped(found) for found in await connection.execute(page)]
+    if rows and (query.limit is None or len(rows) < query.limit):
+        return rows, query.offset + len(rows)  # the last page: no need to count
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    return rows, await connection.scalar(counted) or 0
+
+
+def _listing(report: Report, query: ReportQuery) -> Listing:
+    if report.source == "sessions":
+        return _logins(query)
     if report.source == "callbacks":
-        return await _failed_callbacks(connection, query)
-    return await _calls(connection, report, query)
+        return _failed_callbacks(query)
+    return _calls(report, query)
 
 
-async def _calls(connection: AsyncConnection, report: Report, query: ReportQuery) -> list[Row]:
+def _calls(report: Report, query: ReportQuery) -> Listing:
     calls = CallRecord.__table__
     statement = select(calls).where(
         calls.c.arrived_at >= query.period.since, calls.c.arrived_at < query.period.until
@@ -32,19 +59,20 @@ async def _calls(connection: AsyncConnection, report: Report, query: ReportQuery
         statement = statement.where(calls.c.disposition.in_(report.dispositions))
     statement = statement.order_by(calls.c.arrived_at.desc(), calls.c.call_id.desc())
     zone = query.period.zone
-    rows = []
-    for call in await connection.execute(statement.limit(query.limit)):
+
+    def shaped(call: SqlRow[Any]) -> Row:
         row: Row = {
             "time": local_time(call.arrived_at, zone), "call_id": call.call_id,
             "caller": call.caller, "queue": call.queue, "agent": call.agent,
             "disposition": call.disposition, "wait": rounded(call.wait_seconds),
             "talk": rounded(call.talk_seconds), "recording": call.recording,
         }  # fmt: skip
-        rows.append({column: row[column] for column in report.columns})
-    return rows
+        return {column: row[column] for column in report.columns}
+
+    return statement, shaped
 
 
-async def _failed_callbacks(connection: AsyncConnection, query: ReportQuery) -> list[Row]:
+def _failed_callbacks(query: ReportQuery) -> Listing:
     events, calls = QueueEvent.__table__, CallRecord.__table__
     statement = (
         select(events.c.time, events.c.call_id, events.c.queue, events.c.wait, calls.c.caller)
@@ -57,10 +85,29 @@ async def _failed_callbacks(connection: AsyncConnection, query: ReportQuery) -> 
     )
     if query.queues is not None:
         statement = statement.where(events.c.queue.in_(sorted(query.queues)))
-    statement = statement.order_by(events.c.time.desc(), events.c.id.desc()).limit(query.limit)
+    statement = statement.order_by(events.c.time.desc(), events.c.id.desc())
     zone = query.period.zone
-    return [
-        {"time": local_time(e.time, zone), "call_id": e.call_id, "caller": e.caller,
-         "queue": e.queue, "wait": rounded(e.wait)}
-        for e in await connection.execute(statement)
-    ]  # fmt: skip
+
+    def shaped(e: SqlRow[Any]) -> Row:
+        return {"time": local_time(e.time, zone), "call_id": e.call_id, "caller": e.caller,
+                "queue": e.queue, "wait": rounded(e.wait)}  # fmt: skip
+
+    return statement, shaped
+
+
+def _logins(query: ReportQuery) -> Listing:
+    table = AgentSession.__table__
+    statement = (
+        select(table.c.agent, table.c.started_at, table.c.ended_at)
+        .where(table.c.kind == SessionKind.LOGIN.value, *overlapping(query))
+        .order_by(table.c.started_at.desc(), table.c.agent.desc(), table.c.id.desc())
+    )
+    zone = query.period.zone
+
+    def shaped(s: SqlRow[Any]) -> Row:
+        ended = s.ended_at
+        return {"agent": s.agent, "time": local_time(s.started_at, zone),
+                "ended": None if ended is None else local_time(ended, zone),
+                "duration": None if ended is None else rounded(ended - s.started_at)}  # fmt: skip
+
+    return statement, shaped

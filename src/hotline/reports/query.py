@@ -24,7 +24,10 @@ class ReportQuery:
     agents: frozenset[str] | None = None
     interval: Interval = "day"
     parameters: Parameters = field(default_factory=Parameters)
-    limit: int = 1000
+    # A list report's page: ``offset`` rows skipped, then ``limit`` (None: every row, as
+    # the exports and schedules give them). Other reports give all their rows.
+    limit: int | None = 1000
+    offset: int = 0
     now: float = 0.0  # sessions still open end here
     # The zone of the store's day rollups (the site's): days of a period in it are read there.
     day_zone: str | None = None
@@ -36,3 +39,4 @@ class ReportResult:
     query: ReportQuery
     rows: list[Row]
     totals: Row | None = None
+    total: int = 0  # rows in the whole period (a list report's, over all its pages)

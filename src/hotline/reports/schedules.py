@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-__all__ = ["Every", "covered_period", "next_due", "parse_every"]
+__all__ = ["Every", "covered_period", "last_due", "next_due", "parse_every"]
 
 Kind = Literal["hourly", "daily", "weekly", "monthly"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -61,18 +61,29 @@ def parse_every(text: str) -> Every:
 
 def next_due(every: Every, after: float, zone: ZoneInfo) -> float:
     """The first time strictly after ``after`` the report is due."""
+    return _due(every, after, zone, forward=True)
+
+
+def last_due(every: Every, until: float, zone: ZoneInfo) -> float:
+    """The latest time at or before ``until`` the report was due (the run a restart owes)."""
+    return _due(every, until, zone, forward=False)
+
+
+def _due(every: Every, moment: float, zone: ZoneInfo, *, forward: bool) -> float:
+    step = 1 if forward else -1
     if every.kind == "hourly":
-        at = (after // _QUARTER + 1) * _QUARTER
+        # Quarter-hours, because some zones are half or three quarters of an hour off UTC.
+        at = (moment // _QUARTER + (1 if forward else 0)) * _QUARTER
         while datetime.datetime.fromtimestamp(at, zone).minute != 0:
-            at += _QUARTER
+            at += step * _QUARTER
         return at
-    day = datetime.datetime.fromtimestamp(after, zone).date()
+    day = datetime.datetime.fromtimestamp(moment, zone).date()
     for _ in range(400):
         if _matches(every, day):
             due = datetime.datetime.combine(day, every.at, zone).timestamp()
-            if due > after:
+            if (due > moment) if forward else (due <= moment):
                 return due
-        day += datetime.timedelta(days=1)
+        day += datetime.timedelta(days=step)
     raise AssertionError("a schedule is due at least once a month")
 
 

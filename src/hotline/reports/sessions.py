@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hotline.reports.catalog import Report
 from hotline.reports.query import ReportQuery, Row
 from hotline.reports.sums import summed_rollups
-from hotline.reports.times import local_time, rounded
+from hotline.reports.times import rounded
 from hotline.store.models import AgentSession, RollupTables, SessionKind
 
-__all__ = ["Spans", "session_rows", "spans"]
+__all__ = ["Spans", "overlapping", "session_rows", "spans"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,7 +29,8 @@ class Spans:
     seconds: float
 
 
-def _overlapping(query: ReportQuery) -> list[ColumnElement[bool]]:
+def overlapping(query: ReportQuery) -> list[ColumnElement[bool]]:
+    """Sessions of the agents in scope that overlap the period."""
     table = AgentSession.__table__
     since, until = query.period.since, query.period.until
     where = [table.c.started_at < until, or_(table.c.ended_at.is_(None), table.c.ended_at > since)]
@@ -51,7 +52,7 @@ async def spans(connection: AsyncConnection, query: ReportQuery) -> list[Spans]:
     began = func.sum(case((started >= since, 1), else_=0))
     statement = (
         select(table.c.agent, table.c.kind, table.c.reason, began, func.sum(inside))
-        .where(*_overlapping(query))
+        .where(*overlapping(query))
         .group_by(table.c.agent, table.c.kind, table.c.reason)
     )
     return [Spans(agent=r[0], kind=r[1], reason=r[2], began=float(r[3] or 0), seconds=r[4] or 0.0)
@@ -61,29 +62,10 @@ async def spans(connection: AsyncConnection, query: ReportQuery) -> list[Spans]:
 async def session_rows(
     connection: AsyncConnection, report: Report, query: ReportQuery
 ) -> tuple[list[Row], Row | None]:
-    if report.shape == "list":
-        return await _logins(connection, query), None
     found = await spans(connection, query)
     if report.group_by == ("agent", "reason"):
         return _pauses(found), None
     return await _activity(connection, found, query)
-
-
-async def _logins(connection: AsyncConnection, query: ReportQuery) -> list[Row]:
-    table = AgentSession.__table__
-    statement = (
-        select(table.c.agent, table.c.started_at, table.c.ended_at)
-        .where(table.c.kind == SessionKind.LOGIN.value, *_overlapping(query))
-        .order_by(table.c.started_at.desc(), table.c.agent.desc())
-        .limit(query.limit)
-    )
-    zone = query.period.zone
-    return [
-        {"agent": s.agent, "time": local_time(s.started_at, zone),
-         "ended": None if s.ended_at is None else local_time(s.ended_at, zone),
-         "duration": None if s.ended_at is None else rounded(s.ended_at - s.started_at)}
-        for s in await connection.execute(statement)
-    ]  # fmt: skip
 
 
 def _pauses(found: list[Spans]) -> list[Row]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hotline.reports import METRICS, Metric, Report, ReportResult
 
 __all__ = ["MetricOut", "ReportOut", "ReportRunOut", "metric_out", "report_out", "run_out"]
 
 PARAMETERS = ["from", "to", "queues", "agents", "interval", "tz", "format", "lang", "sla",
-              "short_abandon", "limit"]  # fmt: skip
+              "short_abandon", "limit", "offset"]  # fmt: skip
 Cell = str | float | None
 
 
@@ -59,6 +59,9 @@ class ReportRunOut(BaseModel):
     columns: list[str]
     rows: list[dict[str, Cell]]
     totals: dict[str, Cell] | None
+    total: int = Field(description="Rows in the whole period (a list report's, in all pages)")
+    offset: int = Field(description="Rows of a list report skipped before these")
+    limit: int | None = Field(description="A list report's page size; null: not paged")
 
 
 def metric_out(metric: Metric) -> MetricOut:
@@ -89,5 +92,6 @@ def run_out(result: ReportResult, language: str) -> ReportRunOut:
         report=report.id, title=report.title(language), answers=report.answers(language),
         period=PeriodOut(since=period.since, until=period.until, timezone=period.zone.key),
         interval=result.query.interval, columns=list(report.columns), rows=result.rows,
-        totals=result.totals,
+        totals=result.totals, total=result.total, offset=result.query.offset,
+        limit=result.query.limit if report.shape == "list" else None,
     )  # fmt: skip

@@ -79,6 +79,10 @@ MESSAGES: dict[str, str] = {
     "reports.interval_month": "Month",
     "reports.thresholds": "Amber past {warning}, red past {critical}.",
     "reports.timezone": "Times in {zone}.",
+    "reports.pages": "Pages of the list",
+    "reports.previous": "Previous",
+    "reports.next": "Next",
+    "reports.page_rows": "Rows {first}–{last} of {total}",
     "home.nothing": "Your role opens no page here.",
     "home.refused": "That page is not open to your role; these are the pages you may open.",
     # -- queues, on the agent panel and the console -------------------------------------

@@ -83,6 +83,10 @@ MESSAGES: dict[str, str] = {
     "reports.interval_month": "Месяц",
     "reports.thresholds": "Жёлтый за {warning}, красный за {critical}.",
     "reports.timezone": "Время: {zone}.",
+    "reports.pages": "Страницы списка",
+    "reports.previous": "Назад",
+    "reports.next": "Далее",
+    "reports.page_rows": "Строки {first}–{last} из {total}",
     "home.nothing": "Для вашей роли здесь нет страниц.",
     "home.refused": "Эта страница недоступна для вашей роли; вот страницы, которые вам открыты.",
     # -- queues, on the agent panel and the console -------------------------------------

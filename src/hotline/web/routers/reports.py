@@ -27,6 +27,7 @@ from hotline.reports.runner import ReportRunner
 from hotline.store.rollups import WAIT_EDGES
 from hotline.web.deps import ServicesDep, allow
 from hotline.web.report_schemas import ReportOut, ReportRunOut, report_out, run_out
+from hotline.web.routers.paging import MAX_OFFSET
 
 __all__ = ["router"]
 
@@ -83,11 +84,16 @@ async def run_report(
     lang: Literal["en", "ru"] | None = None,
     sla: Annotated[int, Query(description=f"Service level threshold, s: {WAIT_EDGES}")] = 20,
     short_abandon: Annotated[int, Query(description="Short abandon threshold, s")] = 5,
-    limit: Annotated[int, Query(ge=1, le=10000, description="Rows of a list report")] = 1000,
-) -> ReportRunOut | Response:
+    limit: Annotated[int, Query(ge=1, le=10000, description="Rows of a list report's page "
+                                "(JSON; the files have every row of the period)")] = 1000,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows of a list report "
+                                 "skipped before its page (JSON)")] = 0,
+) -> ReportRunOut | Response:  # fmt: skip
     report = REPORTS.get(report_id)
     if report is None:
         raise HTTPException(404, f"no report {report_id!r}")
+    if offset and report.shape != "list":
+        raise HTTPException(422, f"offset: {report_id} is not a list report, it has no pages")
     for name, value in (("sla", sla), ("short_abandon", short_abandon)):
         if value not in WAIT_EDGES:
             raise HTTPException(422, f"{name} must be one of {list(WAIT_EDGES)}")
@@ -101,8 +107,10 @@ async def run_report(
     asked_agents = narrowed(_numbers(agents), allowed_agents, "agent")
     if agents is None and report.source not in ("agent", "sessions"):
         asked_agents = None  # calls and queue figures are scoped by their queue
+    whole = format != "json"  # a file has the whole period, whatever the page
     query = ReportQuery(
-        period=period, interval=interval, now=now, limit=limit,
+        period=period, interval=interval, now=now, limit=None if whole else limit,
+        offset=0 if whole else offset,
         queues=narrowed(_numbers(queues), allowed_queues, "queue"), agents=asked_agents,
         parameters=Parameters(sla_seconds=sla, short_abandon_seconds=short_abandon),
         day_zone=services.config.server.timezone,

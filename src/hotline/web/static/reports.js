@@ -1,5 +1,6 @@
 // The reports page: runs the chosen report through /api/reports/{id}, fills the table (each
 // header's tooltip is the metric's formula from the dictionary) and draws its chart as SVG.
+// A list report comes a page at a time, with Previous and Next; its downloads have every row.
 import { failure } from "./api.js";
 import { language, t } from "./i18n.js";
 
@@ -8,6 +9,8 @@ const form = document.querySelector("[data-report-form]");
 const select = document.querySelector("[data-report-select]");
 const byId = new Map(settings.reports.map((report) => [report.id, report]));
 const SVG = "http://www.w3.org/2000/svg";
+const PAGE = 100; // rows of a list report a page
+let offset = 0; // rows of the list before the page shown
 
 for (const report of settings.reports) {
   select.append(new Option(report.title[language] || report.title.en, report.id));
@@ -44,6 +47,10 @@ function query(format) {
   const queues = data.getAll("queues");
   if (queues.length) params.set("queues", queues.join(","));
   if (format) params.set("format", format);
+  else if (byId.get(data.get("report")).shape === "list") {
+    params.set("limit", PAGE);
+    params.set("offset", offset);
+  }
   return `/api/reports/${encodeURIComponent(data.get("report"))}?${params}`;
 }
 
@@ -114,6 +121,19 @@ function fillTable(report, result) {
   document.querySelector("[data-no-rows]").hidden = result.rows.length > 0;
 }
 
+function showPages(report, result) {
+  const pages = document.querySelector("[data-pages]");
+  pages.hidden = report.shape !== "list" || (result.offset === 0 && result.total <= result.rows.length);
+  if (pages.hidden) return;
+  const first = Math.min(result.offset + 1, result.total);
+  const last = result.offset + result.rows.length;
+  document.querySelector("[data-page-rows]").textContent = t("reports.page_rows", {
+    first: shown(first), last: shown(last), total: shown(result.total),
+  });
+  document.querySelector("[data-previous]").disabled = result.offset === 0;
+  document.querySelector("[data-next]").disabled = last >= result.total;
+}
+
 function drawChart(report, result) {
   const figure = document.querySelector("[data-chart]");
   const metric = report.chart_metric;
@@ -180,10 +200,24 @@ async function run(event) {
   if (asked !== latest) return;
   document.querySelector("[data-report-zone]").textContent = t("reports.timezone", { zone: result.period.timezone });
   fillTable(report, result);
+  showPages(report, result);
   drawChart(report, result);
   document.body.dataset.reportShown = report.id;
 }
 
-form.addEventListener("submit", run);
-select.addEventListener("change", run);
+// Another report, period or queue starts at the list's first page.
+function runFromStart(event) {
+  offset = 0;
+  run(event);
+}
+
+function turn(rows) {
+  offset = Math.max(0, offset + rows);
+  run();
+}
+
+form.addEventListener("submit", runFromStart);
+select.addEventListener("change", runFromStart);
+document.querySelector("[data-previous]").addEventListener("click", () => turn(-PAGE));
+document.querySelector("[data-next]").addEventListener("click", () => turn(PAGE));
 run();
