@@ -15,7 +15,7 @@ import pytest_asyncio
 from pypdf import PdfReader
 
 from hotline.history import generate_history, plan_for
-from hotline.reports import REPORTS
+from hotline.reports import REPORTS, lists
 from hotline.store import EventWriter
 
 from .support import Node
@@ -121,6 +121,24 @@ async def test_list_reports_come_a_page_at_a_time(node: Node, day: str) -> None:
     assert (grouped["total"], grouped["offset"], grouped["limit"]) == (2, 0, None)
     refused = await node.http.get("/api/reports/queue_performance", params={"offset": "2"})
     assert refused.status_code == 422 and "not a list report" in refused.text
+
+
+async def test_a_long_list_counts_its_rows_only_so_far(
+    node: Node, day: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the cap the total is a lower bound, said so, and grows as the pages go on, so
+    Next goes on to the end; the last page still knows the exact count."""
+    path, params = "/api/reports/call_detail", {"from": day, "to": day}
+    exact = (await node.http.get(path, params={**params, "limit": 10000})).json()
+    assert exact["total_exact"] and exact["total"] > 12
+    monkeypatch.setattr(lists, "COUNT_CAP", 5)
+    first = (await node.http.get(path, params={**params, "limit": 3})).json()
+    assert (first["total"], first["total_exact"]) == (5, False)
+    later = (await node.http.get(path, params={**params, "limit": 3, "offset": 6})).json()
+    assert (later["total"], later["total_exact"]) == (9, False)
+    end = exact["total"] - 2
+    last = (await node.http.get(path, params={**params, "limit": 3, "offset": end})).json()
+    assert (last["total"], last["total_exact"], len(last["rows"])) == (exact["total"], True, 2)
 
 
 async def _get(node: Node, token: str, path: str, **params: str) -> Any:

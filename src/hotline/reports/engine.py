@@ -32,8 +32,8 @@ async def run_report(
 ) -> ReportResult:
     """Run ``report`` over ``query`` on ``connection``."""
     if report.shape == "list":
-        rows, total = await list_page(connection, report, query)
-        return ReportResult(report=report, query=query, rows=rows, total=total)
+        rows, total, exact = await list_page(connection, report, query)
+        return ReportResult(report=report, query=query, rows=rows, total=total, total_exact=exact)
     if report.source == "sessions":
         rows, totals = await session_rows(connection, report, query)
     else:

@@ -17,7 +17,11 @@ from hotline.reports.sessions import overlapping
 from hotline.reports.times import local_time, rounded
 from hotline.store.models import AgentSession, CallRecord, QueueEvent, SessionKind
 
-__all__ = ["list_page"]
+__all__ = ["COUNT_CAP", "list_page"]
+
+# A list's rows are counted up to this many (past the page asked for): beyond, the total is
+# "at least", so a page of a year's lost calls costs a page, not a count of the whole year.
+COUNT_CAP = 10_000
 
 # A list's query, ordered newest first, and how one of its rows is shown.
 Listing = tuple[Select[Any], Callable[[SqlRow[Any]], Row]]
@@ -25,17 +29,20 @@ Listing = tuple[Select[Any], Callable[[SqlRow[Any]], Row]]
 
 async def list_page(
     connection: AsyncConnection, report: Report, query: ReportQuery
-) -> tuple[list[Row], int]:
-    """The page ``query`` asks for, and how many rows the whole period has."""
+) -> tuple[list[Row], int, bool]:
+    """The page ``query`` asks for, how many rows the whole period has, and whether that
+    count is exact (False: there are more, the count stopped at ``COUNT_CAP``)."""
     statement, shaped = _listing(report, query)
     page = statement.offset(query.offset) if query.offset else statement
     if query.limit is not None:
         page = page.limit(query.limit)
     rows = [shaped(found) for found in await connection.execute(page)]
     if rows and (query.limit is None or len(rows) < query.limit):
-        return rows, query.offset + len(rows)  # the last page: no need to count
-    counted = select(func.count()).select_from(statement.order_by(None).subquery())
-    return rows, await connection.scalar(counted) or 0
+        return rows, query.offset + len(rows), True  # the last page: no need to count
+    cap = max(COUNT_CAP, query.offset + (query.limit or 0))
+    capped = statement.order_by(None).limit(cap + 1).subquery()
+    counted = await connection.scalar(select(func.count()).select_from(capped)) or 0
+    return rows, min(counted, cap), counted <= cap
 
 
 def _listing(report: Report, query: ReportQuery) -> Listing:

@@ -40,3 +40,4 @@ class ReportResult:
     rows: list[Row]
     totals: Row | None = None
     total: int = 0  # rows in the whole period (a list report's, over all its pages)
+    total_exact: bool = True  # False: at least ``total`` (a long list's count stops early)

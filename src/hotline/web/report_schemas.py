@@ -60,6 +60,10 @@ class ReportRunOut(BaseModel):
     rows: list[dict[str, Cell]]
     totals: dict[str, Cell] | None
     total: int = Field(description="Rows in the whole period (a list report's, in all pages)")
+    total_exact: bool = Field(
+        description="False: the period has more rows than total (a list's count stops at "
+        "10,000 past the page asked for)"
+    )
     offset: int = Field(description="Rows of a list report skipped before these")
     limit: int | None = Field(description="A list report's page size; null: not paged")
 
@@ -92,6 +96,7 @@ def run_out(result: ReportResult, language: str) -> ReportRunOut:
         report=report.id, title=report.title(language), answers=report.answers(language),
         period=PeriodOut(since=period.since, until=period.until, timezone=period.zone.key),
         interval=result.query.interval, columns=list(report.columns), rows=result.rows,
-        totals=result.totals, total=result.total, offset=result.query.offset,
+        totals=result.totals, total=result.total, total_exact=result.total_exact,
+        offset=result.query.offset,
         limit=result.query.limit if report.shape == "list" else None,
     )  # fmt: skip

@@ -128,10 +128,10 @@ function showPages(report, result) {
   const first = Math.min(result.offset + 1, result.total);
   const last = result.offset + result.rows.length;
   document.querySelector("[data-page-rows]").textContent = t("reports.page_rows", {
-    first: shown(first), last: shown(last), total: shown(result.total),
+    first: shown(first), last: shown(last), total: shown(result.total) + (result.total_exact ? "" : "+"),
   });
   document.querySelector("[data-previous]").disabled = result.offset === 0;
-  document.querySelector("[data-next]").disabled = last >= result.total;
+  document.querySelector("[data-next]").disabled = last >= result.total && result.total_exact;
 }
 
 function drawChart(report, result) {
