@@ -20,11 +20,13 @@ the yardstick (see _yardstick.py) drops in the host's slow periods, whatever the
     uv run python bench/media_bridge.py --calls 100 200 300 --seconds 5 --bare   # baseline
     uv run python bench/media_bridge.py --calls 300 500 --bare-connected   # our socket floor
     uv run python bench/media_bridge.py --calls 500 --seconds 6 --engine-only
+    uv run python bench/media_bridge.py --calls 500 --seconds 6 --engine-only --loss 0.1
 
 ``--engine-only`` measures what no other process can skew: the engine's own CPU time (process
 time) for the same calls, with every leg's packets handed to its socket's handler in-process
 (the kernel's and the loop's socket work left out, sends dropped) and the clock's ticks called
-back to back: per packet, per tick (mean, p99, worst) and per call-second.
+back to back: per packet, per tick (mean, p99, worst) and per call-second. With ``--loss``
+that share of the packets never arrives, and the recordings conceal what is missing.
 """
 
 from __future__ import annotations
@@ -299,8 +301,9 @@ class _Dropped:
         pass
 
 
-async def engine_cost(calls: int, seconds: float) -> str:
-    """The engine's CPU time for ``calls`` bridged, recorded calls, without sockets."""
+async def engine_cost(calls: int, seconds: float, loss: float = 0.0) -> str:
+    """The engine's CPU time for ``calls`` bridged, recorded calls, without sockets; ``loss``
+    of the packets (at random) never arrive, so the recordings conceal them."""
     with tempfile.TemporaryDirectory() as folder:
         media = MediaServer(
             rtp_address="127.0.0.1", port_range=(42000, 52000), recordings_dir=Path(folder)
@@ -331,14 +334,18 @@ async def engine_cost(calls: int, seconds: float) -> str:
             ]
             for frame in range(frames)
         ]
+        arrives = np.random.default_rng(1).random((frames, len(receivers))) >= loss
         ticks: list[float] = []
         packet_time = 0.0
         start = time.monotonic()
         for frame in range(frames):
             before = time.process_time()
             now = start + frame * 0.02
-            for (receive, _), data in zip(receivers, packets[frame], strict=True):
-                receive(data, None, now)
+            for (receive, _), data, arrived in zip(
+                receivers, packets[frame], arrives[frame], strict=True
+            ):
+                if arrived:
+                    receive(data, None, now)
             middle = time.process_time()
             engine.tick(now)
             ticks.append(time.process_time() - middle)
@@ -381,6 +388,9 @@ def main() -> int:
         action="store_true",
         help="the engine's own CPU time, packets handed over in-process (no sockets)",
     )
+    parser.add_argument(
+        "--loss", type=float, default=0.0, help="--engine-only: this share of packets lost"
+    )
     arguments = parser.parse_args()
     if not arguments.no_pin:
         pin(0)
@@ -390,7 +400,7 @@ def main() -> int:
     if arguments.engine_only:
         out.write("calls  us/packet  tick ms  p99 ms  max ms  engine ms/call-s\n")
         for calls in arguments.calls:
-            out.write(uvloop.run(engine_cost(calls, arguments.seconds)))
+            out.write(uvloop.run(engine_cost(calls, arguments.seconds, arguments.loss)))
             out.flush()
         return 0
     out.write(

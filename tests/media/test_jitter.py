@@ -27,8 +27,20 @@ def test_a_lost_packet_is_missing_and_the_one_after_it_is_there_to_bridge_it() -
     assert buffer.pop() is None  # the delay
     assert buffer.pop() is None  # the delay
     assert buffer.pop() == b"\x01" * 160
-    assert buffer.pop() is None and buffer.peek() == b"\x03" * 160
+    assert buffer.pop() is None and buffer.peek() == (b"\x03" * 160, 0)
     assert buffer.concealed == 1  # the lost packet's frame, not the two of the delay
+
+
+def test_the_first_frame_that_came_after_a_lost_burst_is_found_ahead() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=800)
+    for index in (0, 3):  # packets 1 and 2 lost
+        buffer.push(5000 + index * 160, bytes([index + 1]) * 160)
+    for _ in range(4):
+        assert buffer.pop() is None  # the delay
+    assert buffer.pop() == b"\x01" * 160
+    assert buffer.peek() is None  # the next frame is missing ...
+    assert buffer.peek(3) == (b"\x04" * 160, 2)  # ... and the one after the burst is here
+    assert buffer.pop() is None and buffer.peek(3) == (b"\x04" * 160, 1)
 
 
 def test_a_new_stream_goes_on_right_after_the_audio_buffered() -> None:

@@ -329,3 +329,36 @@ def test_packets_not_aligned_with_frames_are_written_exactly_and_a_lost_one_conc
     assert np.array_equal(written[: gap.start], sent[: gap.start])
     assert np.array_equal(written[gap.stop :], sent[gap.stop :])
     assert np.count_nonzero(written[gap]) > 220  # made up, not the silence written
+
+
+def test_a_packet_lost_at_the_end_of_a_write_is_concealed_from_the_frames_after_it(
+    tmp_path,
+) -> None:
+    """The frames just past a write are on the tape already (packets are placed ahead of the
+    timeline): a lost last frame of a write is made up like any other, not left silent."""
+    recorder = Recorder(flush_ticks=5)
+    caller, agent = _session(1), _session(2)
+    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "end.wav"))
+    recorder.attach(recording, caller, agent)
+    time = np.arange(50 * 160) / 8000
+    vowel = np.sum([np.sin(2 * np.pi * 125 * k * time + k) / k for k in range(1, 20)], 0)
+    codes = encode(np.rint(vowel * 6000).astype(np.int16), Law.PCMU)
+    lost = {7, 13, 19, 25, 31}  # one in each place of a five-frame write: one is its last
+    for number in range(50):
+        if number not in lost:
+            data = build_rtp(
+                payload_type=0, sequence=number, timestamp=number * 160, ssrc=5,
+                payload=codes[number * 160 : (number + 1) * 160], marker=False,
+            )  # fmt: skip
+            caller.receive(data, ("192.0.2.1", 4000), number * 0.02)
+        recorder.tick()
+    recorder.detach(recording)
+    recording.writer.close()
+    left, _ = _channels(recording.path)
+    sent = decode(codes, Law.PCMU).astype(float)
+    start = _find(left, decode(codes[:160], Law.PCMU))
+    for number in sorted(lost):
+        real = sent[number * 160 : (number + 1) * 160]
+        made_up = left[start + number * 160 : start + (number + 1) * 160]
+        error = np.sum((made_up - real) ** 2) / np.sum(real**2)
+        assert error < 0.1, (number, error)  # silence would be 1.0

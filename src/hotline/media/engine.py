@@ -39,7 +39,7 @@ from .events import (
 from .g711 import DECODE_BOTH, ENCODE_TABLES, Law, transcode_table
 from .mixer import Role, mix, routes
 from .player import Player, StopReason
-from .plc import Concealer
+from .plc import AHEAD, Concealer
 from .recorder import Recorder, Recording
 from .session import Address, RtpSession
 from .tone import InbandDetector, classify
@@ -269,14 +269,21 @@ class MediaEngine:
             if samples is not None:
                 heard[leg.leg_id] = leg.concealer.good(samples)
             elif jitter.missing:
-                following = jitter.peek()
-                if following is not None:
-                    codes = np.frombuffer(following, np.uint8)
-                    samples = DECODE_BOTH[int(leg.session.alaw), codes]
-                heard[leg.leg_id] = leg.concealer.lost(samples)
+                heard[leg.leg_id] = self._conceal(leg)
             else:
                 heard[leg.leg_id] = None
         return heard
+
+    @staticmethod
+    def _conceal(leg: Leg) -> Samples | None:
+        """A leg's frame that never came, made up: bridged to the speech after it when that
+        is in the jitter buffer already."""
+        found = leg.session.jitter.peek(AHEAD)
+        if found is None:
+            return leg.concealer.lost()
+        codes, ahead = found
+        following = DECODE_BOTH[int(leg.session.alaw), np.frombuffer(codes, np.uint8)]
+        return leg.concealer.lost(following, ahead)
 
     def _record_legs(self, heard: Heard) -> None:
         """Mono recordings of what single legs receive (a softphone's ear): few, so one

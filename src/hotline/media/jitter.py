@@ -191,11 +191,17 @@ class JitterBuffer:
         """Whether a None from ``pop`` is audio lost in a stream (to conceal), not no stream."""
         return bool(self.window)
 
-    def peek(self) -> bytearray | None:
-        """The frame after the one just taken, if it is here already (for concealment)."""
-        if not self.window or self.present.count(1, 0, FRAME_SAMPLES) < FRAME_SAMPLES:
-            return None
-        return self.buffer[:FRAME_SAMPLES]
+    def peek(self, frames: int = 1) -> tuple[bytearray, int] | None:
+        """The first of the next ``frames`` frames that is here already (for concealment),
+        and how many frames after the next one it is; None if none is."""
+        present = self.present
+        for ahead in range(frames if self.window else 0):
+            start = ahead * FRAME_SAMPLES
+            if start >= self.end:
+                break
+            if present.count(1, start, start + FRAME_SAMPLES) == FRAME_SAMPLES:
+                return self.buffer[start : start + FRAME_SAMPLES], ahead
+        return None
 
     def _take(self, now: float) -> tuple[bytearray, bool]:
         buffer, present = self.buffer, self.present

@@ -1,15 +1,19 @@
 """Packet loss concealment for decoded G.711 speech, after ITU-T G.711 Appendix I.
 
 Where we decode (mixing, recording, whisper and barge), a 20 ms frame that never arrived is
-made up from the speech before it instead of left silent: the last pitch period, found by
-normalized cross-correlation (5 to 15 ms, Appendix I §I.2.2), is repeated, fading out by 20 %
-every 10 ms after the first 10 ms, to silence after 60 ms (§I.2.3). The seams are overlap-added
-over a quarter period: where the repetition starts and wraps (which is why the output runs a
-quarter of the longest period, 3.75 ms, behind the input, as in the Appendix), and where real
-speech comes back, blended over a span that grows with the length of the loss (§I.2.4).
-Where the frame after a loss is already here (a jitter buffer or a recording's tape holds it),
-a single lost frame is interpolated from both sides by linear prediction instead, and the
-last frame of a longer loss leads into the real speech the same way (``_bridge``).
+made up from the speech around it instead of left silent. The speech before a loss is carried
+on by linear prediction: its spectral envelope is kept and the last pitch period of its
+prediction residual (the period found by normalized cross-correlation, 5 to 15 ms, Appendix I
+§I.2.2) drives the synthesis filter, whose memory is the real speech, so the made-up samples
+continue it without a seam (Appendix I's quarter-period overlap-add, and its 3.75 ms delay,
+are not needed). It fades as Appendix I's does: full for 10 ms, then down 20 % per 10 ms, to
+silence 60 ms into the loss (§I.2.3); real speech that comes back is blended in over a span
+that grows with the loss (§I.2.4).
+
+Where a frame after the loss is already here (a jitter buffer or a recording's tape holds it),
+the whole gap is interpolated instead: the speech after it is carried back in time the same
+way, and the two are crossfaded over the gap, so the real speech continues it. This goes
+beyond Appendix I, which only extrapolates, and measures better (PESQ).
 The relay path never decodes, so losses there pass through to the phone, which conceals them.
 """
 
@@ -20,161 +24,89 @@ from collections import deque
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Concealer", "conceal_frames"]
+__all__ = ["AHEAD", "Concealer", "conceal_frames"]
 
 Samples = npt.NDArray[np.int16]
 _Float = npt.NDArray[np.float64]
 _FRAME = 160
 _PITCH_MIN = 40  # 200 Hz
 _PITCH_MAX = 120  # 66.7 Hz
-_DELAY = _PITCH_MAX // 4  # the longest quarter period: how far the output runs behind
-_HISTORY = 3 * _PITCH_MAX + _DELAY
 _CORRELATION = 160  # 20 ms of speech matched against the same one period earlier
 _FULL = 80  # samples concealed at full level (10 ms) ...
 _FADE = 400  # ... then faded to silence over 50 ms
 _RECOVERY_STEP = 32  # the blend into real speech grows 4 ms per 10 ms lost ...
+_RECOVERY_MIN = 40
 _RECOVERY_MAX = 80  # ... up to 10 ms
+# Frames after a lost one looked at for speech that came (a gap longer than this is made up
+# from the speech before it, and faded).
+AHEAD = 3
+_EMPTY: _Float = np.zeros(0)
 
 
 class Concealer:
     """One stream's concealment: feed every frame in order, ``good`` or ``lost``.
 
-    Both return 160 samples, delayed by ``delay`` samples (``DELAY`` for a live stream, whose
-    last quarter period before a loss must still be unplayed to smooth the seam; 0 for a
-    recording, written after the fact); ``lost`` returns None once the loss is long enough
-    that only silence is left (so a leg that stopped sending is quiet).
+    Both return 160 samples; ``lost`` returns None once the loss is long enough that only
+    silence is left (so a leg that stopped sending is quiet).
     """
 
-    DELAY = _DELAY
-    __slots__ = (
-        "_erased",
-        "_heard",
-        "_period",
-        "_periods",
-        "_phase",
-        "_pitch",
-        "_recent",
-        "_source",
-        "_tail",
-    )
+    __slots__ = ("_erased", "_heard", "_leads_in", "_plan", "_recent")
 
-    def __init__(self, *, delay: int = _DELAY) -> None:
-        # The last frames given out (enough for the history a loss needs), and the samples
-        # of the last one not yet played (the delay).
+    def __init__(self) -> None:
+        # The last frames given out: the history a loss is made up from.
         self._recent: deque[Samples] = deque([np.zeros(_FRAME, np.int16)] * 3, maxlen=3)
-        self._tail: Samples = np.zeros(delay, np.int16)
         self._erased = 0  # samples made up since the last real frame
         self._heard = False  # any real frame yet (before it, a loss is silence)
-        self._source: _Float = np.zeros(_HISTORY)  # the history as it was when the loss began
-        self._pitch = _PITCH_MAX
-        self._periods = 1
-        self._period: _Float = np.zeros(_PITCH_MAX)
-        self._phase = 0
-
-    @property
-    def _quarter(self) -> int:
-        return max(self._pitch // 4, 1)
+        self._plan = _EMPTY  # made-up samples still to give out (and to blend from)
+        self._leads_in = False  # whether the plan ends where the real speech resumes
 
     def good(self, frame: Samples) -> Samples:
         """A frame that arrived: blended with the made-up speech if it ends a loss."""
-        if not self._erased:  # the common case, kept cheap: no arithmetic, only the delay
+        if not self._erased:  # the common case, kept cheap: no arithmetic
             return self._played(frame)
+        plan, erased = self._plan, self._erased
+        self._plan, self._erased, self._leads_in = _EMPTY, 0, False
+        if not len(plan):  # the gap was bridged into this frame: it continues as it is
+            return self._played(frame)
+        span = min(max(_RECOVERY_STEP * erased // _FULL, _RECOVERY_MIN), _RECOVERY_MAX)
+        made_up = np.zeros(span)
+        made_up[: min(span, len(plan))] = plan[:span]
         samples = frame.astype(np.float64)
-        grown = self._quarter + (self._erased // _FULL - 1) * _RECOVERY_STEP
-        span = max(min(grown, _RECOVERY_MAX), self._quarter)
-        made_up = self._repeat(span) * self._fade(span)
         ramp = _ramp(span)
         samples[:span] = made_up * (1 - ramp) + samples[:span] * ramp
-        self._erased = 0
-        return self._push(samples)
+        return self._played(_to_samples(samples))
 
-    def lost(self, following: Samples | None = None) -> Samples | None:
-        """A frame that never arrived: the speech before it, repeated and fading.
+    def lost(self, following: Samples | None = None, ahead: int = 0) -> Samples | None:
+        """A frame that never arrived: the speech before it carried on, fading.
 
-        When the frame after it is already here (``following``: a jitter buffer or a tape
-        holds it), the gap is bridged from both sides instead: a single lost frame is
-        interpolated by linear prediction (``_bridge``), and the last frame of a longer loss
-        crossfades into the following frame predicted backwards in time, so the real speech
-        continues it without a seam. This goes beyond Appendix I, which only extrapolates,
-        and measures better (PESQ).
+        ``following`` is speech that did come after the loss (a jitter buffer or a tape
+        holds it), starting ``ahead`` frames after this one: the gap up to it is then
+        interpolated from both sides, and leads into it.
         """
         if not self._heard or (self.quiet and following is None):
             return None  # the stream has not begun, or its loss has faded to silence
-        if not self._erased and following is not None:
-            # One frame lost between two that came: interpolated from both sides.
-            history = np.concatenate(self._recent)[-_HISTORY:].astype(np.float64)
-            return self._push(_bridge(history, following.astype(np.float64)))
-        if not self._erased:
-            self._start()
-        halves = []
-        for _ in range(_FRAME // _FULL):
-            # 10 ms into the loss repeat two periods, after 20 ms three (less buzz).
-            periods = min(1 + self._erased // _FULL, 3)
-            part = self._widen(periods) if periods != self._periods else self._repeat(_FULL)
-            halves.append(part * self._fade(_FULL))
-            self._erased += _FULL
-            self._phase = (self._phase + _FULL) % len(self._period)
-        samples = np.concatenate(halves)
-        if following is not None:
-            backwards = _backwards(following.astype(np.float64))
-            ramp = _ramp(_FRAME)
-            samples = samples * (1 - ramp) + backwards * ramp
-            self._erased = 0  # the following frame continues this one as it is
-        return self._push(samples)
+        if following is not None and not self._leads_in:
+            gap = (ahead + 1) * _FRAME
+            self._plan = _interpolate(self._history(), following.astype(np.float64), gap)
+            self._plan *= _bridged_fade(self._erased, gap)
+            self._leads_in = True
+        elif len(self._plan) < _FRAME:  # the loss begins (or outlasted the speech after it)
+            self._plan = _extrapolate(self._history(), _FULL + _FADE + _RECOVERY_MAX)
+            self._plan *= _fade(self._erased, len(self._plan))
+            self._leads_in = False
+        samples, self._plan = self._plan[:_FRAME], self._plan[_FRAME:]
+        self._erased += _FRAME
+        return self._played(_to_samples(samples))
 
     @property
     def quiet(self) -> bool:
         """Whether a loss now makes up nothing: no speech heard yet, or faded out already."""
-        return not self._heard or self._erased >= _FULL + _FADE + _DELAY
-
-    def _start(self) -> None:
-        """Find the pitch and smooth the seam between the history's end and its repetition:
-        the last quarter period (not yet played, thanks to the delay) crossfades into the
-        samples one period before it, whose natural successor is where the repetition starts."""
-        self._source = np.concatenate(self._recent)[-_HISTORY:].astype(np.float64)
-        self._pitch = _pitch(self._source)
-        self._build(1)
-        quarter = self._quarter
-        if len(self._tail) >= quarter:
-            self._tail[-quarter:] = _to_samples(self._period[-quarter:])
-        self._phase = 0
-
-    def _build(self, periods: int) -> None:
-        """The last ``periods`` pitch periods, their end crossfaded into what preceded them."""
-        source, quarter, length = self._source.copy(), self._quarter, periods * self._pitch
-        ramp = _ramp(quarter)
-        before = source[-length - quarter : -length]
-        source[-quarter:] = source[-quarter:] * (1 - ramp) + before * ramp
-        self._period = source[-length:]
-        self._periods = periods
-
-    def _widen(self, periods: int) -> _Float:
-        """Repeat more periods from here on, crossfading from the fewer ones."""
-        quarter = self._quarter
-        old = self._repeat(quarter)
-        phase = self._phase % self._pitch
-        self._build(periods)
-        self._phase = phase
-        new = self._repeat(_FULL)
-        ramp = _ramp(quarter)
-        new[:quarter] = old * (1 - ramp) + new[:quarter] * ramp
-        return new
-
-    def _repeat(self, count: int) -> _Float:
-        """The next ``count`` samples of the repeated periods (without moving on)."""
-        period = self._period
-        index = (self._phase + np.arange(count)) % len(period)
-        return period[index]
-
-    def _fade(self, count: int) -> _Float:
-        """Gains for the next ``count`` made-up samples: full, then down 20 % per 10 ms."""
-        erased = self._erased + np.arange(count)
-        return np.clip(1.0 - (erased - _FULL) / _FADE, 0.0, 1.0)
+        return not self._heard or (self._erased >= _FULL + _FADE and not self._leads_in)
 
     def resume(self) -> None:
         """Real frames came that were not fed through ``good``: a loss is over."""
         self._heard = True
-        self._erased = 0
+        self._erased, self._plan, self._leads_in = 0, _EMPTY, False
 
     def remember(self, samples: Samples) -> None:
         """Take ``samples`` as what was played last (without playing them): the history of
@@ -186,35 +118,37 @@ class Concealer:
             samples = np.concatenate((*self._recent, samples))
         self._recent.extend(samples[-3 * _FRAME :].reshape(3, _FRAME).copy())
 
-    def _push(self, samples: _Float) -> Samples:
-        return self._played(_to_samples(samples))
+    def _history(self) -> _Float:
+        return np.concatenate(self._recent).astype(np.float64)
 
     def _played(self, frame: Samples) -> Samples:
         self._heard = True
         self._recent.append(frame)
-        if not len(self._tail):
-            return frame
-        played = np.concatenate((self._tail, frame))[:_FRAME]
-        self._tail = frame[-len(self._tail) :].copy()
-        return played
+        return frame
 
 
 def conceal_frames(
-    concealer: Concealer, samples: Samples, received: npt.NDArray[np.bool_], before: Samples
+    concealer: Concealer,
+    samples: Samples,
+    received: npt.NDArray[np.bool_],
+    before: Samples,
+    *,
+    ahead: int = 0,
 ) -> None:
     """Conceal, in place, the 160-sample frames of ``samples`` not ``received`` (a recording
-    written after the fact, with a ``delay=0`` concealer), ``before`` being the samples that
-    preceded them: the gaps between frames that came, each bridged to the frame after it;
-    after the last frame that came the stream stopped, and silence stays."""
-    frames = len(received)
+    written after the fact), ``before`` being the samples that preceded them, and the last
+    ``ahead`` frames only looked at (the speech after a loss at the end): the gaps between
+    frames that came, each interpolated into the frames after it; after the last frame that
+    came the stream stopped, and silence stays."""
+    frames = len(received) - ahead
     first = int(np.argmin(received))
-    if not received[first:].any():
-        return  # nothing came after: the stream has stopped, or not begun
-    last = frames - 1 - int(np.argmax(received[::-1]))
+    if first >= frames or not received[first:].any():
+        return  # nothing missing, or nothing came after: the stream has stopped or not begun
+    last = len(received) - 1 - int(np.argmax(received[::-1]))
     # Gaps before the stream began are no loss, nor is the end after it stopped (hold,
     # silence suppressed): only frames missing between frames that came are made up.
     begun = int(np.argmax(received)) if concealer.quiet else first
-    gaps = np.flatnonzero(~received[begun : last + 1]) + begun
+    gaps = np.flatnonzero(~received[begun : min(last + 1, frames)]) + begun
     if not len(gaps):
         return
     start = int(gaps[0])
@@ -224,21 +158,77 @@ def conceal_frames(
         if received[index]:
             samples[span] = concealer.good(np.ascontiguousarray(samples[span]))
             continue
-        following = None
-        if index + 1 < frames and received[index + 1]:
-            following = np.ascontiguousarray(samples[span.stop : span.stop + _FRAME])
-        made_up = concealer.lost(following)
+        following, ahead = _following(samples, received, index)
+        made_up = concealer.lost(following, ahead)
         if made_up is not None:  # else the silence written stays
             samples[span] = made_up
+
+
+def _following(
+    samples: Samples, received: npt.NDArray[np.bool_], index: int
+) -> tuple[Samples | None, int]:
+    """The speech that came after lost frame ``index`` (up to three frames of it), and how
+    many frames after it that begins; (None, 0) if none came within ``AHEAD`` frames."""
+    after = received[index + 1 : index + 1 + AHEAD]
+    if not after.any():
+        return None, 0
+    ahead = int(np.argmax(after))
+    begin = index + 1 + ahead
+    run = received[begin : begin + 3]
+    count = int(np.argmin(run)) if not run.all() else len(run)
+    return np.ascontiguousarray(samples[begin * _FRAME : (begin + count) * _FRAME]), ahead
 
 
 def _to_samples(values: _Float) -> Samples:
     return np.clip(np.rint(values), -32768, 32767).astype(np.int16)
 
 
+def _ramp(count: int) -> _Float:
+    return (np.arange(count) + 0.5) / count
+
+
+def _fade(erased: int, count: int) -> _Float:
+    """Gains for ``count`` made-up samples, ``erased`` into a loss: full, then down 20 %
+    per 10 ms (Appendix I §I.2.3)."""
+    position = erased + np.arange(count)
+    return np.clip(1.0 - (position - _FULL) / _FADE, 0.0, 1.0)
+
+
+def _bridged_fade(erased: int, gap: int) -> _Float:
+    """Gains for a gap of ``gap`` samples bridged from both sides: each end at full level,
+    faded in the middle as far as either side's speech would have faded."""
+    from_before = _fade(erased, gap)
+    from_after = _fade(0, gap)[::-1]
+    return np.maximum(from_before, from_after)
+
+
+def _interpolate(history: _Float, following: _Float, count: int) -> _Float:
+    """``count`` samples between ``history`` and ``following``: the speech before carried
+    on and the speech after carried back, each by linear prediction, crossfaded."""
+    forwards = _extrapolate(history, count)
+    backwards = _extrapolate(following[::-1], count)[::-1]
+    ramp = (1 - np.cos(np.pi * _ramp(count))) / 2
+    result: _Float = forwards * (1 - ramp) + backwards * ramp
+    return result
+
+
+def _pitch(signal: _Float) -> int:
+    """The period (in samples) at which the last 20 ms of ``signal`` best matches the speech
+    before it (normalized cross-correlation); of a shorter signal, its autocorrelation."""
+    if len(signal) < _CORRELATION + _PITCH_MAX:
+        return _pitch_within(signal)
+    recent = signal[-_CORRELATION:]
+    span = signal[-(_CORRELATION + _PITCH_MAX) : -_PITCH_MIN]
+    windows = np.lib.stride_tricks.sliding_window_view(span, _CORRELATION)
+    energy = np.einsum("ij,ij->i", windows, windows)
+    score = (windows @ recent) / np.sqrt(energy + 1.0)
+    # Window i starts _PITCH_MAX - i samples before the recent one: its lag.
+    return int(_PITCH_MAX - int(np.argmax(score)))
+
+
 def _pitch_within(frame: _Float) -> int:
-    """The period at which one frame best matches itself shifted (the speech after a gap,
-    whose own pitch the backwards repetition takes): normalized autocorrelation."""
+    """The period at which ``frame`` best matches itself shifted: normalized
+    autocorrelation."""
     size = len(frame)
     products = np.correlate(frame, frame, "full")[size - 1 :]  # [lag]: sum of f[n + lag] f[n]
     squares = np.cumsum(frame * frame)
@@ -249,53 +239,31 @@ def _pitch_within(frame: _Float) -> int:
     return int(lags[int(np.argmax(match))])
 
 
-def _ramp(count: int) -> _Float:
-    return (np.arange(count) + 0.5) / count
-
-
-def _pitch(history: _Float) -> int:
-    """The period (in samples) at which the last 20 ms best matches the speech before it."""
-    recent = history[-_CORRELATION:]
-    span = history[-(_CORRELATION + _PITCH_MAX) : -_PITCH_MIN]
-    windows = np.lib.stride_tricks.sliding_window_view(span, _CORRELATION)
-    energy = np.einsum("ij,ij->i", windows, windows)
-    score = (windows @ recent) / np.sqrt(energy + 1.0)
-    # Window i starts _PITCH_MAX - i samples before the recent one: its lag.
-    return int(_PITCH_MAX - int(np.argmax(score)))
-
-
-_ORDER = 10  # linear prediction order: the spectral envelope of 8 kHz speech
-_ANALYSIS = 240  # samples the envelope is measured over
-_IMPULSE = 256  # taps of the synthesis filter's impulse response kept (it decays in ~10 ms)
+_ORDER = 8  # linear prediction order: the spectral envelope of 8 kHz speech
+# Samples the envelope is measured over: 15 ms, the speech right before (or after) the loss
+# (PESQ: +0.04 at 10 % loss over 30 ms; an order of 8 over 10 likewise).
+_ANALYSIS = 120
+_SPECTRUM = 1024  # points of the synthesis filter's frequency response: 128 ms
 _WINDOW = np.hanning(_ANALYSIS)
+_LAGS = np.abs(np.arange(_ORDER)[:, None] - np.arange(_ORDER)[None, :])  # the Toeplitz matrix
 
 
-def _bridge(history: _Float, following: _Float) -> _Float:
-    """A single lost frame from both sides: the speech before it carried on and the speech
-    after it carried back, each by linear prediction (the spectral envelope kept, the last
-    pitch period of the prediction residual repeated), crossfaded over the frame. Carrying
-    the residual rather than the waveform keeps the envelope smooth (PESQ: +0.2 at 10 %
-    random loss over the waveform repetition of ``Concealer.lost``)."""
-    forwards = _predict(history, _pitch(history))
-    backwards = _backwards(following)
-    ramp = (1 - np.cos(np.pi * _ramp(_FRAME))) / 2
-    return forwards * (1 - ramp) + backwards * ramp
-
-
-def _predict(signal: _Float, period: int) -> _Float:
-    """The next frame of ``signal``: its residual's last ``period`` repeated, through its
-    linear prediction synthesis filter (as an FIR impulse response: no per-sample loop)."""
+def _extrapolate(signal: _Float, count: int) -> _Float:
+    """The next ``count`` samples of ``signal``: the last pitch period of its linear
+    prediction residual repeated, through the synthesis filter whose memory is the signal's
+    own end (so a steady sound goes on as it was, and nothing jumps where it begins)."""
+    period = _pitch(signal)
     inverse = _inverse_filter(signal[-_ANALYSIS:])
-    signal = signal[-(_IMPULSE - 1 + _ORDER) :]  # the residual needed: the filter's memory
-    residual = np.convolve(signal, inverse)[_ORDER : len(signal)]
-    excitation = residual[-period:][np.arange(_FRAME) % period]
-    impulse = np.fft.irfft(1.0 / np.fft.rfft(inverse, 2 * _IMPULSE))[:_IMPULSE]
-    before = residual[-_IMPULSE + 1 :]
-    driven = np.concatenate((np.zeros(_IMPULSE - 1 - len(before)), before, excitation))
-    # Only the frame's outputs of the convolution: each the impulse response against the
-    # excitation before it.
-    windows = np.lib.stride_tricks.sliding_window_view(driven, _IMPULSE)
-    synthesized: _Float = windows @ impulse[::-1]
+    recent = signal[-(period + _ORDER) :]
+    residual = np.convolve(recent, inverse, "valid")[-period:]
+    excitation = residual[np.arange(count) % period]
+    # The filter's memory: what the last _ORDER samples add to the first new ones, taken
+    # off as an excitation of its own (s[n] = e[n] - sum a_k s[n - k] reaches back for k > n).
+    memory = np.concatenate((signal[-_ORDER:], np.zeros(_ORDER)))
+    excitation[:_ORDER] -= np.convolve(memory, inverse)[_ORDER : 2 * _ORDER][:count]
+    # Through 1/A(z) by FFT (the impulse response is negligible long before it wraps around).
+    spectrum = np.fft.rfft(excitation, _SPECTRUM) / np.fft.rfft(inverse, _SPECTRUM)
+    synthesized: _Float = np.fft.irfft(spectrum, _SPECTRUM)[:count]
     return synthesized
 
 
@@ -303,13 +271,7 @@ def _inverse_filter(segment: _Float) -> _Float:
     """A(z) = 1 - sum a_k z^-k of ``segment`` by the autocorrelation method (stable)."""
     windowed = segment * (_WINDOW if len(segment) == _ANALYSIS else np.hanning(len(segment)))
     size = len(windowed)
-    correlation = np.array([windowed[: size - lag] @ windowed[lag:] for lag in range(_ORDER + 1)])
+    correlation = np.correlate(windowed, windowed, "full")[size - 1 : size + _ORDER]
     correlation[0] = correlation[0] * 1.0001 + 1e-3  # white noise correction: well posed
-    lags = np.abs(np.arange(_ORDER)[:, None] - np.arange(_ORDER)[None, :])
-    coefficients = np.linalg.solve(correlation[lags], correlation[1:])
+    coefficients = np.linalg.solve(correlation[_LAGS], correlation[1:])
     return np.concatenate(([1.0], -coefficients))
-
-
-def _backwards(following: _Float) -> _Float:
-    """The frame before ``following`` as it would lead into it: predicted back in time."""
-    return _predict(following[::-1], _pitch_within(following))[::-1]

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .g711 import ALAW_SILENCE, DECODE_BOTH, ULAW_SILENCE
+from .plc import AHEAD as AHEAD_FRAMES
 from .plc import Concealer, conceal_frames
 from .wav import RATE, WavWriter
 
@@ -92,7 +93,7 @@ class Tape:
     # stream not aligned with the 20 ms frames overhang, the next write starts covered.
     overhang: list[int] = field(default_factory=lambda: [0, 0])
     concealers: tuple[Concealer, Concealer] = field(
-        default_factory=lambda: (Concealer(delay=0), Concealer(delay=0))
+        default_factory=lambda: (Concealer(), Concealer())
     )
     # The stereo samples last written: the history a loss at the start of the next write needs.
     written_samples: npt.NDArray[np.int16] = field(
@@ -298,19 +299,37 @@ def _conceal(tape: Tape, pieces: list[tuple[int, int]], stereo: npt.NDArray[np.u
         if begins == len(marks) or (concealer.quiet and full == count - begins):
             continue  # nothing came (stopped, on hold), or the stream began and lost nothing
         covered = _covered(np.frombuffer(marks, np.uint8), tape.overhang[channel])
-        tape.overhang[channel] = max(len(covered) - count, 0)
+        tape.overhang[channel] = overhang = max(len(covered) - count, 0)
         covered = covered[:count]
+        # The frames just after the write are on the tape already (packets are placed ahead
+        # of the timeline): a loss at the write's end is bridged into them.
+        after, after_covered = _ahead(tape, channel, pieces[-1][1] % WIDTH, overhang)
         frames = count // _FRAME
         # A frame missing any part is made up whole, then what did come is put back (packets
         # that are not 20 ms long end within frames).
-        received = np.logical_and.reduce(covered[: frames * _FRAME].reshape(-1, _FRAME), axis=1)
+        both = np.concatenate((covered[: frames * _FRAME], after_covered))
+        received = np.logical_and.reduce(both.reshape(-1, _FRAME), axis=1)
         channel_samples = samples[:, channel]
         came = channel_samples.copy()
-        conceal_frames(concealer, channel_samples, received, before[:, channel])
+        extended = np.concatenate((channel_samples[: frames * _FRAME], after))
+        conceal_frames(concealer, extended, received, before[:, channel], ahead=AHEAD_FRAMES)
+        channel_samples[: frames * _FRAME] = extended[: frames * _FRAME]
         np.copyto(channel_samples, came, where=covered)
     # A copy of the last frames only (after concealment: the history of a loss to come):
     # holding on to the whole write would keep its buffer alive until the next one.
     tape.written_samples = samples[-3 * _FRAME :].copy()
+
+
+def _ahead(
+    tape: Tape, channel: int, start: int, overhang: int
+) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.bool_]]:
+    """The ``AHEAD_FRAMES`` frames of a channel's tape from ring position ``start`` on
+    (decoded), and which of their samples came."""
+    places = (start + np.arange(AHEAD_FRAMES * _FRAME)) % WIDTH
+    alaw = int(tape.sessions[channel].alaw)
+    samples = DECODE_BOTH[alaw][tape.codes[channel, places]]
+    marks = np.frombuffer(tape.marks[channel], np.uint8)[places]
+    return samples, _covered(marks, overhang)[: len(places)]
 
 
 def _covered(marks: npt.NDArray[np.uint8], overhang: int) -> npt.NDArray[np.bool_]:

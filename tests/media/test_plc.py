@@ -1,0 +1,73 @@
+"""Concealment of lost 20 ms frames: made up from the speech around them, faded when nothing
+follows, and leading into the speech that comes back without a seam."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hotline.media.plc import Concealer, conceal_frames
+
+
+def _vowel(frames: int) -> np.ndarray:
+    """A steady voiced sound: harmonics of 125 Hz, falling by 6 dB an octave, at 8 kHz."""
+    time = np.arange(frames * 160) / 8000
+    harmonics = np.sum([np.sin(2 * np.pi * 125 * k * time + k) / k for k in range(1, 20)], 0)
+    return np.rint(harmonics * 6000).astype(np.int16)
+
+
+def _snr(made_up: np.ndarray, real: np.ndarray) -> float:
+    error = made_up.astype(float) - real
+    return float(10 * np.log10(np.sum(real.astype(float) ** 2) / (np.sum(error**2) + 1.0)))
+
+
+def _fed(concealer: Concealer, vowel: np.ndarray, frames: int) -> None:
+    for index in range(frames):
+        concealer.good(vowel[index * 160 : (index + 1) * 160])
+
+
+def test_a_lost_frame_between_two_that_came_is_made_up_close_to_the_real_one() -> None:
+    vowel = _vowel(8)
+    concealer = Concealer()
+    _fed(concealer, vowel, 4)
+    made_up = concealer.lost(vowel[800:960])
+    assert made_up is not None
+    assert _snr(made_up, vowel[640:800]) > 15  # silence is 0 dB, a wrong phase worse
+
+
+def test_a_burst_bridged_to_the_speech_after_it_leads_into_it_without_a_seam() -> None:
+    vowel = _vowel(10)
+    concealer = Concealer()
+    _fed(concealer, vowel, 4)
+    following = vowel[1120:1280]  # frames 4, 5 and 6 lost; 7 is here already
+    made_up = [concealer.lost(following, ahead=2), concealer.lost(), concealer.lost()]
+    assert all(frame is not None for frame in made_up)
+    gap = np.concatenate(made_up)  # type: ignore[arg-type]
+    assert _snr(gap[-40:], vowel[1080:1120]) > 10  # its end is the speech that follows
+    assert np.array_equal(concealer.good(following), following)  # which is not blended
+
+
+def test_a_loss_with_nothing_after_it_fades_to_silence_within_60_ms() -> None:
+    vowel = _vowel(6)
+    concealer = Concealer()
+    _fed(concealer, vowel, 4)
+    made_up = [concealer.lost() for _ in range(4)]
+    levels = [float(np.abs(frame).mean()) for frame in made_up[:3] if frame is not None]
+    real = float(np.abs(vowel[480:640]).mean())
+    assert len(levels) == 3 and levels[0] > 0.7 * real and levels[0] > levels[1] > levels[2]
+    assert made_up[3] is None and concealer.quiet
+    back = vowel[800:960]
+    assert np.array_equal(concealer.good(back)[80:], back[80:])  # faded in over 10 ms
+
+
+def test_a_recording_conceals_only_gaps_between_frames_that_came() -> None:
+    vowel = _vowel(12)
+    samples = vowel.copy()
+    received = np.ones(12, np.bool_)
+    received[[0, 5, 6, 11]] = False  # before the stream began, a burst, after it stopped
+    for index in np.flatnonzero(~received):
+        samples[index * 160 : (index + 1) * 160] = 0
+    conceal_frames(Concealer(), samples, received, np.zeros(480, np.int16))
+    assert not samples[:160].any() and not samples[1760:].any()  # no loss: left silent
+    assert _snr(samples[800:1120], vowel[800:1120]) > 6
+    assert np.array_equal(samples[160:800], vowel[160:800])
+    assert np.array_equal(samples[1120:1760], vowel[1120:1760])
