@@ -25,13 +25,20 @@ import pytest
 from hotline.sip.address import Peer
 from hotline.testing.harness import HotlineProcess
 from hotline.testing.voice import Heard, Samples, score, speech
-from hotline.testing.voice_phone import Speaker, VoicePhone, heard, presses
+from hotline.testing.voice_phone import (
+    SocketMedia,
+    Speaker,
+    VoicePhone,
+    heard,
+    presses,
+    sentences,
+)
 
 from .pbx_support import extensions, settle, start_server
 
 pytest.importorskip("pesq", reason="the pesq package scores voice quality (dev group)")
 
-SECONDS = 4.0  # of speech each way; the stream starts over half-way
+SECONDS = 4.0  # of speech each way, in two sentences
 CLEAN = 4.4  # the G.711 ceiling is about 4.55
 _QUEUE = """
 [[queues]]
@@ -62,13 +69,17 @@ async def _phone(server: HotlineProcess, number: str) -> VoicePhone:
     return await VoicePhone.register(registrar, number, f"s3cret-{number}")
 
 
-async def _key_then_speech(speaker: Speaker, language: str, key: str | None) -> None:
-    """Silence, the key (or as long a silence), speech whose stream stops half-way and
-    starts over, silence."""
+async def _talk(speaker: Speaker, language: str, key: str | None) -> None:
+    """Silence, the key (or as long a silence), a sentence, a pause in which the stream stops
+    and starts over, another sentence, silence."""
     await speaker.silence(0.5)
     await (speaker.key(key) if key else speaker.silence(0.14))
     await speaker.silence(0.3)
-    await speaker.speech(speech(SECONDS, language))
+    first, second = sentences(speech(SECONDS, language))
+    await speaker.speech(first)
+    await speaker.silence(0.2)
+    await speaker.change_stream(after=0.15)
+    await speaker.speech(second)
     await speaker.silence(0.3)
 
 
@@ -78,16 +89,20 @@ def _quality(said: Samples, heard: Heard) -> tuple[float, int]:
     return (score(said, heard.samples) if heard.samples.any() else 1.0), heard.late
 
 
-def _digits_logged(server: HotlineProcess, since: int) -> list[str]:
-    """The digits the server detected in the log written since line ``since``."""
+def _assert_one_press(server: HotlineProcess, since: int, far_phone: SocketMedia) -> None:
+    """The key 1 was detected once (the server's log since line ``since``) and reached the
+    far phone as one telephone-event."""
     settle(server)
-    return re.findall(r"call c\d+: DTMF (\S) \(", "".join(server.log_lines[since:]))
+    log = "".join(server.log_lines[since:])
+    assert re.findall(r"call c\d+: DTMF (\S) \(", log) == ["1"], log
+    assert presses(far_phone) == ["1"], [r for r in far_phone.peer.received if r.payload_type != 0]
 
 
 async def test_queue_call_keeps_g711_quality_both_ways(server: HotlineProcess) -> None:
     """Caller 200 calls queue 800 and waits (welcome, music) sending silence; agent 101
-    answers; the caller presses 1; both talk at once, each stream stopping half-way and
-    starting over. Each side is scored on what it heard from the agent's answer on."""
+    answers; the caller presses 1; both talk at once, each stream stopping between two
+    sentences and starting over. Each side is scored on what it heard from the agent's
+    answer on."""
     since = len(server.log_lines)
     caller, agent = await _phone(server, "200"), await _phone(server, "101")
     try:
@@ -102,26 +117,24 @@ async def test_queue_call_keeps_g711_quality_both_ways(server: HotlineProcess) -
         answered.set()
         await on_hold
         agent_speaker = Speaker(agent.media)
-        await asyncio.gather(
-            _key_then_speech(waiting, "en", "1"), _key_then_speech(agent_speaker, "ru", None)
-        )
+        await asyncio.gather(_talk(waiting, "en", "1"), _talk(agent_speaker, "ru", None))
         await call.hangup()
         await asyncio.wait_for(offer.wait_ended(), 5)
     finally:
         await caller.close()
         await agent.close()
     scores = {
-        "agent hears": _quality(waiting.said[0], heard(agent.media)),
-        "caller hears": _quality(agent_speaker.said[0], heard(caller.media, since=answered_at)),
+        "agent hears": _quality(waiting.said, heard(agent.media)),
+        "caller hears": _quality(agent_speaker.said, heard(caller.media, since=answered_at)),
     }
     assert all(value >= CLEAN for value, _ in scores.values()), f"(PESQ, late packets): {scores}"
-    assert _digits_logged(server, since) == ["1"]
-    assert presses(agent.media) == ["1"]  # relayed to the agent's phone once
+    _assert_one_press(server, since, agent.media)  # relayed to the agent's phone
 
 
 async def test_echo_test_keeps_g711_quality(server: HotlineProcess) -> None:
-    """Extension 200 dials the echo test, presses 1 and talks, its stream stopping half-way
-    and starting over: it hears itself, scored from the answer on, and its key once."""
+    """Extension 200 dials the echo test, presses 1 and talks, its stream stopping between
+    two sentences and starting over: it hears itself, scored from the answer on, and its key
+    once."""
     since = len(server.log_lines)
     caller = await _phone(server, "200")
     try:
@@ -129,11 +142,10 @@ async def test_echo_test_keeps_g711_quality(server: HotlineProcess) -> None:
         await asyncio.wait_for(call.wait_answered(), 5)
         answered_at = time.monotonic()
         speaker = Speaker(caller.media)
-        await _key_then_speech(speaker, "en", "1")
+        await _talk(speaker, "en", "1")
         await call.hangup()
     finally:
         await caller.close()
-    value, late = _quality(speaker.said[0], heard(caller.media, since=answered_at))
+    value, late = _quality(speaker.said, heard(caller.media, since=answered_at))
     assert value >= CLEAN, f"PESQ {value:.2f}, {late} packets late"
-    assert _digits_logged(server, since) == ["1"]
-    assert presses(caller.media) == ["1"]  # sent back as one telephone-event
+    _assert_one_press(server, since, caller.media)  # sent back by the echo test

@@ -5,9 +5,10 @@ it receives with its arrival time.
 * ``VoicePhone`` registers an extension and places or answers a call; its media is an
   :class:`~hotline.testing.rtp.RtpPeer` (``SocketMedia`` answers the SDP for it).
 * ``Speaker`` sends from one phone at a phone's pace (20 ms G.711 packets on a steady clock):
-  silence, a key as RFC 4733 telephone-events (the audio muted meanwhile), speech whose source
-  stream stops half-way and starts over a moment later (a new SSRC, a sequence and timestamp
-  jump), as a phone replaying a prompt or a border controller switching streams does.
+  silence, speech, a key as RFC 4733 telephone-events (the audio muted meanwhile), and a
+  source stream that stops and a moment later starts over (a new SSRC, a sequence and
+  timestamp jump), as a phone replaying a prompt or a border controller switching streams
+  does; ``sentences`` cuts speech in two at a pause between words, for such a change.
 * ``heard`` is what the phone plays out (by RTP timestamp, ``hotline.testing.voice.playout``)
   of the audio that arrived from a moment on; ``presses`` counts the keys it was sent, one a
   telephone-event (RFC 4733 §2.5.1: one event keeps one timestamp).
@@ -31,11 +32,12 @@ from hotline.sip.aio.user_agent import IncomingCall, OutgoingCall, UserAgent
 from hotline.testing.rtp import RtpPeer, open_rtp_peer
 from hotline.testing.voice import Heard, Packet, playout
 
-__all__ = ["SocketMedia", "Speaker", "VoicePhone", "heard", "presses"]
+__all__ = ["SocketMedia", "Speaker", "VoicePhone", "heard", "presses", "sentences"]
 
 Samples = npt.NDArray[np.int16]
 _FRAME = 160  # samples in a 20 ms packet
 _PACE = 0.02
+_QUIET = 300  # a frame's peak below this is a pause in the speech (about -40 dBFS)
 _EVENT = re.compile(r"a=rtpmap:(\d+) telephone-event/8000", re.IGNORECASE)
 
 
@@ -105,24 +107,50 @@ class VoicePhone:
 @dataclass(eq=False)
 class Speaker:
     """Sends a phone's RTP in 20 ms packets on a steady clock: a packet late because the test's
-    loop was busy goes out at once, with the timestamp it was due with, as a phone's would."""
+    loop was busy goes out at once, with the timestamp it was due with, as a phone's would.
+
+    ``said`` is what the far end should hear from the first speech on: the speech, and
+    silence for the pauses, the keys and the time the stream stopped.
+    """
 
     media: SocketMedia
-    said: list[Samples] = field(default_factory=list)  # the speech sent, as the far end decodes
+    _said: list[Samples] = field(default_factory=list)
     _due: float = field(default_factory=time.monotonic)
 
     @property
     def peer(self) -> RtpPeer:
         return self.media.peer
 
+    @property
+    def said(self) -> Samples:
+        return np.concatenate(self._said) if self._said else np.zeros(0, np.int16)
+
     async def _next(self, packets: int = 1) -> None:
         """Wait for the time of the packet ``packets`` after the one just sent."""
         self._due += packets * _PACE
         await asyncio.sleep(max(self._due - time.monotonic(), 0))
 
+    def _quiet(self, packets: int) -> None:
+        if self._said:
+            self._said.append(np.zeros(packets * _FRAME, np.int16))
+
+    async def speech(self, samples: Samples) -> None:
+        codes = encode(samples[: len(samples) // _FRAME * _FRAME], self.peer.law)
+        self._said.append(decode(codes, self.peer.law))
+        for start in range(0, len(codes), _FRAME):
+            self.peer.send_codes(codes[start : start + _FRAME])
+            await self._next()
+
     async def silence(self, seconds: float) -> None:
-        samples = np.zeros(round(seconds / _PACE) * _FRAME, np.int16)
-        await self._say(encode(samples, self.peer.law))
+        packets = round(seconds / _PACE)
+        await self._send_quiet(packets)
+        self._quiet(packets)
+
+    async def _send_quiet(self, packets: int) -> None:
+        codes = encode(np.zeros(_FRAME, np.int16), self.peer.law)
+        for _ in range(packets):
+            self.peer.send_codes(codes)
+            await self._next()
 
     async def silence_until(self, done: asyncio.Event) -> None:
         """Silence until ``done`` is set (a phone keeps sending while the caller waits)."""
@@ -141,6 +169,7 @@ class Speaker:
             self._send_event(payload, start, marker=tick == 1)
             self.peer.timestamp = (self.peer.timestamp + _FRAME) & 0xFFFFFFFF
             await self._next()
+        self._quiet(ticks + 2)
 
     def _send_event(self, payload: bytes, timestamp: int, *, marker: bool) -> None:
         peer = self.peer
@@ -151,35 +180,28 @@ class Speaker:
         )  # fmt: skip
         peer.send_raw(packet)
 
-    async def speech(self, samples: Samples, *, restart_after: float | None = 0.15) -> None:
-        """Say ``samples``. Half-way the source stream stops and ``restart_after`` seconds later
-        starts over (a new SSRC, sequence numbers and timestamps), as a phone replaying a
-        prompt or a border controller switching streams does; ``said`` gets the speech with
-        that silence in it."""
-        codes = encode(samples, self.peer.law)
-        packets = len(codes) // _FRAME
-        half = packets // 2 * _FRAME
-        await self._say(codes[:half])
-        gap = b""
-        if restart_after is not None:
-            missed = round(restart_after / _PACE)
-            await self._next(missed)
-            gap = encode(np.zeros(missed * _FRAME, np.int16), self.peer.law)
-            self.restart()
-        await self._say(codes[half : packets * _FRAME])
-        self.said.append(decode(codes[:half] + gap + codes[half : packets * _FRAME], self.peer.law))
-
-    async def _say(self, codes: bytes) -> None:
-        for start in range(0, len(codes), _FRAME):
-            self.peer.send_codes(codes[start : start + _FRAME])
-            await self._next()
-
-    def restart(self) -> None:
-        """A new source stream: another SSRC, sequence numbers and timestamps far away."""
+    async def change_stream(self, *, after: float) -> None:
+        """The source stream stops and ``after`` seconds later starts over: another SSRC,
+        sequence numbers and timestamps far away (a phone replaying a prompt, a border
+        controller switching streams)."""
+        packets = round(after / _PACE)
+        await self._next(packets)
+        self._quiet(packets)
         peer = self.peer
         peer.ssrc ^= 0x5A5A
         peer.sequence = (peer.sequence + 30_000) & 0xFFFF
         peer.timestamp = (peer.timestamp + 1_234_567) & 0xFFFFFFFF
+
+
+def sentences(samples: Samples) -> tuple[Samples, Samples]:
+    """``samples`` cut in two at the pause between words nearest half-way (the 20 ms frame
+    nearest the middle with a quiet frame on each side)."""
+    frames = len(samples) // _FRAME
+    peaks = np.abs(samples[: frames * _FRAME].astype(np.int32)).reshape(frames, _FRAME).max(1)
+    quiet = peaks < _QUIET
+    pauses = [i for i in range(1, frames - 1) if quiet[i - 1] and quiet[i] and quiet[i + 1]]
+    middle = min(pauses, key=lambda i: abs(i - frames // 2), default=frames // 2) * _FRAME
+    return samples[:middle], samples[middle:]
 
 
 def heard(media: SocketMedia, since: float = 0.0) -> Heard:
