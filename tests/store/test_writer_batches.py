@@ -1,5 +1,5 @@
 """The event writer's batches: written as soon as one is full, and counted right when the
-database refuses a row of one."""
+database refuses a row of one; a value too long is refused, never cut."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hotline.events import EventBus, QueueEventLogged
-from hotline.store import Store, sqlite_url
+from hotline.events import CallEnded, CallStarted, EventBus, QueueEventLogged
+from hotline.store import CallRecords, Store, sqlite_url
 
 
 async def test_a_full_batch_is_written_before_the_interval_ends(tmp_path: Path) -> None:
@@ -39,3 +39,23 @@ async def test_a_batch_written_row_by_row_counts_the_rows_written(database_url: 
         bus.publish(QueueEventLogged(at=float(n), verb="ENTERQUEUE", queue="q", detail=detail))
     await store.close()
     assert store.writer.rows_written == 2
+
+
+async def test_a_call_record_too_long_for_its_column_is_refused_not_cut(database_url: str) -> None:
+    # PostgreSQL gets the call records as arrays: cast to varchar(128) they would be cut
+    # silently; the column must refuse the value as it refuses it row by row.
+    store = await Store.open(database_url, now=0.0)
+    if store.database.dialect != "postgresql":
+        await store.close()
+        pytest.skip("SQLite takes a value longer than its column")
+    bus = EventBus()
+    store.start(bus)
+    for call_id, caller in (("short", "0601"), ("long", "6" * 300)):
+        bus.publish(CallStarted(call_id=call_id, caller=caller, destination="500", at=1.0))
+        bus.publish(CallEnded(call_id=call_id, cause="normal", at=2.0))
+    await store.writer.stop()
+    async with store.database.session() as session:
+        short, long = [await CallRecords(session).get(name) for name in ("short", "long")]
+    await store.close()
+    assert short is not None and short.disposition == "unanswered"
+    assert long is None

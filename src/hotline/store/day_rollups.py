@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.events import QueueEventLogged
+from hotline.store.bulk import write_rows
 from hotline.store.config_objects import ConfigObjects
 from hotline.store.database import Database
 from hotline.store.models import QueueEvent, RollupTables
@@ -101,5 +102,4 @@ async def _rebuild(connection: AsyncConnection, table: RollupTable, days: LocalD
         add_to_day(sums, (days.start_of(row[0]), *row[1:width]), row[width:], table.maxima_at)
     rows = [(*key, *values) for key, values in sums.items()]
     if rows:
-        dialect = connection.dialect
-        await connection.exec_driver_sql(target.upsert_sql(dialect.paramstyle, dialect.name), rows)
+        await write_rows(connection, target.upsert_sql(connection), rows)

@@ -42,7 +42,7 @@ class StoredBinding(NamedTuple):
     registered_at: float
 
 
-INSERT = BulkInsert(Registration.__tablename__, StoredBinding._fields)
+INSERT = BulkInsert(TABLE, StoredBinding._fields)
 
 
 class Registrations:

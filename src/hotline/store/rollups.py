@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.events import QueueEventLogged
-from hotline.store.bulk import placeholders
+from hotline.store.bulk import row_source, write_rows
 
 __all__ = [
     "AGENT_ROLLUP",
@@ -134,15 +134,16 @@ class RollupTable:
     def values(self) -> tuple[str, ...]:
         return self.sums + self.maxima
 
-    def upsert_sql(self, paramstyle: str, dialect: str) -> str:
+    def upsert_sql(self, connection: AsyncConnection) -> str:
+        """Add rows of increments (keys, then values) to the table's rows, for ``write_rows``."""
         columns = self.keys + self.values
-        greatest = "greatest" if dialect == "postgresql" else "max"
+        types = (float,) + (str,) * (len(self.keys) - 1) + (float,) * len(self.values)
+        greatest = "greatest" if connection.dialect.name == "postgresql" else "max"
         updates = [f"{c} = {self.name}.{c} + excluded.{c}" for c in self.sums] + [
             f"{c} = {greatest}({self.name}.{c}, excluded.{c})" for c in self.maxima
         ]
         return (
-            f"INSERT INTO {self.name} ({', '.join(columns)}) "
-            f"VALUES ({placeholders(paramstyle, len(columns))}) "
+            f"INSERT INTO {self.name} ({', '.join(columns)}) {row_source(connection, types)} "
             f"ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET {', '.join(updates)}"
         )
 
@@ -367,11 +368,9 @@ async def write_rollups(
     connection: AsyncConnection, rows: dict[RollupTable, list[tuple[object, ...]]]
 ) -> None:
     """Add the increments to their rows, in the connection's transaction."""
-    dialect = connection.dialect
     for table, table_rows in rows.items():
         if table_rows:
-            sql = table.upsert_sql(dialect.paramstyle, dialect.name)
-            await connection.exec_driver_sql(sql, _sorted(table_rows))
+            await write_rows(connection, table.upsert_sql(connection), _sorted(table_rows))
 
 
 def _sorted(rows: Sequence[tuple[object, ...]]) -> list[tuple[object, ...]]:

@@ -31,7 +31,7 @@ from hotline.store.agent_batch import write_agent_changes
 from hotline.store.bulk import BulkInsert
 from hotline.store.database import Database
 from hotline.store.journeys import ROW_COLUMNS, CallJourney
-from hotline.store.models import CallRecord, QueueEvent
+from hotline.store.models import Base, CallRecord, QueueEvent
 from hotline.store.periodic import Periodic
 from hotline.store.queue_log import QUEUE_EVENT_COLUMNS, queue_event_row
 from hotline.store.rollups import LocalDays, RollupFold, RollupTable, write_rollups
@@ -40,8 +40,12 @@ __all__ = ["EventWriter"]
 
 log = logging.getLogger(__name__)
 
-INSERT_QUEUE_EVENTS = BulkInsert(QueueEvent.__tablename__, QUEUE_EVENT_COLUMNS)
-UPSERT_CALLS = BulkInsert(CallRecord.__tablename__, ROW_COLUMNS, key="call_id")
+INSERT_QUEUE_EVENTS = BulkInsert(
+    Base.metadata.tables[QueueEvent.__tablename__], QUEUE_EVENT_COLUMNS
+)
+UPSERT_CALLS = BulkInsert(
+    Base.metadata.tables[CallRecord.__tablename__], ROW_COLUMNS, key="call_id"
+)
 
 
 @dataclass(slots=True)
