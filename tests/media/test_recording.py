@@ -115,6 +115,23 @@ async def test_supervisor_joining_and_leaving_keeps_the_agents_stream_continuous
     assert np.count_nonzero(left == value) >= 10 * 160  # recorded in the mixed phase too
 
 
+def _arrive(
+    session: RtpSession,
+    sequence: int,
+    payload: bytes,
+    at: float,
+    *,
+    timestamp: int | None = None,
+    ssrc: int = 5,
+) -> None:
+    """A PCMU packet ``sequence`` (its timestamp: the payload's length per packet unless
+    given) arriving at ``session`` at ``at``."""
+    stamp = sequence * len(payload) if timestamp is None else timestamp
+    data = build_rtp(payload_type=0, sequence=sequence, timestamp=stamp, ssrc=ssrc,
+                     payload=payload, marker=False)  # fmt: skip
+    session.receive(data, ("192.0.2.1", 4000), at)
+
+
 def _session(ssrc: int, law: Law = Law.PCMU) -> RtpSession:
     audio = NegotiatedAudio(
         law=law,
@@ -135,7 +152,6 @@ def test_tape_wraps_reorders_and_follows_a_jump(tmp_path) -> None:
     recorder.attach(recording, caller, agent)
     rng = np.random.default_rng(7)
     spoken = rng.integers(0, 0xFF, 160 * 200, dtype=np.uint8).tobytes()  # 4 s, codes < 0xFF
-    source = ("192.0.2.1", 4000)
     jump = 240 * 67  # a new stream from here on (a re-INVITE): the tape must follow it
     packets = [
         (index, (0xFFFFFFFF - 20 * 160 + index) & 0xFFFFFFFF if index < jump else 77 + index)
@@ -149,15 +165,7 @@ def test_tape_wraps_reorders_and_follows_a_jump(tmp_path) -> None:
         while sent < len(order) and order[sent][0] < (tick + 1) * 160:
             index, timestamp = order[sent]
             payload = spoken[index : index + 240]
-            data = build_rtp(
-                payload_type=0,
-                sequence=sent,
-                timestamp=timestamp,
-                ssrc=5,
-                payload=payload,
-                marker=False,
-            )
-            caller.receive(data, source, now)
+            _arrive(caller, sent, payload, now, timestamp=timestamp)
             sent += 1
         recorder.tick()
     recorder.detach(recording)
@@ -182,11 +190,7 @@ def test_stopping_keeps_the_last_packets(tmp_path) -> None:
     spoken = np.random.default_rng(3).integers(0, 0xFF, 160 * 40, dtype=np.uint8).tobytes()
     for index in range(40):
         packet = spoken[index * 160 : (index + 1) * 160]
-        data = build_rtp(
-            payload_type=0, sequence=index, timestamp=index * 160, ssrc=5, payload=packet,
-            marker=False,
-        )  # fmt: skip
-        caller.receive(data, ("192.0.2.1", 4000), index * 0.02)
+        _arrive(caller, index, packet, index * 0.02)
         recorder.tick()
     recorder.detach(recording)
     recording.writer.close()
@@ -199,20 +203,11 @@ def test_pause_drops_exactly_what_arrives_while_paused(tmp_path) -> None:
     caller, agent = _session(1), _session(2)
     recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "paused.wav"))
     recorder.attach(recording, caller, agent)
-    source = ("192.0.2.1", 4000)
     codes = {range(0, 20): b"\x10", range(20, 40): b"\x20", range(40, 60): b"\x30"}
     for tick in range(70):
         for span, code in codes.items():
             if tick in span:
-                data = build_rtp(
-                    payload_type=0,
-                    sequence=tick,
-                    timestamp=tick * 160,
-                    ssrc=5,
-                    payload=code * 160,
-                    marker=False,
-                )
-                caller.receive(data, source, tick * 0.02)
+                _arrive(caller, tick, code * 160, tick * 0.02)
         recorder.tick()
         if tick == 21:  # the tape trails arrival by its depth (2 frames)
             recorder.set_paused(recording, True)
@@ -267,15 +262,7 @@ def test_sporadic_late_packets_are_dropped_without_moving_the_stream(tmp_path) -
             else:
                 due.append(tick)
         for number in due:
-            data = build_rtp(
-                payload_type=0,
-                sequence=number,
-                timestamp=number * 160,
-                ssrc=5,
-                payload=frames[number],
-                marker=False,
-            )
-            caller.receive(data, ("192.0.2.1", 4000), tick * 0.02)
+            _arrive(caller, number, frames[number], tick * 0.02)
         recorder.tick()
     recorder.detach(recording)
     recording.writer.close()
@@ -307,15 +294,7 @@ def test_packets_not_aligned_with_frames_are_written_exactly_and_a_lost_one_conc
     lost = 40
     for number in range(60):
         if number != lost:
-            data = build_rtp(
-                payload_type=0,
-                sequence=number,
-                timestamp=number * 240,
-                ssrc=7,
-                payload=codes[number * 240 : (number + 1) * 240],
-                marker=False,
-            )
-            caller.receive(data, ("192.0.2.1", 4000), number * 0.03)
+            _arrive(caller, number, codes[number * 240 : (number + 1) * 240], number * 0.03, ssrc=7)
         # Ticks every 20 ms of the packets' 30: three ticks per two packets.
         for _ in range(3 * (number + 1) // 2 - 3 * number // 2):
             recorder.tick()
@@ -346,11 +325,7 @@ def test_a_packet_lost_at_the_end_of_a_write_is_concealed_from_the_frames_after_
     lost = {7, 13, 19, 25, 31}  # one in each place of a five-frame write: one is its last
     for number in range(50):
         if number not in lost:
-            data = build_rtp(
-                payload_type=0, sequence=number, timestamp=number * 160, ssrc=5,
-                payload=codes[number * 160 : (number + 1) * 160], marker=False,
-            )  # fmt: skip
-            caller.receive(data, ("192.0.2.1", 4000), number * 0.02)
+            _arrive(caller, number, codes[number * 160 : (number + 1) * 160], number * 0.02)
         recorder.tick()
     recorder.detach(recording)
     recording.writer.close()
