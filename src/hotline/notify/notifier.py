@@ -127,13 +127,14 @@ class Notifier:
         async with self.database.session() as session:
             rows = NotificationRows(session)
             messages: list[NewMessage] = []
+            given: dict[str, float] = {}  # due times of this transaction's rows, per batch
             for notice in notices:
                 data: JsonValue = notice.as_json()  # type: ignore[assignment]  # plain JSON types
                 identifier = await rows.save(key=notice.key, kind=notice.kind, queue=notice.queue,
                                              data=data, now=now)  # fmt: skip
                 saved.append((identifier, notice))
                 if notice.goes_out:
-                    messages += await self._messages(session, notice, data, contacts, now)
+                    messages += await self._messages(session, notice, data, contacts, now, given)
             await self.outbox.add(session, messages)
             await session.commit()
         return saved
@@ -145,13 +146,15 @@ class Notifier:
         data: JsonValue,
         contacts: Mapping[str, Contact],
         now: float,
+        given: dict[str, float],
     ) -> list[NewMessage]:
-        """An outbox row for each recipient of ``notice`` (``data``: its JSON, made once)."""
+        """An outbox row for each recipient of ``notice`` (``data``: its JSON, made once;
+        ``given``: the due times given so far in this transaction)."""
         messages = []
         for recipient in self.rules.recipients(notice, contacts):
             batch = f"{recipient.channel}:{recipient.address}:{notice.kind}"
             due = await self.outbox.due_time(
-                session, batch, now=now, min_interval=self.min_interval
+                session, batch, now=now, min_interval=self.min_interval, given=given
             )
             payload = {"notice": data, "language": recipient.language}
             messages.append(

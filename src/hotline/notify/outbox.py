@@ -32,7 +32,6 @@ class Outbox:
         self.database = database
         self.wall = wall
         self.on_enqueue: Callable[[], None] = lambda: None
-        self._last_due: dict[str, float] = {}  # per batch, the latest due time given here
 
     async def enqueue_email(
         self,
@@ -66,20 +65,28 @@ class Outbox:
         await OutboxRows(session).add(messages, now=self.wall())
 
     async def due_time(
-        self, session: AsyncSession, batch: str, *, now: float, min_interval: float
+        self,
+        session: AsyncSession,
+        batch: str,
+        *,
+        now: float,
+        min_interval: float,
+        given: dict[str, float] | None = None,
     ) -> float:
         """When a new row of ``batch`` may go: now if the batch's last message is at least
         ``min_interval`` old, with the waiting digest if one is due later, else one interval
-        after the last."""
-        # The stored time first: a late send or another node moves it. The one given here
-        # counts too, for rows of this transaction not written yet.
-        times = (await OutboxRows(session).last_due(batch), self._last_due.get(batch))
-        last = max((time for time in times if time is not None), default=None)
+        after the last. ``given`` holds the due times given to rows of this transaction not
+        written yet (per batch): one given is never before the stored last, so the store is
+        read once a batch and transaction. The new one is added to it."""
+        last = None if given is None else given.get(batch)
+        if last is None:
+            last = await OutboxRows(session).last_due(batch)
         if last is None:
             due = now
         elif last > now:
             due = last  # a digest is gathering: join it
         else:
             due = max(now, last + min_interval)
-        self._last_due[batch] = due
+        if given is not None:
+            given[batch] = due
         return due
