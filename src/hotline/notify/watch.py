@@ -260,11 +260,9 @@ class Watcher:
             if problem == before:
                 continue
             self._problems[name] = problem
-            if problem is None:  # over: said once, naming what it was
-                facts: Facts = {"check": name, "problem": before}
-                phase: Phase = "cleared"
-            else:
-                facts, phase = {"check": name, "problem": problem}, "raised"
+            # A problem that is gone is said once, naming what it was.
+            facts: Facts = {"check": name, "problem": problem if problem is not None else before}
+            phase: Phase = "raised" if problem is not None else "cleared"
             notices.append(Notice(kind="system", key=f"system:{name}:{now:.3f}", at=now,
                                   phase=phase, facts=facts))  # fmt: skip
         return notices

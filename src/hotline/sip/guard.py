@@ -164,6 +164,8 @@ class AuthGuard:
         record.blocked_until = now + seconds
         record.failures.clear()
         self._blocked.add((source, user))
+        if len(self._blocked) > self._max_tracked:  # nobody listed bans for a long time
+            self._blocked.intersection_update(self._users)
         logger.warning(
             "Refusing user %r from %s for %.0f s: %d failed %s authentications within %.0f s",
             user, host, seconds, self.max_failures, self.kind, self.window,
