@@ -12,13 +12,17 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from hotline.config import Config, ReportScheduleConfig
 from hotline.reports.delivery import EmailQueue, ReportScheduler, Schedule
 from hotline.reports.runner import ReportRunner
 from hotline.reports.schedules import parse_every
 from hotline.store import ConfigObjects, Database, JsonValue, StaleVersion
 
-__all__ = ["RUN_KIND", "SCHEDULE_KIND", "ReportSchedules", "StoredRuns", "schedule_of"]
+__all__ = [
+    "RUN_KIND", "SCHEDULE_KIND", "ReportSchedules", "StoredRuns", "forget_runs", "schedule_of",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,16 @@ class StoredRuns:
                 except StaleVersion:
                     continue
         log.warning("reports: schedule %s: its last run was not recorded", name)
+
+
+async def forget_runs(session: AsyncSession, name: str) -> None:
+    """Drop what the nodes recorded of schedule ``name``'s runs (it was deleted): a schedule
+    made again under that name starts afresh, owing nothing from before."""
+    objects = ConfigObjects(session)
+    stored = await objects.get(RUN_KIND, name)
+    if stored is not None:
+        with contextlib.suppress(StaleVersion):  # another node moved it on: gone all the same
+            await objects.delete(RUN_KIND, name, version=stored.version)
 
 
 def _settled(value: JsonValue) -> float:

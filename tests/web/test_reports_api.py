@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import time
 from typing import Any
 
 import openpyxl
@@ -15,6 +16,7 @@ import pytest_asyncio
 from pypdf import PdfReader
 
 from hotline.history import generate_history, plan_for
+from hotline.report_schedules import StoredRuns
 from hotline.reports import REPORTS, lists
 from hotline.store import EventWriter
 
@@ -201,6 +203,9 @@ async def test_schedules_through_the_api(node: Node) -> None:
         assert refused.status_code == 422, wrong
     listed = (await node.http.get("/api/report-schedules")).json()
     assert [s["name"] for s in listed] == ["mornings"]
+    runs = StoredRuns(node.hotline.store.database, time.time)  # type: ignore[union-attr]
+    await runs.settle("mornings", 1_800_000_000.0)  # it ran once
     assert (await node.http.delete("/api/report-schedules/mornings")).status_code == 204
+    assert "mornings" not in await runs.settled()  # made again, it would owe nothing
     assert (await node.http.delete("/api/report-schedules/mornings")).status_code == 404
     assert (await node.http.get("/api/report-schedules")).json() == []

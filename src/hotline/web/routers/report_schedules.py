@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 
 from hotline.access import User
 from hotline.config import ReportScheduleConfig
-from hotline.report_schedules import SCHEDULE_KIND, stored_schedules
+from hotline.report_schedules import SCHEDULE_KIND, forget_runs, stored_schedules
 from hotline.store import ConfigObjects, StaleVersion
 from hotline.web.deps import ServicesDep, allow
 
@@ -57,4 +57,5 @@ async def delete_schedule(name: str, services: ServicesDep, _user: Admin) -> Res
         if stored is None:
             raise HTTPException(404, f"no schedule {name!r}")
         await ConfigObjects(session).delete(SCHEDULE_KIND, name, version=stored.version)
+        await forget_runs(session, name)
     return Response(status_code=204)
