@@ -21,6 +21,13 @@ def postgres_server() -> Iterator[PostgresServer]:
         pytest.skip(f"no PostgreSQL: {missing}")
 
 
+@pytest.fixture
+async def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL of an empty database on the session's PostgreSQL server, for tests that need
+    what only PostgreSQL does."""
+    return postgres_server.url(await postgres_server.create_database())
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """The URL of an empty database, once on a SQLite file and once on PostgreSQL."""

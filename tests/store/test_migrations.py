@@ -127,53 +127,50 @@ async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -
         await database.close()
 
 
-async def test_users_get_an_email_column_keeping_their_rows(database_url: str) -> None:
-    """0007 to 0008: users have an email (none for those already there), and back."""
-    engine = create_engine(database_url)
-    await upgrade(engine, "0007")
+async def _new_column_round_trip(
+    url: str, before: str, insert: str, table: str, column: str, kept: str
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Upgrade from ``before`` with a row written by ``insert``, then downgrade back: the
+    rows as (``kept``, ``column``) after the upgrade, and as (``kept``,) after the downgrade,
+    which must have dropped ``column`` (SQLite copies the whole table to do that)."""
+    engine = create_engine(url)
+    await upgrade(engine, before)
     async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO users (name, password_hash, role, queues, language, disabled, "
-                "origin, created_at, updated_at) "
-                "VALUES ('ann', 'x', 'supervisor', '[\"800\"]', 'en', false, 'api', 1, 1)"
-            )
-        )
+        await connection.execute(text(insert))
     await upgrade(engine)
     async with engine.connect() as connection:
-        rows = (await connection.execute(text("SELECT name, email FROM users"))).all()
-    assert [tuple(row) for row in rows] == [("ann", None)]
+        upgraded = (await connection.execute(text(f"SELECT {kept}, {column} FROM {table}"))).all()
     async with engine.begin() as connection:
-        await connection.run_sync(_downgrade, "0007")
+        await connection.run_sync(_downgrade, before)
     async with engine.connect() as connection:
-        columns = await _columns(connection, "users")
-        names = (await connection.execute(text("SELECT name FROM users"))).scalars().all()
-    assert "email" not in columns
-    assert names == ["ann"]
+        assert column not in await _columns(connection, table)
+        downgraded = (await connection.execute(text(f"SELECT {kept} FROM {table}"))).all()
     await engine.dispose()
+    return [tuple(row) for row in upgraded], [tuple(row) for row in downgraded]
+
+
+async def test_users_get_an_email_column_keeping_their_rows(database_url: str) -> None:
+    """0007 to 0008: users have an email (none for those already there), and back."""
+    insert = (
+        "INSERT INTO users (name, password_hash, role, queues, language, disabled, origin, "
+        "created_at, updated_at) "
+        "VALUES ('ann', 'x', 'supervisor', '[\"800\"]', 'en', false, 'api', 1, 1)"
+    )
+    rows = await _new_column_round_trip(database_url, "0007", insert, "users", "email", "name")
+    assert rows == ([("ann", None)], [("ann",)])
 
 
 async def test_outbox_rows_get_an_empty_claim_keeping_their_times(database_url: str) -> None:
-    """0008 to 0009: a worker's lease moves out of the due time; unsent rows stay due."""
-    engine = create_engine(database_url)
-    await upgrade(engine, "0008")
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO outbox (key, channel, recipient, payload, created_at, due_at, "
-                "attempts) VALUES ('k', 'email', 'a@example.com', '{}', 1, 2, 1)"
-            )
-        )
-    await upgrade(engine)
-    async with engine.connect() as connection:
-        rows = (await connection.execute(text("SELECT due_at, claimed_until FROM outbox"))).all()
-    assert [tuple(row) for row in rows] == [(2.0, None)]
-    async with engine.begin() as connection:
-        await connection.run_sync(_downgrade, "0008")
-    async with engine.connect() as connection:
-        columns = await _columns(connection, "outbox")
-    assert "claimed_until" not in columns and "due_at" in columns
-    await engine.dispose()
+    """0008 to 0009: a worker's lease moves out of the due time; unsent rows stay due, and
+    stay through the way back."""
+    insert = (
+        "INSERT INTO outbox (key, channel, recipient, payload, created_at, due_at, attempts) "
+        "VALUES ('k', 'email', 'a@example.com', '{}', 1, 2, 1)"
+    )
+    rows = await _new_column_round_trip(
+        database_url, "0008", insert, "outbox", "claimed_until", "due_at"
+    )
+    assert rows == ([(2.0, None)], [(2.0,)])
 
 
 async def test_downgrade_to_the_previous_schema_drops_the_new_tables(database_url: str) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
-
 from hotline.events import CallEnded, CallStarted, EventBus, QueueEventLogged
 from hotline.store import CallRecords, Store, sqlite_url
 
@@ -28,30 +26,26 @@ async def test_a_full_batch_is_written_before_the_interval_ends(tmp_path: Path) 
         await store.close()
 
 
-async def _started_on_postgresql(database_url: str) -> tuple[Store, EventBus]:
-    """A store writing from a bus; these tests need a column that refuses a value too long,
-    which SQLite has not."""
-    store = await Store.open(database_url, now=0.0)
-    if store.database.dialect != "postgresql":
-        await store.close()
-        pytest.skip("SQLite takes a value longer than its column")
+async def _started(url: str) -> tuple[Store, EventBus]:
+    store = await Store.open(url, now=0.0)
     bus = EventBus()
     store.start(bus)
     return store, bus
 
 
-async def test_a_batch_written_row_by_row_counts_the_rows_written(database_url: str) -> None:
-    store, bus = await _started_on_postgresql(database_url)
+async def test_a_batch_written_row_by_row_counts_the_rows_written(postgres_url: str) -> None:
+    # On PostgreSQL: SQLite takes a value longer than its column.
+    store, bus = await _started(postgres_url)
     for n, detail in enumerate(("before", "x" * 300, "after")):  # the second one is refused
         bus.publish(QueueEventLogged(at=float(n), verb="ENTERQUEUE", queue="q", detail=detail))
     await store.close()
     assert store.writer.rows_written == 2
 
 
-async def test_a_call_record_too_long_for_its_column_is_refused_not_cut(database_url: str) -> None:
+async def test_a_call_record_too_long_for_its_column_is_refused_not_cut(postgres_url: str) -> None:
     # PostgreSQL gets the call records as arrays: cast to varchar(128) they would be cut
     # silently; the column must refuse the value as it refuses it row by row.
-    store, bus = await _started_on_postgresql(database_url)
+    store, bus = await _started(postgres_url)
     for call_id, caller in (("short", "0601"), ("long", "6" * 300)):
         bus.publish(CallStarted(call_id=call_id, caller=caller, destination="500", at=1.0))
         bus.publish(CallEnded(call_id=call_id, cause="normal", at=2.0))

@@ -19,8 +19,9 @@ from hotline.store.models import AgentSession, CallRecord, QueueEvent, SessionKi
 
 __all__ = ["COUNT_CAP", "list_page"]
 
-# A list's rows are counted up to this many (past the page asked for): beyond, the total is
-# "at least", so a page of a year's lost calls costs a page, not a count of the whole year.
+# A list's rows are counted up to this many, or to the end of the page asked for if that is
+# further: beyond, the total is "at least", so a page of a year's lost calls costs a page, not
+# a count of the whole year.
 COUNT_CAP = 10_000
 
 # A list's query, ordered newest first, and how one of its rows is shown.
@@ -37,7 +38,7 @@ async def list_page(
     if query.limit is not None:
         page = page.limit(query.limit)
     rows = [shaped(found) for found in await connection.execute(page)]
-    if rows and (query.limit is None or len(rows) < query.limit):
+    if (query.limit is None or len(rows) < query.limit) and (rows or not query.offset):
         return rows, query.offset + len(rows), True  # the last page: no need to count
     cap = max(COUNT_CAP, query.offset + (query.limit or 0))
     capped = statement.order_by(None).limit(cap + 1).subquery()

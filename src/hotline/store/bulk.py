@@ -53,7 +53,8 @@ async def write_rows(
     connection: AsyncConnection, sql: str, rows: Sequence[tuple[object, ...]]
 ) -> None:
     """Execute ``sql`` (made with ``row_source``) for ``rows``: one executemany, or once
-    with the rows' columns as arrays."""
+    with the rows' columns as arrays. The rows of an upsert must have distinct conflict keys:
+    PostgreSQL refuses a statement that updates one row twice (SQLite would apply both)."""
     if as_arrays(connection):
         await connection.exec_driver_sql(sql, tuple(zip(*rows, strict=True)))
     else:

@@ -85,12 +85,14 @@ class OutboxRows:
         ``now`` (a restart is a new chance: it often follows a fix), with the rows of their
         batches that were waiting to go with them as one digest; other digests keep their
         time. Returns how many; commits."""
-        failed = OutboxMessage.sent_at.is_(None) & (OutboxMessage.attempts > 0)
-        failed_batches = select(OutboxMessage.batch).where(failed, OutboxMessage.batch.is_not(None))
+        unsent = OutboxMessage.sent_at.is_(None)
+        failed = OutboxMessage.attempts > 0
+        failed_batches = select(OutboxMessage.batch).where(
+            unsent, failed, OutboxMessage.batch.is_not(None)
+        )
         statement = (
             update(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None),
-                   (OutboxMessage.attempts > 0) | OutboxMessage.batch.in_(failed_batches),
+            .where(unsent, failed | OutboxMessage.batch.in_(failed_batches),
                    (OutboxMessage.due_at > now) | OutboxMessage.claimed_until.is_not(None))
             .values(due_at=now, claimed_until=None)
         )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from hotline.reports import METRICS, Metric, Report, ReportResult
+from hotline.reports.lists import COUNT_CAP
 
 __all__ = ["MetricOut", "ReportOut", "ReportRunOut", "metric_out", "report_out", "run_out"]
 
@@ -61,8 +62,8 @@ class ReportRunOut(BaseModel):
     totals: dict[str, Cell] | None
     total: int = Field(description="Rows in the whole period (a list report's, in all pages)")
     total_exact: bool = Field(
-        description="False: the period has more rows than total (a list's count stops at "
-        "10,000 past the page asked for)"
+        description=f"False: the period has more rows than total (a list's rows are counted "
+        f"up to {COUNT_CAP:,}, or to the end of the page asked for if that is further)"
     )
     offset: int = Field(description="Rows of a list report skipped before these")
     limit: int | None = Field(description="A list report's page size; null: not paged")
