@@ -1,5 +1,6 @@
-"""Real databases for every test that needs one: a SQLite file, and a PostgreSQL server of our
-own, started once per test session (a throwaway cluster) with a fresh database for each test."""
+"""Real peers for every test that needs one: databases (a SQLite file, and a PostgreSQL server
+of our own, started once per test session (a throwaway cluster) with a fresh database for each
+test), an SMTP server (aiosmtpd) and an HTTP receiver on loopback."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hotline.store import Database
+from hotline.testing.mail import HttpReceiver, SmtpReceiver
 from hotline.testing.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
 
 
@@ -44,3 +46,15 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     opened = await Database.open(database_url)
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpReceiver]:
+    with SmtpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def http() -> Iterator[HttpReceiver]:
+    with HttpReceiver() as receiver:
+        yield receiver

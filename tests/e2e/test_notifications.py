@@ -8,23 +8,15 @@ from __future__ import annotations
 import signal
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from hotline.testing.harness import HotlineProcess, free_udp_tcp_ports, run_hotline
 from hotline.testing.mail import SmtpReceiver
 
 from .pbx_support import call, extensions, start_server
 from .test_queue_calls import queue
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with SmtpReceiver() as receiver:
-        yield receiver
 
 
 def notifications(smtp_port: int, *, kinds: str, emails: str, min_interval: float) -> str:

@@ -4,30 +4,29 @@ the very same address (issue 15)."""
 
 from __future__ import annotations
 
-import re
 import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from hotline.sip import Request, SipParseError, make_response, parse_message
 from hotline.testing.harness import HotlineProcess, free_udp_tcp_port, run_sipp
 
 _BIN = Path(sys.executable).parent
 
 
-def sipvicious(tool: str, *args: str, hotline: HotlineProcess | SimpleNamespace) -> str:
-    """Run ``sipvicious_<tool>`` from loopback against ``hotline``; its output."""
+def sipvicious(tool: str, *args: str, port: int) -> str:
+    """Run ``sipvicious_<tool>`` from loopback against the SIP server at ``port``; its output."""
     program = _BIN / f"sipvicious_{tool}"
     if not program.exists():
         pytest.skip(f"{program.name} is missing: uv sync installs sipvicious (a dev dependency)")
     command = [
         str(program), *args, "-b", "127.0.0.1", "-x", "127.0.0.1",
-        "-P", str(free_udp_tcp_port()), "-p", str(hotline.sip_port), "127.0.0.1",
+        "-P", str(free_udp_tcp_port()), "-p", str(port), "127.0.0.1",
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     return done.stdout + done.stderr
@@ -39,13 +38,15 @@ def test_svcrack_with_120_words_finds_nothing_and_phones_still_register(
     # svcrack works here: a password early in its list is found.
     short = tmp_path / "short.txt"
     short.write_text("guess\ns3cret-102\n")
-    assert "s3cret-102" in sipvicious("svcrack", "-u", "102", "-d", str(short), hotline=hotline)
+    assert "s3cret-102" in sipvicious(
+        "svcrack", "-u", "102", "-d", str(short), port=hotline.sip_port
+    )
     # The right password sixty words in comes after the user is blocked from the address.
     words = [f"guess{n:03d}" for n in range(120)]
     words[60] = "s3cret-101"
     dictionary = tmp_path / "words.txt"
     dictionary.write_text("\n".join(words) + "\n")
-    output = sipvicious("svcrack", "-u", "101", "-d", str(dictionary), hotline=hotline)
+    output = sipvicious("svcrack", "-u", "101", "-d", str(dictionary), port=hotline.sip_port)
     assert "found nothing" in output and "s3cret-101" not in output, output
     assert "Refusing user '101' from 127.0.0.1" in hotline.log_text()
     # Another phone at the attacked address registers at once.
@@ -55,48 +56,41 @@ def test_svcrack_with_120_words_finds_nothing_and_phones_still_register(
 
 @pytest.mark.parametrize("method", ["REGISTER", "INVITE", "OPTIONS"])
 def test_svwar_finds_no_extension(hotline: HotlineProcess, method: str) -> None:
-    output = sipvicious("svwar", "-e100-300", "-m", method, hotline=hotline)
+    output = sipvicious("svwar", "-e100-300", "-m", method, port=hotline.sip_port)
     assert "found nothing" in output, output
     assert "| 101" not in output and "| 102" not in output
 
 
 @pytest.fixture
-def leaky_registrar() -> Iterator[SimpleNamespace]:
+def leaky_registrar() -> Iterator[int]:
     """The positive control: a registrar that gives extension 101 away (401 for it, 404 for
-    any other), the way svwar tells extensions apart."""
+    any other), the way svwar tells extensions apart. Yields its port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(0.2)
-    running = True
+    stop = threading.Event()
 
     def answer() -> None:
-        while running:
+        while not stop.is_set():
             try:
                 data, peer = sock.recvfrom(65535)
-            except TimeoutError:
+                request = parse_message(data)
+            except (TimeoutError, SipParseError):
                 continue
-            text = data.decode(errors="replace")
-            if not text.startswith(("REGISTER", "INVITE", "OPTIONS")):
-                continue
-            known = re.search(r"^To:.*sip:101@", text, re.MULTILINE)
-            status = "401 Unauthorized" if known else "404 Not Found"
-            names = ("via", "from", "to", "call-id", "cseq")
-            head = "".join(
-                line + "\r\n" for line in text.split("\r\n") if line.split(":")[0].lower() in names
-            )
-            reply = f"SIP/2.0 {status}\r\n{head}Content-Length: 0\r\n\r\n"
-            sock.sendto(reply.encode(), peer)
+            if isinstance(request, Request):
+                known = request.to_address.uri.user == "101"
+                sock.sendto(make_response(request, 401 if known else 404).to_bytes(), peer)
 
     thread = threading.Thread(target=answer, daemon=True)
     thread.start()
-    yield SimpleNamespace(sip_port=sock.getsockname()[1])
-    running = False
+    yield sock.getsockname()[1]
+    stop.set()
     thread.join()
     sock.close()
 
 
 def test_svwar_finds_an_extension_a_leaky_registrar_gives_away(
-    leaky_registrar: SimpleNamespace,
+    leaky_registrar: int,
 ) -> None:
-    output = sipvicious("svwar", "-e100-110", "-m", "REGISTER", hotline=leaky_registrar)
+    output = sipvicious("svwar", "-e100-110", "-m", "REGISTER", port=leaky_registrar)
     assert "| 101" in output and "| 102" not in output, output

@@ -112,6 +112,7 @@ async def test_a_flood_of_lost_calls_gives_a_few_digests_naming_every_call(
             )
             == 0
         )
+    await delivery.webhook_sender.close()  # its connection to the receiver
 
 
 async def test_a_webhook_is_signed_with_its_secret_and_retried_until_taken(
@@ -148,6 +149,7 @@ async def test_a_webhook_is_signed_with_its_secret_and_retried_until_taken(
     [mail] = smtp.messages
     assert mail["X-Envelope-To"] == "sup801@example.com"
     assert "Потерянный звонок" in mail["Subject"]
+    await delivery.webhook_sender.close()  # its connection to the receiver
 
 
 async def test_a_start_recovers_lost_calls_whose_notice_a_kill_lost(

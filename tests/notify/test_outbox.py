@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from hotline.notify import Delivery, Outbox, SmtpSender, SmtpSettings, backoff, message_id
+from hotline.notify.notices import Kind, Notice
 from hotline.store import Database, NewMessage, OutboxMessage, OutboxRows
 from hotline.testing.mail import SmtpReceiver
 
@@ -113,40 +114,13 @@ async def test_two_workers_on_one_database_send_each_message_once(
     assert await unsent(database) == 0
 
 
-async def test_a_restart_tries_failed_messages_at_once_and_keeps_digest_times(
-    database: Database, smtp: SmtpReceiver
-) -> None:
-    wall = Wall()
-    outbox, delivery = parts(database, smtp, wall)
-    smtp.stop()
-    await outbox.enqueue_email(["ops@example.com"], "failed before", "text", key="failed")
-    for _ in range(3):  # each failure pushes the next try further
-        await delivery.deliver_due()
-        wall.now += 1
-    async with database.session() as session:
-        later = NewMessage(key="digest-later", channel="email", recipient="ops@example.com",
-                           payload={"email": {"to": ["ops@example.com"], "subject": "later",
-                                              "text": "t"}}, due_at=wall.now + 60)  # fmt: skip
-        await OutboxRows(session).add([later], now=wall.now)
-        await session.commit()
-    smtp.start()
-    _, restarted = parts(database, smtp, wall)
-    await restarted.start()
-    await restarted.stop()  # its last flush: what is due now went
-    assert [m["Subject"] for m in smtp.messages] == ["failed before"]
-    assert await unsent(database) == 1  # the digest's row waits for its time
-
-
 async def test_a_message_whose_sender_died_mid_send_goes_at_the_next_start(
     database: Database, smtp: SmtpReceiver
 ) -> None:
     wall = Wall()
     outbox, _ = parts(database, smtp, wall)
     await outbox.enqueue_email(["ops@example.com"], "cut short", "text", key="cut-short")
-    async with database.session() as session:  # a worker claims it, then is killed
-        rows = OutboxRows(session)
-        [row] = await rows.due(wall.now)
-        assert await rows.claim([row.id], now=wall.now, until=wall.now + 60) == [row.id]
+    await _claim_the_due_row(database, wall.now)  # a worker claims it, then is killed
     _, restarted = parts(database, smtp, wall)
     await restarted.start()
     await restarted.stop()  # its last flush: sent now, not once the claim's lease ran out
@@ -154,55 +128,68 @@ async def test_a_message_whose_sender_died_mid_send_goes_at_the_next_start(
     assert await unsent(database) == 0
 
 
-def _digest_row(key: str, *, due_at: float) -> NewMessage:
-    """A lost-call notice's row for ops@example.com, in that recipient's one batch."""
-    notice = {"kind": "lost_call", "key": key, "queue": "800", "at": due_at, "facts": {}}
+async def _claim_the_due_row(database: Database, now: float) -> None:
+    """What a worker does first: take the one due row for a 60 s lease."""
+    async with database.session() as session:
+        rows = OutboxRows(session)
+        [row] = await rows.due(now)
+        assert await rows.claim([row.id], now=now, until=now + 60) == [row.id]
+
+
+def _digest_row(key: str, *, due_at: float, kind: Kind = "lost_call") -> NewMessage:
+    """A notice's row for ops@example.com, in that recipient's batch of its kind."""
+    notice = Notice(kind=kind, key=key, at=due_at, queue="800").as_json()
     return NewMessage(key=key, channel="email", recipient="ops@example.com",
-                      batch="email:ops@example.com:lost_call",
+                      batch=f"email:ops@example.com:{kind}",
                       payload={"notice": notice, "language": "en"}, due_at=due_at)  # fmt: skip
 
 
 async def test_a_row_written_during_a_send_keeps_the_pace_not_the_lease(
-    database: Database, smtp: SmtpReceiver
+    database: Database,
 ) -> None:
     wall = Wall()
-    outbox, _ = parts(database, smtp, wall)
+    outbox = Outbox(database, wall=wall)
     batch = "email:ops@example.com:lost_call"
     async with database.session() as session:
         await outbox.add(session, [_digest_row("first", due_at=wall.now)])
         await session.commit()
-    async with database.session() as session:  # a worker takes it for a 60 s lease
-        rows = OutboxRows(session)
-        [row] = await rows.due(wall.now)
-        assert await rows.claim([row.id], now=wall.now, until=wall.now + 60) == [row.id]
-        assert await rows.due(wall.now + 1) == []  # leased: no other worker sends it
+    await _claim_the_due_row(database, wall.now)  # a worker takes it for a 60 s lease
+    async with database.session() as session:
+        assert await OutboxRows(session).due(wall.now + 1) == []  # no other worker sends it
+    sent_at = wall.now
     wall.now += 0.5
     fresh = Outbox(database, wall=wall)  # another node, or this one after a restart
     async with database.session() as session:
         due = await fresh.due_time(session, batch, now=wall.now, min_interval=5)
-    assert due == wall.now - 0.5 + 5  # one interval after the message being sent
+    assert due == sent_at + 5  # one interval after the message being sent
 
 
-async def test_a_restart_sends_a_failed_digest_with_the_rows_that_joined_it(
+async def test_a_restart_sends_what_failed_at_once_with_the_rows_that_joined_it(
     database: Database, smtp: SmtpReceiver
 ) -> None:
+    """Failed messages go at a restart (it often follows a fix), a failed digest with the
+    rows that joined its retry; another batch's digest keeps its time."""
     wall = Wall()
     outbox, delivery = parts(database, smtp, wall)
     smtp.stop()
+    await outbox.enqueue_email(["ops@example.com"], "failed before", "text", key="failed")
     async with database.session() as session:
         await outbox.add(session, [_digest_row("first", due_at=wall.now)])
         await session.commit()
-    await delivery.deliver_due()  # fails: the row waits for its retry
+    await delivery.deliver_due()  # both fail: they wait for their retry
     async with database.session() as session:  # a second lost call joins that retry
         due = await outbox.due_time(session, "email:ops@example.com:lost_call",
                                     now=wall.now + 0.5, min_interval=1)  # fmt: skip
         assert due == wall.now + backoff(1)
-        await outbox.add(session, [_digest_row("second", due_at=due)])
+        later = _digest_row("breach", due_at=wall.now + 60, kind="sla_breach")
+        await outbox.add(session, [_digest_row("second", due_at=due), later])
         await session.commit()
     smtp.start()
     _, restarted = parts(database, smtp, wall)
     await restarted.start()
-    await restarted.stop()  # its last flush: both now, as one digest
-    [message] = smtp.messages
-    assert str(message["Subject"]).startswith("[Hotline] 2 × Lost call in queue 800"), message
-    assert await unsent(database) == 0
+    await restarted.stop()  # its last flush: what failed, and the row that joined it
+    subjects = sorted(str(m["Subject"]) for m in smtp.messages)
+    assert len(subjects) == 2, subjects
+    assert subjects[0].startswith("[Hotline] 2 × Lost call in queue 800"), subjects
+    assert subjects[1] == "failed before"
+    assert await unsent(database) == 1  # the other batch's digest waits for its time

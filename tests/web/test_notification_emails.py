@@ -4,10 +4,8 @@ disabled user hears nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from hotline.store import OutboxMessage
@@ -15,12 +13,6 @@ from hotline.testing.mail import SmtpReceiver
 
 from .support import eventually, running_node, sign_in
 from .test_notifications import lose
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with SmtpReceiver() as receiver:
-        yield receiver
 
 
 def extra(port: int) -> str:
