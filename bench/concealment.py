@@ -5,8 +5,8 @@ frames is lost (the pattern ``hotline.testing.voice.ImpairedLink`` draws for the
 after the eight packets of the key the test's phones press first), and what is left is
 concealed twice: as a recording does (``conceal_frames`` every half second, the three frames
 after each write on the tape to look at) and as a decoded live leg does (``Concealer`` frame
-by frame, the next frame there to bridge to when it came). Each is scored with PESQ against
-what was sent. It runs in seconds and gives the same figures every run: what the voice
+by frame, bridged to the speech after the loss when it came within three frames, as the
+engine finds it in the jitter buffer). Each is scored with PESQ against what was sent. It runs in seconds and gives the same figures every run: what the voice
 quality test measures through the media worker, less what timing on a busy machine adds.
 
     uv run python bench/concealment.py
@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hotline.media.g711 import Law, decode, encode
-from hotline.media.plc import AHEAD, Concealer, conceal_frames
+from hotline.media.plc import AHEAD_FRAMES, Concealer, conceal_frames
 from hotline.testing.voice import score, speech
 
 Samples = npt.NDArray[np.int16]
@@ -49,7 +49,7 @@ def recorded(sent: Samples, came: npt.NDArray[np.bool_]) -> Samples:
     concealer, before = Concealer(), np.zeros(3 * _FRAME, np.int16)
     for start in range(0, len(came), _WRITE):
         stop = min(start + _WRITE, len(came))
-        ahead = min(AHEAD - 1, len(came) - stop)  # the last of the three not here yet
+        ahead = min(AHEAD_FRAMES - 1, len(came) - stop)  # the last of the three not here yet
         part = samples[start * _FRAME : (stop + ahead) * _FRAME]
         if came[start:stop].all():
             concealer.resume()  # as the recorder does when a write lost nothing
@@ -60,16 +60,21 @@ def recorded(sent: Samples, came: npt.NDArray[np.bool_]) -> Samples:
 
 
 def live(sent: Samples, came: npt.NDArray[np.bool_]) -> Samples:
+    """As a decoded leg does, its jitter buffer holding the next ``AHEAD_FRAMES`` frames: a
+    lost frame is bridged to the first of them that came (``MediaEngine._conceal``)."""
     concealer, heard = Concealer(), []
     for index in range(len(came)):
         frame = sent[index * _FRAME : (index + 1) * _FRAME]
         if came[index]:
             heard.append(concealer.good(frame.copy()))
             continue
-        following = None
-        if index + 1 < len(came) and came[index + 1]:
-            following = sent[(index + 1) * _FRAME : (index + 2) * _FRAME].copy()
-        made_up = concealer.lost(following)
+        after = came[index + 1 : index + 1 + AHEAD_FRAMES]
+        if after.any():
+            ahead = int(np.argmax(after))
+            start = (index + 1 + ahead) * _FRAME
+            made_up = concealer.lost(sent[start : start + _FRAME].copy(), ahead)
+        else:
+            made_up = concealer.lost()
         heard.append(np.zeros(_FRAME, np.int16) if made_up is None else made_up)
     return np.concatenate(heard)
 

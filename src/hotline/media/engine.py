@@ -39,7 +39,7 @@ from .events import (
 from .g711 import DECODE_BOTH, ENCODE_TABLES, Law, transcode_table
 from .mixer import Role, mix, routes
 from .player import Player, StopReason
-from .plc import AHEAD, Concealer
+from .plc import AHEAD_FRAMES, Concealer
 from .recorder import Recorder, Recording
 from .session import Address, RtpSession
 from .tone import InbandDetector, classify
@@ -278,7 +278,7 @@ class MediaEngine:
     def _conceal(leg: Leg) -> Samples | None:
         """A leg's frame that never came, made up: bridged to the speech after it when that
         is in the jitter buffer already."""
-        found = leg.session.jitter.peek(AHEAD)
+        found = leg.session.jitter.peek(AHEAD_FRAMES)
         if found is None:
             return leg.concealer.lost()
         codes, ahead = found

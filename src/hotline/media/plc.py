@@ -24,7 +24,7 @@ from collections import deque
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["AHEAD", "Concealer", "conceal_frames"]
+__all__ = ["AHEAD_FRAMES", "Concealer", "conceal_frames"]
 
 Samples = npt.NDArray[np.int16]
 _Float = npt.NDArray[np.float64]
@@ -39,7 +39,7 @@ _RECOVERY_MIN = 40
 _RECOVERY_MAX = 80  # ... up to 10 ms
 # Frames after a lost one looked at for speech that came (a gap longer than this is made up
 # from the speech before it, and faded).
-AHEAD = 3
+AHEAD_FRAMES = 3
 _EMPTY: _Float = np.zeros(0)
 
 
@@ -168,8 +168,8 @@ def _following(
     samples: Samples, received: npt.NDArray[np.bool_], index: int
 ) -> tuple[Samples | None, int]:
     """The speech that came after lost frame ``index`` (up to three frames of it), and how
-    many frames after it that begins; (None, 0) if none came within ``AHEAD`` frames."""
-    after = received[index + 1 : index + 1 + AHEAD]
+    many frames after it that begins; (None, 0) if none came within ``AHEAD_FRAMES`` frames."""
+    after = received[index + 1 : index + 1 + AHEAD_FRAMES]
     if not after.any():
         return None, 0
     ahead = int(np.argmax(after))

@@ -28,8 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .g711 import ALAW_SILENCE, DECODE_BOTH, ULAW_SILENCE
-from .plc import AHEAD as AHEAD_FRAMES
-from .plc import Concealer, conceal_frames
+from .plc import AHEAD_FRAMES, Concealer, conceal_frames
 from .wav import RATE, WavWriter
 
 __all__ = ["AHEAD", "DEPTH", "WIDTH", "Recorder", "Recording", "Tape"]
