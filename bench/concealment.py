@@ -6,8 +6,9 @@ after the eight packets of the key the test's phones press first), and what is l
 concealed twice: as a recording does (``conceal_frames`` every half second, the three frames
 after each write on the tape to look at) and as a decoded live leg does (``Concealer`` frame
 by frame, bridged to the speech after the loss when it came within three frames, as the
-engine finds it in the jitter buffer). Each is scored with PESQ against what was sent. It runs in seconds and gives the same figures every run: what the voice
-quality test measures through the media worker, less what timing on a busy machine adds.
+engine finds it in the jitter buffer). Each is scored with PESQ against what was sent. It runs
+in seconds and gives the same figures every run: what the voice quality test measures through
+the media worker, less what timing on a busy machine adds.
 
     uv run python bench/concealment.py
     uv run python bench/concealment.py --loss 0.05 --seeds 1 2 3 4 5 6 7 8 9 10
