@@ -10,6 +10,7 @@ import pytest
 
 from hotline.media import MediaServer
 from hotline.media.g711 import Law
+from hotline.testing import rtp
 from hotline.testing.rtp import Received, RtpPeer, open_rtp_peer
 
 __all__ = ["Received", "RtpPeer", "connect", "make_peer", "pcap_udp_payloads", "tone_power"]
@@ -55,11 +56,9 @@ async def close_peers() -> AsyncIterator[None]:
 
 
 async def connect(server: MediaServer, law: Law = Law.PCMU, **options) -> tuple[int, RtpPeer]:
-    """A leg answered from a peer's offer, and the peer pointed at the leg."""
-    peer = await make_peer(law)
-    laws = "0" if law is Law.PCMU else "8"
-    leg, answer = await server.open_leg(peer.offer(laws=laws), **options)
-    peer.answered(answer)
+    """``hotline.testing.rtp.connect``: its peer closed at the end of the test."""
+    leg, peer = await rtp.connect(server, law, **options)
+    _OPEN.append(peer)
     return leg, peer
 
 
