@@ -29,7 +29,6 @@ from hotline.testing.voice_phone import (
     SocketMedia,
     Speaker,
     VoicePhone,
-    heard,
     presses,
     sentences,
 )
@@ -124,8 +123,8 @@ async def test_queue_call_keeps_g711_quality_both_ways(server: HotlineProcess) -
         await caller.close()
         await agent.close()
     scores = {
-        "agent hears": _quality(waiting.said, heard(agent.media)),
-        "caller hears": _quality(agent_speaker.said, heard(caller.media, since=answered_at)),
+        "agent hears": _quality(waiting.said, agent.peer.played()),
+        "caller hears": _quality(agent_speaker.said, caller.peer.played(since=answered_at)),
     }
     assert all(value >= CLEAN for value, _ in scores.values()), f"(PESQ, late packets): {scores}"
     _assert_one_press(server, since, agent.media)  # relayed to the agent's phone
@@ -146,6 +145,6 @@ async def test_echo_test_keeps_g711_quality(server: HotlineProcess) -> None:
         await call.hangup()
     finally:
         await caller.close()
-    value, late = _quality(speaker.said, heard(caller.media, since=answered_at))
+    value, late = _quality(speaker.said, caller.peer.played(since=answered_at))
     assert value >= CLEAN, f"PESQ {value:.2f}, {late} packets late"
     _assert_one_press(server, since, caller.media)  # sent back by the echo test

@@ -10,9 +10,18 @@ import pytest
 
 from hotline.media import MediaServer
 from hotline.media.g711 import Law
+from hotline.testing import rtp
 from hotline.testing.rtp import Received, RtpPeer, open_rtp_peer
 
-__all__ = ["Received", "RtpPeer", "connect", "make_peer", "pcap_udp_payloads", "tone_power"]
+__all__ = [
+    "Received",
+    "RtpPeer",
+    "connect",
+    "make_peer",
+    "pcap_udp_payloads",
+    "steady_vowel",
+    "tone_power",
+]
 
 
 _OPEN: list[RtpPeer] = []
@@ -55,12 +64,17 @@ async def close_peers() -> AsyncIterator[None]:
 
 
 async def connect(server: MediaServer, law: Law = Law.PCMU, **options) -> tuple[int, RtpPeer]:
-    """A leg answered from a peer's offer, and the peer pointed at the leg."""
-    peer = await make_peer(law)
-    laws = "0" if law is Law.PCMU else "8"
-    leg, answer = await server.open_leg(peer.offer(laws=laws), **options)
-    peer.answered(answer)
+    """``hotline.testing.rtp.connect``: its peer closed at the end of the test."""
+    leg, peer = await rtp.connect(server, law, **options)
+    _OPEN.append(peer)
     return leg, peer
+
+
+def steady_vowel(frames: int) -> np.ndarray:
+    """A steady voiced sound: harmonics of 125 Hz, falling by 6 dB an octave, at 8 kHz."""
+    time = np.arange(frames * 160) / 8000
+    harmonics = np.sum([np.sin(2 * np.pi * 125 * k * time + k) / k for k in range(1, 20)], 0)
+    return np.rint(harmonics * 6000).astype(np.int16)
 
 
 def tone_power(samples: np.ndarray, frequency: float) -> float:

@@ -7,12 +7,7 @@ import numpy as np
 
 from hotline.media.plc import Concealer, conceal_frames
 
-
-def _vowel(frames: int) -> np.ndarray:
-    """A steady voiced sound: harmonics of 125 Hz, falling by 6 dB an octave, at 8 kHz."""
-    time = np.arange(frames * 160) / 8000
-    harmonics = np.sum([np.sin(2 * np.pi * 125 * k * time + k) / k for k in range(1, 20)], 0)
-    return np.rint(harmonics * 6000).astype(np.int16)
+from .conftest import steady_vowel
 
 
 def _snr(made_up: np.ndarray, real: np.ndarray) -> float:
@@ -26,7 +21,7 @@ def _fed(concealer: Concealer, vowel: np.ndarray, frames: int) -> None:
 
 
 def test_a_lost_frame_between_two_that_came_is_made_up_close_to_the_real_one() -> None:
-    vowel = _vowel(8)
+    vowel = steady_vowel(8)
     concealer = Concealer()
     _fed(concealer, vowel, 4)
     made_up = concealer.lost(vowel[800:960])
@@ -35,7 +30,7 @@ def test_a_lost_frame_between_two_that_came_is_made_up_close_to_the_real_one() -
 
 
 def test_a_burst_bridged_to_the_speech_after_it_leads_into_it_without_a_seam() -> None:
-    vowel = _vowel(10)
+    vowel = steady_vowel(10)
     concealer = Concealer()
     _fed(concealer, vowel, 4)
     following = vowel[1120:1280]  # frames 4, 5 and 6 lost; 7 is here already
@@ -47,7 +42,7 @@ def test_a_burst_bridged_to_the_speech_after_it_leads_into_it_without_a_seam() -
 
 
 def test_a_loss_with_nothing_after_it_fades_to_silence_within_60_ms() -> None:
-    vowel = _vowel(6)
+    vowel = steady_vowel(6)
     concealer = Concealer()
     _fed(concealer, vowel, 4)
     made_up = [concealer.lost() for _ in range(4)]
@@ -62,7 +57,7 @@ def test_a_loss_with_nothing_after_it_fades_to_silence_within_60_ms() -> None:
 
 
 def test_a_recording_conceals_only_gaps_between_frames_that_came() -> None:
-    vowel = _vowel(12)
+    vowel = steady_vowel(12)
     samples = vowel.copy()
     received = np.ones(12, np.bool_)
     received[[0, 5, 6, 11]] = False  # before the stream began, a burst, after it stopped

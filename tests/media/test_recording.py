@@ -20,7 +20,7 @@ from hotline.media.sdp import Direction
 from hotline.media.session import RtpSession
 from hotline.media.wav import WavWriter
 
-from .conftest import connect
+from .conftest import connect, steady_vowel
 
 
 def _channels(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -145,11 +145,26 @@ def _session(ssrc: int, law: Law = Law.PCMU) -> RtpSession:
     return RtpSession(ssrc=ssrc, sequence=0, timestamp=0, audio=audio)
 
 
-def test_tape_wraps_reorders_and_follows_a_jump(tmp_path) -> None:
-    recorder = Recorder(flush_ticks=25)
-    caller, agent = _session(1), _session(2, Law.PCMA)
-    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "tape.wav"))
+def _taped(
+    path: Path, *, flush_ticks: int = 25, agent_law: Law = Law.PCMU
+) -> tuple[Recorder, Recording, RtpSession, RtpSession]:
+    """A recorder taping a call between two sessions (caller 1 and agent 2) to ``path``."""
+    recorder = Recorder(flush_ticks=flush_ticks)
+    caller, agent = _session(1), _session(2, agent_law)
+    recording = Recording(recording_id=1, writer=WavWriter(path))
     recorder.attach(recording, caller, agent)
+    return recorder, recording, caller, agent
+
+
+def _untaped(recorder: Recorder, recording: Recording) -> tuple[np.ndarray, np.ndarray]:
+    """The recording stopped and its file closed: its two channels."""
+    recorder.detach(recording)
+    recording.writer.close()
+    return _channels(recording.path)
+
+
+def test_tape_wraps_reorders_and_follows_a_jump(tmp_path) -> None:
+    recorder, recording, caller, agent = _taped(tmp_path / "tape.wav", agent_law=Law.PCMA)
     rng = np.random.default_rng(7)
     spoken = rng.integers(0, 0xFF, 160 * 200, dtype=np.uint8).tobytes()  # 4 s, codes < 0xFF
     jump = 240 * 67  # a new stream from here on (a re-INVITE): the tape must follow it
@@ -168,9 +183,7 @@ def test_tape_wraps_reorders_and_follows_a_jump(tmp_path) -> None:
             _arrive(caller, sent, payload, now, timestamp=timestamp)
             sent += 1
         recorder.tick()
-    recorder.detach(recording)
-    recording.writer.close()
-    left, right = _channels(recording.path)
+    left, right = _untaped(recorder, recording)
     expected = decode(spoken, Law.PCMU)
     # The jump costs one re-placement; each side of it is recorded sample for sample.
     assert _contains(left, expected[: jump - 240 * 2])
@@ -183,26 +196,18 @@ def test_tape_wraps_reorders_and_follows_a_jump(tmp_path) -> None:
 def test_stopping_keeps_the_last_packets(tmp_path) -> None:
     """Packets are placed DEPTH ahead of the timeline; a recording stopped right after the last
     one arrived (the caller hung up) still holds all of it."""
-    recorder = Recorder(flush_ticks=25)
-    caller, agent = _session(1), _session(2)
-    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "end.wav"))
-    recorder.attach(recording, caller, agent)
+    recorder, recording, caller, _ = _taped(tmp_path / "end.wav")
     spoken = np.random.default_rng(3).integers(0, 0xFF, 160 * 40, dtype=np.uint8).tobytes()
     for index in range(40):
         packet = spoken[index * 160 : (index + 1) * 160]
         _arrive(caller, index, packet, index * 0.02)
         recorder.tick()
-    recorder.detach(recording)
-    recording.writer.close()
-    left, _ = _channels(recording.path)
+    left, _ = _untaped(recorder, recording)
     assert _contains(left, decode(spoken, Law.PCMU))
 
 
 def test_pause_drops_exactly_what_arrives_while_paused(tmp_path) -> None:
-    recorder = Recorder(flush_ticks=25)
-    caller, agent = _session(1), _session(2)
-    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "paused.wav"))
-    recorder.attach(recording, caller, agent)
+    recorder, recording, caller, _ = _taped(tmp_path / "paused.wav")
     codes = {range(0, 20): b"\x10", range(20, 40): b"\x20", range(40, 60): b"\x30"}
     for tick in range(70):
         for span, code in codes.items():
@@ -213,9 +218,7 @@ def test_pause_drops_exactly_what_arrives_while_paused(tmp_path) -> None:
             recorder.set_paused(recording, True)
         if tick == 41:
             recorder.set_paused(recording, False)
-    recorder.detach(recording)
-    recording.writer.close()
-    left, _ = _channels(recording.path)
+    left, _ = _untaped(recorder, recording)
     values = {code: int(decode(code, Law.PCMU)[0]) for code in codes.values()}
     assert np.count_nonzero(left == values[b"\x10"]) == 20 * 160
     assert np.count_nonzero(left == values[b"\x20"]) == 0
@@ -247,10 +250,7 @@ async def test_a_law_change_mid_recording_decodes_each_part_with_its_law(server)
 
 
 def test_sporadic_late_packets_are_dropped_without_moving_the_stream(tmp_path) -> None:
-    recorder = Recorder(flush_ticks=25)
-    caller, agent = _session(1), _session(2)
-    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "late.wav"))
-    recorder.attach(recording, caller, agent)
+    recorder, recording, caller, _ = _taped(tmp_path / "late.wav")
     rng = np.random.default_rng(3)
     frames = [rng.integers(0, 0xFF, 160, dtype=np.uint8).tobytes() for _ in range(100)]
     held: dict[int, list[int]] = {}
@@ -264,9 +264,7 @@ def test_sporadic_late_packets_are_dropped_without_moving_the_stream(tmp_path) -
         for number in due:
             _arrive(caller, number, frames[number], tick * 0.02)
         recorder.tick()
-    recorder.detach(recording)
-    recording.writer.close()
-    left, _ = _channels(recording.path)
+    left, _ = _untaped(recorder, recording)
     late = {number for number in range(100) if number % 10 == 5}
     # Ten late ones, never a re-placement: every other frame in its place, and the late
     # ones' places concealed (made up from the frames around them, not silence).
@@ -285,10 +283,7 @@ def test_packets_not_aligned_with_frames_are_written_exactly_and_a_lost_one_conc
 ) -> None:
     """30 ms packets straddle the recorder's 20 ms frames and its writes: the marks (one per
     packet) still tell every frame filled from the ones a lost packet left empty."""
-    recorder = Recorder(flush_ticks=5)
-    caller, agent = _session(1), _session(2)
-    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "30ms.wav"))
-    recorder.attach(recording, caller, agent)
+    recorder, recording, caller, _ = _taped(tmp_path / "30ms.wav", flush_ticks=5)
     rng = np.random.default_rng(5)
     codes = rng.integers(0, 0xFF, 240 * 60, dtype=np.uint8).tobytes()
     lost = 40
@@ -298,9 +293,7 @@ def test_packets_not_aligned_with_frames_are_written_exactly_and_a_lost_one_conc
         # Ticks every 20 ms of the packets' 30: three ticks per two packets.
         for _ in range(3 * (number + 1) // 2 - 3 * number // 2):
             recorder.tick()
-    recorder.detach(recording)
-    recording.writer.close()
-    left, _ = _channels(recording.path)
+    left, _ = _untaped(recorder, recording)
     sent = decode(codes, Law.PCMU)
     start = _find(left, sent[:240])
     written = left[start : start + len(sent)]
@@ -315,21 +308,14 @@ def test_a_packet_lost_at_the_end_of_a_write_is_concealed_from_the_frames_after_
 ) -> None:
     """The frames just past a write are on the tape already (packets are placed ahead of the
     timeline): a lost last frame of a write is made up like any other, not left silent."""
-    recorder = Recorder(flush_ticks=5)
-    caller, agent = _session(1), _session(2)
-    recording = Recording(recording_id=1, writer=WavWriter(tmp_path / "end.wav"))
-    recorder.attach(recording, caller, agent)
-    time = np.arange(50 * 160) / 8000
-    vowel = np.sum([np.sin(2 * np.pi * 125 * k * time + k) / k for k in range(1, 20)], 0)
-    codes = encode(np.rint(vowel * 6000).astype(np.int16), Law.PCMU)
+    recorder, recording, caller, _ = _taped(tmp_path / "end.wav", flush_ticks=5)
+    codes = encode(steady_vowel(50), Law.PCMU)
     lost = {7, 13, 19, 25, 31}  # one in each place of a five-frame write: one is its last
     for number in range(50):
         if number not in lost:
             _arrive(caller, number, codes[number * 160 : (number + 1) * 160], number * 0.02)
         recorder.tick()
-    recorder.detach(recording)
-    recording.writer.close()
-    left, _ = _channels(recording.path)
+    left, _ = _untaped(recorder, recording)
     sent = decode(codes, Law.PCMU).astype(float)
     start = _find(left, decode(codes[:160], Law.PCMU))
     for number in sorted(lost):

@@ -112,7 +112,7 @@ async def test_jitter_is_absorbed_with_little_added_delay(server: MediaServer, s
     await caller.talk()  # the buffer adapts
     adapted = _latest(seen, caller_leg)
     assert adapted.late_packets > 0  # it had to: the first packets came early
-    supervisor.received.clear()
+    supervisor.peer.received.clear()
     assert caller.link is not None
     caller.link.forwarded.clear()
     await caller.talk()

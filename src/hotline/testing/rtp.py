@@ -2,8 +2,10 @@
 
 ``open_rtp_peer`` binds an even port with a sink for RTCP on the port above it (RFC 3550 §11),
 so the server's reports reach a socket instead of drawing ICMP errors. The test sends what it
-wants (``send_codes`` moves the peer's own SSRC, sequence number and timestamp along; the test
-may change them to start the stream over) and reads ``received``, each packet with its arrival.
+wants (``send_codes`` moves the peer's own SSRC, sequence number and timestamp along,
+``restart_stream`` starts the stream over, ``press`` sends a key as RFC 4733 telephone-events)
+and reads ``received``, each packet with its arrival, or ``played``, what a phone plays out of
+it. ``connect`` opens a peer and a media service's leg answering its offer.
 """
 
 from __future__ import annotations
@@ -11,15 +13,36 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from hotline.media import LegId, MediaService
+from hotline.media.dtmf import TelephoneEventSender
 from hotline.media.g711 import Law, decode, encode
 from hotline.media.rtp import build_rtp, parse_header
 
-__all__ = ["Received", "RtcpSink", "RtpPeer", "open_rtp_peer"]
+from .voice import Heard, Packet, playout
+
+__all__ = ["Received", "RtcpSink", "RtpPeer", "Wait", "connect", "open_rtp_peer", "paced"]
+
+Wait = Callable[[], Awaitable[None]]  # waits for the time of the next packet
+_FRAME = 160  # samples in a 20 ms packet
+
+
+def paced(pace: float = 0.02) -> Wait:
+    """A steady clock from now: each call waits for the next ``pace``; a call made late (the
+    loop was busy) returns at once, as a phone sends a late packet at once."""
+    due = time.monotonic()
+
+    async def wait() -> None:
+        nonlocal due
+        due += pace
+        await asyncio.sleep(max(due - time.monotonic(), 0))
+
+    return wait
 
 
 @dataclass
@@ -88,35 +111,84 @@ class RtpPeer(asyncio.DatagramProtocol):
         assert self.transport is not None and self.remote is not None
         self.transport.sendto(data, self.remote)
 
-    def send_codes(
-        self, codes: bytes, *, payload_type: int | None = None, marker: bool = False
-    ) -> None:
+    def _send(self, payload: bytes, payload_type: int, timestamp: int, marker: bool) -> None:
         self.sequence = (self.sequence + 1) & 0xFFFF
         self.send_raw(
             build_rtp(
-                payload_type=self.law.value if payload_type is None else payload_type,
+                payload_type=payload_type,
                 sequence=self.sequence,
-                timestamp=self.timestamp,
+                timestamp=timestamp,
                 ssrc=self.ssrc,
-                payload=codes,
+                payload=payload,
                 marker=marker,
             )
         )
+
+    def send_codes(
+        self, codes: bytes, *, payload_type: int | None = None, marker: bool = False
+    ) -> None:
+        payload_type = self.law.value if payload_type is None else payload_type
+        self._send(codes, payload_type, self.timestamp, marker)
         self.timestamp = (self.timestamp + len(codes)) & 0xFFFFFFFF
 
     async def stream(
-        self, samples: npt.NDArray[np.int16], *, frame: int = 160, pace: float = 0.02
+        self,
+        samples: npt.NDArray[np.int16],
+        *,
+        frame: int = _FRAME,
+        pace: float = 0.02,
+        wait: Wait | None = None,
     ) -> None:
-        """Send samples in packets of ``frame`` samples, paced like a phone."""
-        start = time.monotonic()
+        """Send samples in packets of ``frame`` samples, paced like a phone (every ``pace``
+        on a steady clock from now, or on the caller's clock ``wait``)."""
+        wait = wait or paced(pace)
         for index in range(0, len(samples) - frame + 1, frame):
             self.send_codes(encode(samples[index : index + frame], self.law))
-            delay = start + (index // frame + 1) * pace - time.monotonic()
-            await asyncio.sleep(max(delay, 0))
+            await wait()
+
+    async def press(
+        self,
+        key: str,
+        event_type: int = 101,
+        *,
+        duration_ms: int = 100,
+        wait: Wait | None = None,
+    ) -> int:
+        """One key press as RFC 4733 telephone-events (``TelephoneEventSender``), the audio
+        muted meanwhile as phones do: a packet every 20 ms, all with the event's timestamp
+        and its duration growing, the first with the marker, then the end packet three times
+        (§2.5.1). The stream's clock runs on, so the audio after it jumps ahead. Returns how
+        many packets (20 ms each) the press took."""
+        sender = TelephoneEventSender(duration_ms=duration_ms)
+        sender.send(key)
+        wait = wait or paced()
+        start, packets = self.timestamp, 0
+        while (packet := sender.next_packet()) is not None:
+            self._send(packet.payload, event_type, start, packet.marker)
+            self.timestamp = (self.timestamp + _FRAME) & 0xFFFFFFFF
+            packets += 1
+            await wait()
+        return packets
+
+    def restart_stream(self) -> None:
+        """Start the stream over: another SSRC, sequence numbers and timestamps far away (a
+        phone replaying a prompt, a border controller switching streams)."""
+        self.ssrc ^= 0x5A5A
+        self.sequence = (self.sequence + 30_000) & 0xFFFF
+        self.timestamp = (self.timestamp + 1_234_567) & 0xFFFFFFFF
 
     def audio(self, law: Law | None = None) -> npt.NDArray[np.int16]:
         codes = b"".join(r.payload for r in self.received if r.payload_type in (0, 8))
         return decode(codes, law or self.law)
+
+    def played(self, since: float = 0.0) -> Heard:
+        """What a phone plays out (by RTP timestamp, ``voice.playout``) of the audio that
+        arrived from ``since`` (monotonic) on, and how many of those packets came too late."""
+        return playout(
+            Packet(r.timestamp, r.arrival, decode(r.payload, self.law))
+            for r in self.received
+            if r.payload_type == self.law.value and r.arrival >= since
+        )
 
     def close(self) -> None:
         for transport in (self.transport, self.rtcp_transport):
@@ -145,3 +217,19 @@ async def open_rtp_peer(law: Law = Law.PCMU) -> RtpPeer:
             return peer
         transport.close()
     raise RuntimeError("no even port pair for a test peer")
+
+
+async def connect(
+    media: MediaService, law: Law = Law.PCMU, *, inband_dtmf: bool = False
+) -> tuple[LegId, RtpPeer]:
+    """A new peer and a leg answering its offer (``law`` and telephone-events), the peer
+    pointed at the leg; the peer is closed if the leg cannot be opened."""
+    peer = await open_rtp_peer(law)
+    try:
+        laws = "0" if law is Law.PCMU else "8"
+        leg, answer = await media.open_leg(peer.offer(laws=laws), inband_dtmf=inband_dtmf)
+        peer.answered(answer)
+    except BaseException:
+        peer.close()
+        raise
+    return leg, peer

@@ -11,21 +11,19 @@ what was heard for each ear, and the leg whose phone pressed the key.
 from __future__ import annotations
 
 import asyncio
-import re
-import time
 import wave
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from hotline.media import LegId, MediaService, Role
-from hotline.media.dtmf import encode_event
-from hotline.media.g711 import Law, decode, encode
-from hotline.media.rtp import build_rtp, parse_header
+from hotline.media.g711 import decode, encode
 
-from .voice import ImpairedLink, Packet, Samples, added_delays, playout, speech
+from .rtp import RtpPeer, connect, paced
+from .voice import ImpairedLink, Samples, added_delays, speech
 
 __all__ = [
     "CALLS",
@@ -44,8 +42,6 @@ __all__ = [
 ]
 
 KEY = "1"  # the key each speaking phone presses before it talks
-_EVENT_PAYLOAD_TYPE = 101
-_PRESS_PACKETS = 5  # a 100 ms press: five packets of growing duration, then three end packets
 
 
 @dataclass(frozen=True)
@@ -58,75 +54,42 @@ class Impairment:
 
 
 @dataclass(eq=False)
-class Phone(asyncio.DatagramProtocol):
-    """A test phone's RTP side: speaks ``voice``, presses a key, keeps what it hears."""
+class Phone:
+    """A test phone: its RTP peer speaks ``voice``, presses a key and keeps what it hears;
+    its packets to Hotline go through ``link`` when one impairs them."""
 
+    peer: RtpPeer
     voice: Samples = field(default_factory=lambda: np.zeros(0, np.int16))
-    law: Law = Law.PCMU
     restarts: bool = True  # starts its stream over half-way through ``talk``
-    received: list[tuple[int, float, bytes]] = field(default_factory=list)  # audio heard
-    transport: asyncio.DatagramTransport | None = None
-    remote: tuple[str, int] | None = None
     link: ImpairedLink | None = None
-    ssrc: int = 0x1234
-    sequence: int = 100
-    timestamp: int = 5000
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        header = parse_header(data)
-        if header.payload_type == self.law.value:
-            payload = data[header.payload_start : header.payload_end]
-            self.received.append((header.timestamp, time.monotonic(), payload))
 
     @property
     def sent(self) -> Samples:
         """What the phone said, as the far end decodes it: the reference to score against."""
-        return decode(encode(self.voice, self.law), self.law)
+        return decode(encode(self.voice, self.peer.law), self.peer.law)
 
     def heard(self) -> Samples:
-        packets = [Packet(t, arrival, decode(p, self.law)) for t, arrival, p in self.received]
-        return playout(packets).samples
-
-    def send(
-        self, payload: bytes, *, payload_type: int | None = None, marker: bool = False
-    ) -> None:
-        assert self.transport is not None and self.remote is not None
-        packet = build_rtp(
-            payload_type=self.law.value if payload_type is None else payload_type,
-            sequence=self.sequence, timestamp=self.timestamp, ssrc=self.ssrc,
-            payload=payload, marker=marker,
-        )  # fmt: skip
-        self.transport.sendto(packet, self.remote)
-        self.sequence = (self.sequence + 1) & 0xFFFF
+        return self.peer.played().samples
 
     async def press(self, key: str = KEY) -> None:
-        """One key press as RFC 4733 events (§2.5.1): a packet every 20 ms with the event's
-        duration so far, the first with the marker, then the end packet sent three times."""
-        code = "0123456789*#".index(key)
-        for count in range(1, _PRESS_PACKETS + 4):
-            duration, end = min(count, _PRESS_PACKETS) * 160, count > _PRESS_PACKETS
-            payload = encode_event(code, end=end, volume=10, duration=duration)
-            self.send(payload, payload_type=_EVENT_PAYLOAD_TYPE, marker=count == 1)
-            await asyncio.sleep(0.02)
-        self.timestamp = (self.timestamp + _PRESS_PACKETS * 160 + 160) & 0xFFFFFFFF
+        await self.peer.press(key)
 
     async def talk(self) -> None:
-        codes = encode(self.voice, self.law)
-        due = time.monotonic()
-        for index, start in enumerate(range(0, len(codes) - 159, 160)):
-            if self.restarts and index == len(codes) // 320:  # half-way: the stream restarts
-                self.ssrc ^= 0x5A5A
-                self.sequence = (self.sequence + 30_000) & 0xFFFF
-                self.timestamp = (self.timestamp + 1_234_567) & 0xFFFFFFFF
-            self.send(codes[start : start + 160])
-            self.timestamp = (self.timestamp + 160) & 0xFFFFFFFF
-            due += 0.02
-            await asyncio.sleep(max(due - time.monotonic(), 0))
+        """Speak ``voice`` in 20 ms packets on a steady clock, starting the stream over
+        half-way when the phone ``restarts``."""
+        if not self.restarts:
+            await self.peer.stream(self.voice)
+            return
+        wait = paced()
+        half = len(self.voice) // 320 * 160
+        await self.peer.stream(self.voice[:half], wait=wait)
+        self.peer.restart_stream()
+        await self.peer.stream(self.voice[half:], wait=wait)
 
     def close(self) -> None:
-        for transport in (self.transport, self.link):
-            if transport is not None:
-                transport.close()
+        self.peer.close()
+        if self.link is not None:
+            self.link.close()
 
 
 async def open_phone(
@@ -139,26 +102,18 @@ async def open_phone(
     """A phone answered by a new leg, speaking ``seconds`` of ``language`` (or silent), its
     packets to Hotline through an impaired link when ``impairment`` impairs."""
     voice = speech(seconds, language) if language else np.zeros(0, np.int16)
-    loop = asyncio.get_running_loop()
-    transport, phone = await loop.create_datagram_endpoint(
-        lambda: Phone(voice), local_addr=("127.0.0.1", 0)
-    )
-    phone.transport = transport
-    port = transport.get_extra_info("sockname")[1]
-    offer = (
-        f"v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-        f"m=audio {port} RTP/AVP 0 {_EVENT_PAYLOAD_TYPE}\r\n"
-        f"a=rtpmap:{_EVENT_PAYLOAD_TYPE} telephone-event/8000\r\na=fmtp:101 0-16\r\n"
-    )
-    leg, answer = await media.open_leg(offer)
-    match = re.search(r"m=audio (\d+)", answer)
-    assert match is not None
-    phone.remote = ("127.0.0.1", int(match.group(1)))
+    leg, peer = await connect(media)
+    phone = Phone(peer, voice)
     if impairment is not None and (impairment.loss or impairment.jitter):
-        phone.link = await ImpairedLink.open(
-            phone.remote, loss=impairment.loss, jitter=impairment.jitter, seed=impairment.seed
-        )
-        phone.remote = phone.link.address
+        assert peer.remote is not None
+        try:
+            phone.link = await ImpairedLink.open(
+                peer.remote, loss=impairment.loss, jitter=impairment.jitter, seed=impairment.seed
+            )
+        except BaseException:
+            phone.close()
+            raise
+        peer.remote = phone.link.address
     return leg, phone
 
 
@@ -182,22 +137,36 @@ async def _speak(media: MediaService, far_leg: LegId, *phones: Phone) -> None:
     await asyncio.sleep(0.3)
 
 
+async def _open(
+    phones: ExitStack,
+    media: MediaService,
+    language: str | None = None,
+    impairment: Impairment | None = None,
+    *,
+    seconds: float = 6.0,
+) -> tuple[LegId, Phone]:
+    """``open_phone``, the phone closed when ``phones`` closes (the call ends or fails)."""
+    leg, phone = await open_phone(media, language, impairment, seconds=seconds)
+    phones.callback(phone.close)
+    return leg, phone
+
+
 async def echo_test(media: MediaService, impairment: Impairment, seconds: float) -> Call:
-    caller_leg, caller = await open_phone(media, "en", impairment, seconds=seconds)
-    loop_leg, offer = await media.create_leg()
-    await media.apply_answer(loop_leg, offer)
-    await media.bridge(caller_leg, loop_leg)
-    await _speak(media, caller_leg, caller)
-    caller.close()
+    with ExitStack() as phones:
+        caller_leg, caller = await _open(phones, media, "en", impairment, seconds=seconds)
+        loop_leg, offer = await media.create_leg()
+        await media.apply_answer(loop_leg, offer)
+        await media.bridge(caller_leg, loop_leg)
+        await _speak(media, caller_leg, caller)
     return Call({"echo test": (caller.sent, caller.heard())}, caller_leg)
 
 
 async def queue_call(media: MediaService, impairment: Impairment, seconds: float) -> Call:
-    caller_leg, caller = await open_phone(media, "en", impairment, seconds=seconds)
-    agent_leg, agent = await open_phone(media, "ru", seconds=seconds)
-    await media.bridge(caller_leg, agent_leg)
-    await _speak(media, agent_leg, caller, agent)
-    _close(caller, agent)
+    with ExitStack() as phones:
+        caller_leg, caller = await _open(phones, media, "en", impairment, seconds=seconds)
+        agent_leg, agent = await _open(phones, media, "ru", seconds=seconds)
+        await media.bridge(caller_leg, agent_leg)
+        await _speak(media, agent_leg, caller, agent)
     heard = {
         "queue call, agent hears": (caller.sent, agent.heard()),
         "queue call, caller hears": (agent.sent, caller.heard()),
@@ -206,39 +175,39 @@ async def queue_call(media: MediaService, impairment: Impairment, seconds: float
 
 
 async def recorded_call(media: MediaService, impairment: Impairment, seconds: float) -> Call:
-    caller_leg, caller = await open_phone(media, "en", impairment, seconds=seconds)
-    agent_leg, agent = await open_phone(media)
-    bridge = await media.bridge(caller_leg, agent_leg)
-    recording = await media.record(bridge, Path(f"quality-{caller_leg}.wav"))
-    await _speak(media, agent_leg, caller)
-    path = await media.stop_recording(recording)
-    await asyncio.sleep(0.1)  # the media worker wrote it
-    _close(caller, agent)
+    with ExitStack() as phones:
+        caller_leg, caller = await _open(phones, media, "en", impairment, seconds=seconds)
+        agent_leg, _ = await _open(phones, media)
+        bridge = await media.bridge(caller_leg, agent_leg)
+        recording = await media.record(bridge, Path(f"quality-{caller_leg}.wav"))
+        await _speak(media, agent_leg, caller)
+        path = await media.stop_recording(recording)
+        await asyncio.sleep(0.1)  # the media worker wrote it
     with wave.open(str(path)) as read:
         stereo = np.frombuffer(read.readframes(read.getnframes()), "<i2").reshape(-1, 2)
     return Call({"recording, caller channel": (caller.sent, stereo[:, 0].copy())}, caller_leg)
 
 
 async def whisper(media: MediaService, impairment: Impairment, seconds: float) -> Call:
-    caller_leg, caller = await open_phone(media, "en", impairment, seconds=seconds)
-    agent_leg, agent = await open_phone(media)
-    supervisor_leg, supervisor = await open_phone(media)
-    bridge = await media.bridge(caller_leg, agent_leg)
-    await media.add_participant(bridge, supervisor_leg, Role.WHISPER)
-    await _speak(media, agent_leg, caller)
-    _close(caller, agent, supervisor)
+    with ExitStack() as phones:
+        caller_leg, caller = await _open(phones, media, "en", impairment, seconds=seconds)
+        agent_leg, _ = await _open(phones, media)
+        supervisor_leg, supervisor = await _open(phones, media)
+        bridge = await media.bridge(caller_leg, agent_leg)
+        await media.add_participant(bridge, supervisor_leg, Role.WHISPER)
+        await _speak(media, agent_leg, caller)
     heard = {"whisper, supervisor hears the caller": (caller.sent, supervisor.heard())}
     return Call(heard, caller_leg, delays_added(caller, supervisor))
 
 
 async def barge(media: MediaService, impairment: Impairment, seconds: float) -> Call:
-    caller_leg, caller = await open_phone(media)
-    agent_leg, agent = await open_phone(media)
-    supervisor_leg, supervisor = await open_phone(media, "ru", impairment, seconds=seconds)
-    bridge = await media.bridge(caller_leg, agent_leg)
-    await media.add_participant(bridge, supervisor_leg, Role.BARGE)
-    await _speak(media, agent_leg, supervisor)
-    _close(caller, agent, supervisor)
+    with ExitStack() as phones:
+        caller_leg, caller = await _open(phones, media)
+        agent_leg, _ = await _open(phones, media)
+        supervisor_leg, supervisor = await _open(phones, media, "ru", impairment, seconds=seconds)
+        bridge = await media.bridge(caller_leg, agent_leg)
+        await media.add_participant(bridge, supervisor_leg, Role.BARGE)
+        await _speak(media, agent_leg, supervisor)
     heard = {"barge, caller hears the supervisor": (supervisor.sent, caller.heard())}
     return Call(heard, supervisor_leg)
 
@@ -247,13 +216,9 @@ def delays_added(speaker: Phone, listener: Phone) -> list[float]:
     """The delays Hotline added between ``speaker``'s link and ``listener`` (``added_delays``)."""
     if speaker.link is None:
         return []
-    heard = [(arrival, payload) for _, arrival, payload in listener.received]
-    return added_delays(encode(speaker.voice, speaker.law), speaker.link.forwarded, heard)
-
-
-def _close(*phones: Phone) -> None:
-    for phone in phones:
-        phone.close()
+    law = speaker.peer.law
+    heard = [(r.arrival, r.payload) for r in listener.peer.received if r.payload_type == law.value]
+    return added_delays(encode(speaker.voice, law), speaker.link.forwarded, heard)
 
 
 Scenario = Callable[[MediaService, Impairment, float], Awaitable[Call]]

@@ -9,9 +9,8 @@ it receives with its arrival time.
   source stream that stops and a moment later starts over (a new SSRC, a sequence and
   timestamp jump), as a phone replaying a prompt or a border controller switching streams
   does; ``sentences`` cuts speech in two at a pause between words, for such a change.
-* ``heard`` is what the phone plays out (by RTP timestamp, ``hotline.testing.voice.playout``)
-  of the audio that arrived from a moment on; ``presses`` counts the keys it was sent, one a
-  telephone-event (RFC 4733 §2.5.1: one event keeps one timestamp).
+* What the phone plays out is its peer's (``RtpPeer.played``); ``presses`` counts the keys it
+  was sent, one a telephone-event (RFC 4733 §2.5.1: one event keeps one timestamp).
 """
 
 from __future__ import annotations
@@ -24,15 +23,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from hotline.media.dtmf import DIGITS, encode_event
+from hotline.media.dtmf import DIGITS
 from hotline.media.g711 import decode, encode
-from hotline.media.rtp import build_rtp
 from hotline.sip.address import Peer
 from hotline.sip.aio.user_agent import IncomingCall, OutgoingCall, UserAgent
 from hotline.testing.rtp import RtpPeer, open_rtp_peer
-from hotline.testing.voice import Heard, Packet, playout
 
-__all__ = ["SocketMedia", "Speaker", "VoicePhone", "heard", "presses", "sentences"]
+__all__ = ["SocketMedia", "Speaker", "VoicePhone", "presses", "sentences"]
 
 Samples = npt.NDArray[np.int16]
 _FRAME = 160  # samples in a 20 ms packet
@@ -135,22 +132,14 @@ class Speaker:
             self._said.append(np.zeros(packets * _FRAME, np.int16))
 
     async def speech(self, samples: Samples) -> None:
-        codes = encode(samples[: len(samples) // _FRAME * _FRAME], self.peer.law)
-        self._said.append(decode(codes, self.peer.law))
-        for start in range(0, len(codes), _FRAME):
-            self.peer.send_codes(codes[start : start + _FRAME])
-            await self._next()
+        samples = samples[: len(samples) // _FRAME * _FRAME]
+        self._said.append(decode(encode(samples, self.peer.law), self.peer.law))
+        await self.peer.stream(samples, wait=self._next)
 
     async def silence(self, seconds: float) -> None:
         packets = round(seconds / _PACE)
-        await self._send_quiet(packets)
+        await self.peer.stream(np.zeros(packets * _FRAME, np.int16), wait=self._next)
         self._quiet(packets)
-
-    async def _send_quiet(self, packets: int) -> None:
-        codes = encode(np.zeros(_FRAME, np.int16), self.peer.law)
-        for _ in range(packets):
-            self.peer.send_codes(codes)
-            await self._next()
 
     async def silence_until(self, done: asyncio.Event) -> None:
         """Silence until ``done`` is set (a phone keeps sending while the caller waits)."""
@@ -158,39 +147,19 @@ class Speaker:
             await self.silence(_PACE)
 
     async def key(self, digit: str, *, duration_ms: int = 100) -> None:
-        """One key press as RFC 4733 telephone-events, the audio muted meanwhile as phones do:
-        the event's packets every 20 ms with its duration growing, then its end packet three
-        times (§2.5.1); the stream's clock runs on, so the audio after it jumps ahead."""
-        code = DIGITS.index(digit)
-        start = self.peer.timestamp
-        ticks = duration_ms // 20
-        for tick in [*range(1, ticks + 1), ticks, ticks]:
-            payload = encode_event(code, end=tick == ticks, volume=10, duration=tick * _FRAME)
-            self._send_event(payload, start, marker=tick == 1)
-            self.peer.timestamp = (self.peer.timestamp + _FRAME) & 0xFFFFFFFF
-            await self._next()
-        self._quiet(ticks + 2)
-
-    def _send_event(self, payload: bytes, timestamp: int, *, marker: bool) -> None:
-        peer = self.peer
-        peer.sequence = (peer.sequence + 1) & 0xFFFF
-        packet = build_rtp(
-            payload_type=self.media.event_type, sequence=peer.sequence, timestamp=timestamp,
-            ssrc=peer.ssrc, payload=payload, marker=marker,
-        )  # fmt: skip
-        peer.send_raw(packet)
+        """One key press as RFC 4733 telephone-events (``RtpPeer.press``), the audio muted
+        meanwhile; the stream's clock runs on, so the audio after it jumps ahead."""
+        event_type = self.media.event_type
+        packets = await self.peer.press(digit, event_type, duration_ms=duration_ms, wait=self._next)
+        self._quiet(packets)
 
     async def change_stream(self, *, after: float) -> None:
         """The source stream stops and ``after`` seconds later starts over: another SSRC,
-        sequence numbers and timestamps far away (a phone replaying a prompt, a border
-        controller switching streams)."""
+        sequence numbers and timestamps far away (``RtpPeer.restart_stream``)."""
         packets = round(after / _PACE)
         await self._next(packets)
         self._quiet(packets)
-        peer = self.peer
-        peer.ssrc ^= 0x5A5A
-        peer.sequence = (peer.sequence + 30_000) & 0xFFFF
-        peer.timestamp = (peer.timestamp + 1_234_567) & 0xFFFFFFFF
+        self.peer.restart_stream()
 
 
 def sentences(samples: Samples) -> tuple[Samples, Samples]:
@@ -202,18 +171,6 @@ def sentences(samples: Samples) -> tuple[Samples, Samples]:
     pauses = [i for i in range(1, frames - 1) if quiet[i - 1] and quiet[i] and quiet[i + 1]]
     middle = min(pauses, key=lambda i: abs(i - frames // 2), default=frames // 2) * _FRAME
     return samples[:middle], samples[middle:]
-
-
-def heard(media: SocketMedia, since: float = 0.0) -> Heard:
-    """What the phone plays out of the audio that arrived from ``since`` (monotonic) on, and
-    how many of those packets came after their play-out time."""
-    law = media.peer.law
-    packets = [
-        Packet(r.timestamp, r.arrival, decode(r.payload, law))
-        for r in media.peer.received
-        if r.payload_type == law.value and r.arrival >= since
-    ]
-    return playout(packets)
 
 
 def presses(media: SocketMedia) -> list[str]:
