@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Set
 
 from hotline.media.jitter import JitterBuffer
 
@@ -89,3 +90,61 @@ def test_the_delay_grows_with_jitter_and_shrinks_back_when_it_calms() -> None:
     grown = buffer.depth
     _run(buffer, 10.0, jitter=0.0, start=450)
     assert buffer.depth < grown and buffer.late == late  # calm again: less delay
+
+
+def _talk(
+    buffer: JitterBuffer, frames: range, *, lost: Set[int] = frozenset(), late: int | None = None
+) -> dict[int, tuple[bytearray | None, tuple[bytearray, int] | None]]:
+    """A phone whose 20 ms packets come 5 ms before a tick (packet ``late`` comes 15 ms after
+    the next one instead); returns, for each tick, what was popped and what ``peek`` found."""
+    seen = {}
+    for index in frames:
+        tick = index * 0.02
+        if index not in lost and index != late:
+            buffer.push(index * 160, _frame(index), tick - 0.005)
+        if index - 1 == late:
+            buffer.push(late * 160, _frame(late), tick - 0.004)
+        seen[index] = (buffer.pop(tick), buffer.peek())
+    return seen
+
+
+def _frame(index: int) -> bytes:
+    return index.to_bytes(2, "little") * 80
+
+
+def test_a_loss_carried_on_blind_buys_a_frame_of_look_ahead_for_the_next() -> None:
+    # 20 ms of delay: each packet comes just before its tick, so the one after a lost
+    # packet is never here when the lost one is due.
+    buffer = JitterBuffer(silence=0xFF, depth=160)
+    seen = _talk(buffer, range(0, 30), lost={10})
+    assert seen[10] == (None, None)  # carried on blind
+    # Packet 11 came in time for the tick after: the buffer now waits a frame longer, and
+    # the gap, a frame longer, is bridged to it.
+    assert seen[11] == (None, (bytearray(_frame(11)), 0))
+    assert buffer.depth == 320 and buffer.concealed == 1
+    seen = _talk(buffer, range(30, 60), lost={40})
+    # The next loss is bridged from both sides: the packet after it is here when it is due
+    # (a tick later than it was sent, the frame of delay).
+    assert seen[41] == (None, (bytearray(_frame(41)), 0)) and seen[42][0] == _frame(41)
+    assert buffer.depth == 320 and buffer.concealed == 2
+    # While it keeps losing packets the frame of look-ahead stays; ten calm seconds later
+    # the delay shrinks back as far as its margin allows (packets wait 15 ms, not 25).
+    _talk(buffer, range(60, 500))
+    assert buffer.depth == 320
+    _talk(buffer, range(500, 1200))
+    assert buffer.depth == 240
+
+
+def test_a_packet_that_comes_late_is_no_loss_and_grows_the_delay_once() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=160)
+    seen = _talk(buffer, range(0, 30), late=10)
+    assert seen[10] == (None, None)  # not here yet when due
+    assert seen[11][0] == _frame(10)  # it came late: played next, the delay grew for it
+    assert buffer.late == 1 and buffer.depth == 320 and buffer.concealed == 0
+    assert [seen[i][0] for i in range(12, 30)] == [_frame(i - 1) for i in range(12, 30)]
+
+
+def test_a_pause_is_no_loss_to_bridge() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=160)
+    _talk(buffer, range(0, 30), lost=set(range(10, 20)))  # half a second of nothing sent
+    assert buffer.depth == 160 and buffer.concealed == 0

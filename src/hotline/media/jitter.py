@@ -13,6 +13,13 @@ shortest wait of the last second leaves more than a margin spare, the delay shri
 at the next quiet moment (or after a few seconds anyway), down to the configured delay, so a
 calm network gets its low delay back.
 
+Losses are bridged best from both sides (``plc``), which needs the frame after a lost one to be
+here when the lost one is due. So a loss that had to be carried on blind (the next frame came,
+in time for the tick after) makes the buffer wait a frame longer, the gap growing by a frame
+bridged to the speech after it; and while the stream keeps losing packets (a loss in the last
+ten seconds) the delay shrinks only as far as keeps that frame of look-ahead. A clean stream
+pays nothing for it.
+
 A timestamp far outside the window (a new SSRC, a replayed capture, a peer that restarted)
 starts the new stream right after the audio still buffered, so that nothing is cut and nothing
 overlaps: on the way in, the translator behaviour RFC 3550 §8.2 asks for when a source changes.
@@ -27,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from .g711 import DECODE_BOTH
+from .plc import AHEAD_FRAMES
 
 __all__ = ["FRAME_SAMPLES", "JitterBuffer"]
 
@@ -48,6 +56,12 @@ _REVIEW_TICKS = 50
 _SHRINK_STEP = 80
 _QUIET = 600
 _FORCE_TICKS = 250
+# A stream that lost a packet this recently (ticks) keeps a frame of look-ahead.
+_LOSS_MEMORY = 500
+# What the frame taken last was, when it never came: a gap before audio that is here, or a
+# blind one (nothing after it was here); settled at the next tick.
+_GAP = 1
+_BLIND = 2
 _PRESENT = b"\x01" * 8000
 
 
@@ -63,9 +77,12 @@ class JitterBuffer:
         "_began",
         "_floor",
         "_late_run",
+        "_lost_at",
+        "_missing_run",
         "_shrink",
         "_silence",
         "_size",
+        "_suspect",
         "_ticks",
         "_waited",
         "alaw",
@@ -102,6 +119,9 @@ class JitterBuffer:
         # Whether a frame that came was taken since the stream started afresh: the frames of
         # the delay before it are no loss.
         self._began = False
+        self._suspect = 0  # _GAP or _BLIND: the frame taken last never came (see _settle)
+        self._missing_run = 0  # frames taken in a row that never came
+        self._lost_at = -_LOSS_MEMORY  # the tick of the last loss
         # The shortest wait (samples) of a packet since the last look, and when the last
         # frame was taken (the tick's time).
         self.low = float(_MAX_DEPTH)
@@ -124,6 +144,7 @@ class JitterBuffer:
         size = len(payload)
         if offset >= _MASK + 1 - _LATE_LIMIT:
             self.late += 1
+            self._suspect = 0  # a frame that never came came late: no loss
             behind = _MASK + 1 - offset
             if behind <= _GROW_LIMIT and self.depth + behind <= _MAX_DEPTH:
                 # It just missed its turn (its frame was concealed): play it next, and from
@@ -172,6 +193,7 @@ class JitterBuffer:
         if start == 0:
             self.end = 0
             self._began = False
+            self._suspect = self._missing_run = 0
 
     def pop(self, now: float = 0.0) -> bytearray | None:
         """The next 20 ms of codes, or None when they did not arrive (see ``missing``)."""
@@ -183,6 +205,8 @@ class JitterBuffer:
         if self._shrink and (self._waited >= _FORCE_TICKS or self._quiet()):
             self._drop(self._shrink)
         self._waited += 1
+        if self._suspect:
+            self._settle()
         frame, received = self._take(now)
         return frame if received else None
 
@@ -216,9 +240,33 @@ class JitterBuffer:
         self.popped_at = now
         if received:
             self._began = True
-        elif self.end > 0 and self._began:  # a gap: later audio is here, this never came
-            self.concealed += 1
+            self._missing_run = 0
+        elif self._began:
+            self._missing_run += 1
+            if self.end > 0:  # a gap: later audio is here, this never came
+                self.concealed += 1
+                self._suspect = _GAP
+            else:
+                self._suspect = _BLIND
         return frame, received
+
+    def _settle(self) -> None:
+        """The frame taken last never came: if no late packet brought it since, it is lost.
+
+        A blind loss whose next frame came in time for this tick would have been bridged
+        from both sides one frame later: wait that much longer from now on (a missing frame
+        goes before this one, and the gap, one frame longer, is bridged to it). A long run of
+        missing frames is a pause or an outage, which no look-ahead bridges.
+        """
+        kind, self._suspect = self._suspect, 0
+        if kind == _GAP:
+            self._lost_at = self._ticks
+        elif self.present[0] and self._missing_run <= AHEAD_FRAMES:
+            if self.depth + FRAME_SAMPLES <= _MAX_DEPTH:
+                self._grow(FRAME_SAMPLES)  # its frame is taken now: a gap, settled next tick
+            else:
+                self.concealed += 1
+                self._lost_at = self._ticks
 
     def _grow(self, behind: int) -> int:
         """Wait ``behind`` samples longer (in whole frames) from now on: frames not here yet
@@ -236,8 +284,11 @@ class JitterBuffer:
         return count - behind
 
     def _review(self) -> None:
-        """Every second: shrink the delay if even the most delayed packet waited long."""
+        """Every second: shrink the delay if even the most delayed packet waited long
+        (a frame longer than that while the stream loses packets)."""
         spare = self.low - MARGIN
+        if self._ticks - self._lost_at <= _LOSS_MEMORY:
+            spare -= FRAME_SAMPLES
         self.low = float(_MAX_DEPTH)
         if spare > _SHRINK_STEP - 1 and self.depth >= self._floor + _SHRINK_STEP:
             if not self._shrink:
