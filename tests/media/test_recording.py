@@ -275,11 +275,12 @@ def _deliver(
 
 
 def _in_place(channel: np.ndarray, frames: list[bytes]) -> list[bool]:
-    """For each frame, whether the channel holds it where it belongs after the first one."""
+    """For each frame (all of a length), whether the channel holds it where it belongs after
+    the first one."""
     decoded = [decode(frame, Law.PCMU) for frame in frames]
-    start = _find(channel, decoded[0])
+    start, size = _find(channel, decoded[0]), len(decoded[0])
     return [
-        np.array_equal(channel[start + n * 160 : start + (n + 1) * 160], frame)
+        np.array_equal(channel[start + n * size : start + (n + 1) * size], frame)
         for n, frame in enumerate(decoded)
     ]
 
@@ -342,6 +343,22 @@ def test_late_packets_across_the_rings_wrap(tmp_path) -> None:
     left, _ = _untaped(recorder, recording)
     assert all(_in_place(left, frames))
     assert caller.tape_late == 2 and caller.tape_late_kept == 1
+
+
+def test_a_late_packet_over_the_tail_of_one_written_is_dropped(tmp_path) -> None:
+    """30 ms packets against writes of 100 ms: packet 5 (tape 1520 to 1760) is written up to
+    1600, its mark with it. A late 5 ms packet at 1640 is past the write, and no mark covers
+    it, but packet 5's tail does: it is dropped."""
+    recorder, recording, caller, _ = _taped(tmp_path / "tail.wav", flush_ticks=5)
+    rng = np.random.default_rng(6)
+    frames = [rng.integers(0, 0xFF, 240, dtype=np.uint8).tobytes() for _ in range(40)]
+    packets = [(n * 240, f) for n, f in enumerate(frames)] + [(5 * 240 + 120, b"\x42" * 40)]
+    # Three ticks per two packets; the intruder comes at tick 11, behind the timeline (1760).
+    arrivals = {n: 3 * n // 2 for n in range(40)} | {40: 11}
+    _deliver(recorder, caller, packets, 70, arrivals)
+    left, _ = _untaped(recorder, recording)
+    assert all(_in_place(left, frames))
+    assert caller.tape_late == 1 and caller.tape_late_kept == 0
 
 
 def test_packets_not_aligned_with_frames_are_written_exactly_and_a_lost_one_concealed(
