@@ -14,7 +14,7 @@ import numpy as np
 from hotline.media import Law, Role
 from hotline.media.g711 import decode, encode, transcode_table
 from hotline.media.negotiation import NegotiatedAudio
-from hotline.media.recorder import WIDTH, Recorder, Recording
+from hotline.media.recorder import DEPTH, WIDTH, Recorder, Recording
 from hotline.media.rtp import build_rtp
 from hotline.media.sdp import Direction
 from hotline.media.session import RtpSession
@@ -249,33 +249,116 @@ async def test_a_law_change_mid_recording_decodes_each_part_with_its_law(server)
     assert np.count_nonzero(left == heard[Law.PCMU, Law.PCMA]) == 0
 
 
-def test_sporadic_late_packets_are_dropped_without_moving_the_stream(tmp_path) -> None:
-    recorder, recording, caller, _ = _taped(tmp_path / "late.wav")
-    rng = np.random.default_rng(3)
-    frames = [rng.integers(0, 0xFF, 160, dtype=np.uint8).tobytes() for _ in range(100)]
-    held: dict[int, list[int]] = {}
-    for tick in range(110):
-        due = held.pop(tick, [])
-        if tick < 100:
-            if tick % 10 == 5:
-                held.setdefault(tick + 4, []).append(tick)  # 80 ms late: past its place
-            else:
-                due.append(tick)
-        for number in due:
-            _arrive(caller, number, frames[number], tick * 0.02)
+def _random_frames(count: int, seed: int) -> list[bytes]:
+    """Random mu-law frames: codes below 0xFF (the silence code), so none could be made up."""
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 0xFF, 160, dtype=np.uint8).tobytes() for _ in range(count)]
+
+
+def _deliver(
+    recorder: Recorder,
+    session: RtpSession,
+    packets: list[tuple[int, bytes]],
+    ticks: int,
+    arrivals: dict[int, int],
+) -> None:
+    """Packet ``number`` (its timestamp and payload) arrives at tick ``number``, or at
+    ``arrivals[number]`` (before that tick's own); the recorder ticks after each tick."""
+    due: dict[int, list[int]] = {}
+    for number in range(len(packets)):
+        due.setdefault(arrivals.get(number, number), []).append(number)
+    for tick in range(ticks):
+        for number in due.get(tick, []):
+            timestamp, payload = packets[number]
+            _arrive(session, number, payload, tick * 0.02, timestamp=timestamp)
         recorder.tick()
+
+
+def _in_place(channel: np.ndarray, frames: list[bytes]) -> list[bool]:
+    """For each frame (all of a length), whether the channel holds it where it belongs after
+    the first one."""
+    decoded = [decode(frame, Law.PCMU) for frame in frames]
+    start, size = _find(channel, decoded[0]), len(decoded[0])
+    return [
+        np.array_equal(channel[start + n * size : start + (n + 1) * size], frame)
+        for n, frame in enumerate(decoded)
+    ]
+
+
+def test_a_late_packet_whose_place_is_not_yet_written_is_recorded(tmp_path) -> None:
+    """Packets are placed 40 ms ahead of the timeline and written half a second at a time:
+    one 140 ms late (100 ms behind the timeline) still finds its place unwritten."""
+    recorder, recording, caller, _ = _taped(tmp_path / "kept.wav")
+    frames = _random_frames(100, 4)
+    late = {n: n + 7 for n in (10, 35, 60, 85)}  # each after a write, before the next
+    _deliver(recorder, caller, [(n * 160, f) for n, f in enumerate(frames)], 110, late)
     left, _ = _untaped(recorder, recording)
-    late = {number for number in range(100) if number % 10 == 5}
+    assert all(_in_place(left, frames))  # the late ones' own samples, not concealment
+    assert caller.tape_late == caller.tape_late_kept == len(late)
+
+
+def test_late_packets_whose_place_is_written_are_dropped_without_moving_the_stream(
+    tmp_path,
+) -> None:
+    recorder, recording, caller, _ = _taped(tmp_path / "late.wav", flush_ticks=5)
+    frames = _random_frames(100, 3)
+    # 160 ms late, 120 behind the timeline: a write every 100 ms has passed their places.
+    late = {number: number + 8 for number in range(5, 100, 10)}
+    _deliver(recorder, caller, [(n * 160, f) for n, f in enumerate(frames)], 110, late)
+    left, _ = _untaped(recorder, recording)
     # Ten late ones, never a re-placement: every other frame in its place, and the late
     # ones' places concealed (made up from the frames around them, not silence).
     start = _find(left, decode(frames[0], Law.PCMU))
-    for number in range(100):
-        place = left[start + number * 160 : start + (number + 1) * 160]
+    for number, kept in enumerate(_in_place(left, frames)):
+        assert kept is (number not in late)
         if number in late:
-            assert np.any(place != 0)
-        else:
-            assert np.array_equal(place, decode(frames[number], Law.PCMU))
-    assert caller.tape_late == len(late)
+            assert np.any(left[start + number * 160 : start + (number + 1) * 160] != 0)
+    assert caller.tape_late == len(late) and caller.tape_late_kept == 0
+
+
+def test_a_stream_moved_back_in_time_overwrites_nothing_and_is_followed(tmp_path) -> None:
+    """From packet 40 on, timestamps run 100 ms behind: the places they map to hold packets
+    not yet written, which stay; the third such packet in a row places the stream anew."""
+    recorder, recording, caller, _ = _taped(tmp_path / "back.wav")
+    frames = _random_frames(80, 8)
+    packets = [(n * 160 if n < 40 else (n - 5) * 160, f) for n, f in enumerate(frames)]
+    _deliver(recorder, caller, packets, 90, {})
+    left, _ = _untaped(recorder, recording)
+    assert all(_in_place(left, frames[:40]))
+    assert all(_in_place(left, frames[42:]))  # the third late one and on, placed anew
+    assert caller.tape_late == 3 and caller.tape_late_kept == 0
+
+
+def test_late_packets_across_the_rings_wrap(tmp_path) -> None:
+    """Packet 49's place straddles the end of the ring: late, it is written there in two
+    parts; a late 5 ms packet just past the wrap, inside packet 49, finds it looking back
+    across the wrap and is dropped."""
+    recorder, recording, caller, _ = _taped(tmp_path / "wrap.wav")
+    frames = _random_frames(80, 9)
+    intruder = b"\x42" * 40
+    packets = [(n * 160, f) for n, f in enumerate(frames)] + [(49 * 160 + 80, intruder)]
+    place = 49 * 160 + DEPTH  # where the first packet's DEPTH ahead puts packet 49
+    assert place < WIDTH < place + 160
+    _deliver(recorder, caller, packets, 90, {49: 54, 80: 55})
+    left, _ = _untaped(recorder, recording)
+    assert all(_in_place(left, frames))
+    assert caller.tape_late == 2 and caller.tape_late_kept == 1
+
+
+def test_a_late_packet_over_the_tail_of_one_written_is_dropped(tmp_path) -> None:
+    """30 ms packets against writes of 100 ms: packet 5 (tape 1520 to 1760) is written up to
+    1600, its mark with it. A late 5 ms packet at 1640 is past the write, and no mark covers
+    it, but packet 5's tail does: it is dropped."""
+    recorder, recording, caller, _ = _taped(tmp_path / "tail.wav", flush_ticks=5)
+    rng = np.random.default_rng(6)
+    frames = [rng.integers(0, 0xFF, 240, dtype=np.uint8).tobytes() for _ in range(40)]
+    packets = [(n * 240, f) for n, f in enumerate(frames)] + [(5 * 240 + 120, b"\x42" * 40)]
+    # Three ticks per two packets; the intruder comes at tick 11, behind the timeline (1760).
+    arrivals = {n: 3 * n // 2 for n in range(40)} | {40: 11}
+    _deliver(recorder, caller, packets, 70, arrivals)
+    left, _ = _untaped(recorder, recording)
+    assert all(_in_place(left, frames))
+    assert caller.tape_late == 1 and caller.tape_late_kept == 0
 
 
 def test_packets_not_aligned_with_frames_are_written_exactly_and_a_lost_one_concealed(

@@ -8,10 +8,14 @@ no work per recorded call at all: it only advances the timeline. Every ``flush_t
 each recording decodes what the timeline has passed since its last write, interleaves the
 channels and appends it to its file in one write; recordings are spread over those ticks so
 that no tick writes them all. The first packet of a leg (and a stream that jumped) is placed
-``DEPTH`` samples ahead of the timeline, which absorbs that much network jitter; a frame that
-never came between frames that did is concealed (``plc``) when it is written: a packet marks
-only where it starts (and how long it is), so that a write of 20 ms packets with none missing,
-the common case, costs a count of marks per leg.
+``DEPTH`` samples ahead of the timeline, which absorbs that much network jitter. A packet
+later than that, up to ``_LATE`` behind the timeline, is still written in its place if the file
+has not had that place yet (writes trail the timeline by up to ``flush_ticks`` frames) and no
+packet of the stream covers any of it already; other late packets are dropped, and a run of
+them is a stream that moved back in time, placed anew. A frame that never came between frames
+that did is concealed (``plc``) when it is written: a packet marks only where it starts (and
+how long it is), so that a write of 20 ms packets with none missing, the common case, costs
+a count of marks per leg.
 
 A kill loses at most one flush interval (0.5 s by default) plus what the OS has not written;
 the WAV header is repaired on the next start (:func:`~hotline.media.wav.repair_folder`).
@@ -40,9 +44,12 @@ WIDTH = 8192
 AHEAD = 1600
 # Where a new stream starts, ahead of the timeline: the network jitter a recording absorbs.
 DEPTH = 320
-# Packets this far behind the timeline are late (dropped); a run of them is a stream that moved
-# back in time, which is followed.
+# Packets this far behind the timeline are late: written if their place is not yet (and free),
+# else dropped; a run of dropped ones is a stream that moved back in time, which is followed.
 _LATE = 1600
+# The longest packet a mark tells (its length in 8-sample units is a byte): how far before a
+# place the marks of packets that may cover it start.
+_LONGEST_MARK = 255 * 8
 _LATE_BEFORE_RESYNC = 3
 _LATE_RUN_SPAN = 5 * 160
 _FRAME = 160
@@ -66,11 +73,13 @@ class TapedSession(Protocol):
     declared here so the session may import the recorder and not the other way round."""
 
     alaw: bool
+    tape: Tape | None
     tape_recorder: Recorder | None
     tape_start: memoryview | None
     tape_row: memoryview | None
     tape_shift: int
     tape_late: int
+    tape_late_kept: int
     tape_late_run: int
     tape_late_at: int
     tape_marks: memoryview | None
@@ -148,6 +157,7 @@ class Recorder:
         codes[:] = tape.silence()
         recording.tape = tape
         for row, session in enumerate(sessions):
+            session.tape = tape
             session.tape_recorder = self
             session.tape_start = memoryview(codes[row])  # placed by its first packet
             session.tape_row = None
@@ -169,7 +179,7 @@ class Recorder:
                 slot.remove(recording)
         for session in tape.sessions:
             session.tape_row = session.tape_start = session.tape_recorder = None
-            session.tape_marks = None
+            session.tape_marks = session.tape = None
         recording.tape = None
 
     def set_paused(self, recording: Recording, paused: bool) -> None:
@@ -249,6 +259,12 @@ class Recorder:
             session.tape_late_run = 0
         elif ahead >= WIDTH - _LATE:
             session.tape_late += 1
+            if _unwritten_and_free(session, self.position + ahead - WIDTH, size):
+                # Jitter past the depth: the next write plays it instead of concealing it.
+                # It does not count towards a run: it went where its stream still is.
+                session.tape_late_kept += 1
+                self._write(session, position, payload)
+                return
             # Late packets far apart are jitter; a run of them within a few frames is a
             # stream that moved back in time (or a phone whose clock runs slow), followed.
             if self.position - session.tape_late_at > _LATE_RUN_SPAN:
@@ -276,6 +292,24 @@ class Recorder:
         marks[position] = min((size + 7) >> 3, 255)  # as the inline path (session.py) marks
         if first < size:
             row[: size - first] = payload[first:]
+
+
+def _unwritten_and_free(session: TapedSession, start: int, size: int) -> bool:
+    """Whether ``size`` samples of ``session``'s row from timeline position ``start`` on are
+    still to be written and no packet placed already covers any of them (a packet of a
+    stream that moved back in time must not overwrite what is there)."""
+    tape = session.tape
+    assert tape is not None
+    row = 0 if tape.sessions[0] is session else 1
+    # The last packet written may reach past the write: its mark went with the write.
+    if start < tape.written + tape.overhang[row]:
+        return False
+    # A packet that starts before it covers it if its mark reaches that far (the write cleared
+    # the marks before ``written``). Positions are taken modulo the ring, which may wrap here.
+    first = max(tape.written, start - _LONGEST_MARK)
+    marks = np.frombuffer(tape.marks[row], np.uint8)[np.arange(first, start + size) % WIDTH]
+    starts = np.flatnonzero(marks)
+    return not np.any(starts + marks[starts].astype(np.int64) * 8 > start - first)
 
 
 def _conceal(tape: Tape, pieces: list[tuple[int, int]], stereo: npt.NDArray[np.uint32]) -> None:

@@ -19,7 +19,7 @@ from .dtmf import DtmfDigit, TelephoneEventReceiver
 from .g711 import Law
 from .jitter import JitterBuffer
 from .negotiation import NegotiatedAudio
-from .recorder import AHEAD, WIDTH, Recorder
+from .recorder import AHEAD, WIDTH, Recorder, Tape
 from .rtcp import ReportBlock, RtcpError, build_report, ntp_timestamp, parse_compound
 from .rtp import RTP_HEADER, ReceptionStatistics, RtpError, parse_header
 
@@ -106,8 +106,10 @@ class RtpSession:
         "silence",
         "ssrc",
         "statistics",
+        "tape",
         "tape_late",
         "tape_late_at",
+        "tape_late_kept",
         "tape_late_run",
         "tape_marks",
         "tape_recorder",
@@ -161,12 +163,14 @@ class RtpSession:
         # A recorded leg's row of its recording's tape (see recorder.py): ``tape_start``
         # until the first packet places the stream, then ``tape_row`` with ``tape_shift``
         # mapping RTP timestamps to places in the row.
+        self.tape: Tape | None = None  # read by the recorder's slow path only
         self.tape_recorder: Recorder | None = None
         self.tape_start: memoryview | None = None
         self.tape_row: memoryview | None = None
         self.tape_marks: memoryview | None = None  # where packets start on the row (recorder.py)
         self.tape_shift = 0
-        self.tape_late = 0
+        self.tape_late = 0  # packets behind the timeline ...
+        self.tape_late_kept = 0  # ... of which these were still written in their place
         self.tape_late_run = 0
         self.tape_late_at = 0
         self._relay_ssrc: int | None = None
