@@ -148,3 +148,12 @@ def test_a_pause_is_no_loss_to_bridge() -> None:
     buffer = JitterBuffer(silence=0xFF, depth=160)
     _talk(buffer, range(0, 30), lost=set(range(10, 20)))  # half a second of nothing sent
     assert buffer.depth == 160 and buffer.concealed == 0
+
+
+def test_a_frame_missing_before_a_new_stream_is_no_loss_to_bridge() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=160)
+    _talk(buffer, range(0, 10))
+    assert buffer.pop(0.2) is None  # the old stream's next packet never comes ...
+    buffer.push(3_000_000_000, b"\x07" * 160, 0.215)  # ... a new one starts: played next
+    assert buffer.pop(0.22) == b"\x07" * 160
+    assert buffer.resyncs == 1 and buffer.depth == 160 and buffer.concealed == 0
