@@ -21,6 +21,22 @@ def test_reframes_30ms_packets_reorders_and_flags_what_never_came() -> None:
     assert buffer.pop() is None and buffer.concealed == 0
 
 
+def test_a_frame_only_part_of_which_came_is_missing_with_that_part_kept() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=320)
+    for index in (0, 2, 3):  # 30 ms packets; the second, straddling frames 1 and 2, lost
+        buffer.push(1000 + index * 240, bytes([index + 1]) * 240)
+    assert buffer.pop() is None  # the delay
+    assert buffer.pop() == b"\x01" * 160 and buffer.partial is None
+    # Frame 1 holds the first packet's last 80 samples: missing, with that part kept.
+    assert buffer.pop() is None and buffer.partial == (
+        b"\x01" * 80 + b"\xff" * 80,
+        b"\x01" * 80 + b"\x00" * 80,
+    )
+    assert buffer.pop() is None and buffer.partial is None  # frame 2: nothing of it came
+    assert buffer.pop() == b"\x03" * 160
+    assert buffer.concealed == 2
+
+
 def test_a_lost_packet_is_missing_and_the_one_after_it_is_there_to_bridge_it() -> None:
     buffer = JitterBuffer(silence=0xFF, depth=480)
     for index in (0, 2, 3):  # packet 1 lost
@@ -157,3 +173,16 @@ def test_a_frame_missing_before_a_new_stream_is_no_loss_to_bridge() -> None:
     buffer.push(3_000_000_000, b"\x07" * 160, 0.215)  # ... a new one starts: played next
     assert buffer.pop(0.22) == b"\x07" * 160
     assert buffer.resyncs == 1 and buffer.depth == 160 and buffer.concealed == 0
+
+
+def test_a_new_stream_follows_on_when_the_old_one_just_ran_out() -> None:
+    buffer = JitterBuffer(silence=0xFF, depth=320)
+    buffer.push(5000, b"\x01" * 160)
+    assert buffer.pop() is None and buffer.pop() == b"\x01" * 160  # nothing buffered now
+    buffer.push(4_000_000_000, b"\x03" * 160)  # the next packet, of a new stream
+    assert buffer.pop() == b"\x03" * 160  # in the slot due next: no gap, no added delay
+    for _ in range(4):  # 80 ms of nothing: the stream paused
+        assert buffer.pop() is None
+    buffer.push(1_000, b"\x04" * 160)  # after a pause, a new stream gets the delay anew
+    assert [buffer.pop(), buffer.pop()] == [None, b"\x04" * 160]
+    assert buffer.resyncs == 2

@@ -41,6 +41,20 @@ def test_a_burst_bridged_to_the_speech_after_it_leads_into_it_without_a_seam() -
     assert np.array_equal(concealer.good(following), following)  # which is not blended
 
 
+def test_the_part_of_a_frame_that_came_is_kept_and_the_rest_made_up() -> None:
+    vowel = steady_vowel(8)
+    concealer = Concealer()
+    _fed(concealer, vowel, 4)
+    real = vowel[640:800]
+    came = np.arange(160) < 80  # the first half came (a 30 ms packet), the rest was lost
+    made_up = concealer.lost(vowel[800:960], came=(real, came))
+    assert made_up is not None
+    assert np.array_equal(made_up[:80], real[:80])
+    assert _snr(made_up[80:], real[80:]) > 15  # made up, not silence (0 dB)
+    # At a stream's start, with nothing heard before, what came is played as it is.
+    assert np.array_equal(Concealer().lost(came=(real, ~came)), np.where(came, 0, real))
+
+
 def test_a_loss_with_nothing_after_it_fades_to_silence_within_60_ms() -> None:
     vowel = steady_vowel(6)
     concealer = Concealer()

@@ -276,14 +276,20 @@ class MediaEngine:
 
     @staticmethod
     def _conceal(leg: Leg) -> Samples | None:
-        """A leg's frame that never came, made up: bridged to the speech after it when that
-        is in the jitter buffer already."""
-        found = leg.session.jitter.peek(AHEAD_FRAMES)
+        """A leg's frame that never came (whole), made up: bridged to the speech after it
+        when that is in the jitter buffer already, and the part of it that came put back."""
+        jitter, law = leg.session.jitter, int(leg.session.alaw)
+        came = None
+        if jitter.partial is not None:
+            codes, present = jitter.partial
+            decoded = DECODE_BOTH[law, np.frombuffer(codes, np.uint8)]
+            came = (decoded, np.frombuffer(present, np.bool_))
+        found = jitter.peek(AHEAD_FRAMES)
         if found is None:
-            return leg.concealer.lost()
+            return leg.concealer.lost(came=came)
         codes, ahead = found
-        following = DECODE_BOTH[int(leg.session.alaw), np.frombuffer(codes, np.uint8)]
-        return leg.concealer.lost(following, ahead)
+        following = DECODE_BOTH[law, np.frombuffer(codes, np.uint8)]
+        return leg.concealer.lost(following, ahead, came)
 
     def _record_legs(self, heard: Heard) -> None:
         """Mono recordings of what single legs receive (a softphone's ear): few, so one

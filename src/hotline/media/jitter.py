@@ -21,8 +21,9 @@ ten seconds) the delay shrinks only as far as keeps that frame of look-ahead. A 
 pays nothing for it.
 
 A timestamp far outside the window (a new SSRC, a replayed capture, a peer that restarted)
-starts the new stream right after the audio still buffered, so that nothing is cut and nothing
-overlaps: on the way in, the translator behaviour RFC 3550 §8.2 asks for when a source changes.
+starts the new stream right after the audio still buffered (or in the slot due next, if that
+ran out a moment ago), so that nothing is cut, nothing overlaps and no gap opens: on the way
+in, the translator behaviour RFC 3550 §8.2 asks for when a source changes.
 
 The RTP session writes in-window payloads into ``buffer`` and ``present`` itself and notes the
 packet's wait (the per-packet hot path, see :meth:`~hotline.media.session.RtpSession.receive`)
@@ -58,6 +59,9 @@ _QUIET = 600
 _FORCE_TICKS = 250
 # A stream that lost a packet this recently (ticks) keeps a frame of look-ahead.
 _LOSS_MEMORY = 500
+# A new stream whose first packet comes within this long (samples) of the old one's last
+# audio running out follows on from it.
+_FOLLOW_ON = 3 * FRAME_SAMPLES
 # What the frame taken last was, when it never came: a gap before audio that is here, or a
 # blind one (nothing after it was here); settled at the next tick.
 _GAP = 1
@@ -94,6 +98,7 @@ class JitterBuffer:
         "end",
         "late",
         "low",
+        "partial",
         "popped_at",
         "present",
         "resyncs",
@@ -116,6 +121,8 @@ class JitterBuffer:
         self.discarded = 0  # arrived too late to be played at all
         self.resyncs = 0
         self.concealed = 0  # frames missing between frames that came (to be concealed)
+        # The frame popped last, when only part of it came: its codes and which of them came.
+        self.partial: tuple[bytearray, bytes] | None = None
         # Whether a frame that came was taken since the stream started afresh: the frames of
         # the delay before it are no loss.
         self._began = False
@@ -159,7 +166,7 @@ class JitterBuffer:
                     return
                 offset = self._resync(timestamp, self.depth - FRAME_SAMPLES)
         elif offset + size > self.window or offset >= _HALF:
-            offset = self._resync(timestamp, max(self.end, self.depth - FRAME_SAMPLES))
+            offset = self._resync(timestamp, self._follow_on())
         self._late_run = 0
         self.arrived(offset, size, now)
         self.buffer[offset : offset + size] = payload
@@ -172,6 +179,14 @@ class JitterBuffer:
         wait = offset + FRAME_SAMPLES - (now - self.popped_at) * RATE
         if wait < self.low:
             self.low = wait
+
+    def _follow_on(self) -> int:
+        """Where a new stream starts: right after the audio still buffered, or in the slot
+        due next if that ran out a moment ago (it goes on the old one's rhythm); after a
+        longer silence, with the delay a stream starts with."""
+        if self.end > -_FOLLOW_ON:
+            return max(self.end, 0)
+        return self.depth - FRAME_SAMPLES
 
     def _resync(self, timestamp: int, offset: int) -> int:
         """Map a new stream's timestamps so that ``timestamp`` lands at ``offset``."""
@@ -196,7 +211,8 @@ class JitterBuffer:
             self._suspect = self._missing_run = 0
 
     def pop(self, now: float = 0.0) -> bytearray | None:
-        """The next 20 ms of codes, or None when they did not arrive (see ``missing``)."""
+        """The next 20 ms of codes, or None when they did not all arrive (see ``missing``;
+        ``partial`` then holds what came of them)."""
         if not self.window:
             return None
         self._ticks += 1
@@ -230,7 +246,13 @@ class JitterBuffer:
     def _take(self, now: float) -> tuple[bytearray, bool]:
         buffer, present = self.buffer, self.present
         frame = buffer[:FRAME_SAMPLES]
-        received = present.count(1, 0, FRAME_SAMPLES) * 2 >= FRAME_SAMPLES
+        count = present.count(1, 0, FRAME_SAMPLES)
+        received = count == FRAME_SAMPLES
+        # Part of a frame: packets not aligned with the frames (30 ms ones, or a delay that
+        # shrank by half a frame) of which one never came. The frame is made up and the part
+        # that came put back: silence in its place would be heard.
+        part = 0 < count < FRAME_SAMPLES
+        self.partial = (frame, bytes(present[:FRAME_SAMPLES])) if part else None
         del buffer[:FRAME_SAMPLES]
         del present[:FRAME_SAMPLES]
         buffer += self._silence

@@ -27,6 +27,8 @@ import numpy.typing as npt
 __all__ = ["AHEAD_FRAMES", "Concealer", "conceal_frames"]
 
 Samples = npt.NDArray[np.int16]
+# Part of a frame that came: its samples, and which of them came.
+Part = tuple[Samples, npt.NDArray[np.bool_]]
 _Float = npt.NDArray[np.float64]
 _FRAME = 160
 _PITCH_MIN = 40  # 200 Hz
@@ -76,15 +78,20 @@ class Concealer:
         samples[:span] = made_up * (1 - ramp) + samples[:span] * ramp
         return self._played(_to_samples(samples))
 
-    def lost(self, following: Samples | None = None, ahead: int = 0) -> Samples | None:
+    def lost(
+        self, following: Samples | None = None, ahead: int = 0, came: Part | None = None
+    ) -> Samples | None:
         """A frame that never arrived: the speech before it carried on, fading.
 
         ``following`` is speech that did come after the loss (a jitter buffer or a tape
         holds it), starting ``ahead`` frames after this one: the gap up to it is then
-        interpolated from both sides, and leads into it.
+        interpolated from both sides, and leads into it. ``came`` is the part of this frame
+        that did arrive (its samples, and where they are), put back over what is made up.
         """
         if not self._heard or (self.quiet and following is None):
-            return None  # the stream has not begun, or its loss has faded to silence
+            if came is None:
+                return None  # the stream has not begun, or its loss has faded to silence
+            return self._played(np.where(came[1], came[0], 0).astype(np.int16))
         if following is not None and not self._leads_in:
             gap = (ahead + 1) * _FRAME
             self._plan = _interpolate(self._history(), following.astype(np.float64), gap)
@@ -96,7 +103,10 @@ class Concealer:
             self._leads_in = False
         samples, self._plan = self._plan[:_FRAME], self._plan[_FRAME:]
         self._erased += _FRAME
-        return self._played(_to_samples(samples))
+        made_up = _to_samples(samples)
+        if came is not None:
+            np.copyto(made_up, came[0], where=came[1])
+        return self._played(made_up)
 
     @property
     def quiet(self) -> bool:
