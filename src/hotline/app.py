@@ -21,7 +21,7 @@ from hotline.config import Config, parse_host_port
 from hotline.events import EventBus
 from hotline.media import MediaServer, MediaService, MediaWorker
 from hotline.notifications import Notifications, build_notifications
-from hotline.pbx import CallControl, LoopClock, build_call_control
+from hotline.pbx import CallControl, LoopClock, RememberedLogin, build_call_control, restore_logins
 from hotline.persistent_day_statistics import PersistentDayStatistics
 from hotline.persistent_location import PersistentLocation
 from hotline.report_schedules import ReportSchedules
@@ -100,8 +100,11 @@ class Hotline:
         self.pbx.install()
         await self.sip.start()
         self.pbx.start()
-        agents = await self.store.logged_in_agents()
-        self.pbx.queues.restore([(a.agent, a.pause_reason) for a in agents])
+        remembered = [
+            RememberedLogin(agent=a.agent, queues=a.queues, pause_reason=a.pause_reason)
+            for a in await self.store.logged_in_agents()
+        ]
+        restore_logins(self.pbx.queues, remembered)  # each to the queues it was logged in to
         # Today's counts go on from before the restart (wallboard, fairness strategies).
         self.day_statistics = PersistentDayStatistics(self.pbx.queues.engine)
         await self.day_statistics.load(self.store.database)

@@ -69,12 +69,17 @@ class CallEnded:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentStateChanged:
-    """An agent logged in or out, paused (with a reason) or unpaused."""
+    """An agent logged in or out, paused (with a reason) or unpaused.
+
+    ``queues``: the queues the agent is logged in to once the change is made (an agent may log
+    in to some of its queues only); None when the publisher does not say, which for a login
+    means all its queues."""
 
     agent: str
     change: str
     reason: str | None = None
     at: float
+    queues: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,4 +1,5 @@
-"""What survives a restart: agents stay logged in, and every call is on record in the store."""
+"""What survives a restart: agents stay logged in (to the same queues), and every call is on
+record in the store."""
 
 from __future__ import annotations
 
@@ -40,6 +41,30 @@ def test_logged_in_agent_is_still_logged_in_after_a_restart(tmp_path: Path) -> N
     assert "CONNECT" in verbs, verbs
     sessions = _rows(database, "SELECT agent, kind, ended_at FROM agent_sessions")
     assert any(agent == "101" and kind == "login" for agent, kind, _ in sessions), sessions
+
+
+def test_an_agent_logged_in_to_one_of_two_queues_is_in_that_one_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    config = queue("800", agents=("101",)) + queue("801", agents=("101",))
+    server = serve(tmp_path, config, always=())
+    login = httpx.post(f"{server.http_url}/api/agents/101/login", json={"queue": "800"},
+                       headers=server.api_headers(), timeout=10)  # fmt: skip
+    assert login.status_code == 200, login.text
+    assert _queues_of(server, "101") == (["800", "801"], ["800"])
+    stop(server)
+
+    server = serve(tmp_path, config, always=())  # same data folder, new process
+    server.wait_for_log("agent 101 logged in again after restart", 5)
+    assert _queues_of(server, "101") == (["800", "801"], ["800"])
+    stop(server)
+
+
+def _queues_of(server: HotlineProcess, agent: str) -> tuple[list[str], list[str]]:
+    """The queues ``agent`` is a member of, and those it is logged in to, through the API."""
+    url = f"{server.http_url}/api/agents/{agent}"
+    body = httpx.get(url, headers=server.api_headers(), timeout=10).json()
+    return body["queues"], body["logged_in_queues"]
 
 
 def test_todays_counts_go_on_after_a_restart(tmp_path: Path) -> None:

@@ -118,7 +118,8 @@ def test_unknown_agents() -> None:
 
 
 def test_one_queue_at_a_time() -> None:
-    """Joining a second queue and leaving one of two keep the agent's session going."""
+    """Joining a second queue and leaving one of two keep the agent's session going; each
+    change says the queues the agent is in after it, for the store to restore."""
     control, engine, published = _control()
     control.login("101", "801")
     control.login("101", "800")
@@ -126,11 +127,13 @@ def test_one_queue_at_a_time() -> None:
     control.logout("101", "801")
     assert engine.agent_stats(AgentId("101"), 2.0).queues == ("800",)
     control.logout("101", "800")
-    assert [(e.change, e.reason) for e in published] == [
-        ("logged_in", None),
-        ("queue_joined", "800"),
-        ("queue_left", "801"),
-        ("logged_out", None),
+    control.login("101")
+    assert [(e.change, e.reason, e.queues) for e in published] == [
+        ("logged_in", None, ("801",)),
+        ("queue_joined", "800", ("801", "800")),
+        ("queue_left", "801", ("800",)),
+        ("logged_out", None, ()),
+        ("logged_in", None, ("800", "801")),
     ]
 
 

@@ -1,5 +1,6 @@
 """A batch of agent changes written at once leaves the very rows the changes written one by
-one leave: any sequence of logins, logouts, pauses and unpauses, cut into any batches."""
+one leave: any sequence of logins (to some queues or all), joins and leaves of one queue,
+logouts, pauses and unpauses, cut into any batches."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ from hotline.store.upsert import upsert
 
 CHANGES = st.lists(
     st.tuples(st.sampled_from(("201", "202")),
-              st.sampled_from(("logged_in", "logged_out", "paused", "unpaused")),
-              st.sampled_from((None, "lunch", "break"))),
+              st.sampled_from(("logged_in", "logged_out", "paused", "unpaused", "queue_joined",
+                               "queue_left")),
+              st.sampled_from((None, "lunch", "break")),
+              st.sampled_from((None, (), ("800",), ("800", "801")))),
     max_size=25,
 )  # fmt: skip
 
@@ -35,13 +38,20 @@ async def write_agent_change(connection: AsyncConnection, change: AgentStateChan
         await _close_sessions(connection, change.agent, change.at, None)
         await _open_session(connection, change, SessionKind.LOGIN)
         await _set_status(connection, change, logged_in_at=change.at, pause=False)
+    elif change.change in ("queue_joined", "queue_left") and change.queues is not None:
+        await connection.execute(
+            update(STATUS)
+            .where(STATUS.c.agent == change.agent)
+            .values(queues=list(change.queues), updated_at=change.at)
+        )
     elif change.change == "logged_out":
         await _close_sessions(connection, change.agent, change.at, None)
         await connection.execute(
             update(STATUS)
             .where(STATUS.c.agent == change.agent)
-            .values(logged_in=False, pause_reason=None, paused_at=None, updated_at=change.at)
-        )
+            .values(logged_in=False, pause_reason=None, paused_at=None, updated_at=change.at,
+                    queues=None)
+        )  # fmt: skip
     elif change.change == "paused":
         await _close_sessions(connection, change.agent, change.at, SessionKind.PAUSE)
         await _open_session(connection, change, SessionKind.PAUSE)
@@ -83,7 +93,8 @@ async def _set_status(
     pause: bool,
 ) -> None:
     """Upsert the status row. A pause implies a login: an agent that is always logged in
-    pauses without ever logging in, so the pause creates its row when there is none."""
+    pauses without ever logging in, so the pause creates its row when there is none (logged
+    in to all its queues); a login says its queues (None: all)."""
     values = {
         "agent": change.agent,
         "logged_in": True,
@@ -91,10 +102,11 @@ async def _set_status(
         "pause_reason": change.reason if pause else None,
         "paused_at": change.at if pause else None,
         "updated_at": change.at,
+        "queues": None if pause or change.queues is None else list(change.queues),
     }
     changed = ["logged_in", "pause_reason", "paused_at", "updated_at"]
     if not pause:
-        changed.append("logged_in_at")
+        changed += ["logged_in_at", "queues"]
     statement = upsert(connection.dialect.name, STATUS, "agent", tuple(changed))
     await connection.execute(statement, values)
 
@@ -128,10 +140,11 @@ async def _tables(url: str, batches: list[list[AgentStateChanged]], batched: boo
 @settings(max_examples=60, deadline=None)
 @given(changes=CHANGES, cuts=st.lists(st.integers(min_value=0, max_value=25), max_size=4))
 def test_batched_changes_leave_the_rows_of_single_ones(
-    changes: list[tuple[str, str, str | None]], cuts: list[int]
+    changes: list[tuple[str, str, str | None, tuple[str, ...] | None]], cuts: list[int]
 ) -> None:
     events = [AgentStateChanged(agent=a, change=c, reason=r if c == "paused" else None,
-                                at=10.0 + n) for n, (a, c, r) in enumerate(changes)]  # fmt: skip
+                                at=10.0 + n, queues=q)
+              for n, (a, c, r, q) in enumerate(changes)]  # fmt: skip
     edges = sorted({0, len(events), *(min(cut, len(events)) for cut in cuts)})
     batches = [events[a:b] for a, b in itertools.pairwise(edges)]
     with tempfile.TemporaryDirectory() as root:

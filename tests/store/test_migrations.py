@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hotline.store import Database
+from hotline.store import AgentSnapshot, Database, Store
 from hotline.store.database import create_engine
 from hotline.store.migrate import SCRIPT_LOCATION, current_revision, head_revision, upgrade
 from hotline.store.models import Base
@@ -114,7 +114,7 @@ async def test_previous_schema_is_upgraded_keeping_its_rows(database_url: str) -
 
     database = await Database.open(database_url)
     try:
-        assert await current_revision(database.engine) == head_revision() == "0009"
+        assert await current_revision(database.engine) == head_revision() == "0010"
         async with database.engine.connect() as connection:
             assert await _tables(connection) >= TABLES
             assert await _indexes(connection, "registrations") == {
@@ -171,6 +171,41 @@ async def test_outbox_rows_get_an_empty_claim_keeping_their_times(database_url: 
         database_url, "0008", insert, "outbox", "claimed_until", "due_at"
     )
     assert rows == ([(2.0, None)], [(2.0,)])
+
+
+async def test_agent_status_gets_its_queues_keeping_its_rows(database_url: str) -> None:
+    """0009 to 0010: an agent's row keeps the queues it is logged in to; a row from before has
+    none (all its queues), and the way back drops them."""
+    insert = (
+        "INSERT INTO agent_status (agent, logged_in, logged_in_at, pause_reason, paused_at, "
+        "updated_at) VALUES ('201', true, 1, 'lunch', 2, 2)"
+    )
+    rows = await _new_column_round_trip(
+        database_url, "0009", insert, "agent_status", "queues", "agent"
+    )
+    assert rows == ([("201", None)], [("201",)])
+
+
+async def test_a_login_from_before_its_queues_were_kept_restores_to_all(database_url: str) -> None:
+    """An agent logged in under 0009 comes back from the upgraded store logged in to all its
+    queues (no list), with its pause, as before the upgrade."""
+    engine = create_engine(database_url)
+    await upgrade(engine, "0009")
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "INSERT INTO agent_status (agent, logged_in, logged_in_at, pause_reason, paused_at, "
+            "updated_at) VALUES ('201', true, 1, 'lunch', 2, 2), ('202', false, 1, null, null, 3)"
+        ))  # fmt: skip
+    await engine.dispose()
+
+    store = await Store.open(database_url, now=10.0)
+    try:
+        assert await current_revision(store.database.engine) == "0010"
+        agents = await store.logged_in_agents()
+    finally:
+        await store.close()
+    assert agents == [AgentSnapshot(agent="201", logged_in_at=1.0, pause_reason="lunch",
+                                    paused_at=2.0, queues=None)]  # fmt: skip
 
 
 async def test_downgrade_to_the_previous_schema_drops_the_new_tables(database_url: str) -> None:

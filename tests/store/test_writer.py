@@ -142,6 +142,42 @@ async def test_agents_logged_in_survive_a_restart(database_url: str) -> None:
         ("202", "lunch", None), ("204", "training", None)}  # fmt: skip
 
 
+async def test_each_agent_comes_back_in_the_queues_it_was_logged_in_to(database_url: str) -> None:
+    """A login to some queues, a join, a leave, a login to all and a logout from all each
+    leave the queues to restore; a pause keeps them; a login that does not say means all."""
+    store = await Store.open(database_url, now=0.0, interval=0.05)
+    bus = EventBus()
+    store.start(bus)
+    for change in (
+        AgentStateChanged(agent="201", change="logged_in", queues=("800",), at=1.0),
+        AgentStateChanged(agent="202", change="logged_in", queues=("800",), at=1.0),
+        AgentStateChanged(agent="202", change="queue_joined", reason="801", queues=("800", "801"),
+                          at=2.0),
+        AgentStateChanged(agent="202", change="paused", reason="lunch", at=3.0),
+        AgentStateChanged(agent="203", change="logged_in", queues=("800", "801"), at=1.0),
+        AgentStateChanged(agent="203", change="queue_left", reason="800", queues=("801",), at=2.0),
+        AgentStateChanged(agent="204", change="logged_in", queues=("801",), at=1.0),
+        AgentStateChanged(agent="204", change="logged_in", queues=("800", "801"), at=2.0),
+        AgentStateChanged(agent="205", change="logged_in", queues=("800", "801"), at=1.0),
+        AgentStateChanged(agent="205", change="logged_out", queues=(), at=2.0),
+        AgentStateChanged(agent="206", change="logged_in", at=1.0),
+    ):  # fmt: skip
+        bus.publish(change)
+    await store.close()
+
+    store = await Store.open(database_url, now=100.0)
+    agents = await store.logged_in_agents()
+    async with store.database.session() as session:
+        statuses = await AgentRecords(session).statuses()
+    await store.close()
+    assert [(a.agent, a.queues, a.pause_reason) for a in agents] == [
+        ("201", ("800",), None), ("202", ("800", "801"), "lunch"), ("203", ("801",), None),
+        ("204", ("800", "801"), None), ("206", None, None)]  # fmt: skip
+    assert [(s.agent, s.logged_in, s.queues) for s in statuses if s.agent == "205"] == [
+        ("205", False, None)
+    ]
+
+
 async def test_unpause_and_logout_close_the_sessions(store: Store) -> None:
     bus = EventBus()
     store.start(bus)

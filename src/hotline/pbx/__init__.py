@@ -19,6 +19,7 @@ from hotline.pbx.features.agent_control import (
 )
 from hotline.pbx.features.queue_calls import QueueService
 from hotline.pbx.features.queue_engine import build_engine
+from hotline.pbx.features.remembered_logins import RememberedLogin, restore_logins
 from hotline.pbx.fork import Fork, Verdict, final_status
 from hotline.pbx.legs import InboundLeg, Leg, LegState, OutboundLeg, Signal, SipContext, is_hold
 from hotline.pbx.routing import UNKNOWN, Destination, DestinationKind, Dialplan
@@ -51,6 +52,7 @@ __all__ = [
     "OutboundLeg",
     "QueueService",
     "Refused",
+    "RememberedLogin",
     "Reoffered",
     "Ringing",
     "Signal",
@@ -64,4 +66,5 @@ __all__ = [
     "build_engine",
     "final_status",
     "is_hold",
+    "restore_logins",
 ]

@@ -6,6 +6,9 @@ statement a trip to the database. Here the batch is played in memory with the sa
 sessions opened and closed within the batch are inserted with their end, sessions opened
 before it are closed by one UPDATE per (agent, kind) at the first time the batch ends them,
 and each agent's status row is read once and written once as the last change left it.
+
+The row keeps the queues the agent is logged in to, as a login, a join, a leave or a logout
+left them (null after a login that did not say: all its queues).
 """
 
 from __future__ import annotations
@@ -30,7 +33,11 @@ CLOSE = (
            SESSIONS.c.ended_at.is_(None))
     .values(ended_at=bindparam("b_at"))
 )  # fmt: skip
-STATUS_COLUMNS = ("logged_in", "logged_in_at", "pause_reason", "paused_at", "updated_at")
+STATUS_COLUMNS = (
+    "logged_in", "logged_in_at", "pause_reason", "paused_at", "updated_at", "queues"
+)  # fmt: skip
+# A logged-in agent joining or leaving one of its queues: its session goes on.
+QUEUE_CHANGES = ("queue_joined", "queue_left")
 
 
 @dataclass(slots=True)
@@ -60,11 +67,15 @@ class _Plan:
         if change.change == "logged_in":
             self.close(agent, at, KINDS)
             self.open(change, SessionKind.LOGIN.value)
-            self.status[agent] = _row(agent, True, at, None, None, at)
+            self.status[agent] = _row(agent, True, at, None, None, at, _listed(change))
+        elif change.change in QUEUE_CHANGES:
+            if row is not None and change.queues is not None:
+                row.update(queues=_listed(change), updated_at=at)
         elif change.change == "logged_out":
             self.close(agent, at, KINDS)
             if row is not None:
-                row.update(logged_in=False, pause_reason=None, paused_at=None, updated_at=at)
+                row.update(logged_in=False, pause_reason=None, paused_at=None, updated_at=at,
+                           queues=None)  # fmt: skip
         elif change.change == "paused":
             self.close(agent, at, (SessionKind.PAUSE.value,))
             self.open(change, SessionKind.PAUSE.value)
@@ -79,9 +90,16 @@ class _Plan:
 
 
 def _row(agent: str, logged_in: bool, logged_in_at: float | None, reason: str | None,
-         paused_at: float | None, updated_at: float) -> dict[str, object]:  # fmt: skip
+         paused_at: float | None, updated_at: float,
+         queues: list[str] | None = None) -> dict[str, object]:  # fmt: skip
     return {"agent": agent, "logged_in": logged_in, "logged_in_at": logged_in_at,
-            "pause_reason": reason, "paused_at": paused_at, "updated_at": updated_at}  # fmt: skip
+            "pause_reason": reason, "paused_at": paused_at, "updated_at": updated_at,
+            "queues": queues}  # fmt: skip
+
+
+def _listed(change: AgentStateChanged) -> list[str] | None:
+    """The queues as the row keeps them: a JSON list, or null for all its queues."""
+    return None if change.queues is None else list(change.queues)
 
 
 async def write_agent_changes(

@@ -1,5 +1,5 @@
 """Agents' sessions and current state, read back at start so a logged-in agent is still logged
-in after a restart (the writer records them: ``hotline.store.agent_batch``)."""
+in after a restart, to the same queues (the writer records them: ``hotline.store.agent_batch``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline.store.models import AgentSession, AgentStatus, Base, SessionKind
+from hotline.store.models import AgentSession, AgentStatus, Base, JsonValue, SessionKind
 from hotline.store.paging import FIRST_PAGE, Page, PageRequest, fetch_page
 
 __all__ = ["AgentRecords", "AgentSnapshot", "SessionFilter"]
@@ -20,12 +20,14 @@ STATUS = Base.metadata.tables[AgentStatus.__tablename__]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentSnapshot:
-    """What to restore for one logged-in agent: since when, and its pause if any."""
+    """What to restore for one logged-in agent: since when, the queues it was logged in to
+    (None: all its queues, as rows from before these were kept say), and its pause if any."""
 
     agent: str
     logged_in_at: float | None
     pause_reason: str | None
     paused_at: float | None
+    queues: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +54,8 @@ class AgentRecords:
         )
         return [
             AgentSnapshot(agent=row.agent, logged_in_at=row.logged_in_at,
-                          pause_reason=row.pause_reason, paused_at=row.paused_at)
+                          pause_reason=row.pause_reason, paused_at=row.paused_at,
+                          queues=_queues(row.queues))
             for row in rows
         ]  # fmt: skip
 
@@ -83,3 +86,10 @@ class AgentRecords:
             .order_by(AgentSession.started_at.desc(), AgentSession.id.desc())
         )
         return await fetch_page(self.session, query, page)
+
+
+def _queues(value: JsonValue) -> tuple[str, ...] | None:
+    """The row's JSON list of queues; anything else (null) means all the agent's queues."""
+    if not isinstance(value, list):
+        return None
+    return tuple(str(queue) for queue in value)

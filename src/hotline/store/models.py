@@ -67,6 +67,8 @@ Serial = BigInteger().with_variant(Integer(), "sqlite")
 
 # A JSON document: JSONB on PostgreSQL (compared and indexed by value), text on SQLite.
 Json = JSON().with_variant(JSONB(), "postgresql")
+# The same, where None is SQL NULL rather than JSON null: "not said", as in rows written before.
+NullableJson = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 JsonValue: TypeAlias = dict[str, "JsonValue"] | list["JsonValue"] | str | int | float | bool | None
 
@@ -173,7 +175,9 @@ class AgentSession(Base):
 
 
 class AgentStatus(Base):
-    """An agent's current login and pause state, one row per agent, restored at start."""
+    """An agent's current login and pause state, one row per agent, restored at start.
+    ``queues`` is a JSON list of the queues it is logged in to; null: all its queues (rows
+    written before revision 0010, and logins that did not say)."""
 
     __tablename__ = "agent_status"
 
@@ -183,6 +187,7 @@ class AgentStatus(Base):
     pause_reason: Mapped[str | None] = mapped_column(String(64))
     paused_at: Mapped[float | None]
     updated_at: Mapped[float]
+    queues: Mapped[JsonValue] = mapped_column(NullableJson, nullable=True)
 
 
 class Registration(Base):

@@ -143,7 +143,11 @@ class AgentControl:
         log.info(
             "agent %s %s%s", number, change.replace("_", " "), f" ({reason})" if reason else ""
         )
-        published = AgentStateChanged(agent=number, change=change, reason=reason, at=self._wall())
+        # The queues it is in now go with every change, so the store restores exactly those.
+        queues = self._engine.agent_stats(AgentId(number), self._now()).queues
+        published = AgentStateChanged(
+            agent=number, change=change, reason=reason, at=self._wall(), queues=queues
+        )
         self._publish(published)
         return published
 

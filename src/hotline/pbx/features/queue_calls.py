@@ -102,18 +102,6 @@ class QueueService:
                 )
                 self.pbx.bus.publish(change)
 
-    def restore(self, agents: list[tuple[str, str | None]]) -> None:
-        """Log back in (and pause with their reason) the agents who were logged in when
-        Hotline stopped. Nothing is published: their sessions in the store go on."""
-        for number, pause_reason in agents:
-            extension = next((e for e in self.config.extensions if e.number == number), None)
-            if extension is None or not extension.agent or extension.always_logged_in:
-                continue
-            self.feed(acd.AgentLoggedIn(agent=AgentId(number)))
-            if pause_reason is not None:
-                self.feed(acd.AgentPaused(agent=AgentId(number), reason=pause_reason))
-            log.info("agent %s logged in again after restart", number)
-
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
