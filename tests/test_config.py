@@ -298,3 +298,45 @@ def test_a_webhook_needs_a_long_secret() -> None:
     hook = 'name = "crm"\nurl = "https://crm.example.com/h"\nsecret = "x"\n'
     with pytest.raises(ConfigError, match=r"notifications\.webhooks\[0\]\.secret"):
         parse_config("[[notifications.webhooks]]\n" + hook)
+
+
+PAUSE_LABELS = """
+[agents]
+pause_reasons = { "2" = "lunch", "4" = "smoke" }
+
+[agents.pause_labels.ru]
+smoke = "Перекур"
+pause = "Другое"
+
+[agents.pause_labels.en]
+lunch = "Lunch break"
+"""
+
+
+def test_pause_labels_load_by_language() -> None:
+    agents = parse_config(PAUSE_LABELS).agents
+    assert agents.pause_labels == {
+        "ru": {"smoke": "Перекур", "pause": "Другое"},
+        "en": {"lunch": "Lunch break"},
+    }
+    assert agents.reason_names() == {"lunch", "smoke", "pause", "auto"}
+    assert parse_config(GOOD).agents.pause_labels == {}
+
+
+@pytest.mark.parametrize(
+    ("labels", "problem"),
+    [
+        (
+            '[agents.pause_labels.ru]\nsmoke = "Перекур"\n',
+            "agents: Value error, pause_labels.ru: smoke is not a pause reason "
+            "(one of: auto, break, lunch, pause, training)",
+        ),
+        ('[agents.pause_labels.de]\nlunch = "Mittag"\n', "agents.pause_labels.de.[key]"),
+        ('[agents.pause_labels.ru]\nlunch = ""\n', "agents.pause_labels.ru.lunch"),
+        ('[agents.pause_labels]\nru = "Обед"\n', "agents.pause_labels.ru"),
+    ],
+)
+def test_pause_labels_name_a_language_and_a_configured_reason(labels: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config(labels)
+    assert problem in str(error.value)

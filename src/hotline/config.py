@@ -195,9 +195,34 @@ class UserConfig(_Section):
         return self
 
 
+PauseLabel = Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class AgentsConfig(_Section):
     # Reason codes an agent may give when pausing (the digit after *64, or in the web panel).
     pause_reasons: dict[str, str] = {"1": "break", "2": "lunch", "3": "training"}
+    # What people read for a reason, by page language: [agents.pause_labels.ru] lunch = "Обед".
+    # The name stays what is stored and sent; the pages' catalogs label the default reasons.
+    pause_labels: dict[Literal["en", "ru"], dict[str, PauseLabel]] = {}
+
+    @model_validator(mode="after")
+    def _labels_name_reasons(self) -> Self:
+        known = self.reason_names()
+        for language, labels in self.pause_labels.items():
+            unknown = sorted(set(labels) - known)
+            if unknown:
+                raise ValueError(
+                    f"pause_labels.{language}: {', '.join(unknown)} is not a pause reason "
+                    f"(one of: {', '.join(sorted(known))})"
+                )
+        return self
+
+    def reason_names(self) -> frozenset[str]:
+        """Every reason an agent can be paused with: the configured ones, the generic pause
+        (no reason given) and the ACD's own (after missed offers)."""
+        from hotline.acd import AUTO_PAUSE_REASON, GENERIC_PAUSE_REASON
+
+        return frozenset({GENERIC_PAUSE_REASON, AUTO_PAUSE_REASON, *self.pause_reasons.values()})
 
 
 class QueueConfig(_Section):

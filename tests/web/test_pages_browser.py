@@ -5,8 +5,8 @@ queue and answering for the agent.
 An agent signs in, logs in, pauses with a reason and unpauses, sees a queue call arrive with
 the caller's number and name, answers it and ends its wrap-up; a supervisor signs in, sees the
 call and the caller waiting, and logs the agent out from the console, which the agent's panel
-shows within a second. Both pages are seen in Russian too (and the wallboards after them), and
-no page logs a console error.
+shows within a second. Both pages are seen in Russian too (and the wallboards after them, with
+the pause reasons' Russian labels), and no page logs a console error.
 
 Screenshots of both pages (desktop and phone width) go to ``test-artifacts/``; with
 ``HOTLINE_WRITE_SCREENSHOTS=1`` they are also copied to ``docs/screenshots/`` for the README.
@@ -81,6 +81,10 @@ queues = ["800"]
 
 [media]
 rtp_ports = "{_LOW + 2000}-{_LOW + 2039}"
+
+# The site's own word for a default reason wins over the catalog's ("Перерыв").
+[agents.pause_labels.ru]
+break = "Короткий перерыв"
 """
 
 
@@ -185,7 +189,7 @@ async def a_shift(
     await panel.get_by_label("Reason").select_option("lunch")
     await panel.get_by_role("button", name="Pause", exact=True).click()
     await expect(my_state(panel)).to_have_attribute("data-state", "paused", timeout=LIVE_MS)
-    await expect(my_state(panel)).to_have_text("Paused · lunch")
+    await expect(my_state(panel)).to_have_text("Paused · Lunch")
     await panel.wait_for_timeout(1100)  # a second of pause counts in the day's figures
     await panel.get_by_role("button", name="Unpause").click()
     await expect(my_state(panel)).to_have_attribute("data-state", "available", timeout=LIVE_MS)
@@ -241,7 +245,7 @@ async def a_shift(
         agent_row(console, "301").get_by_label("Pause reason for Anna Berg").select_option("break")
     )
     await agent_row(console, "301").get_by_role("button", name="Pause").click()
-    await expect(my_state(panel)).to_have_text("Paused · break", timeout=SECOND_MS)
+    await expect(my_state(panel)).to_have_text("Paused · Break", timeout=SECOND_MS)
     assert await panel.evaluate("document.querySelector('[data-error]').hidden")
     assert await console.evaluate("document.querySelector('[data-error]').hidden")
 
@@ -307,7 +311,7 @@ async def in_russian(
     await expect(console.locator("html")).to_have_attribute("lang", "ru")
     await expect(console.locator("h1")).to_have_text("Консоль супервизора")
     await expect(agent_row(console, "302")).to_contain_text("Свободен", timeout=LIVE_MS)
-    await expect(agent_row(console, "301")).to_contain_text("Пауза · break")
+    await expect(agent_row(console, "301")).to_contain_text("Пауза · Короткий перерыв")
     await expect(agent_row(console, "302").get_by_role("button", name="Выйти")).to_be_visible()
     await shoot(console, "supervisor-console-ru")
     # The switch is remembered: the wallboards, through the header's link, are in Russian.
@@ -320,3 +324,11 @@ async def in_russian(
     await expect(console.locator('[data-tile="waiting"] .tile-label')).to_have_text("Ожидают")
     await expect(console.locator("[data-status]")).to_have_text("в эфире", timeout=5000)
     await expect(console.locator('.agent[data-agent="302"]')).to_contain_text("Свободен")
+    anna = console.locator('.agent[data-agent="301"]')
+    await expect(anna).to_contain_text("Пауза · Короткий перерыв")
+    # Boris goes to lunch: the reason reads in his language on his panel and on the board.
+    await panel.get_by_label("Причина").select_option(label="Обед")
+    await panel.get_by_role("button", name="Пауза", exact=True).click()
+    await expect(my_state(panel)).to_have_text("Пауза · Обед", timeout=LIVE_MS)
+    board_card = console.locator('.agent[data-agent="302"]')
+    await expect(board_card).to_contain_text("Пауза · Обед", timeout=LIVE_MS)

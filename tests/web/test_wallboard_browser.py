@@ -197,7 +197,7 @@ async def watch_a_busy_hour(floor: Floor, page: Page) -> None:
         await floor.rest(agent, "login")
         await floor.rest(agent, "pause", {"reason": reason})
     await expect(card(page, "104")).to_have_attribute("data-state", "paused", timeout=LIVE_MS)
-    await expect(card(page, "104")).to_contain_text("Paused · lunch")
+    await expect(card(page, "104")).to_contain_text("Paused · Lunch")
     await expect(tile(page, "paused")).to_have_text("2", timeout=LIVE_MS)
 
     # Two callers; Anna's phone rings for the first, the second waits for nobody.

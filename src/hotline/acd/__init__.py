@@ -42,6 +42,8 @@ from hotline.acd.events import (
     WrapUpEnded,
 )
 from hotline.acd.model import (
+    AUTO_PAUSE_REASON,
+    GENERIC_PAUSE_REASON,
     AcdError,
     AgentConfig,
     AgentId,
@@ -61,6 +63,8 @@ from hotline.acd.strategies import Strategy, register_strategy, strategy_names
 from hotline.acd.views import WaitingCaller
 
 __all__ = [
+    "AUTO_PAUSE_REASON",
+    "GENERIC_PAUSE_REASON",
     "AcdError",
     "AgentBusyElsewhere",
     "AgentConfig",

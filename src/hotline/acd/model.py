@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import NewType
 
 __all__ = [
+    "AUTO_PAUSE_REASON",
+    "GENERIC_PAUSE_REASON",
     "AcdError",
     "AgentConfig",
     "AgentId",
@@ -30,6 +32,11 @@ __all__ = [
 QueueId = NewType("QueueId", str)
 AgentId = NewType("AgentId", str)
 CallerId = NewType("CallerId", str)
+
+#: The reason of the pauses the engine makes itself (an agent who missed too many offers).
+AUTO_PAUSE_REASON = "auto"
+#: The reason of a pause given without one (``*64``, or the API without a body).
+GENERIC_PAUSE_REASON = "pause"
 
 #: Skill name -> level (higher is better). For a caller: the minimum level required.
 Skills = Mapping[str, int]
@@ -142,7 +149,7 @@ class QueueConfig:
     announcements: Announcements | None = None
     callback: CallbackOffer | None = None
     auto_pause_after: int | None = None
-    auto_pause_reason: str = "auto"
+    auto_pause_reason: str = AUTO_PAUSE_REASON
     sticky_days: float | None = None
     skill_relax_seconds: float | None = None
     progressive_step_seconds: float = 10.0

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotline.reports.catalog import Report
 from hotline.reports.engine import run_report
-from hotline.reports.exports import Format, export
+from hotline.reports.exports import NO_LABELS, Format, Labels, export
 from hotline.reports.query import ReportQuery, ReportResult
 from hotline.store.database import create_engine
 
@@ -24,9 +24,11 @@ T = TypeVar("T")
 
 
 class ReportRunner:
-    """``await runner.run(report, query)`` from any loop; ``await runner.close()`` at the end."""
+    """``await runner.run(report, query)`` from any loop; ``await runner.close()`` at the end.
+    ``labels(language)``: how the files show coded cells (pause reasons) in a language."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, labels: Callable[[str], Labels] = lambda _: NO_LABELS) -> None:
+        self.labels = labels
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="reports", daemon=True)
         self._thread.start()
@@ -42,7 +44,7 @@ class ReportRunner:
 
         async def both(connection: AsyncConnection) -> tuple[ReportResult, bytes]:
             result = await run_report(connection, report, query)
-            return result, export(result, kind, language)
+            return result, export(result, kind, language, self.labels(language))
 
         return await self._on_thread(both)
 

@@ -22,6 +22,7 @@ from hotline.web.accounts import UserRefused
 from hotline.web.deps import PageRefused
 from hotline.web.live import LiveHub
 from hotline.web.notification_feed import follow_notifications
+from hotline.web.pause_labels import report_labels
 from hotline.web.routers import (
     agent_sessions,
     agents,
@@ -77,7 +78,10 @@ def create_app(services: WebServices) -> FastAPI:
     app.state.accounts = services.accounts
     app.state.hub = hub
     # Reports run on a thread and database connection of their own, off this loop.
-    app.state.reports = ReportRunner(services.store.database.engine.url.render_as_string(False))
+    app.state.reports = ReportRunner(
+        services.store.database.engine.url.render_as_string(False),
+        labels=report_labels(services.config.agents),
+    )
     routers = (auth, users, audit, security, queues, agents, calls, queue_events, agent_sessions,
                notifications, reports, report_schedules)  # fmt: skip
     for module in (*routers, health, docs, ws, pages, consoles):

@@ -3,6 +3,7 @@ switch, and the headers every page carries.
 
 Every page is a static shell filled in by its own script from the API and ``/ws/events``;
 the server renders the layout, the words in the page's language and the script's settings.
+The script's catalog carries the site's pause reason labels too (``pause_labels``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from hotline.web.i18n import COOKIE, LANGUAGES, Language, Translator, choose
+from hotline.web.pause_labels import site_messages
+from hotline.web.services import WebServices
 
 __all__ = ["SWITCH", "SignedIn", "page_language", "render", "templates"]
 
@@ -67,10 +70,11 @@ def render(
     language = page_language(request, user)
     t = Translator(language)
     switch = {other: _relative(request, other) for other in LANGUAGES}
+    services: WebServices = request.app.state.services
     full = {
         "t": t,
         "lang": language,
-        "catalog": dict(t.messages),
+        "catalog": {**t.messages, **site_messages(services.config.agents, language)},
         "languages": switch,
         "user": user,
         **context,

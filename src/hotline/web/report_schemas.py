@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from hotline.reports import METRICS, Metric, Report, ReportResult
+from hotline.reports.exports import NO_LABELS, Labels
 from hotline.reports.lists import COUNT_CAP
 
 __all__ = ["MetricOut", "ReportOut", "ReportRunOut", "metric_out", "report_out", "run_out"]
@@ -67,6 +68,11 @@ class ReportRunOut(BaseModel):
     )
     offset: int = Field(description="Rows of a list report skipped before these")
     limit: int | None = Field(description="A list report's page size; null: not paged")
+    labels: dict[str, dict[str, str]] = Field(
+        description="What a person reads for coded cells in the requested language, by "
+        "column then value (a pause reason's label by its name, which the rows keep); a "
+        "value not listed reads as it is"
+    )
 
 
 def metric_out(metric: Metric) -> MetricOut:
@@ -91,13 +97,14 @@ def report_out(report: Report) -> ReportOut:
     )  # fmt: skip
 
 
-def run_out(result: ReportResult, language: str) -> ReportRunOut:
+def run_out(result: ReportResult, language: str, labels: Labels = NO_LABELS) -> ReportRunOut:
     report, period = result.report, result.query.period
+    shown = {column: dict(names) for column, names in labels.items() if column in report.columns}
     return ReportRunOut(
         report=report.id, title=report.title(language), answers=report.answers(language),
         period=PeriodOut(since=period.since, until=period.until, timezone=period.zone.key),
         interval=result.query.interval, columns=list(report.columns), rows=result.rows,
         totals=result.totals, total=result.total, total_exact=result.total_exact,
         offset=result.query.offset,
-        limit=result.query.limit if report.shape == "list" else None,
+        limit=result.query.limit if report.shape == "list" else None, labels=shown,
     )  # fmt: skip

@@ -21,7 +21,7 @@ __all__ = ["GENERIC_PAUSE", "AgentChangeRefused", "AgentControl", "UnknownAgent"
 log = logging.getLogger("hotline.pbx.features")
 
 #: The reason of a pause given without one (``*64``, or the API without a body).
-GENERIC_PAUSE = "pause"
+GENERIC_PAUSE = acd.GENERIC_PAUSE_REASON
 
 
 class UnknownAgent(LookupError):

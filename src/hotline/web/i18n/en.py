@@ -40,6 +40,12 @@ MESSAGES: dict[str, str] = {
     "unavailable.not_registered": "phone not registered",
     "unavailable.unregistered": "phone signed off",
     "unavailable.expired": "registration expired",
+    # Pause reasons' labels by name (hotline.web.pause_labels; a site adds its own).
+    "pause_reason.pause": "No reason",
+    "pause_reason.auto": "Missed calls",
+    "pause_reason.break": "Break",
+    "pause_reason.lunch": "Lunch",
+    "pause_reason.training": "Training",
     "call.ringing": "Ringing",
     "call.queued": "Waiting in queue",
     "call.connected": "Connected",

@@ -42,6 +42,12 @@ MESSAGES: dict[str, str] = {
     "unavailable.not_registered": "телефон не зарегистрирован",
     "unavailable.unregistered": "телефон отключился",
     "unavailable.expired": "регистрация истекла",
+    # Pause reasons' labels by name (hotline.web.pause_labels; a site adds its own).
+    "pause_reason.pause": "Без причины",
+    "pause_reason.auto": "Пропущенные звонки",
+    "pause_reason.break": "Перерыв",
+    "pause_reason.lunch": "Обед",
+    "pause_reason.training": "Обучение",
     "call.ringing": "Вызов",
     "call.queued": "Ждёт в очереди",
     "call.connected": "Разговор",

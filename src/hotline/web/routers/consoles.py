@@ -22,7 +22,8 @@ from hotline.web.consoles import (
     supervisor_settings,
 )
 from hotline.web.deps import PageRefused, ServicesDep, allow_page, page_user
-from hotline.web.rendering import render
+from hotline.web.pause_labels import reason_choices
+from hotline.web.rendering import page_language, render
 from hotline.web.services import WebServices
 
 __all__ = ["page_refused", "router"]
@@ -94,7 +95,7 @@ async def agent_panel(request: Request, services: ServicesDep, user: AgentUser) 
         "agent": agent,
         "agent_name": extension.name or agent,
         "queues": settings["queues"],
-        "reasons": list(dict.fromkeys(config.agents.pause_reasons.values())),
+        "reasons": reason_choices(config.agents, page_language(request, user)),
         "settings": settings,
     }
     return render(request, "agent.html", context, user=user)
@@ -110,7 +111,7 @@ async def supervisor_console(
     context = {
         "nav": _nav(services, user),
         "queues": settings["queues"],
-        "reasons": list(dict.fromkeys(config.agents.pause_reasons.values())),
+        "reasons": reason_choices(config.agents, page_language(request, user)),
         "settings": settings,
     }
     return render(request, "supervisor.html", context, user=user)

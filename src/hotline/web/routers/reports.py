@@ -118,7 +118,7 @@ async def run_report(
     language = lang or user.language
     runner = runner_of(request)
     if format == "json":
-        return run_out(await runner.run(report, query), language)
+        return run_out(await runner.run(report, query), language, runner.labels(language))
     _result, data = await runner.run_and_export(report, query, format, language)
     name = f"{report.id}.{format}"
     return Response(data, media_type=media_type(format),

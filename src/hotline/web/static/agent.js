@@ -1,7 +1,7 @@
 // The agent panel: the signed-in agent's state, current call, queues and day, live from
 // /ws/events, and its own actions through the REST API.
 import { failure, post } from "./api.js";
-import { t } from "./i18n.js";
+import { pauseLabel, t } from "./i18n.js";
 import { follow, say } from "./page-live.js";
 import { duration, unavailableNote } from "./wallboard-live.js";
 
@@ -28,7 +28,7 @@ function render() {
   const state = find("[data-my-state]");
   state.dataset.state = agent.state;
   state.textContent =
-    t(`state.${agent.state}`) + unavailableNote(agent) + (agent.pause_reason ? ` · ${agent.pause_reason}` : "");
+    t(`state.${agent.state}`) + unavailableNote(agent) + (agent.pause_reason ? ` · ${pauseLabel(agent.pause_reason)}` : "");
   const loggedIn = agent.logged_in_queues.length > 0;
   find('[data-action="login"]').disabled = agent.logged_in_queues.length === agent.queues.length;
   find('[data-action="logout"]').disabled = !loggedIn;

@@ -10,5 +10,11 @@ export function t(key, values = {}) {
   return message.replace(/\{(\w+)\}/g, (field, name) => (name in values ? String(values[name]) : field));
 }
 
+/** What a person reads for the pause reason ``name`` (kept as the name in the API): its
+ * label in the page's catalog (the site's own, else ours), else the name itself. */
+export function pauseLabel(name) {
+  return catalog[`pause_reason.${name}`] ?? name;
+}
+
 /** The page's language, for formatting times and numbers. */
 export const language = document.documentElement.lang || "en";

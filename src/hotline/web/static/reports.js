@@ -62,6 +62,9 @@ function shown(value) {
   return String(value);
 }
 
+// A coded cell (a pause reason's name) as a person reads it: the run's label for it, if any.
+const labelled = (result, id, value) => result.labels?.[id]?.[value] ?? value;
+
 function cell(tag, text, title) {
   const element = document.createElement(tag);
   element.textContent = text;
@@ -100,7 +103,7 @@ function fillTable(report, result) {
   body.replaceChildren(...result.rows.map((row) => {
     const tr = document.createElement("tr");
     for (const id of result.columns) {
-      const td = cell("td", shown(row[id]));
+      const td = cell("td", shown(labelled(result, id, row[id])));
       const past = level(metrics.get(id), row[id]);
       if (past) td.dataset.level = past;
       tr.append(td);
@@ -159,7 +162,7 @@ function drawChart(report, result) {
       Object.entries({ x: x + 1, y: height - h, width: Math.max(step - 2, 1), height: h, class: "bar" })
         .forEach(([key, value]) => bar.setAttribute(key, value));
       const title = document.createElementNS(SVG, "title");
-      title.textContent = `${row[label]}: ${shown(row[metric])}`;
+      title.textContent = `${labelled(result, label, row[label])}: ${shown(row[metric])}`;
       bar.append(title);
       svg.append(bar);
     }

@@ -1,7 +1,7 @@
 // The supervisor console: the queues in the supervisor's scope live from /ws/events (figures,
 // callers waiting, agents, calls in progress), and actions on the agents through the API.
 import { failure, post } from "./api.js";
-import { t } from "./i18n.js";
+import { pauseLabel, t } from "./i18n.js";
 import { element, follow, say } from "./page-live.js";
 import { duration, percent, unavailableNote } from "./wallboard-live.js";
 
@@ -86,7 +86,7 @@ function agentRow(agent) {
     rows.set(agent.number, row);
   }
   const [, state, since, current, actions] = row.children;
-  const label = t(`state.${agent.state}`) + unavailableNote(agent) + (agent.pause_reason ? ` · ${agent.pause_reason}` : "");
+  const label = t(`state.${agent.state}`) + unavailableNote(agent) + (agent.pause_reason ? ` · ${pauseLabel(agent.pause_reason)}` : "");
   const badge = element("span", label, "state-badge");
   badge.dataset.state = agent.state;
   state.replaceChildren(badge);

@@ -1,6 +1,6 @@
 // One wallboard: fills the tiles and the agents from /ws/events, ticks the clocks every second
 // and shows when the figures are stale.
-import { language, t } from "./i18n.js";
+import { language, pauseLabel, t } from "./i18n.js";
 import { STATE_LABELS, STATE_ORDER, duration, live, percent, totals, unavailableNote } from "./wallboard-live.js";
 
 const settings = JSON.parse(document.getElementById("wallboard-settings").textContent);
@@ -114,7 +114,7 @@ function card(agent) {
   element.dataset.since = agent.state_since;
   element.title = `${agent.name || agent.number} (${agent.number})`;
   name.textContent = agent.name || agent.number;
-  const reason = agent.state === "paused" && agent.pause_reason ? ` · ${agent.pause_reason}` : "";
+  const reason = agent.state === "paused" && agent.pause_reason ? ` · ${pauseLabel(agent.pause_reason)}` : "";
   state.textContent = (STATE_LABELS[agent.state] || agent.state) + reason + unavailableNote(agent);
   since.textContent = duration(serverNow() - agent.state_since);
   return element;
