@@ -10,6 +10,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from hotline.media import Law, Role
 from hotline.media.g711 import decode, encode, transcode_table
@@ -359,6 +360,47 @@ def test_a_late_packet_over_the_tail_of_one_written_is_dropped(tmp_path) -> None
     left, _ = _untaped(recorder, recording)
     assert all(_in_place(left, frames))
     assert caller.tape_late == 1 and caller.tape_late_kept == 0
+
+
+@pytest.mark.parametrize("first_packet", ["a tick late", "a tick early"])
+def test_a_new_stream_goes_on_right_after_the_old_ones_audio(tmp_path, first_packet) -> None:
+    """A stream that replaces another (a new SSRC and timestamps: a restart, a transfer) and
+    whose first packet comes a tick later or earlier than the timeline foresaw goes on right
+    after the old stream's audio on the tape: no frame cut, no gap."""
+    recorder, recording, caller, _ = _taped(tmp_path / "restart.wav")
+    frames = _random_frames(20, 9)
+    for number in range(10):
+        _arrive(caller, number, frames[number], number * 0.02)
+        if number < 9 or first_packet == "a tick late":
+            recorder.tick()
+    if first_packet == "a tick late":
+        recorder.tick()
+    for number in range(10, 20):
+        timestamp = 3_000_000_000 + number * 160
+        _arrive(caller, number, frames[number], number * 0.02, timestamp=timestamp, ssrc=6)
+        recorder.tick()
+    left, _ = _untaped(recorder, recording)
+    assert all(_in_place(left, frames))
+
+
+def test_a_new_stream_whose_timestamps_fall_on_the_old_ones_place_in_the_ring_is_placed_anew(
+    tmp_path,
+) -> None:
+    """The tape is a ring of 8192 samples, but RTP timestamps are 32 bits: a new stream whose
+    timestamps happen to fall, modulo the ring, on the old stream's last frames must not
+    overwrite them (a random new timestamp did so about one time in three)."""
+    recorder, recording, caller, _ = _taped(tmp_path / "alias.wav")
+    frames = _random_frames(20, 10)
+    for number in range(10):
+        _arrive(caller, number, frames[number], number * 0.02)
+        recorder.tick()
+    # Frame 10's timestamp is frame 8's, plus 1000 rings: it falls on frame 8's place.
+    for number in range(10, 20):
+        timestamp = 8 * 160 + 1000 * WIDTH + (number - 10) * 160
+        _arrive(caller, number, frames[number], number * 0.02, timestamp=timestamp, ssrc=6)
+        recorder.tick()
+    left, _ = _untaped(recorder, recording)
+    assert all(_in_place(left, frames))
 
 
 def test_packets_not_aligned_with_frames_are_written_exactly_and_a_lost_one_concealed(

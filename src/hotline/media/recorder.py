@@ -8,7 +8,8 @@ no work per recorded call at all: it only advances the timeline. Every ``flush_t
 each recording decodes what the timeline has passed since its last write, interleaves the
 channels and appends it to its file in one write; recordings are spread over those ticks so
 that no tick writes them all. The first packet of a leg (and a stream that jumped) is placed
-``DEPTH`` samples ahead of the timeline, which absorbs that much network jitter. A packet
+``DEPTH`` samples ahead of the timeline, which absorbs that much network jitter (a stream that
+replaces another goes on right after the old one's audio still ahead, if any). A packet
 later than that, up to ``_LATE`` behind the timeline, is still written in its place if the file
 has not had that place yet (writes trail the timeline by up to ``flush_ticks`` frames) and no
 packet of the stream covers any of it already; other late packets are dropped, and a run of
@@ -42,6 +43,8 @@ __all__ = ["AHEAD", "DEPTH", "WIDTH", "Recorder", "Recording", "Tape"]
 WIDTH = 8192
 # Packets up to this far ahead of the timeline are placed; further is a new stream (resync).
 AHEAD = 1600
+# RTP timestamps map to the timeline modulo 2**32: a new stream or a jump lands far from it.
+_MASK = 0xFFFFFFFF
 # Where a new stream starts, ahead of the timeline: the network jitter a recording absorbs.
 DEPTH = 320
 # Packets this far behind the timeline are late: written if their place is not yet (and free),
@@ -167,13 +170,14 @@ class Recorder:
     def detach(self, recording: Recording) -> None:
         """Write what is left and stop taping (the file stays open).
 
-        What is left runs ``DEPTH`` past the timeline: the last packets were placed that far
-        ahead, and a recording stopped at the hang-up must keep the last words.
+        What is left runs past the timeline as far as the last packets were placed (``DEPTH``
+        at least): a recording stopped at the hang-up must keep the last words.
         """
         tape = recording.tape
         if tape is None:
             return
-        self.flush(recording, self.position + DEPTH)
+        reach = max(DEPTH, *(self._audio_ahead(marks) for marks in tape.marks))
+        self.flush(recording, self.position + reach)
         for slot in self._slots:
             if recording in slot:
                 slot.remove(recording)
@@ -252,14 +256,15 @@ class Recorder:
         """A packet the inline path could not place: it wraps around the ring, it is late,
         or its stream jumped."""
         size = len(payload)
-        position = (timestamp + session.tape_shift) % WIDTH
-        ahead = (position - self.head) % WIDTH
+        timeline = (timestamp + session.tape_shift) & _MASK
+        position = timeline % WIDTH
+        ahead = (timeline - self.position) & _MASK
         if ahead + size <= AHEAD:
             self._write(session, position, payload)
             session.tape_late_run = 0
-        elif ahead >= WIDTH - _LATE:
+        elif ahead >= _MASK + 1 - _LATE:
             session.tape_late += 1
-            if _unwritten_and_free(session, self.position + ahead - WIDTH, size):
+            if _unwritten_and_free(session, self.position + ahead - (_MASK + 1), size):
                 # Jitter past the depth: the next write plays it instead of concealing it.
                 # It does not count towards a run: it went where its stream still is.
                 session.tape_late_kept += 1
@@ -277,10 +282,25 @@ class Recorder:
             self._resync(session, timestamp, payload)
 
     def _resync(self, session: TapedSession, timestamp: int, payload: bytes) -> None:
-        position = (self.head + DEPTH) % WIDTH
-        session.tape_shift = (position - timestamp) % WIDTH
+        timeline = (self.position + self._follow_on(session)) & _MASK
+        session.tape_shift = (timeline - timestamp) & _MASK
         session.tape_late_run = 0
-        self._write(session, position, payload)
+        self._write(session, timeline % WIDTH, payload)
+
+    def _follow_on(self, session: TapedSession) -> int:
+        """How far ahead of the timeline a stream placed anew starts: right after the audio of
+        the stream before it still on the tape ahead, so that nothing is cut and no gap opens
+        (its packets came a tick earlier or later than the timeline foresaw); ``DEPTH`` if
+        there is none, or too little to absorb any jitter."""
+        marks = session.tape_marks
+        end = 0 if marks is None else self._audio_ahead(marks)
+        return end if _FRAME <= end <= AHEAD - _FRAME else DEPTH
+
+    def _audio_ahead(self, marks: memoryview | bytearray) -> int:
+        """How far ahead of the timeline a row's packets reach (samples; 0: none)."""
+        ahead = np.frombuffer(marks, np.uint8)[(self.head + np.arange(AHEAD)) % WIDTH]
+        starts = np.flatnonzero(ahead)
+        return int((starts + ahead[starts].astype(np.int64) * 8).max(initial=0))
 
     @staticmethod
     def _write(session: TapedSession, position: int, payload: bytes) -> None:

@@ -281,9 +281,13 @@ class RtpSession:
         if recorder is not None:  # recorded: tape_start, then tape_row, are set with it
             row = self.tape_row
             if row is not None:
-                place = (timestamp + self.tape_shift) & _WIDTH_MASK
-                head = recorder.head
-                if place + size <= WIDTH and ((place - head) & _WIDTH_MASK) + size <= AHEAD:
+                # The packet's place on the timeline (32 bits, as RTP timestamps: a stream
+                # that jumped lands far from the timeline, not somewhere in the ring), then
+                # in the ring.
+                timeline = (timestamp + self.tape_shift) & _MASK
+                place = timeline & _WIDTH_MASK
+                ahead = (timeline - recorder.position) & _MASK
+                if ahead + size <= AHEAD and place + size <= WIDTH:
                     row[place : place + size] = payload
                     # One mark where the packet starts: its length in 8-sample units.
                     self.tape_marks[place] = (size + 7) >> 3  # type: ignore[index]
