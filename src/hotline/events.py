@@ -72,8 +72,8 @@ class AgentStateChanged:
     """An agent logged in or out, paused (with a reason) or unpaused.
 
     ``queues``: the queues the agent is logged in to once the change is made (an agent may log
-    in to some of its queues only); None when the publisher does not say, which for a login
-    means all its queues."""
+    in to some of its queues only); None when it is logged in to all of them (or the publisher
+    does not say, which for a login means the same)."""
 
     agent: str
     change: str

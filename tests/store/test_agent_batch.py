@@ -38,11 +38,12 @@ async def write_agent_change(connection: AsyncConnection, change: AgentStateChan
         await _close_sessions(connection, change.agent, change.at, None)
         await _open_session(connection, change, SessionKind.LOGIN)
         await _set_status(connection, change, logged_in_at=change.at, pause=False)
-    elif change.change in ("queue_joined", "queue_left") and change.queues is not None:
+    elif change.change in ("queue_joined", "queue_left"):  # None: in all its queues now
+        queues = None if change.queues is None else list(change.queues)
         await connection.execute(
             update(STATUS)
             .where(STATUS.c.agent == change.agent)
-            .values(queues=list(change.queues), updated_at=change.at)
+            .values(queues=queues, updated_at=change.at)
         )
     elif change.change == "logged_out":
         await _close_sessions(connection, change.agent, change.at, None)

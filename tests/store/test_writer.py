@@ -144,7 +144,8 @@ async def test_agents_logged_in_survive_a_restart(database_url: str) -> None:
 
 async def test_each_agent_comes_back_in_the_queues_it_was_logged_in_to(database_url: str) -> None:
     """A login to some queues, a join, a leave, a login to all and a logout from all each
-    leave the queues to restore; a pause keeps them; a login that does not say means all."""
+    leave the queues to restore; a pause keeps them; a login that does not say means all, and
+    so does a join that leaves the agent in all its queues."""
     store = await Store.open(database_url, now=0.0, interval=0.05)
     bus = EventBus()
     store.start(bus)
@@ -161,6 +162,8 @@ async def test_each_agent_comes_back_in_the_queues_it_was_logged_in_to(database_
         AgentStateChanged(agent="205", change="logged_in", queues=("800", "801"), at=1.0),
         AgentStateChanged(agent="205", change="logged_out", queues=(), at=2.0),
         AgentStateChanged(agent="206", change="logged_in", at=1.0),
+        AgentStateChanged(agent="207", change="logged_in", queues=("800",), at=1.0),
+        AgentStateChanged(agent="207", change="queue_joined", reason="801", queues=None, at=2.0),
     ):  # fmt: skip
         bus.publish(change)
     await store.close()
@@ -172,7 +175,7 @@ async def test_each_agent_comes_back_in_the_queues_it_was_logged_in_to(database_
     await store.close()
     assert [(a.agent, a.queues, a.pause_reason) for a in agents] == [
         ("201", ("800",), None), ("202", ("800", "801"), "lunch"), ("203", ("801",), None),
-        ("204", ("800", "801"), None), ("206", None, None)]  # fmt: skip
+        ("204", ("800", "801"), None), ("206", None, None), ("207", None, None)]  # fmt: skip
     assert [(s.agent, s.logged_in, s.queues) for s in statuses if s.agent == "205"] == [
         ("205", False, None)
     ]

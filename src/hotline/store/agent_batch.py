@@ -8,7 +8,7 @@ before it are closed by one UPDATE per (agent, kind) at the first time the batch
 and each agent's status row is read once and written once as the last change left it.
 
 The row keeps the queues the agent is logged in to, as a login, a join, a leave or a logout
-left them (null after a login that did not say: all its queues).
+left them (null: all its queues, whichever they are when it is restored).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class _Plan:
             self.open(change, SessionKind.LOGIN.value)
             self.status[agent] = _row(agent, True, at, None, None, at, _listed(change))
         elif change.change in QUEUE_CHANGES:
-            if row is not None and change.queues is not None:
+            if row is not None:
                 row.update(queues=_listed(change), updated_at=at)
         elif change.change == "logged_out":
             self.close(agent, at, KINDS)

@@ -143,8 +143,12 @@ class AgentControl:
         log.info(
             "agent %s %s%s", number, change.replace("_", " "), f" ({reason})" if reason else ""
         )
-        # The queues it is in now go with every change, so the store restores exactly those.
-        queues = self._engine.agent_stats(AgentId(number), self._now()).queues
+        # The queues it is in now go with every change, so the store restores exactly those;
+        # all of its queues are None, so that a queue it joins by a restart is one of them.
+        agent = AgentId(number)
+        queues: tuple[str, ...] | None = self._engine.agent_stats(agent, self._now()).queues
+        if queues and set(queues) == set(self._engine.member_queues(agent)):
+            queues = None
         published = AgentStateChanged(
             agent=number, change=change, reason=reason, at=self._wall(), queues=queues
         )
