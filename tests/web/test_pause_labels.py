@@ -116,7 +116,9 @@ async def test_reports_keep_the_names_and_label_them_in_the_asked_language(node:
     english = (await _pauses(node, lang="en")).json()["labels"]["reason"]
     assert (english["lunch"], english.get("smoke")) == ("Lunch break", None)
     calls = (await node.http.get("/api/reports/call_detail", params={"lang": "ru"})).json()
-    assert calls["labels"] == {}  # no column of reasons
+    # No column of reasons there; its outcome column is labelled from the catalog.
+    assert set(calls["labels"]) == {"disposition"}
+    assert calls["labels"]["disposition"]["abandoned"] == "Брошен"
 
     table = list(csv.reader(io.StringIO((await _pauses(node, format="csv", lang="ru")).text)))
     assert [row[:2] for row in table[1:3]] == [["101", "Перекур"], ["104", "Обед"]]

@@ -6,11 +6,12 @@ in the page's language instead: the site's own (``[agents.pause_labels.ru]``), e
 catalog's (``pause_reason.lunch``: the default reasons, the generic pause and the ACD's
 auto-pause), else the name itself. The pages' scripts find the labels in the page's catalog
 (``pauseLabel`` in ``static/i18n.js``), where ``rendering.render`` lays the site's over ours.
+Reports label a call's outcome (``disposition``) the same way, from the catalog only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from hotline.config import AgentsConfig
 from hotline.reports.exports import Labels
@@ -30,10 +31,7 @@ def pause_labels(agents: AgentsConfig, language: str) -> dict[str, str]:
     """The label of every reason that has one in ``language`` (English when we have no
     such language), by name."""
     chosen = language if is_language(language) else DEFAULT
-    messages = {**CATALOGS[chosen], **site_messages(agents, chosen)}
-    return {
-        key.removeprefix(PREFIX): text for key, text in messages.items() if key.startswith(PREFIX)
-    }
+    return _labels(PREFIX, {**CATALOGS[chosen], **site_messages(agents, chosen)})
 
 
 def reason_choices(agents: AgentsConfig, language: Language) -> list[tuple[str, str]]:
@@ -44,9 +42,27 @@ def reason_choices(agents: AgentsConfig, language: Language) -> list[tuple[str, 
 
 
 def report_labels(agents: AgentsConfig) -> Callable[[str], Labels]:
-    """The reports' labels in a language: the ``reason`` column's pause reasons."""
+    """The reports' labels in a language: the ``reason`` column's pause reasons, and the
+    ``disposition`` column's outcomes (the catalog's ``disposition.answered`` ...)."""
 
     def labels(language: str) -> Labels:
-        return {"reason": pause_labels(agents, language)}
+        return {
+            "reason": pause_labels(agents, language),
+            "disposition": _catalog_labels(_DISPOSITION, language),
+        }
 
     return labels
+
+
+_DISPOSITION = "disposition."
+
+
+def _catalog_labels(prefix: str, language: str) -> dict[str, str]:
+    return _labels(prefix, CATALOGS[language if is_language(language) else DEFAULT])
+
+
+def _labels(prefix: str, messages: Mapping[str, str]) -> dict[str, str]:
+    """The messages whose keys start with ``prefix``, by the rest of the key."""
+    return {
+        key.removeprefix(prefix): text for key, text in messages.items() if key.startswith(prefix)
+    }
