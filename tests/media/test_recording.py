@@ -375,10 +375,7 @@ def test_a_new_stream_goes_on_right_after_the_old_ones_audio(tmp_path, first_pac
             recorder.tick()
     if first_packet == "a tick late":
         recorder.tick()
-    for number in range(10, 20):
-        timestamp = 3_000_000_000 + number * 160
-        _arrive(caller, number, frames[number], number * 0.02, timestamp=timestamp, ssrc=6)
-        recorder.tick()
+    _new_stream(recorder, caller, frames, 3_000_000_000)
     left, _ = _untaped(recorder, recording)
     assert all(_in_place(left, frames))
 
@@ -395,12 +392,18 @@ def test_a_new_stream_whose_timestamps_fall_on_the_old_ones_place_in_the_ring_is
         _arrive(caller, number, frames[number], number * 0.02)
         recorder.tick()
     # Frame 10's timestamp is frame 8's, plus 1000 rings: it falls on frame 8's place.
-    for number in range(10, 20):
-        timestamp = 8 * 160 + 1000 * WIDTH + (number - 10) * 160
-        _arrive(caller, number, frames[number], number * 0.02, timestamp=timestamp, ssrc=6)
-        recorder.tick()
+    _new_stream(recorder, caller, frames, 8 * 160 + 1000 * WIDTH)
     left, _ = _untaped(recorder, recording)
     assert all(_in_place(left, frames))
+
+
+def _new_stream(recorder: Recorder, caller: RtpSession, frames: list[bytes], first: int) -> None:
+    """Frames 10 on arrive as another stream (SSRC 6) whose timestamps begin at ``first``,
+    one a tick."""
+    for number in range(10, len(frames)):
+        timestamp = first + (number - 10) * 160
+        _arrive(caller, number, frames[number], number * 0.02, timestamp=timestamp, ssrc=6)
+        recorder.tick()
 
 
 def test_packets_not_aligned_with_frames_are_written_exactly_and_a_lost_one_concealed(

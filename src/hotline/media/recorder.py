@@ -139,14 +139,14 @@ class Recording:
 class Recorder:
     """The recordings' timeline and their staggered writes.
 
-    ``position`` counts the samples the media clock has passed (160 a tick) and ``head`` is
-    where that falls in every tape's ring; sessions read ``head`` to place packets.
+    ``position`` counts the samples the media clock has passed (160 a tick): the timeline
+    sessions place packets on (in 32 bits, as RTP timestamps; ``position % WIDTH`` in a tape's
+    ring).
     """
 
     def __init__(self, flush_ticks: int = 25) -> None:
         self.flush_ticks = flush_ticks
         self.position = 0
-        self.head = 0
         self._ticks = 0
         self._slots: list[list[Recording]] = [[] for _ in range(flush_ticks)]
 
@@ -202,7 +202,6 @@ class Recorder:
     def tick(self) -> None:
         """Advance the timeline by one frame and write this tick's share of recordings."""
         self.position += _FRAME
-        self.head = self.position % WIDTH
         self._ticks += 1
         for recording in self._slots[self._ticks % self.flush_ticks]:
             self.flush(recording)
@@ -298,7 +297,7 @@ class Recorder:
 
     def _audio_ahead(self, marks: memoryview | bytearray) -> int:
         """How far ahead of the timeline a row's packets reach (samples; 0: none)."""
-        ahead = np.frombuffer(marks, np.uint8)[(self.head + np.arange(AHEAD)) % WIDTH]
+        ahead = np.frombuffer(marks, np.uint8)[(self.position + np.arange(AHEAD)) % WIDTH]
         starts = np.flatnonzero(ahead)
         return int((starts + ahead[starts].astype(np.int64) * 8).max(initial=0))
 
